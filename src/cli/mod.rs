@@ -1,0 +1,199 @@
+//! The command line: `gatesim run`, `gatesim lint`, `gatesim bench`. Parsing (clap) is separate from
+//! doing; every command returns an exit code:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success (for `lint`: no errors; warnings may have been printed) |
+//! | 1 | a check failed (reserved for `gatesim check`) |
+//! | 2 | bad input: unreadable or malformed file, invalid scenario, bad arguments, unwritable output |
+//!
+//! The CLI lives in the library (not in `main.rs`) so integration tests can call it in-process.
+
+mod bench;
+
+use crate::model::{load, validate};
+use crate::report;
+use crate::sim::{self, RunOptions};
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code for a failed check.
+pub const EXIT_CHECK_FAILED: u8 = 1;
+/// Exit code for bad input.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// gatesim: design API-gateway topologies and simulate them before a change ships.
+#[derive(Debug, Parser)]
+#[command(name = "gatesim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do. Without a command, the desktop app opens (when built with the `gui` feature).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and print its summary.
+    Run {
+        /// The scenario file (.ron).
+        file: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the scenario's number of replicates.
+        #[arg(long)]
+        replicates: Option<u32>,
+        /// Write the whole report as JSON here.
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
+        /// Write series.csv and nodes.csv into this directory.
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario and print every problem found.
+    Lint {
+        /// The scenario file (.ron).
+        file: PathBuf,
+    },
+    /// Measure the engine's speed on the reference topology and an M/M/c station.
+    Bench {
+        /// Requests to simulate per measurement.
+        #[arg(long, default_value_t = 2_000_000)]
+        requests: u64,
+    },
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let code = match cli.command {
+        Some(Command::Run { file, seed, replicates, json, csv, quiet }) => {
+            run_scenario(&file, seed, replicates, json.as_deref(), csv.as_deref(), quiet)
+        }
+        Some(Command::Lint { file }) => lint(&file),
+        Some(Command::Bench { requests }) => bench::bench(requests),
+        None => {
+            eprintln!("gatesim was built without the `gui` feature; use a subcommand (gatesim --help)");
+            EXIT_BAD_INPUT
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// Prints to stdout; a closed pipe (`gatesim run x | head`) is not an error.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).ok();
+    stdout.flush().ok();
+}
+
+fn run_scenario(file: &Path, seed: Option<u64>, replicates: Option<u32>, json: Option<&Path>, csv: Option<&Path>, quiet: bool) -> u8 {
+    let scenario = match load::load(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if !quiet {
+        for p in validate::validate(&scenario, None) {
+            eprintln!("{}", p.display_in(file));
+        }
+    }
+    let bar = progress_bar(quiet);
+    let progress = |f: f64| {
+        if let Some(b) = &bar {
+            b.set_position((f * 1000.0) as u64);
+        }
+    };
+    let options = RunOptions {
+        seed,
+        replicates,
+        progress: Some(&progress),
+        cancel: None,
+    };
+    let result = sim::run(&scenario, &options);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if !quiet {
+        out(&report::summary_table(&report));
+    }
+    if let Some(path) = json
+        && let Err(e) = report::write_json(&report, path)
+    {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
+    if let Some(dir) = csv
+        && let Err(e) = report::write_csv(&report, dir)
+    {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
+    EXIT_OK
+}
+
+/// A progress bar on a terminal, shown only for runs that last more than a second.
+fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(1000), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% ({eta} left)") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    // Stay invisible for the first second: short runs print no bar at all.
+    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    let shown = bar.clone();
+    std::thread::Builder::new()
+        .name("progress-reveal".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            if !shown.is_finished() {
+                shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+        })
+        .ok();
+    Some(bar)
+}
+
+fn lint(file: &Path) -> u8 {
+    let text = match load::read_text(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let scenario = match load::parse(&text, file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let problems = validate::validate(&scenario, Some(&text));
+    for p in &problems {
+        out(&format!("{}\n", p.display_in(file)));
+    }
+    let errors = problems.iter().filter(|p| p.severity == validate::Severity::Error).count();
+    let warnings = problems.len() - errors;
+    out(&format!("{}: {errors} error(s), {warnings} warning(s)\n", file.display()));
+    if errors > 0 { EXIT_BAD_INPUT } else { EXIT_OK }
+}

@@ -1,0 +1,11 @@
+//! Streaming aggregates of a run: outcome counters by cause, latency histograms, per-station queue
+//! statistics, per-user impact. Memory depends on the run's length in buckets and on the number of
+//! nodes and users, never on the number of requests.
+
+mod outcome;
+mod recorder;
+mod users;
+
+pub use outcome::{N_OUTCOMES, Outcome};
+pub use recorder::{Recorder, StationStats};
+pub use users::BitSet;

@@ -1,0 +1,66 @@
+//! What happened to a request, as the client saw it.
+
+use serde::{Deserialize, Serialize};
+
+/// The fate of one request. Every failure names its cause, so a report says *why* users were hurt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Outcome {
+    /// Served, 2xx.
+    Success = 0,
+    /// A service instance's queue was full: 503.
+    QueueFull,
+    /// The response did not reach the gateway within the route's timeout: 504.
+    Timeout,
+    /// The balancer or service had no instance to send to: 502 (NGINX's "no live upstreams").
+    NoUpstream,
+    /// No gateway route matches the request's path: 404.
+    NoRoute,
+    /// The service answered with an error (its `error_rate`): 500.
+    ServerError,
+}
+
+/// Number of [`Outcome`] variants.
+pub const N_OUTCOMES: usize = 6;
+
+impl Outcome {
+    /// Every outcome, in report order.
+    pub const ALL: [Outcome; N_OUTCOMES] = [
+        Outcome::Success,
+        Outcome::QueueFull,
+        Outcome::Timeout,
+        Outcome::NoUpstream,
+        Outcome::NoRoute,
+        Outcome::ServerError,
+    ];
+
+    /// The snake_case name used in reports and CSV headers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::QueueFull => "queue_full",
+            Outcome::Timeout => "timeout",
+            Outcome::NoUpstream => "no_upstream",
+            Outcome::NoRoute => "no_route",
+            Outcome::ServerError => "server_error",
+        }
+    }
+
+    /// The HTTP status the client receives.
+    pub fn status(self) -> u16 {
+        match self {
+            Outcome::Success => 200,
+            Outcome::QueueFull => 503,
+            Outcome::Timeout => 504,
+            Outcome::NoUpstream => 502,
+            Outcome::NoRoute => 404,
+            Outcome::ServerError => 500,
+        }
+    }
+
+    /// True for every outcome but success.
+    pub fn is_failure(self) -> bool {
+        self != Outcome::Success
+    }
+}

@@ -1,0 +1,268 @@
+//! The recorder: what the engine reports into while it runs.
+//!
+//! Windows: the **summary** counts requests *sent* in `[warmup, duration)` (their outcome may come
+//! later, during the drain), station waits of requests that *reached the station* in that window,
+//! and busy/queue time inside it. The **time series** buckets cover `[0, duration)`: outcomes by
+//! the time the client received the answer, station time by when it passed.
+
+use super::{BitSet, N_OUTCOMES, Outcome};
+use crate::sim::plan::Plan;
+use hdrhistogram::Histogram;
+
+/// Highest latency the histograms track exactly, in microseconds (one hour); larger values are
+/// clamped to it.
+const MAX_LATENCY_US: u64 = 3_600_000_000;
+
+/// Per-station (service instance) aggregates over the summary window.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StationStats {
+    /// Requests that reached the instance.
+    pub arrivals: u64,
+    /// Requests turned away because the queue was full.
+    pub rejected: u64,
+    /// Requests that started service.
+    pub started: u64,
+    /// Sum of queue waits of the started requests, ns.
+    pub wait_sum_ns: u128,
+    /// Integral of busy slots over time, slot-ns.
+    pub busy_area: u128,
+    /// Integral of queue length over time, request-ns.
+    pub queue_area: u128,
+}
+
+/// Streaming aggregates of one replicate.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    /// Bucket width, ns.
+    pub bucket_ns: u64,
+    /// Number of buckets.
+    pub n_buckets: usize,
+    /// Start of the summary window, ns.
+    pub warmup_ns: u64,
+    /// End of arrivals and of the windows, ns.
+    pub end_ns: u64,
+    /// Summary outcome counts, indexed by `Outcome as usize`.
+    pub outcomes: [u64; N_OUTCOMES],
+    /// Latency of successful requests in the summary window, µs.
+    pub latency: Histogram<u64>,
+    /// Sum of successful latencies in the summary window, ns (for an exact mean).
+    pub latency_sum_ns: u128,
+    /// Outcome counts per bucket (by the time the client got the answer).
+    pub outcome_series: Vec<[u64; N_OUTCOMES]>,
+    /// Latency of successes per bucket, µs (2 significant digits).
+    pub latency_series: Vec<Histogram<u64>>,
+    /// Per population: users who sent at least one request in the summary window.
+    pub users_active: Vec<BitSet>,
+    /// Per population: users with at least one failed request in the summary window.
+    pub users_impacted: Vec<BitSet>,
+    /// Per station aggregates.
+    pub stations: Vec<StationStats>,
+    /// Per service and bucket: busy slot-ns (`[service * n_buckets + bucket]`).
+    pub svc_busy_series: Vec<u64>,
+    /// Per service and bucket: queue request-ns.
+    pub svc_queue_series: Vec<u64>,
+    /// Per model node: requests that reached it in the summary window.
+    pub node_arrivals: Vec<u64>,
+    /// Per link and bucket: crossings (`[link * n_buckets + bucket]`).
+    pub link_series: Vec<u32>,
+    /// Events processed (for throughput figures).
+    pub events: u64,
+    /// Active users, counted by [`Recorder::finish`].
+    pub users_active_count: u64,
+    /// Impacted users, counted by [`Recorder::finish`].
+    pub users_impacted_count: u64,
+}
+
+/// An auto-resizing histogram: it grows to the largest value recorded, so short latencies cost
+/// little memory.
+fn histogram(sigfig: u8) -> Histogram<u64> {
+    #[allow(clippy::expect_used)]
+    let mut h = Histogram::new(sigfig).expect("1..=5 significant digits"); // invariant: sigfig is 2 or 3
+    h.auto(true);
+    h
+}
+
+impl Recorder {
+    /// An empty recorder sized for the plan.
+    pub fn new(plan: &Plan) -> Recorder {
+        let nb = plan.n_buckets;
+        Recorder {
+            bucket_ns: plan.bucket_ns,
+            n_buckets: nb,
+            warmup_ns: plan.warmup_ns,
+            end_ns: plan.duration_ns,
+            outcomes: [0; N_OUTCOMES],
+            latency: histogram(3),
+            latency_sum_ns: 0,
+            outcome_series: vec![[0; N_OUTCOMES]; nb],
+            latency_series: vec![histogram(2); nb],
+            users_active: plan.pops.iter().map(|p| BitSet::new(p.users)).collect(),
+            users_impacted: plan.pops.iter().map(|p| BitSet::new(p.users)).collect(),
+            stations: vec![StationStats::default(); plan.stations.len()],
+            svc_busy_series: vec![0; plan.services.len() * nb],
+            svc_queue_series: vec![0; plan.services.len() * nb],
+            node_arrivals: vec![0; plan.nodes.len()],
+            link_series: vec![0; plan.links.len() * nb],
+            events: 0,
+            users_active_count: 0,
+            users_impacted_count: 0,
+        }
+    }
+
+    #[inline]
+    fn bucket(&self, t: u64) -> Option<usize> {
+        if t >= self.end_ns {
+            return None;
+        }
+        Some(((t / self.bucket_ns) as usize).min(self.n_buckets - 1))
+    }
+
+    #[inline]
+    fn in_window(&self, t: u64) -> bool {
+        t >= self.warmup_ns && t < self.end_ns
+    }
+
+    /// A request of population `pop`, sent by `user` at `sent`, got its answer at `answered`.
+    #[inline]
+    pub fn outcome(&mut self, pop: u32, user: u32, sent: u64, answered: u64, outcome: Outcome) {
+        let latency_ns = answered.saturating_sub(sent);
+        let latency_us = (latency_ns / 1000).clamp(1, MAX_LATENCY_US);
+        if let Some(b) = self.bucket(answered) {
+            self.outcome_series[b][outcome as usize] += 1;
+            if outcome == Outcome::Success {
+                self.latency_series[b].saturating_record(latency_us);
+            }
+        }
+        if self.in_window(sent) {
+            self.outcomes[outcome as usize] += 1;
+            let p = pop as usize;
+            if let Some(set) = self.users_active.get_mut(p) {
+                set.insert(user);
+            }
+            if outcome == Outcome::Success {
+                self.latency.saturating_record(latency_us);
+                self.latency_sum_ns += u128::from(latency_ns);
+            } else if let Some(set) = self.users_impacted.get_mut(p) {
+                set.insert(user);
+            }
+        }
+    }
+
+    /// A request reached model node `node` at `t`.
+    #[inline]
+    pub fn node_arrival(&mut self, node: u32, t: u64) {
+        if self.in_window(t) {
+            self.node_arrivals[node as usize] += 1;
+        }
+    }
+
+    /// A request crossed link `link` at `t`.
+    #[inline]
+    pub fn link_crossed(&mut self, link: u32, t: u64) {
+        if let Some(b) = self.bucket(t) {
+            let i = link as usize * self.n_buckets + b;
+            self.link_series[i] = self.link_series[i].saturating_add(1);
+        }
+    }
+
+    /// A request reached station `k` at `t`; `rejected` when its queue was full.
+    #[inline]
+    pub fn station_arrival(&mut self, k: u32, t: u64, rejected: bool) {
+        if self.in_window(t) {
+            let s = &mut self.stations[k as usize];
+            s.arrivals += 1;
+            s.rejected += u64::from(rejected);
+        }
+    }
+
+    /// A request that reached station `k` at `arrived` started service at `t`.
+    #[inline]
+    pub fn station_start(&mut self, k: u32, arrived: u64, t: u64) {
+        if self.in_window(arrived) {
+            let s = &mut self.stations[k as usize];
+            s.started += 1;
+            s.wait_sum_ns += u128::from(t - arrived);
+        }
+    }
+
+    /// Station `k` (of service `svc`) had `busy` busy slots and `queued` waiting requests during
+    /// `[from, to)`.
+    #[inline]
+    pub fn station_state(&mut self, k: u32, svc: u32, from: u64, to: u64, busy: u32, queued: u32) {
+        if to <= from || (busy == 0 && queued == 0) {
+            return;
+        }
+        // Summary window.
+        let (a, b) = (from.max(self.warmup_ns), to.min(self.end_ns));
+        if b > a {
+            let s = &mut self.stations[k as usize];
+            s.busy_area += u128::from(busy) * u128::from(b - a);
+            s.queue_area += u128::from(queued) * u128::from(b - a);
+        }
+        // Time series, split at bucket edges.
+        let end = to.min(self.end_ns);
+        let mut t = from;
+        let base = svc as usize * self.n_buckets;
+        while t < end {
+            let bucket = ((t / self.bucket_ns) as usize).min(self.n_buckets - 1);
+            let edge = ((bucket as u64 + 1) * self.bucket_ns).min(end);
+            let dt = edge - t;
+            self.svc_busy_series[base + bucket] += u64::from(busy) * dt;
+            self.svc_queue_series[base + bucket] += u64::from(queued) * dt;
+            t = edge;
+        }
+    }
+}
+
+/// Totals over finished replicates (see [`Recorder::finish`] and [`Recorder::merge`]).
+impl Recorder {
+    /// Turns the user bit sets into counts (`users_active_count`, `users_impacted_count`) and frees
+    /// them, so that recorders of different replicates can be merged.
+    pub fn finish(&mut self) {
+        self.users_active_count = self.users_active.iter().map(BitSet::len).sum();
+        self.users_impacted_count = self.users_impacted.iter().map(BitSet::len).sum();
+        self.users_active = Vec::new();
+        self.users_impacted = Vec::new();
+    }
+
+    /// Adds another finished replicate's totals to this one. Every field is an integer, so the
+    /// result does not depend on the order of merging.
+    pub fn merge(&mut self, o: &Recorder) {
+        for (a, b) in self.outcomes.iter_mut().zip(o.outcomes) {
+            *a += b;
+        }
+        self.latency.add(&o.latency).ok();
+        self.latency_sum_ns += o.latency_sum_ns;
+        for (a, b) in self.outcome_series.iter_mut().zip(&o.outcome_series) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (a, b) in self.latency_series.iter_mut().zip(&o.latency_series) {
+            a.add(b).ok();
+        }
+        self.users_active_count += o.users_active_count;
+        self.users_impacted_count += o.users_impacted_count;
+        for (a, b) in self.stations.iter_mut().zip(&o.stations) {
+            a.arrivals += b.arrivals;
+            a.rejected += b.rejected;
+            a.started += b.started;
+            a.wait_sum_ns += b.wait_sum_ns;
+            a.busy_area += b.busy_area;
+            a.queue_area += b.queue_area;
+        }
+        add_all(&mut self.svc_busy_series, &o.svc_busy_series);
+        add_all(&mut self.svc_queue_series, &o.svc_queue_series);
+        add_all(&mut self.node_arrivals, &o.node_arrivals);
+        for (a, b) in self.link_series.iter_mut().zip(&o.link_series) {
+            *a = a.saturating_add(*b);
+        }
+        self.events += o.events;
+    }
+}
+
+fn add_all(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}

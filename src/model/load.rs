@@ -1,0 +1,200 @@
+//! Reading and writing scenario files (RON), with errors that point at the line, and atomic saves.
+
+use super::{FORMAT_VERSION, Scenario, validate};
+use serde::Deserialize;
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are refused before parsing (a hostile or mistaken input).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why a scenario could not be loaded or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The text is not a valid scenario.
+    #[error("{path}:{line}:{col}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// What was expected.
+        message: String,
+    },
+    /// The file was written by a newer gatesim.
+    #[error(
+        "{path}: format_version {found} is newer than this gatesim reads ({supported}); upgrade gatesim"
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// The file's version.
+        found: u32,
+        /// The newest this build reads.
+        supported: u32,
+    },
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    #[error("{path}: {bytes} bytes is larger than the {MAX_FILE_BYTES}-byte limit for a scenario")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+    },
+    /// The scenario parsed but is not meaningful.
+    #[error("{}", Invalid(.path, .problems))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        problems: Vec<validate::Problem>,
+    },
+}
+
+struct Invalid<'a>(&'a Path, &'a [validate::Problem]);
+
+impl fmt::Display for Invalid<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.1.len();
+        write!(f, "{}: {n} problem{}", self.0.display(), if n == 1 { "" } else { "s" })?;
+        for p in self.1 {
+            write!(f, "\n  {}", p.display_in(self.0))?;
+        }
+        Ok(())
+    }
+}
+
+/// Only the version, read first so that a newer file gets a version message, not a field error.
+#[derive(Deserialize)]
+#[serde(rename = "Scenario")]
+struct VersionProbe {
+    format_version: u32,
+}
+
+/// Parses and validates scenario text. `path` is used in messages only.
+pub fn from_str(text: &str, path: &Path) -> Result<Scenario, LoadError> {
+    let scenario = parse(text, path)?;
+    let problems = validate::validate(&scenario, Some(text));
+    if problems.iter().any(|p| p.severity == validate::Severity::Error) {
+        return Err(LoadError::Invalid {
+            path: path.to_owned(),
+            problems,
+        });
+    }
+    Ok(scenario)
+}
+
+/// Parses scenario text without semantic validation (the linter and the editor want the problems
+/// as data, not as an error).
+pub fn parse(text: &str, path: &Path) -> Result<Scenario, LoadError> {
+    let syntax = |e: ron::error::SpannedError| LoadError::Syntax {
+        path: path.to_owned(),
+        line: e.span.start.line,
+        col: e.span.start.col,
+        message: e.code.to_string(),
+    };
+    let options = ron::Options::default();
+    if let Ok(probe) = options.from_str::<VersionProbe>(text)
+        && probe.format_version > FORMAT_VERSION
+    {
+        return Err(LoadError::TooNew {
+            path: path.to_owned(),
+            found: probe.format_version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let scenario: Scenario = options.from_str(text).map_err(syntax)?;
+    if scenario.format_version == 0 {
+        return Err(LoadError::Syntax {
+            path: path.to_owned(),
+            line: 1,
+            col: 1,
+            message: "format_version must be at least 1".into(),
+        });
+    }
+    Ok(scenario)
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let text = read_text(path)?;
+    from_str(&text, path)
+}
+
+/// Reads a scenario file's text, refusing files over [`MAX_FILE_BYTES`].
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    let io = |source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let bytes = fs::metadata(path).map_err(io)?.len();
+    if bytes > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge {
+            path: path.to_owned(),
+            bytes,
+        });
+    }
+    fs::read_to_string(path).map_err(io)
+}
+
+/// The scenario as RON text, the way [`save`] writes it.
+pub fn to_string(scenario: &Scenario) -> String {
+    let config = ron::ser::PrettyConfig::new()
+        .depth_limit(8)
+        .struct_names(true)
+        .separate_tuple_members(false)
+        .indentor("    ".to_string());
+    // Serialising plain data with finite and non-finite floats cannot fail; fall back to the
+    // debug form rather than lose the user's work if it ever did.
+    ron::ser::to_string_pretty(scenario, config).unwrap_or_else(|e| format!("// could not serialise: {e}\n{scenario:?}"))
+}
+
+/// Writes the scenario atomically: a temporary file in the same directory, flushed to disk, then
+/// renamed over `path`, then the directory flushed. A crash at any point leaves either the old or
+/// the new file, never a torn one.
+pub fn save(scenario: &Scenario, path: &Path) -> Result<(), LoadError> {
+    write_atomic(path, to_string(scenario).as_bytes())
+}
+
+/// Writes bytes to `path` atomically (see [`save`]).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
+    let io = |source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)?;
+        // Make the rename durable. Directories cannot be opened for syncing on every platform;
+        // the rename itself has happened either way.
+        if let Ok(d) = fs::File::open(&dir) {
+            d.sync_all().ok();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        fs::remove_file(&tmp).ok();
+    }
+    result.map_err(io)
+}

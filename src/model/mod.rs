@@ -1,0 +1,91 @@
+//! The model: plain serde types, what the user edits and saves.
+//!
+//! A [`Scenario`] file holds the run settings and a [`Topology`]. Field names carry their units
+//! (`latency_ms`, `rate_rps`, `duration_s`). Nodes reference each other by `name`, which is unique in
+//! a topology and is the node's identity: it seeds the node's random streams (see `sim::rng`) and is
+//! what links, routes, reports and the GUI refer to.
+//!
+//! The file form is a list of nodes and a list of links, because that is what a person reads and
+//! diffs; [`Topology::graph`] builds the petgraph view of it (cycle checks, layering, compile).
+//!
+//! Nothing in this module runs a simulation or touches the GUI: it is loaded ([`load`]), checked
+//! ([`validate`]) and compiled by `sim::plan`.
+
+mod dist;
+pub mod load;
+mod topology;
+pub mod validate;
+
+pub use dist::Dist;
+pub(crate) use dist::Z_P99;
+pub use topology::{
+    ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, Link, LoadBalancer, Node, NodeKind,
+    Region, Route, RouteShare, Service, Step, Topology, Traffic,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// The newest file format this build reads and writes. Older files are migrated on load; newer
+/// ones are refused with a message naming both versions.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One scenario file: what to simulate and how.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The file format version; see [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// A short title shown in reports and the GUI.
+    pub name: String,
+    /// Free text: what the scenario is about.
+    #[serde(default)]
+    pub description: String,
+    /// Seed, duration, replicates.
+    pub run: RunSettings,
+    /// What is simulated.
+    pub topology: Topology,
+}
+
+/// How a scenario is run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSettings {
+    /// The scenario seed. Replicate `i` derives its streams from `(seed, i, component name)`.
+    pub seed: u64,
+    /// Simulated time during which clients send requests. In-flight requests are then drained.
+    pub duration_s: f64,
+    /// Observations that start before this time are left out of the summary (the time series keeps
+    /// them). Use it to let queues reach steady state before measuring.
+    #[serde(default)]
+    pub warmup_s: f64,
+    /// Independent replicates, run in parallel; summaries carry confidence intervals over them.
+    #[serde(default = "one")]
+    pub replicates: u32,
+    /// Width of a time-series bucket. Default: the duration divided into about 300 buckets, rounded
+    /// to a readable width.
+    #[serde(default)]
+    pub bucket_s: Option<f64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Scenario {
+    /// A scenario with default run settings around a topology.
+    pub fn new(name: impl Into<String>, topology: Topology) -> Self {
+        Scenario {
+            format_version: FORMAT_VERSION,
+            name: name.into(),
+            description: String::new(),
+            run: RunSettings {
+                seed: 1,
+                duration_s: 60.0,
+                warmup_s: 0.0,
+                replicates: 1,
+                bucket_s: None,
+            },
+            topology,
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Topology types: nodes, links, regions.
+
+use super::Dist;
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use serde::{Deserialize, Serialize};
+
+/// The graph a scenario simulates: nodes and the directed links between them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    /// Failure domains. A node may name one in its `region`.
+    #[serde(default)]
+    pub regions: Vec<Region>,
+    /// Every node, each with a unique name.
+    pub nodes: Vec<Node>,
+    /// Directed links, from the caller to the callee. Requests flow along them; responses return the
+    /// same way.
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+/// A failure domain (a cloud region or data centre).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// Unique name, e.g. `us-east-1`.
+    pub name: String,
+}
+
+/// A directed link between two nodes, with the one-way network latency of each crossing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// The caller's name.
+    pub from: String,
+    /// The callee's name.
+    pub to: String,
+    /// One-way latency, drawn per crossing; the response crosses back with the same draw.
+    #[serde(default)]
+    pub latency: Dist,
+    /// Share of the caller's traffic when a client population has several links (ignored elsewhere).
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+}
+
+fn default_weight() -> f64 {
+    1.0
+}
+
+/// A node of the topology. Every kind has a `name`, an optional `region` and an optional canvas
+/// position `pos` (GUI only; the simulation ignores it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Node {
+    /// A population of users sending requests.
+    Clients(Clients),
+    /// An API gateway: routes requests by path to upstreams.
+    Gateway(Gateway),
+    /// A load balancer spreading requests over the instances of the services it links to.
+    LoadBalancer(LoadBalancer),
+    /// A service: instances with concurrency slots and a bounded FIFO queue.
+    Service(Service),
+}
+
+/// The kind of a node, without its parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum NodeKind {
+    /// [`Node::Clients`].
+    Clients,
+    /// [`Node::Gateway`].
+    Gateway,
+    /// [`Node::LoadBalancer`].
+    LoadBalancer,
+    /// [`Node::Service`].
+    Service,
+}
+
+impl NodeKind {
+    /// Lower-case label used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            NodeKind::Clients => "clients",
+            NodeKind::Gateway => "gateway",
+            NodeKind::LoadBalancer => "load balancer",
+            NodeKind::Service => "service",
+        }
+    }
+}
+
+macro_rules! common_fields {
+    ($self:ident, $field:ident) => {
+        match $self {
+            Node::Clients(n) => &n.$field,
+            Node::Gateway(n) => &n.$field,
+            Node::LoadBalancer(n) => &n.$field,
+            Node::Service(n) => &n.$field,
+        }
+    };
+}
+
+impl Node {
+    /// The node's unique name.
+    pub fn name(&self) -> &str {
+        common_fields!(self, name)
+    }
+
+    /// The node's region, if it names one.
+    pub fn region(&self) -> Option<&str> {
+        common_fields!(self, region).as_deref()
+    }
+
+    /// The node's canvas position, if it has one.
+    pub fn pos(&self) -> Option<[f32; 2]> {
+        *common_fields!(self, pos)
+    }
+
+    /// The node's kind.
+    pub fn kind(&self) -> NodeKind {
+        match self {
+            Node::Clients(_) => NodeKind::Clients,
+            Node::Gateway(_) => NodeKind::Gateway,
+            Node::LoadBalancer(_) => NodeKind::LoadBalancer,
+            Node::Service(_) => NodeKind::Service,
+        }
+    }
+}
+
+/// A population of users.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clients {
+    /// Unique node name.
+    pub name: String,
+    /// Region the users are in.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Canvas position (GUI only).
+    #[serde(default)]
+    pub pos: Option<[f32; 2]>,
+    /// Number of distinct users; each request is sent by one of them, drawn by `keys`.
+    #[serde(default = "default_users")]
+    pub users: u32,
+    /// Request rate over time.
+    pub traffic: Traffic,
+    /// How arrivals are spaced around the rate.
+    #[serde(default)]
+    pub arrivals: ArrivalProcess,
+    /// How requests are spread over users.
+    #[serde(default)]
+    pub keys: KeyDistribution,
+    /// The request mix by path. Empty means every request is for `/`.
+    #[serde(default)]
+    pub routes: Vec<RouteShare>,
+}
+
+fn default_users() -> u32 {
+    1000
+}
+
+/// A share of a population's requests that go to one path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteShare {
+    /// Request path, matched against gateway routes by prefix.
+    pub path: String,
+    /// Relative weight among the population's routes.
+    pub weight: f64,
+}
+
+/// Request rate over time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Traffic {
+    /// The same rate throughout.
+    Constant {
+        /// Requests per second.
+        rate_rps: f64,
+    },
+    /// Piecewise constant: each step sets the rate from its time on (0 before the first step).
+    Steps {
+        /// Steps in increasing time order.
+        steps: Vec<Step>,
+    },
+    /// A daily cycle: `mean_rps * (1 + amplitude * cos(2π (t - peak_at_s) / period_s))`.
+    Diurnal {
+        /// Mean rate.
+        mean_rps: f64,
+        /// Relative swing, 0 to 1.
+        amplitude: f64,
+        /// Length of the cycle (86400 for a day).
+        period_s: f64,
+        /// Time of the peak within the cycle.
+        peak_at_s: f64,
+    },
+    /// A flash crowd: `base_rps`, rising to `peak_rps` between `start_s` and `start_s + duration_s`.
+    Spike {
+        /// Rate outside the spike.
+        base_rps: f64,
+        /// Rate during the spike.
+        peak_rps: f64,
+        /// When the spike starts.
+        start_s: f64,
+        /// How long it lasts.
+        duration_s: f64,
+    },
+}
+
+/// One step of a [`Traffic::Steps`] profile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// From this time on.
+    pub at_s: f64,
+    /// This rate.
+    pub rate_rps: f64,
+}
+
+/// How arrivals are spaced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArrivalProcess {
+    /// A (non-homogeneous) Poisson process: independent users.
+    #[default]
+    Poisson,
+    /// Evenly spaced at the current rate: a synthetic load generator.
+    Deterministic,
+}
+
+/// How requests are spread over the users of a population.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum KeyDistribution {
+    /// Every user equally likely.
+    #[default]
+    Uniform,
+    /// Zipf's law: user `k` (1-based) is drawn with probability proportional to `1 / k^exponent`.
+    Zipf {
+        /// The exponent (> 0); about 1 for web traffic.
+        exponent: f64,
+    },
+}
+
+/// An API gateway.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gateway {
+    /// Unique node name.
+    pub name: String,
+    /// Region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Canvas position (GUI only).
+    #[serde(default)]
+    pub pos: Option<[f32; 2]>,
+    /// Time spent in the gateway per request (auth, parsing), added to the forward path.
+    #[serde(default)]
+    pub processing: Dist,
+    /// Route table, matched by longest path prefix. Empty: everything goes to the gateway's single
+    /// linked upstream.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+}
+
+/// A gateway route.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Matches request paths that start with it.
+    pub path_prefix: String,
+    /// The upstream node; the gateway must link to it.
+    pub upstream: String,
+    /// Upstream timeout: a response that has not reached the gateway by then is answered 504.
+    #[serde(default)]
+    pub timeout_ms: Option<f64>,
+}
+
+/// A load balancer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancer {
+    /// Unique node name.
+    pub name: String,
+    /// Region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Canvas position (GUI only).
+    #[serde(default)]
+    pub pos: Option<[f32; 2]>,
+    /// How an instance is chosen.
+    #[serde(default)]
+    pub algorithm: Balance,
+}
+
+/// Load-balancing algorithm.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Balance {
+    /// Each instance in turn, in the order of the linked services and their instances.
+    #[default]
+    RoundRobin,
+}
+
+/// A service: `instances` identical stations, each with `concurrency` slots and a FIFO queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Unique node name.
+    pub name: String,
+    /// Region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Canvas position (GUI only).
+    #[serde(default)]
+    pub pos: Option<[f32; 2]>,
+    /// Number of instances (named `<name>-0`, `<name>-1`, ...).
+    pub instances: u32,
+    /// Requests one instance serves at once.
+    #[serde(default = "one_u32")]
+    pub concurrency: u32,
+    /// Requests one instance holds waiting for a slot; `None` is unbounded. A request arriving at a
+    /// full queue is rejected with 503 (`queue_full`).
+    #[serde(default)]
+    pub queue_capacity: Option<u32>,
+    /// Time a slot is busy with one request.
+    pub service_time: Dist,
+    /// Fraction of served requests that end in a 500 (0 to 1).
+    #[serde(default)]
+    pub error_rate: f64,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+impl Topology {
+    /// The node with this name.
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name() == name)
+    }
+
+    /// Index of the node with this name in `nodes`.
+    pub fn node_index(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name() == name)
+    }
+
+    /// The topology as a petgraph graph: node weights are indices into `nodes`, edge weights indices
+    /// into `links`. Links whose ends do not exist are left out (validation reports them).
+    pub fn graph(&self) -> StableDiGraph<usize, usize> {
+        let mut graph = StableDiGraph::with_capacity(self.nodes.len(), self.links.len());
+        let ids: Vec<NodeIndex> = (0..self.nodes.len()).map(|i| graph.add_node(i)).collect();
+        for (li, link) in self.links.iter().enumerate() {
+            if let (Some(a), Some(b)) = (self.node_index(&link.from), self.node_index(&link.to)) {
+                graph.add_edge(ids[a], ids[b], li);
+            }
+        }
+        graph
+    }
+
+    /// Links leaving the named node, with their indices.
+    pub fn links_from<'a>(&'a self, name: &'a str) -> impl Iterator<Item = (usize, &'a Link)> + 'a {
+        self.links.iter().enumerate().filter(move |(_, l)| l.from == name)
+    }
+}

@@ -1,0 +1,346 @@
+//! Semantic validation: everything that parses but cannot be simulated meaningfully.
+//!
+//! [`validate`] returns every problem at once, each naming the node (and the line of the node's
+//! `name:` in the file, when the text is given), so the CLI can print them together and the editor
+//! can badge each node.
+
+use super::{Dist, Node, NodeKind, Scenario, Traffic};
+use petgraph::algo::tarjan_scc;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+
+/// Hard limit on time-series buckets per run, to keep memory bounded.
+pub const MAX_BUCKETS: f64 = 100_000.0;
+
+/// How bad a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Severity {
+    /// The scenario cannot be simulated.
+    Error,
+    /// The scenario runs, but probably not as meant.
+    Warning,
+}
+
+/// One problem found in a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The node concerned, if any.
+    pub node: Option<String>,
+    /// 1-based line in the file where the node (or field) is, when known.
+    pub line: Option<usize>,
+    /// What is wrong, and what was expected.
+    pub message: String,
+}
+
+impl Problem {
+    /// The problem as `file:line: severity: [node] message`.
+    pub fn display_in<'a>(&'a self, path: &'a Path) -> impl fmt::Display + 'a {
+        DisplayIn(self, path)
+    }
+}
+
+struct DisplayIn<'a>(&'a Problem, &'a Path);
+
+impl fmt::Display for DisplayIn<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.0;
+        write!(f, "{}", self.1.display())?;
+        if let Some(line) = p.line {
+            write!(f, ":{line}")?;
+        }
+        let sev = match p.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, ": {sev}: ")?;
+        if let Some(node) = &p.node {
+            write!(f, "[{node}] ")?;
+        }
+        write!(f, "{}", p.message)
+    }
+}
+
+struct Checker<'a> {
+    text: Option<&'a str>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, severity: Severity, node: Option<&str>, message: String) {
+        let line = match (self.text, node) {
+            (Some(text), Some(name)) => line_of_name(text, name),
+            _ => None,
+        };
+        self.problems.push(Problem {
+            severity,
+            node: node.map(str::to_owned),
+            line,
+            message,
+        });
+    }
+    fn error(&mut self, node: Option<&str>, message: String) {
+        self.push(Severity::Error, node, message);
+    }
+    fn warn(&mut self, node: Option<&str>, message: String) {
+        self.push(Severity::Warning, node, message);
+    }
+    fn dist(&mut self, node: &str, field: &str, d: &Dist) {
+        if let Some(msg) = d.problem() {
+            self.error(Some(node), format!("{field}: {msg}"));
+        }
+    }
+}
+
+/// The 1-based line of `name: "<name>"` in RON text.
+fn line_of_name(text: &str, name: &str) -> Option<usize> {
+    let quoted = format!("\"{name}\"");
+    text.lines().position(|l| {
+        let t = l.trim_start();
+        t.starts_with("name") && t.contains(&quoted)
+    })
+    .map(|i| i + 1)
+}
+
+/// Every problem of the scenario, errors first, in a stable order. `text` is the file's text, used
+/// to attach line numbers.
+pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
+    let mut c = Checker {
+        text,
+        problems: Vec::new(),
+    };
+    check_run(&mut c, scenario);
+    let topo = &scenario.topology;
+
+    let mut names = BTreeSet::new();
+    for node in &topo.nodes {
+        let name = node.name();
+        if name.trim().is_empty() {
+            c.error(None, "a node has an empty name".into());
+        } else if !names.insert(name) {
+            c.error(Some(name), format!("the name \"{name}\" is used by more than one node"));
+        }
+        if let Some(region) = node.region()
+            && !topo.regions.iter().any(|r| r.name == region)
+        {
+            c.error(Some(name), format!("region \"{region}\" is not declared in `regions`"));
+        }
+    }
+    let mut region_names = BTreeSet::new();
+    for r in &topo.regions {
+        if !region_names.insert(r.name.as_str()) {
+            c.error(None, format!("region \"{}\" is declared twice", r.name));
+        }
+    }
+
+    let kind_of = |name: &str| topo.node(name).map(Node::kind);
+    let mut seen_links = BTreeSet::new();
+    for link in &topo.links {
+        let (Some(from), Some(to)) = (kind_of(&link.from), kind_of(&link.to)) else {
+            for end in [&link.from, &link.to] {
+                if kind_of(end).is_none() {
+                    c.error(None, format!("link {} -> {}: no node is named \"{end}\"", link.from, link.to));
+                }
+            }
+            continue;
+        };
+        if !seen_links.insert((link.from.as_str(), link.to.as_str())) {
+            c.error(Some(&link.from), format!("link {} -> {} is declared twice", link.from, link.to));
+        }
+        let allowed = match from {
+            NodeKind::Clients => matches!(to, NodeKind::Gateway | NodeKind::LoadBalancer | NodeKind::Service),
+            // A request crosses at most one gateway (one upstream timeout applies).
+            NodeKind::Gateway => matches!(to, NodeKind::LoadBalancer | NodeKind::Service),
+            NodeKind::LoadBalancer => to == NodeKind::Service,
+            NodeKind::Service => false,
+        };
+        if !allowed {
+            c.error(
+                Some(&link.from),
+                format!(
+                    "a {} cannot send to a {} (link {} -> {})",
+                    from.label(),
+                    to.label(),
+                    link.from,
+                    link.to
+                ),
+            );
+        }
+        c.dist(&link.from, &format!("link {} -> {} latency", link.from, link.to), &link.latency);
+        if !(link.weight.is_finite() && link.weight > 0.0) {
+            c.error(Some(&link.from), format!("link {} -> {}: weight must be > 0, got {}", link.from, link.to, link.weight));
+        }
+    }
+
+    let receives: BTreeSet<&str> = topo.links.iter().map(|l| l.to.as_str()).collect();
+    for node in &topo.nodes {
+        check_node(&mut c, scenario, node, receives.contains(node.name()));
+    }
+    check_cycles(&mut c, scenario);
+
+    c.problems.sort_by(|a, b| (a.severity, a.line).cmp(&(b.severity, b.line)));
+    c.problems
+}
+
+fn check_run(c: &mut Checker<'_>, s: &Scenario) {
+    let run = &s.run;
+    if !(run.duration_s.is_finite() && run.duration_s > 0.0) {
+        c.error(None, format!("run.duration_s must be > 0, got {}", run.duration_s));
+    }
+    if !(run.warmup_s.is_finite() && run.warmup_s >= 0.0 && run.warmup_s < run.duration_s) {
+        c.error(None, format!("run.warmup_s must be >= 0 and below duration_s, got {}", run.warmup_s));
+    }
+    if run.replicates == 0 || run.replicates > 100_000 {
+        c.error(None, format!("run.replicates must be between 1 and 100000, got {}", run.replicates));
+    }
+    if let Some(b) = run.bucket_s {
+        if !(b.is_finite() && b > 0.0) {
+            c.error(None, format!("run.bucket_s must be > 0, got {b}"));
+        } else if run.duration_s / b > MAX_BUCKETS {
+            c.error(None, format!("run.bucket_s {b} makes more than {MAX_BUCKETS} time buckets; use a wider bucket"));
+        }
+    }
+}
+
+fn check_traffic(c: &mut Checker<'_>, name: &str, t: &Traffic) {
+    let bad = |v: f64| !(v.is_finite() && v >= 0.0);
+    match t {
+        Traffic::Constant { rate_rps } if bad(*rate_rps) => {
+            c.error(Some(name), format!("traffic rate_rps must be a finite number >= 0, got {rate_rps}"));
+        }
+        Traffic::Steps { steps } => {
+            if steps.is_empty() {
+                c.error(Some(name), "traffic Steps needs at least one step".into());
+            }
+            for w in steps.windows(2) {
+                if w[1].at_s < w[0].at_s {
+                    c.error(Some(name), format!("traffic steps must be in time order: {} s after {} s", w[1].at_s, w[0].at_s));
+                }
+            }
+            for s in steps {
+                if bad(s.rate_rps) || bad(s.at_s) {
+                    c.error(Some(name), format!("traffic step at {} s: times and rates must be >= 0, got rate {}", s.at_s, s.rate_rps));
+                }
+            }
+        }
+        Traffic::Diurnal { mean_rps, amplitude, period_s, peak_at_s } => {
+            if bad(*mean_rps) || !(0.0..=1.0).contains(amplitude) || !(period_s.is_finite() && *period_s > 0.0) || !peak_at_s.is_finite() {
+                c.error(Some(name), "traffic Diurnal needs mean_rps >= 0, amplitude in 0..=1 and period_s > 0".into());
+            }
+        }
+        Traffic::Spike { base_rps, peak_rps, start_s, duration_s } => {
+            if bad(*base_rps) || bad(*peak_rps) || bad(*start_s) || bad(*duration_s) {
+                c.error(Some(name), "traffic Spike needs base_rps, peak_rps, start_s and duration_s >= 0".into());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
+    let topo = &s.topology;
+    let name = node.name();
+    let outgoing: Vec<&str> = topo.links_from(name).map(|(_, l)| l.to.as_str()).collect();
+    match node {
+        Node::Clients(p) => {
+            check_traffic(c, name, &p.traffic);
+            if p.users == 0 {
+                c.error(Some(name), "users must be at least 1".into());
+            }
+            if let super::KeyDistribution::Zipf { exponent } = p.keys
+                && !(exponent.is_finite() && exponent > 0.0)
+            {
+                c.error(Some(name), format!("Zipf exponent must be > 0, got {exponent}"));
+            }
+            for r in &p.routes {
+                if !(r.weight.is_finite() && r.weight > 0.0) {
+                    c.error(Some(name), format!("route {}: weight must be > 0, got {}", r.path, r.weight));
+                }
+                if !r.path.starts_with('/') {
+                    c.error(Some(name), format!("route path \"{}\" must start with /", r.path));
+                }
+            }
+            if outgoing.is_empty() {
+                c.error(Some(name), "clients send to nowhere: link them to a gateway, load balancer or service".into());
+            }
+        }
+        Node::Gateway(g) => {
+            c.dist(name, "processing", &g.processing);
+            if receives && outgoing.is_empty() {
+                c.error(Some(name), "the gateway receives traffic but links to no upstream".into());
+            }
+            if g.routes.is_empty() && outgoing.len() > 1 {
+                c.error(Some(name), format!("the gateway links to {} upstreams but has no routes to choose between them", outgoing.len()));
+            }
+            for r in &g.routes {
+                if !outgoing.contains(&r.upstream.as_str()) {
+                    c.error(Some(name), format!("route {} -> {}: the gateway has no link to \"{}\"", r.path_prefix, r.upstream, r.upstream));
+                }
+                if !r.path_prefix.starts_with('/') {
+                    c.error(Some(name), format!("route path_prefix \"{}\" must start with /", r.path_prefix));
+                }
+                if let Some(t) = r.timeout_ms
+                    && !(t.is_finite() && t > 0.0)
+                {
+                    c.error(Some(name), format!("route {}: timeout_ms must be > 0, got {t}", r.path_prefix));
+                }
+            }
+            check_unrouted_paths(c, s, name, g);
+        }
+        Node::LoadBalancer(_) => {
+            if receives && outgoing.is_empty() {
+                c.error(Some(name), "the load balancer receives traffic but links to no service".into());
+            }
+        }
+        Node::Service(svc) => {
+            c.dist(name, "service_time", &svc.service_time);
+            if svc.instances == 0 && receives {
+                c.error(Some(name), "the service receives traffic but has no instances".into());
+            }
+            if svc.concurrency == 0 {
+                c.error(Some(name), "concurrency must be at least 1".into());
+            }
+            if !(0.0..=1.0).contains(&svc.error_rate) {
+                c.error(Some(name), format!("error_rate must be between 0 and 1, got {}", svc.error_rate));
+            }
+        }
+    }
+    if !receives && node.kind() != NodeKind::Clients {
+        c.warn(Some(name), "no link leads here, so the node receives no traffic".into());
+    }
+}
+
+/// Warn when a population sends paths that a gateway it reaches has no route for.
+fn check_unrouted_paths(c: &mut Checker<'_>, s: &Scenario, name: &str, g: &super::Gateway) {
+    if g.routes.is_empty() {
+        return;
+    }
+    for node in &s.topology.nodes {
+        let Node::Clients(p) = node else { continue };
+        if !s.topology.links.iter().any(|l| l.from == p.name && l.to == name) {
+            continue;
+        }
+        let default = [super::RouteShare { path: "/".into(), weight: 1.0 }];
+        let shares = if p.routes.is_empty() { &default[..] } else { &p.routes[..] };
+        for share in shares {
+            if !g.routes.iter().any(|r| share.path.starts_with(&r.path_prefix)) {
+                c.warn(Some(name), format!("no route matches {} from {}: those requests get 404", share.path, p.name));
+            }
+        }
+    }
+}
+
+fn check_cycles(c: &mut Checker<'_>, s: &Scenario) {
+    let graph = s.topology.graph();
+    for scc in tarjan_scc(&graph) {
+        let is_cycle = scc.len() > 1 || scc.first().is_some_and(|&n| graph.find_edge(n, n).is_some());
+        if is_cycle {
+            let mut names: Vec<&str> = scc.iter().filter_map(|&n| graph.node_weight(n)).map(|&i| s.topology.nodes[i].name()).collect();
+            names.sort_unstable();
+            c.error(names.first().copied(), format!("routing cycle through {}: a request could loop forever", names.join(", ")));
+        }
+    }
+}

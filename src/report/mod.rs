@@ -1,0 +1,408 @@
+//! The report: a plain serde struct that the CLI table, the JSON and CSV files and the GUI all read.
+//! Building it never re-runs the simulation.
+//!
+//! # Definitions (every figure shown anywhere is one of these)
+//! - **requests**: requests *sent* in the summary window `[warmup, duration)`, mean per replicate.
+//! - **failures by cause**: those requests whose answer was not a success, by [`Outcome`].
+//! - **success rate**: successes / requests.
+//! - **latency**: from the moment the client sends to the moment it has the answer, over
+//!   *successful* requests only (failures are counted by cause, not timed).
+//! - **users active**: users who sent at least one request in the window; **users impacted**: users
+//!   with at least one failed request in the window; **impacted %** = impacted / active.
+//! - **utilisation** of a service: busy slot-time / (instances x concurrency x window length).
+//! - **mean queue wait**: time between reaching an instance and starting service, over requests
+//!   that reached the instance in the window and started service.
+//! - **blocking probability**: requests turned away by a full queue / requests that reached it.
+//! - **estimate ± half-width**: mean over replicates and the half-width of its 99% confidence
+//!   interval (Student t, `n - 1` degrees of freedom); `None` with one replicate.
+
+mod estimate;
+mod files;
+mod table;
+
+pub use estimate::{Estimate, t_quantile_995};
+pub use files::{write_csv, write_json};
+pub use table::summary_table;
+
+use crate::metrics::{Outcome, Recorder};
+use crate::model::NodeKind;
+use crate::sim::plan::Plan;
+use crate::sim::time::NS_PER_S;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the report's JSON layout.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// Everything a run produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// See [`REPORT_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Scenario title.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Replicates run.
+    pub replicates: u32,
+    /// Arrival window length.
+    pub duration_s: f64,
+    /// Start of the summary window.
+    pub warmup_s: f64,
+    /// Time-series bucket width.
+    pub bucket_s: f64,
+    /// Headline figures (means per replicate).
+    pub summary: Summary,
+    /// Key figures with confidence intervals over replicates, by name.
+    pub estimates: BTreeMap<String, Estimate>,
+    /// Per node figures, in file order.
+    pub nodes: Vec<NodeSummary>,
+    /// Time series.
+    pub series: Series,
+    /// Key figures of each replicate, in replicate order.
+    pub per_replicate: Vec<ReplicateSummary>,
+    /// Events processed over all replicates.
+    pub events: u64,
+}
+
+/// Headline figures, means per replicate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Requests sent in the window.
+    pub requests: f64,
+    /// Of which succeeded.
+    pub successes: f64,
+    /// Of which failed, by cause (every cause listed, zeros included).
+    pub failures_by_cause: BTreeMap<Outcome, f64>,
+    /// successes / requests (1 when there were no requests).
+    pub success_rate: f64,
+    /// Latency of successful requests.
+    pub latency_ms: Percentiles,
+    /// Users who sent at least one request.
+    pub users_active: f64,
+    /// Users with at least one failed request.
+    pub users_impacted: f64,
+    /// users_impacted / users_active, in percent.
+    pub users_impacted_pct: f64,
+}
+
+/// Latency statistics in milliseconds (`None` when nothing succeeded).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Exact mean.
+    pub mean: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 90th percentile.
+    pub p90: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+    /// 99.9th percentile.
+    pub p999: Option<f64>,
+    /// Largest.
+    pub max: Option<f64>,
+}
+
+/// Figures of one node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeSummary {
+    /// Node name.
+    pub name: String,
+    /// Node kind.
+    pub kind: NodeKind,
+    /// Requests that reached it in the window, per replicate.
+    pub arrivals: f64,
+    /// Services: station figures.
+    pub service: Option<ServiceSummary>,
+}
+
+/// Figures of a service and its instances.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    /// Busy fraction of all slots.
+    pub utilisation: f64,
+    /// Mean time waiting for a slot, ms.
+    pub mean_queue_wait_ms: Option<f64>,
+    /// Time-average number waiting, over all instances.
+    pub mean_queue_len: f64,
+    /// Share of arrivals turned away by a full queue.
+    pub blocking_probability: f64,
+    /// Each instance.
+    pub instances: Vec<InstanceSummary>,
+}
+
+/// Figures of one instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceSummary {
+    /// `<service>-<i>`.
+    pub name: String,
+    /// Requests that reached it, per replicate.
+    pub arrivals: f64,
+    /// Busy fraction of its slots.
+    pub utilisation: f64,
+    /// Mean wait for a slot, ms.
+    pub mean_queue_wait_ms: Option<f64>,
+    /// Turned away by a full queue, per replicate.
+    pub rejected: f64,
+}
+
+/// Time series: one value per bucket, means over replicates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// Start of each bucket, s.
+    pub t_s: Vec<f64>,
+    /// Answers per second by outcome (by the time the client got them).
+    pub outcomes_rps: BTreeMap<Outcome, Vec<f64>>,
+    /// Median latency of successes, ms.
+    pub latency_p50_ms: Vec<Option<f64>>,
+    /// 99th percentile latency of successes, ms.
+    pub latency_p99_ms: Vec<Option<f64>>,
+    /// Per service.
+    pub services: Vec<ServiceSeries>,
+    /// Per link: crossings per second.
+    pub links: Vec<LinkSeries>,
+}
+
+/// A service's time series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSeries {
+    /// Service name.
+    pub name: String,
+    /// Busy fraction of all slots.
+    pub utilisation: Vec<f64>,
+    /// Mean number waiting, over all instances.
+    pub queue_len: Vec<f64>,
+}
+
+/// A link's time series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkSeries {
+    /// Caller.
+    pub from: String,
+    /// Callee.
+    pub to: String,
+    /// Crossings per second.
+    pub rps: Vec<f64>,
+}
+
+/// Key figures of one replicate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplicateSummary {
+    /// Replicate index.
+    pub replicate: u32,
+    /// Requests sent in the window.
+    pub requests: u64,
+    /// successes / requests.
+    pub success_rate: f64,
+    /// Mean latency of successes, ms.
+    pub latency_mean_ms: Option<f64>,
+    /// p99 latency of successes, ms.
+    pub latency_p99_ms: Option<f64>,
+    /// Impacted / active users, %.
+    pub users_impacted_pct: f64,
+    /// Per service (file order): utilisation, mean queue wait (ms), blocking probability.
+    pub services: Vec<(f64, Option<f64>, f64)>,
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+fn percentiles(rec: &Recorder, successes: u64) -> Percentiles {
+    if successes == 0 || rec.latency.is_empty() {
+        return Percentiles::default();
+    }
+    let q = |p: f64| Some(rec.latency.value_at_quantile(p) as f64 / 1000.0);
+    Percentiles {
+        mean: Some(rec.latency_sum_ns as f64 / successes as f64 / 1e6),
+        p50: q(0.50),
+        p90: q(0.90),
+        p99: q(0.99),
+        p999: q(0.999),
+        max: Some(rec.latency.max() as f64 / 1000.0),
+    }
+}
+
+/// Figures of one service from a recorder (totals over `runs` replicates).
+fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> ServiceSummary {
+    let sp = &plan.services[svc];
+    let window_ns = (plan.duration_ns - plan.warmup_ns) as f64 * runs;
+    let range = sp.first_station as usize..(sp.first_station + sp.instances) as usize;
+    let mut busy = 0.0;
+    let mut slots = 0.0;
+    let (mut arrivals, mut rejected, mut started, mut wait, mut queue) = (0u64, 0u64, 0u64, 0u128, 0u128);
+    let mut instances = Vec::new();
+    for k in range {
+        let st = &rec.stations[k];
+        let conc = f64::from(plan.stations[k].concurrency);
+        busy += st.busy_area as f64;
+        slots += conc;
+        arrivals += st.arrivals;
+        rejected += st.rejected;
+        started += st.started;
+        wait += st.wait_sum_ns;
+        queue += st.queue_area;
+        instances.push(InstanceSummary {
+            name: plan.stations[k].name.clone(),
+            arrivals: st.arrivals as f64 / runs,
+            utilisation: ratio(st.busy_area as f64, conc * window_ns),
+            mean_queue_wait_ms: (st.started > 0).then(|| st.wait_sum_ns as f64 / st.started as f64 / 1e6),
+            rejected: st.rejected as f64 / runs,
+        });
+    }
+    ServiceSummary {
+        utilisation: ratio(busy, slots * window_ns),
+        mean_queue_wait_ms: (started > 0).then(|| wait as f64 / started as f64 / 1e6),
+        mean_queue_len: ratio(queue as f64, window_ns),
+        blocking_probability: ratio(rejected as f64, arrivals as f64),
+        instances,
+    }
+}
+
+/// Key figures of one finished replicate.
+pub fn replicate_summary(plan: &Plan, replicate: u32, rec: &Recorder) -> ReplicateSummary {
+    let requests: u64 = rec.outcomes.iter().sum();
+    let successes = rec.outcomes[Outcome::Success as usize];
+    let p = percentiles(rec, successes);
+    ReplicateSummary {
+        replicate,
+        requests,
+        success_rate: if requests == 0 { 1.0 } else { successes as f64 / requests as f64 },
+        latency_mean_ms: p.mean,
+        latency_p99_ms: p.p99,
+        users_impacted_pct: 100.0 * ratio(rec.users_impacted_count as f64, rec.users_active_count as f64),
+        services: (0..plan.services.len())
+            .map(|s| {
+                let f = service_figures(plan, rec, s, 1.0);
+                (f.utilisation, f.mean_queue_wait_ms, f.blocking_probability)
+            })
+            .collect(),
+    }
+}
+
+/// Builds the report from the merged totals of all replicates and their per-replicate summaries
+/// (in replicate order).
+pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary>) -> Report {
+    let runs = f64::from(plan.replicates.max(1));
+    let requests: u64 = merged.outcomes.iter().sum();
+    let successes = merged.outcomes[Outcome::Success as usize];
+    let failures_by_cause = Outcome::ALL[1..]
+        .iter()
+        .map(|&o| (o, merged.outcomes[o as usize] as f64 / runs))
+        .collect();
+    let summary = Summary {
+        requests: requests as f64 / runs,
+        successes: successes as f64 / runs,
+        failures_by_cause,
+        success_rate: if requests == 0 { 1.0 } else { successes as f64 / requests as f64 },
+        latency_ms: percentiles(merged, successes),
+        users_active: merged.users_active_count as f64 / runs,
+        users_impacted: merged.users_impacted_count as f64 / runs,
+        users_impacted_pct: 100.0 * ratio(merged.users_impacted_count as f64, merged.users_active_count as f64),
+    };
+
+    let mut svc_of_node = BTreeMap::new();
+    for (i, s) in plan.services.iter().enumerate() {
+        svc_of_node.insert(s.node, i);
+    }
+    let nodes = plan
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (name, kind))| NodeSummary {
+            name: name.clone(),
+            kind: *kind,
+            arrivals: merged.node_arrivals[i] as f64 / runs,
+            service: svc_of_node.get(&(i as u32)).map(|&s| service_figures(plan, merged, s, runs)),
+        })
+        .collect();
+
+    let mut estimates = BTreeMap::new();
+    let col = |f: &dyn Fn(&ReplicateSummary) -> Option<f64>| -> Vec<f64> { per_replicate.iter().filter_map(f).collect() };
+    estimates.insert("success_rate".into(), Estimate::of(&col(&|r| Some(r.success_rate))));
+    estimates.insert("latency_mean_ms".into(), Estimate::of(&col(&|r| r.latency_mean_ms)));
+    estimates.insert("latency_p99_ms".into(), Estimate::of(&col(&|r| r.latency_p99_ms)));
+    estimates.insert("users_impacted_pct".into(), Estimate::of(&col(&|r| Some(r.users_impacted_pct))));
+    for (s, sp) in plan.services.iter().enumerate() {
+        let name = &plan.nodes[sp.node as usize].0;
+        let figure = |f: fn(&(f64, Option<f64>, f64)) -> Option<f64>| col(&|r| r.services.get(s).and_then(f));
+        estimates.insert(format!("{name}.utilisation"), Estimate::of(&figure(|t| Some(t.0))));
+        estimates.insert(format!("{name}.mean_queue_wait_ms"), Estimate::of(&figure(|t| t.1)));
+        estimates.insert(format!("{name}.blocking_probability"), Estimate::of(&figure(|t| Some(t.2))));
+    }
+
+    Report {
+        schema_version: REPORT_SCHEMA_VERSION,
+        scenario: plan.name.clone(),
+        seed: plan.seed,
+        replicates: plan.replicates,
+        duration_s: plan.duration_ns as f64 / NS_PER_S as f64,
+        warmup_s: plan.warmup_ns as f64 / NS_PER_S as f64,
+        bucket_s: plan.bucket_ns as f64 / NS_PER_S as f64,
+        summary,
+        estimates,
+        nodes,
+        series: series(plan, merged, runs),
+        per_replicate,
+        events: merged.events,
+    }
+}
+
+fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
+    let nb = plan.n_buckets;
+    let bucket_s = plan.bucket_ns as f64 / NS_PER_S as f64;
+    // The last bucket may be cut short by the end of the run.
+    let width_s = |b: usize| {
+        let end = ((b as u64 + 1) * plan.bucket_ns).min(plan.duration_ns);
+        (end - b as u64 * plan.bucket_ns) as f64 / NS_PER_S as f64
+    };
+    let mut outcomes_rps = BTreeMap::new();
+    for o in Outcome::ALL {
+        let v = (0..nb).map(|b| rec.outcome_series[b][o as usize] as f64 / runs / width_s(b)).collect();
+        outcomes_rps.insert(o, v);
+    }
+    let q = |p: f64| -> Vec<Option<f64>> {
+        rec.latency_series
+            .iter()
+            .map(|h| (!h.is_empty()).then(|| h.value_at_quantile(p) as f64 / 1000.0))
+            .collect()
+    };
+    let services = plan
+        .services
+        .iter()
+        .enumerate()
+        .map(|(s, sp)| {
+            let slots: f64 = (sp.first_station..sp.first_station + sp.instances)
+                .map(|k| f64::from(plan.stations[k as usize].concurrency))
+                .sum();
+            let per = |v: &[u64], div: f64| -> Vec<f64> {
+                (0..nb).map(|b| ratio(v[s * nb + b] as f64, div * width_s(b) * NS_PER_S as f64 * runs)).collect()
+            };
+            ServiceSeries {
+                name: plan.nodes[sp.node as usize].0.clone(),
+                utilisation: per(&rec.svc_busy_series, slots),
+                queue_len: per(&rec.svc_queue_series, 1.0),
+            }
+        })
+        .collect();
+    let links = plan
+        .links
+        .iter()
+        .enumerate()
+        .map(|(l, lp)| {
+            LinkSeries {
+                from: lp.from.clone(),
+                to: lp.to.clone(),
+                rps: (0..nb).map(|b| f64::from(rec.link_series[l * nb + b]) / runs / width_s(b)).collect(),
+            }
+        })
+        .collect();
+    Series {
+        t_s: (0..nb).map(|b| b as f64 * bucket_s).collect(),
+        outcomes_rps,
+        latency_p50_ms: q(0.5),
+        latency_p99_ms: q(0.99),
+        services,
+        links,
+    }
+}

@@ -1,0 +1,512 @@
+//! The discrete-event engine: one replicate of a [`Plan`].
+//!
+//! # Ordering guarantees
+//! - Events run in order of `(time, insertion sequence)`: two events at the same nanosecond run in
+//!   the order they were scheduled. Timer expiries take their sequence number when armed.
+//! - A hop with a zero delay (a 0 ms link, no processing time) is handled at once, inside the event
+//!   that caused it, before any other event of the same instant.
+//! - Randomness comes only from the per-component [`Stream`]s, so a replicate is a pure function of
+//!   `(plan, replicate index)`.
+//!
+//! # Request life cycle
+//! A request is created by its population's arrival event, crosses links (each crossing draws a
+//! latency; the response crosses back with the same draw), passes at most one gateway (which may arm
+//! an upstream timeout, measured from the moment the gateway receives the request), a balancer, and
+//! ends at a station: served, or turned away when the queue is full. The answer's arrival time at
+//! the gateway and at the client is computed when the journey ends; no event is needed for it.
+//! A timed-out request keeps its place at the station: the service does not know the gateway gave up
+//! and still spends the work (as real servers do).
+//!
+//! The engine never reads the wall clock, never does I/O and allocates only while queues grow.
+
+use super::plan::{Hop, Plan};
+use super::rng::{Purpose, Stream};
+use crate::metrics::{Outcome, Recorder};
+use crate::model::ArrivalProcess;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// What an event does. `a` and `b` are indices whose meaning depends on the kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Population `a` sends its next request.
+    Arrival,
+    /// Request `b` reaches gateway `a`.
+    AtGateway,
+    /// Request `b` reaches balancer `a`.
+    AtBalancer,
+    /// Request `b` reaches service `a` directly (no balancer).
+    AtService,
+    /// Request `b` reaches station `a`.
+    AtStation,
+    /// Station `a` finishes serving request `b`.
+    Done,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Event {
+    kind: Kind,
+    a: u32,
+    b: u32,
+}
+
+/// A heap entry: ordered by `key = time << 64 | seq`, smallest first.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    key: u128,
+    ev: Event,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.key.cmp(&self.key)
+    }
+}
+
+/// An armed timeout: all entries of one queue share one duration, so they expire in the order they
+/// were armed and a FIFO is enough.
+#[derive(Clone, Copy, Debug)]
+struct Timer {
+    key: u128,
+    req: u32,
+    generation: u32,
+}
+
+/// The event that delivers a request to `hop`.
+#[inline]
+fn hop_event(hop: Hop) -> (Kind, u32) {
+    match hop {
+        Hop::Gateway(g) => (Kind::AtGateway, g),
+        Hop::Balancer(b) => (Kind::AtBalancer, b),
+        Hop::Service(s) => (Kind::AtService, s),
+    }
+}
+
+const NONE: u64 = u64::MAX;
+/// The outcome is recorded.
+const DONE: u8 = 1;
+/// The journey ended after the deadline; the timer will record the timeout and free the request.
+const ENDED: u8 = 2;
+/// The request passed a gateway; latencies now add to the gateway leg.
+const VIA_GW: u8 = 4;
+
+/// Per-request state, in a reused slab.
+#[derive(Clone, Copy, Debug, Default)]
+struct Req {
+    generation: u32,
+    pop: u32,
+    user: u32,
+    path: u16,
+    flags: u8,
+    created: u64,
+    deadline: u64,
+    /// Return latency from the gateway (or, without one, from the current hop) to the client.
+    back_client: u64,
+    /// Return latency from the current hop to the gateway.
+    back_gw: u64,
+    /// When it reached its station.
+    station_in: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Station {
+    busy: u32,
+    queue: VecDeque<u32>,
+    last_change: u64,
+}
+
+/// One replicate in progress. Build it with [`Simulation::new`], then [`Simulation::run`] or
+/// [`Simulation::step_until`] for incremental runs.
+#[derive(Debug)]
+pub struct Simulation<'p> {
+    plan: &'p Plan,
+    now: u64,
+    seq: u64,
+    heap: BinaryHeap<Entry>,
+    timers: Vec<VecDeque<Timer>>,
+    reqs: Vec<Req>,
+    free: Vec<u32>,
+    stations: Vec<Station>,
+    lb_next: Vec<u32>,
+    svc_next: Vec<u32>,
+    pop_arrivals: Vec<Stream>,
+    pop_choice: Vec<Stream>,
+    gw_rng: Vec<Stream>,
+    link_rng: Vec<Stream>,
+    svc_rng: Vec<Stream>,
+    svc_err_rng: Vec<Stream>,
+    rec: Recorder,
+}
+
+impl<'p> Simulation<'p> {
+    /// Replicate `replicate` of the plan, with its first arrivals scheduled.
+    pub fn new(plan: &'p Plan, replicate: u32) -> Simulation<'p> {
+        let stream = |node: u32, purpose| Stream::new(plan.seed, replicate, &plan.nodes[node as usize].0, purpose);
+        let mut sim = Simulation {
+            plan,
+            now: 0,
+            seq: 0,
+            heap: BinaryHeap::with_capacity(1024),
+            timers: vec![VecDeque::new(); plan.timeouts_ns.len()],
+            reqs: Vec::with_capacity(1024),
+            free: Vec::with_capacity(1024),
+            stations: vec![Station::default(); plan.stations.len()],
+            lb_next: vec![0; plan.balancers.len()],
+            svc_next: vec![0; plan.services.len()],
+            pop_arrivals: plan.pops.iter().map(|p| stream(p.node, Purpose::Arrivals)).collect(),
+            pop_choice: plan.pops.iter().map(|p| stream(p.node, Purpose::Choice)).collect(),
+            gw_rng: plan.gateways.iter().map(|g| stream(g.node, Purpose::Service)).collect(),
+            link_rng: plan.links.iter().map(|l| Stream::new(plan.seed, replicate, &l.name, Purpose::Latency)).collect(),
+            svc_rng: plan.services.iter().map(|s| stream(s.node, Purpose::Service)).collect(),
+            svc_err_rng: plan.services.iter().map(|s| stream(s.node, Purpose::Errors)).collect(),
+            rec: Recorder::new(plan),
+        };
+        for p in 0..plan.pops.len() as u32 {
+            if let Some(t) = sim.next_arrival(p, 0) {
+                sim.schedule(t, Kind::Arrival, p, 0);
+            }
+        }
+        sim
+    }
+
+    /// Current simulated time, ns.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// True when no event is left.
+    pub fn is_finished(&self) -> bool {
+        self.heap.is_empty() && self.timers.iter().all(VecDeque::is_empty)
+    }
+
+    /// Runs to the end (arrivals stop at the plan's duration; in-flight requests drain) and returns
+    /// the recorder.
+    pub fn run(mut self) -> Recorder {
+        self.step_until(u64::MAX);
+        self.rec
+    }
+
+    /// The recorder (for a finished or stopped run).
+    pub fn into_recorder(self) -> Recorder {
+        self.rec
+    }
+
+    /// Processes every event at or before `t`. Returns the number processed.
+    pub fn step_until(&mut self, t: u64) -> u64 {
+        let limit = (u128::from(t) << 64) | u128::from(u64::MAX);
+        let mut n = 0;
+        loop {
+            let heap_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
+            let (timer_key, timer_q) = self.earliest_timer();
+            if heap_key.min(timer_key) > limit || (heap_key == u128::MAX && timer_key == u128::MAX) {
+                break;
+            }
+            n += 1;
+            if timer_key < heap_key {
+                let Some(timer) = self.timers[timer_q].pop_front() else { break };
+                self.now = (timer.key >> 64) as u64;
+                self.on_timeout(timer.req, timer.generation);
+            } else {
+                let Some(entry) = self.heap.pop() else { break };
+                self.now = (entry.key >> 64) as u64;
+                self.dispatch(entry.ev);
+            }
+        }
+        self.rec.events += n;
+        n
+    }
+
+    #[inline]
+    fn earliest_timer(&self) -> (u128, usize) {
+        let mut best = (u128::MAX, 0);
+        for (i, q) in self.timers.iter().enumerate() {
+            if let Some(front) = q.front()
+                && front.key < best.0
+            {
+                best = (front.key, i);
+            }
+        }
+        best
+    }
+
+    #[inline]
+    fn next_key(&mut self, t: u64) -> u128 {
+        self.seq += 1;
+        (u128::from(t) << 64) | u128::from(self.seq)
+    }
+
+    #[inline]
+    fn schedule(&mut self, t: u64, kind: Kind, a: u32, b: u32) {
+        let key = self.next_key(t);
+        self.heap.push(Entry { key, ev: Event { kind, a, b } });
+    }
+
+    #[inline]
+    fn dispatch(&mut self, ev: Event) {
+        match ev.kind {
+            Kind::Arrival => self.on_arrival(ev.a),
+            Kind::AtGateway => self.at_gateway(ev.a, ev.b),
+            Kind::AtBalancer => self.at_balancer(ev.a, ev.b),
+            Kind::AtService => self.at_service(ev.a, ev.b),
+            Kind::AtStation => self.at_station(ev.a, ev.b),
+            Kind::Done => self.on_done(ev.a, ev.b),
+        }
+    }
+
+    /// The first arrival of population `p` strictly after `t`, if before the end of the run.
+    fn next_arrival(&mut self, p: u32, mut t: u64) -> Option<u64> {
+        let pop = &self.plan.pops[p as usize];
+        let rng = &mut self.pop_arrivals[p as usize];
+        let end = self.plan.duration_ns;
+        while t < end {
+            let (seg_end, max_rate, constant) = pop.traffic.segment(t);
+            if max_rate <= 0.0 {
+                t = seg_end;
+                continue;
+            }
+            let gap = match pop.arrivals {
+                ArrivalProcess::Poisson => rng.exp(1e9 / max_rate),
+                ArrivalProcess::Deterministic => 1e9 / pop.traffic.rate_at(t).max(f64::MIN_POSITIVE),
+            };
+            let cand = t.saturating_add((gap.round() as u64).max(1));
+            if cand >= seg_end {
+                // Memoryless: restart at the segment edge with the next segment's rate.
+                t = seg_end;
+                continue;
+            }
+            if constant || pop.arrivals == ArrivalProcess::Deterministic || rng.unit() * max_rate <= pop.traffic.rate_at(cand) {
+                return (cand < end).then_some(cand);
+            }
+            t = cand;
+        }
+        None
+    }
+
+    fn alloc(&mut self, r: Req) -> u32 {
+        if let Some(i) = self.free.pop() {
+            let generation = self.reqs[i as usize].generation;
+            self.reqs[i as usize] = Req { generation, ..r };
+            i
+        } else {
+            self.reqs.push(r);
+            (self.reqs.len() - 1) as u32
+        }
+    }
+
+    fn release(&mut self, r: u32) {
+        let req = &mut self.reqs[r as usize];
+        req.generation = req.generation.wrapping_add(1);
+        self.free.push(r);
+    }
+
+    fn on_arrival(&mut self, p: u32) {
+        let now = self.now;
+        if let Some(t) = self.next_arrival(p, now) {
+            self.schedule(t, Kind::Arrival, p, 0);
+        }
+        let pop = &self.plan.pops[p as usize];
+        let rng = &mut self.pop_choice[p as usize];
+        let user = match &pop.zipf {
+            Some(z) => z.sample(rng),
+            None => rng.below(pop.users),
+        };
+        let path = if pop.routes.len() == 1 {
+            pop.routes[0].1
+        } else {
+            let u = rng.unit();
+            pop.routes.iter().find(|r| u < r.0).or(pop.routes.last()).map_or(0, |r| r.1)
+        };
+        let target = if pop.targets.len() == 1 {
+            pop.targets.first().copied()
+        } else {
+            let u = rng.unit();
+            pop.targets.iter().find(|t| u < t.0).or(pop.targets.last()).copied()
+        };
+        self.rec.node_arrival(pop.node, now);
+        let r = self.alloc(Req {
+            pop: p,
+            user,
+            path,
+            created: now,
+            deadline: NONE,
+            ..Req::default()
+        });
+        match target {
+            Some((_, hop, link)) => {
+                let (kind, a) = hop_event(hop);
+                self.cross(r, link, 0, kind, a);
+            }
+            None => self.end_journey(r, Outcome::NoUpstream),
+        }
+    }
+
+    /// Sends request `r` over `link`, `extra` ns after now (processing time), to the node that an
+    /// event of `kind` with index `a` stands for.
+    #[inline]
+    fn cross(&mut self, r: u32, link: u32, extra: u64, kind: Kind, a: u32) {
+        let lp = &self.plan.links[link as usize];
+        let d = if lp.latency.is_zero() { 0 } else { lp.latency.sample(&mut self.link_rng[link as usize]) };
+        self.rec.link_crossed(link, self.now);
+        let req = &mut self.reqs[r as usize];
+        if req.flags & VIA_GW != 0 {
+            req.back_gw += d;
+        } else {
+            req.back_client += d;
+        }
+        let at = self.now + extra + d;
+        if at == self.now {
+            self.dispatch(Event { kind, a, b: r });
+        } else {
+            self.schedule(at, kind, a, r);
+        }
+    }
+
+    fn at_gateway(&mut self, g: u32, r: u32) {
+        let gw = &self.plan.gateways[g as usize];
+        self.rec.node_arrival(gw.node, self.now);
+        let path = self.reqs[r as usize].path;
+        let Some(route) = gw.route_by_path.get(path as usize).copied().flatten() else {
+            return self.end_journey(r, Outcome::NoRoute);
+        };
+        let processing = if gw.processing.is_zero() { 0 } else { gw.processing.sample(&mut self.gw_rng[g as usize]) };
+        let req = &mut self.reqs[r as usize];
+        req.flags |= VIA_GW;
+        if let Some(q) = route.timer {
+            let deadline = self.now + self.plan.timeouts_ns[q as usize];
+            let generation = req.generation;
+            req.deadline = deadline;
+            let key = self.next_key(deadline);
+            self.timers[q as usize].push_back(Timer { key, req: r, generation });
+        }
+        let (kind, a) = hop_event(route.hop);
+        self.cross(r, route.link, processing, kind, a);
+    }
+
+    fn at_balancer(&mut self, b: u32, r: u32) {
+        let lb = &self.plan.balancers[b as usize];
+        self.rec.node_arrival(lb.node, self.now);
+        if lb.pool.is_empty() {
+            return self.end_journey(r, Outcome::NoUpstream);
+        }
+        let i = self.lb_next[b as usize] as usize % lb.pool.len();
+        self.lb_next[b as usize] = ((i + 1) % lb.pool.len()) as u32;
+        let (station, link) = lb.pool[i];
+        self.cross(r, link, 0, Kind::AtStation, station);
+    }
+
+    fn at_service(&mut self, s: u32, r: u32) {
+        let svc = &self.plan.services[s as usize];
+        self.rec.node_arrival(svc.node, self.now);
+        if svc.instances == 0 {
+            return self.end_journey(r, Outcome::NoUpstream);
+        }
+        let i = self.svc_next[s as usize] % svc.instances;
+        self.svc_next[s as usize] = (i + 1) % svc.instances;
+        self.enter_station(svc.first_station + i, r);
+    }
+
+    fn at_station(&mut self, k: u32, r: u32) {
+        let svc = self.plan.stations[k as usize].service;
+        self.rec.node_arrival(self.plan.services[svc as usize].node, self.now);
+        self.enter_station(k, r);
+    }
+
+    fn enter_station(&mut self, k: u32, r: u32) {
+        let now = self.now;
+        let sp = &self.plan.stations[k as usize];
+        let st = &self.stations[k as usize];
+        let (busy, queued) = (st.busy, st.queue.len() as u32);
+        self.reqs[r as usize].station_in = now;
+        if busy < sp.concurrency {
+            self.rec.station_arrival(k, now, false);
+            self.touch_station(k);
+            self.stations[k as usize].busy += 1;
+            self.start_service(k, r);
+        } else if queued < sp.queue_capacity {
+            self.rec.station_arrival(k, now, false);
+            self.touch_station(k);
+            self.stations[k as usize].queue.push_back(r);
+        } else {
+            self.rec.station_arrival(k, now, true);
+            self.end_journey(r, Outcome::QueueFull);
+        }
+    }
+
+    /// Accounts the station's state since its last change, before it changes now.
+    #[inline]
+    fn touch_station(&mut self, k: u32) {
+        let now = self.now;
+        let st = &mut self.stations[k as usize];
+        let (from, busy, queued) = (st.last_change, st.busy, st.queue.len() as u32);
+        st.last_change = now;
+        let svc = self.plan.stations[k as usize].service;
+        self.rec.station_state(k, svc, from, now, busy, queued);
+    }
+
+    fn start_service(&mut self, k: u32, r: u32) {
+        let arrived = self.reqs[r as usize].station_in;
+        self.rec.station_start(k, arrived, self.now);
+        let svc = self.plan.stations[k as usize].service as usize;
+        let d = self.plan.services[svc].service_time.sample(&mut self.svc_rng[svc]);
+        self.schedule(self.now + d, Kind::Done, k, r);
+    }
+
+    fn on_done(&mut self, k: u32, r: u32) {
+        self.touch_station(k);
+        let svc = self.plan.stations[k as usize].service as usize;
+        let error_rate = self.plan.services[svc].error_rate;
+        let outcome = if error_rate > 0.0 && self.svc_err_rng[svc].chance(error_rate) {
+            Outcome::ServerError
+        } else {
+            Outcome::Success
+        };
+        if let Some(next) = self.stations[k as usize].queue.pop_front() {
+            self.start_service(k, next);
+        } else {
+            self.stations[k as usize].busy -= 1;
+        }
+        self.end_journey(r, outcome);
+    }
+
+    /// The request's journey ends here, now, with `outcome`: the answer travels back.
+    fn end_journey(&mut self, r: u32, outcome: Outcome) {
+        let req = self.reqs[r as usize];
+        if req.flags & DONE != 0 {
+            return self.release(r);
+        }
+        let at_gw = self.now + req.back_gw;
+        if req.deadline != NONE && at_gw > req.deadline {
+            // The gateway gives up first; its timer records the timeout.
+            self.reqs[r as usize].flags |= ENDED;
+            return;
+        }
+        let answered = at_gw + req.back_client;
+        self.rec.outcome(req.pop, req.user, req.created, answered, outcome);
+        self.release(r);
+    }
+
+    fn on_timeout(&mut self, r: u32, generation: u32) {
+        let req = self.reqs[r as usize];
+        if req.generation != generation || req.flags & DONE != 0 {
+            return;
+        }
+        let answered = self.now + req.back_client;
+        self.rec.outcome(req.pop, req.user, req.created, answered, Outcome::Timeout);
+        if req.flags & ENDED != 0 {
+            self.release(r);
+        } else {
+            self.reqs[r as usize].flags |= DONE;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The simulator: compile a scenario into a [`plan::Plan`], run replicates of it with the
+//! [`engine::Simulation`] in parallel, and merge them into a [`Report`].
+//!
+//! [`run`] is the one entry point the CLI and the GUI share.
+
+pub mod engine;
+pub mod plan;
+pub mod rng;
+pub mod time;
+
+use crate::metrics::Recorder;
+use crate::model::{Scenario, validate};
+use crate::report::{self, Report, ReplicateSummary};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// How often (in slices of the simulated duration) a replicate reports progress and checks for
+/// cancellation.
+const SLICES: u64 = 100;
+
+/// Options of a run beyond the scenario's own settings.
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// Overrides the scenario's replicate count.
+    pub replicates: Option<u32>,
+    /// Called with the fraction done (0 to 1), from worker threads.
+    pub progress: Option<&'a (dyn Fn(f64) + Sync)>,
+    /// Set to stop the run early; the run then returns [`RunError::Cancelled`].
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("seed", &self.seed)
+            .field("replicates", &self.replicates)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a run did not produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The scenario has errors.
+    #[error("the scenario has {} error(s); run `gatesim lint` to list them", .0.len())]
+    Invalid(Vec<validate::Problem>),
+    /// The run was cancelled.
+    #[error("the run was cancelled")]
+    Cancelled,
+}
+
+/// Validates, compiles and runs a scenario: every replicate, in parallel on rayon's pool, merged
+/// into one report. The report is bit-identical for any number of threads: each replicate depends
+/// only on `(scenario, seed, replicate index)`, and merging adds integers.
+pub fn run(scenario: &Scenario, options: &RunOptions<'_>) -> Result<Report, RunError> {
+    let errors: Vec<_> = validate::validate(scenario, None)
+        .into_iter()
+        .filter(|p| p.severity == validate::Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(RunError::Invalid(errors));
+    }
+    let mut plan = plan::compile(scenario);
+    if let Some(seed) = options.seed {
+        plan.seed = seed;
+    }
+    if let Some(n) = options.replicates {
+        plan.replicates = n.max(1);
+    }
+    run_plan(&plan, options)
+}
+
+/// Runs a compiled plan (see [`run`]).
+pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, RunError> {
+    let done = AtomicU64::new(0);
+    let total = u64::from(plan.replicates) * SLICES;
+    let cancelled = || options.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    let one = |i: u32| -> Option<(Vec<ReplicateSummary>, Recorder)> {
+        let mut sim = engine::Simulation::new(plan, i);
+        let slice = plan.duration_ns.div_ceil(SLICES).max(1);
+        for k in 1..=SLICES {
+            if cancelled() {
+                return None;
+            }
+            sim.step_until(slice.saturating_mul(k));
+            if let Some(p) = options.progress {
+                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                p(d as f64 / total as f64);
+            }
+        }
+        let mut rec = sim.run();
+        rec.finish();
+        Some((vec![report::replicate_summary(plan, i, &rec)], rec))
+    };
+    let merged = (0..plan.replicates)
+        .into_par_iter()
+        .map(one)
+        .reduce(
+            || None,
+            |a, b| match (a, b) {
+                (Some((mut sa, mut ra)), Some((sb, rb))) => {
+                    sa.extend(sb);
+                    ra.merge(&rb);
+                    Some((sa, ra))
+                }
+                (x, None) | (None, x) => x,
+            },
+        );
+    if cancelled() {
+        return Err(RunError::Cancelled);
+    }
+    let Some((mut summaries, rec)) = merged else {
+        return Err(RunError::Cancelled);
+    };
+    summaries.sort_by_key(|s| s.replicate);
+    Ok(report::build(plan, &rec, summaries))
+}
