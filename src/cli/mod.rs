@@ -9,7 +9,7 @@
 //!
 //! The CLI lives in the library (not in `main.rs`) so integration tests can call it in-process.
 
-mod bench;
+pub mod bench;
 
 use crate::model::{load, validate};
 use crate::report;
@@ -75,13 +75,27 @@ pub enum Command {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
-        Some(Command::Run { file, seed, replicates, json, csv, quiet }) => {
-            run_scenario(&file, seed, replicates, json.as_deref(), csv.as_deref(), quiet)
-        }
+        Some(Command::Run {
+            file,
+            seed,
+            replicates,
+            json,
+            csv,
+            quiet,
+        }) => run_scenario(
+            &file,
+            seed,
+            replicates,
+            json.as_deref(),
+            csv.as_deref(),
+            quiet,
+        ),
         Some(Command::Lint { file }) => lint(&file),
         Some(Command::Bench { requests }) => bench::bench(requests),
         None => {
-            eprintln!("gatesim was built without the `gui` feature; use a subcommand (gatesim --help)");
+            eprintln!(
+                "gatesim was built without the `gui` feature; use a subcommand (gatesim --help)"
+            );
             EXIT_BAD_INPUT
         }
     };
@@ -95,7 +109,14 @@ fn out(text: &str) {
     stdout.flush().ok();
 }
 
-fn run_scenario(file: &Path, seed: Option<u64>, replicates: Option<u32>, json: Option<&Path>, csv: Option<&Path>, quiet: bool) -> u8 {
+fn run_scenario(
+    file: &Path,
+    seed: Option<u64>,
+    replicates: Option<u32>,
+    json: Option<&Path>,
+    csv: Option<&Path>,
+    quiet: bool,
+) -> u8 {
     let scenario = match load::load(file) {
         Ok(s) => s,
         Err(e) => {
@@ -154,8 +175,13 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(1000), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% ({eta} left)") {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(1000),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} simulating [{bar:40}] {percent}% ({eta} left)",
+    ) {
         bar.set_style(style.progress_chars("=> "));
     }
     // Stay invisible for the first second: short runs print no bar at all.
@@ -192,8 +218,14 @@ fn lint(file: &Path) -> u8 {
     for p in &problems {
         out(&format!("{}\n", p.display_in(file)));
     }
-    let errors = problems.iter().filter(|p| p.severity == validate::Severity::Error).count();
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == validate::Severity::Error)
+        .count();
     let warnings = problems.len() - errors;
-    out(&format!("{}: {errors} error(s), {warnings} warning(s)\n", file.display()));
+    out(&format!(
+        "{}: {errors} error(s), {warnings} warning(s)\n",
+        file.display()
+    ));
     if errors > 0 { EXIT_BAD_INPUT } else { EXIT_OK }
 }

@@ -3,6 +3,7 @@
 //! nodes and users, never on the number of requests.
 
 mod outcome;
+pub mod queueing;
 mod recorder;
 mod users;
 

@@ -130,7 +130,7 @@ impl Recorder {
         if let Some(b) = self.bucket(answered) {
             self.outcome_series[b][outcome as usize] += 1;
             if outcome == Outcome::Success {
-                self.latency_series[b].saturating_record(latency_us);
+                self.latency_series[b].record(latency_us).ok();
             }
         }
         if self.in_window(sent) {
@@ -140,7 +140,7 @@ impl Recorder {
                 set.insert(user);
             }
             if outcome == Outcome::Success {
-                self.latency.saturating_record(latency_us);
+                self.latency.record(latency_us).ok();
                 self.latency_sum_ns += u128::from(latency_ns);
             } else if let Some(set) = self.users_impacted.get_mut(p) {
                 set.insert(user);

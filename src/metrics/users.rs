@@ -24,7 +24,9 @@ impl BitSet {
 
     /// Whether `i` is in the set.
     pub fn contains(&self, i: u32) -> bool {
-        self.words.get(i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.words
+            .get(i as usize / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// Number of members.

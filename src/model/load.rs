@@ -68,7 +68,12 @@ struct Invalid<'a>(&'a Path, &'a [validate::Problem]);
 impl fmt::Display for Invalid<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.1.len();
-        write!(f, "{}: {n} problem{}", self.0.display(), if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{}: {n} problem{}",
+            self.0.display(),
+            if n == 1 { "" } else { "s" }
+        )?;
         for p in self.1 {
             write!(f, "\n  {}", p.display_in(self.0))?;
         }
@@ -87,7 +92,10 @@ struct VersionProbe {
 pub fn from_str(text: &str, path: &Path) -> Result<Scenario, LoadError> {
     let scenario = parse(text, path)?;
     let problems = validate::validate(&scenario, Some(text));
-    if problems.iter().any(|p| p.severity == validate::Severity::Error) {
+    if problems
+        .iter()
+        .any(|p| p.severity == validate::Severity::Error)
+    {
         return Err(LoadError::Invalid {
             path: path.to_owned(),
             problems,
@@ -158,7 +166,8 @@ pub fn to_string(scenario: &Scenario) -> String {
         .indentor("    ".to_string());
     // Serialising plain data with finite and non-finite floats cannot fail; fall back to the
     // debug form rather than lose the user's work if it ever did.
-    ron::ser::to_string_pretty(scenario, config).unwrap_or_else(|e| format!("// could not serialise: {e}\n{scenario:?}"))
+    ron::ser::to_string_pretty(scenario, config)
+        .unwrap_or_else(|e| format!("// could not serialise: {e}\n{scenario:?}"))
 }
 
 /// Writes the scenario atomically: a temporary file in the same directory, flushed to disk, then
@@ -178,7 +187,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
     };
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;

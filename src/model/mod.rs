@@ -19,8 +19,8 @@ pub mod validate;
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
 pub use topology::{
-    ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, Link, LoadBalancer, Node, NodeKind,
-    Region, Route, RouteShare, Service, Step, Topology, Traffic,
+    ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node,
+    NodeKind, Region, Route, RouteShare, Service, Step, Topology, Traffic,
 };
 
 use serde::{Deserialize, Serialize};

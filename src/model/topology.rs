@@ -282,9 +282,24 @@ pub struct LoadBalancer {
     /// Canvas position (GUI only).
     #[serde(default)]
     pub pos: Option<[f32; 2]>,
-    /// How an instance is chosen.
+    /// How an instance is chosen within a pool.
     #[serde(default)]
     pub algorithm: Balance,
+    /// Path rules (like an application load balancer's listener rules): a request goes to the pool
+    /// of the service whose rule has the longest matching prefix. Empty: one pool of every instance
+    /// of every linked service.
+    #[serde(default)]
+    pub rules: Vec<LbRule>,
+}
+
+/// A load balancer's path rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LbRule {
+    /// Matches request paths that start with it.
+    pub path_prefix: String,
+    /// The service whose instances form the pool; the balancer must link to it.
+    pub service: String,
 }
 
 /// Load-balancing algorithm.
@@ -353,6 +368,9 @@ impl Topology {
 
     /// Links leaving the named node, with their indices.
     pub fn links_from<'a>(&'a self, name: &'a str) -> impl Iterator<Item = (usize, &'a Link)> + 'a {
-        self.links.iter().enumerate().filter(move |(_, l)| l.from == name)
+        self.links
+            .iter()
+            .enumerate()
+            .filter(move |(_, l)| l.from == name)
     }
 }

@@ -98,11 +98,12 @@ impl Checker<'_> {
 /// The 1-based line of `name: "<name>"` in RON text.
 fn line_of_name(text: &str, name: &str) -> Option<usize> {
     let quoted = format!("\"{name}\"");
-    text.lines().position(|l| {
-        let t = l.trim_start();
-        t.starts_with("name") && t.contains(&quoted)
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with("name") && t.contains(&quoted)
+        })
+        .map(|i| i + 1)
 }
 
 /// Every problem of the scenario, errors first, in a stable order. `text` is the file's text, used
@@ -121,12 +122,18 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         if name.trim().is_empty() {
             c.error(None, "a node has an empty name".into());
         } else if !names.insert(name) {
-            c.error(Some(name), format!("the name \"{name}\" is used by more than one node"));
+            c.error(
+                Some(name),
+                format!("the name \"{name}\" is used by more than one node"),
+            );
         }
         if let Some(region) = node.region()
             && !topo.regions.iter().any(|r| r.name == region)
         {
-            c.error(Some(name), format!("region \"{region}\" is not declared in `regions`"));
+            c.error(
+                Some(name),
+                format!("region \"{region}\" is not declared in `regions`"),
+            );
         }
     }
     let mut region_names = BTreeSet::new();
@@ -142,16 +149,28 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         let (Some(from), Some(to)) = (kind_of(&link.from), kind_of(&link.to)) else {
             for end in [&link.from, &link.to] {
                 if kind_of(end).is_none() {
-                    c.error(None, format!("link {} -> {}: no node is named \"{end}\"", link.from, link.to));
+                    c.error(
+                        None,
+                        format!(
+                            "link {} -> {}: no node is named \"{end}\"",
+                            link.from, link.to
+                        ),
+                    );
                 }
             }
             continue;
         };
         if !seen_links.insert((link.from.as_str(), link.to.as_str())) {
-            c.error(Some(&link.from), format!("link {} -> {} is declared twice", link.from, link.to));
+            c.error(
+                Some(&link.from),
+                format!("link {} -> {} is declared twice", link.from, link.to),
+            );
         }
         let allowed = match from {
-            NodeKind::Clients => matches!(to, NodeKind::Gateway | NodeKind::LoadBalancer | NodeKind::Service),
+            NodeKind::Clients => matches!(
+                to,
+                NodeKind::Gateway | NodeKind::LoadBalancer | NodeKind::Service
+            ),
             // A request crosses at most one gateway (one upstream timeout applies).
             NodeKind::Gateway => matches!(to, NodeKind::LoadBalancer | NodeKind::Service),
             NodeKind::LoadBalancer => to == NodeKind::Service,
@@ -169,9 +188,19 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
                 ),
             );
         }
-        c.dist(&link.from, &format!("link {} -> {} latency", link.from, link.to), &link.latency);
+        c.dist(
+            &link.from,
+            &format!("link {} -> {} latency", link.from, link.to),
+            &link.latency,
+        );
         if !(link.weight.is_finite() && link.weight > 0.0) {
-            c.error(Some(&link.from), format!("link {} -> {}: weight must be > 0, got {}", link.from, link.to, link.weight));
+            c.error(
+                Some(&link.from),
+                format!(
+                    "link {} -> {}: weight must be > 0, got {}",
+                    link.from, link.to, link.weight
+                ),
+            );
         }
     }
 
@@ -181,20 +210,35 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
     }
     check_cycles(&mut c, scenario);
 
-    c.problems.sort_by(|a, b| (a.severity, a.line).cmp(&(b.severity, b.line)));
+    c.problems.sort_by_key(|p| (p.severity, p.line));
     c.problems
 }
 
 fn check_run(c: &mut Checker<'_>, s: &Scenario) {
     let run = &s.run;
     if !(run.duration_s.is_finite() && run.duration_s > 0.0) {
-        c.error(None, format!("run.duration_s must be > 0, got {}", run.duration_s));
+        c.error(
+            None,
+            format!("run.duration_s must be > 0, got {}", run.duration_s),
+        );
     }
     if !(run.warmup_s.is_finite() && run.warmup_s >= 0.0 && run.warmup_s < run.duration_s) {
-        c.error(None, format!("run.warmup_s must be >= 0 and below duration_s, got {}", run.warmup_s));
+        c.error(
+            None,
+            format!(
+                "run.warmup_s must be >= 0 and below duration_s, got {}",
+                run.warmup_s
+            ),
+        );
     }
     if run.replicates == 0 || run.replicates > 100_000 {
-        c.error(None, format!("run.replicates must be between 1 and 100000, got {}", run.replicates));
+        c.error(
+            None,
+            format!(
+                "run.replicates must be between 1 and 100000, got {}",
+                run.replicates
+            ),
+        );
     }
     if let Some(b) = run.bucket_s {
         if !(b.is_finite() && b > 0.0) {
@@ -206,37 +250,60 @@ fn check_run(c: &mut Checker<'_>, s: &Scenario) {
 }
 
 fn check_traffic(c: &mut Checker<'_>, name: &str, t: &Traffic) {
-    let bad = |v: f64| !(v.is_finite() && v >= 0.0);
-    match t {
-        Traffic::Constant { rate_rps } if bad(*rate_rps) => {
-            c.error(Some(name), format!("traffic rate_rps must be a finite number >= 0, got {rate_rps}"));
+    let ok = |v: f64| v.is_finite() && v >= 0.0;
+    let problem = match t {
+        Traffic::Constant { rate_rps } => (!ok(*rate_rps))
+            .then(|| format!("traffic rate_rps must be a finite number >= 0, got {rate_rps}")),
+        Traffic::Steps { steps } if steps.is_empty() => {
+            Some("traffic Steps needs at least one step".into())
         }
-        Traffic::Steps { steps } => {
-            if steps.is_empty() {
-                c.error(Some(name), "traffic Steps needs at least one step".into());
-            }
-            for w in steps.windows(2) {
-                if w[1].at_s < w[0].at_s {
-                    c.error(Some(name), format!("traffic steps must be in time order: {} s after {} s", w[1].at_s, w[0].at_s));
-                }
-            }
-            for s in steps {
-                if bad(s.rate_rps) || bad(s.at_s) {
-                    c.error(Some(name), format!("traffic step at {} s: times and rates must be >= 0, got rate {}", s.at_s, s.rate_rps));
-                }
-            }
+        Traffic::Steps { steps } => steps
+            .windows(2)
+            .find(|w| w[1].at_s < w[0].at_s)
+            .map(|w| {
+                format!(
+                    "traffic steps must be in time order: {} s comes after {} s",
+                    w[1].at_s, w[0].at_s
+                )
+            })
+            .or_else(|| {
+                steps
+                    .iter()
+                    .find(|s| !ok(s.rate_rps) || !ok(s.at_s))
+                    .map(|s| {
+                        format!(
+                            "traffic step at {} s: times and rates must be >= 0, got rate {}",
+                            s.at_s, s.rate_rps
+                        )
+                    })
+            }),
+        Traffic::Diurnal {
+            mean_rps,
+            amplitude,
+            period_s,
+            peak_at_s,
+        } => {
+            let valid = ok(*mean_rps)
+                && (0.0..=1.0).contains(amplitude)
+                && period_s.is_finite()
+                && *period_s > 0.0
+                && peak_at_s.is_finite();
+            (!valid).then(|| {
+                "traffic Diurnal needs mean_rps >= 0, amplitude in 0..=1 and period_s > 0".into()
+            })
         }
-        Traffic::Diurnal { mean_rps, amplitude, period_s, peak_at_s } => {
-            if bad(*mean_rps) || !(0.0..=1.0).contains(amplitude) || !(period_s.is_finite() && *period_s > 0.0) || !peak_at_s.is_finite() {
-                c.error(Some(name), "traffic Diurnal needs mean_rps >= 0, amplitude in 0..=1 and period_s > 0".into());
-            }
-        }
-        Traffic::Spike { base_rps, peak_rps, start_s, duration_s } => {
-            if bad(*base_rps) || bad(*peak_rps) || bad(*start_s) || bad(*duration_s) {
-                c.error(Some(name), "traffic Spike needs base_rps, peak_rps, start_s and duration_s >= 0".into());
-            }
-        }
-        _ => {}
+        Traffic::Spike {
+            base_rps,
+            peak_rps,
+            start_s,
+            duration_s,
+        } => (![base_rps, peak_rps, start_s, duration_s]
+            .iter()
+            .all(|v| ok(**v)))
+        .then(|| "traffic Spike needs base_rps, peak_rps, start_s and duration_s >= 0".into()),
+    };
+    if let Some(message) = problem {
+        c.error(Some(name), message);
     }
 }
 
@@ -253,63 +320,120 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
             if let super::KeyDistribution::Zipf { exponent } = p.keys
                 && !(exponent.is_finite() && exponent > 0.0)
             {
-                c.error(Some(name), format!("Zipf exponent must be > 0, got {exponent}"));
+                c.error(
+                    Some(name),
+                    format!("Zipf exponent must be > 0, got {exponent}"),
+                );
             }
             for r in &p.routes {
                 if !(r.weight.is_finite() && r.weight > 0.0) {
-                    c.error(Some(name), format!("route {}: weight must be > 0, got {}", r.path, r.weight));
+                    c.error(
+                        Some(name),
+                        format!("route {}: weight must be > 0, got {}", r.path, r.weight),
+                    );
                 }
                 if !r.path.starts_with('/') {
-                    c.error(Some(name), format!("route path \"{}\" must start with /", r.path));
+                    c.error(
+                        Some(name),
+                        format!("route path \"{}\" must start with /", r.path),
+                    );
                 }
             }
             if outgoing.is_empty() {
-                c.error(Some(name), "clients send to nowhere: link them to a gateway, load balancer or service".into());
+                c.error(
+                    Some(name),
+                    "clients send to nowhere: link them to a gateway, load balancer or service"
+                        .into(),
+                );
             }
         }
         Node::Gateway(g) => {
             c.dist(name, "processing", &g.processing);
             if receives && outgoing.is_empty() {
-                c.error(Some(name), "the gateway receives traffic but links to no upstream".into());
+                c.error(
+                    Some(name),
+                    "the gateway receives traffic but links to no upstream".into(),
+                );
             }
             if g.routes.is_empty() && outgoing.len() > 1 {
                 c.error(Some(name), format!("the gateway links to {} upstreams but has no routes to choose between them", outgoing.len()));
             }
             for r in &g.routes {
                 if !outgoing.contains(&r.upstream.as_str()) {
-                    c.error(Some(name), format!("route {} -> {}: the gateway has no link to \"{}\"", r.path_prefix, r.upstream, r.upstream));
+                    c.error(
+                        Some(name),
+                        format!(
+                            "route {} -> {}: the gateway has no link to \"{}\"",
+                            r.path_prefix, r.upstream, r.upstream
+                        ),
+                    );
                 }
                 if !r.path_prefix.starts_with('/') {
-                    c.error(Some(name), format!("route path_prefix \"{}\" must start with /", r.path_prefix));
+                    c.error(
+                        Some(name),
+                        format!("route path_prefix \"{}\" must start with /", r.path_prefix),
+                    );
                 }
                 if let Some(t) = r.timeout_ms
                     && !(t.is_finite() && t > 0.0)
                 {
-                    c.error(Some(name), format!("route {}: timeout_ms must be > 0, got {t}", r.path_prefix));
+                    c.error(
+                        Some(name),
+                        format!("route {}: timeout_ms must be > 0, got {t}", r.path_prefix),
+                    );
                 }
             }
             check_unrouted_paths(c, s, name, g);
         }
-        Node::LoadBalancer(_) => {
+        Node::LoadBalancer(lb) => {
             if receives && outgoing.is_empty() {
-                c.error(Some(name), "the load balancer receives traffic but links to no service".into());
+                c.error(
+                    Some(name),
+                    "the load balancer receives traffic but links to no service".into(),
+                );
+            }
+            for r in &lb.rules {
+                if !outgoing.contains(&r.service.as_str()) {
+                    c.error(
+                        Some(name),
+                        format!(
+                            "rule {} -> {}: the load balancer has no link to \"{}\"",
+                            r.path_prefix, r.service, r.service
+                        ),
+                    );
+                }
+                if !r.path_prefix.starts_with('/') {
+                    c.error(
+                        Some(name),
+                        format!("rule path_prefix \"{}\" must start with /", r.path_prefix),
+                    );
+                }
             }
         }
         Node::Service(svc) => {
             c.dist(name, "service_time", &svc.service_time);
             if svc.instances == 0 && receives {
-                c.error(Some(name), "the service receives traffic but has no instances".into());
+                c.error(
+                    Some(name),
+                    "the service receives traffic but has no instances".into(),
+                );
             }
             if svc.concurrency == 0 {
                 c.error(Some(name), "concurrency must be at least 1".into());
             }
             if !(0.0..=1.0).contains(&svc.error_rate) {
-                c.error(Some(name), format!("error_rate must be between 0 and 1, got {}", svc.error_rate));
+                c.error(
+                    Some(name),
+                    format!("error_rate must be between 0 and 1, got {}", svc.error_rate),
+                );
             }
         }
     }
     if !receives && node.kind() != NodeKind::Clients {
-        c.warn(Some(name), "no link leads here, so the node receives no traffic".into());
+        c.warn(
+            Some(name),
+            "no link leads here, so the node receives no traffic".into(),
+        );
     }
 }
 
@@ -320,14 +444,36 @@ fn check_unrouted_paths(c: &mut Checker<'_>, s: &Scenario, name: &str, g: &super
     }
     for node in &s.topology.nodes {
         let Node::Clients(p) = node else { continue };
-        if !s.topology.links.iter().any(|l| l.from == p.name && l.to == name) {
+        if !s
+            .topology
+            .links
+            .iter()
+            .any(|l| l.from == p.name && l.to == name)
+        {
             continue;
         }
-        let default = [super::RouteShare { path: "/".into(), weight: 1.0 }];
-        let shares = if p.routes.is_empty() { &default[..] } else { &p.routes[..] };
+        let default = [super::RouteShare {
+            path: "/".into(),
+            weight: 1.0,
+        }];
+        let shares = if p.routes.is_empty() {
+            &default[..]
+        } else {
+            &p.routes[..]
+        };
         for share in shares {
-            if !g.routes.iter().any(|r| share.path.starts_with(&r.path_prefix)) {
-                c.warn(Some(name), format!("no route matches {} from {}: those requests get 404", share.path, p.name));
+            if !g
+                .routes
+                .iter()
+                .any(|r| share.path.starts_with(&r.path_prefix))
+            {
+                c.warn(
+                    Some(name),
+                    format!(
+                        "no route matches {} from {}: those requests get 404",
+                        share.path, p.name
+                    ),
+                );
             }
         }
     }
@@ -336,11 +482,24 @@ fn check_unrouted_paths(c: &mut Checker<'_>, s: &Scenario, name: &str, g: &super
 fn check_cycles(c: &mut Checker<'_>, s: &Scenario) {
     let graph = s.topology.graph();
     for scc in tarjan_scc(&graph) {
-        let is_cycle = scc.len() > 1 || scc.first().is_some_and(|&n| graph.find_edge(n, n).is_some());
+        let is_cycle = scc.len() > 1
+            || scc
+                .first()
+                .is_some_and(|&n| graph.find_edge(n, n).is_some());
         if is_cycle {
-            let mut names: Vec<&str> = scc.iter().filter_map(|&n| graph.node_weight(n)).map(|&i| s.topology.nodes[i].name()).collect();
+            let mut names: Vec<&str> = scc
+                .iter()
+                .filter_map(|&n| graph.node_weight(n))
+                .map(|&i| s.topology.nodes[i].name())
+                .collect();
             names.sort_unstable();
-            c.error(names.first().copied(), format!("routing cycle through {}: a request could loop forever", names.join(", ")));
+            c.error(
+                names.first().copied(),
+                format!(
+                    "routing cycle through {}: a request could loop forever",
+                    names.join(", ")
+                ),
+            );
         }
     }
 }

@@ -24,7 +24,10 @@ fn opt(v: Option<f64>) -> String {
 /// Writes `series.csv` (one row per bucket) and `nodes.csv` (one row per node and instance) into
 /// `dir`, creating it if needed.
 pub fn write_csv(report: &Report, dir: &Path) -> Result<(), LoadError> {
-    std::fs::create_dir_all(dir).map_err(|source| LoadError::Io { path: dir.to_owned(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| LoadError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
     let s = &report.series;
     let mut out = String::from("t_s");
     for o in Outcome::ALL {
@@ -38,17 +41,40 @@ pub fn write_csv(report: &Report, dir: &Path) -> Result<(), LoadError> {
     for (b, t) in s.t_s.iter().enumerate() {
         write!(out, "{t}").ok();
         for o in Outcome::ALL {
-            write!(out, ",{}", s.outcomes_rps.get(&o).and_then(|v| v.get(b)).copied().unwrap_or(0.0)).ok();
+            write!(
+                out,
+                ",{}",
+                s.outcomes_rps
+                    .get(&o)
+                    .and_then(|v| v.get(b))
+                    .copied()
+                    .unwrap_or(0.0)
+            )
+            .ok();
         }
-        write!(out, ",{},{}", opt(s.latency_p50_ms.get(b).copied().flatten()), opt(s.latency_p99_ms.get(b).copied().flatten())).ok();
+        write!(
+            out,
+            ",{},{}",
+            opt(s.latency_p50_ms.get(b).copied().flatten()),
+            opt(s.latency_p99_ms.get(b).copied().flatten())
+        )
+        .ok();
         for svc in &s.services {
-            write!(out, ",{},{}", svc.utilisation.get(b).copied().unwrap_or(0.0), svc.queue_len.get(b).copied().unwrap_or(0.0)).ok();
+            write!(
+                out,
+                ",{},{}",
+                svc.utilisation.get(b).copied().unwrap_or(0.0),
+                svc.queue_len.get(b).copied().unwrap_or(0.0)
+            )
+            .ok();
         }
         out.push('\n');
     }
     write_atomic(&dir.join("series.csv"), out.as_bytes())?;
 
-    let mut out = String::from("name,kind,arrivals,utilisation,mean_queue_wait_ms,mean_queue_len,blocking_probability\n");
+    let mut out = String::from(
+        "name,kind,arrivals,utilisation,mean_queue_wait_ms,mean_queue_len,blocking_probability\n",
+    );
     for n in &report.nodes {
         match &n.service {
             Some(svc) => {
@@ -72,13 +98,24 @@ pub fn write_csv(report: &Report, dir: &Path) -> Result<(), LoadError> {
                         i.arrivals,
                         i.utilisation,
                         opt(i.mean_queue_wait_ms),
-                        if i.arrivals > 0.0 { i.rejected / i.arrivals } else { 0.0 }
+                        if i.arrivals > 0.0 {
+                            i.rejected / i.arrivals
+                        } else {
+                            0.0
+                        }
                     )
                     .ok();
                 }
             }
             None => {
-                writeln!(out, "{},{},{},,,,", csv_field(&n.name), n.kind.label(), n.arrivals).ok();
+                writeln!(
+                    out,
+                    "{},{},{},,,,",
+                    csv_field(&n.name),
+                    n.kind.label(),
+                    n.arrivals
+                )
+                .ok();
             }
         }
     }

@@ -200,8 +200,19 @@ pub struct ReplicateSummary {
     pub latency_p99_ms: Option<f64>,
     /// Impacted / active users, %.
     pub users_impacted_pct: f64,
-    /// Per service (file order): utilisation, mean queue wait (ms), blocking probability.
-    pub services: Vec<(f64, Option<f64>, f64)>,
+    /// Per service, in file order.
+    pub services: Vec<ReplicateService>,
+}
+
+/// Key figures of one service in one replicate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplicateService {
+    /// Busy fraction of all slots.
+    pub utilisation: f64,
+    /// Mean queue wait, ms.
+    pub mean_queue_wait_ms: Option<f64>,
+    /// Share of arrivals turned away.
+    pub blocking_probability: f64,
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -230,7 +241,8 @@ fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> Servic
     let range = sp.first_station as usize..(sp.first_station + sp.instances) as usize;
     let mut busy = 0.0;
     let mut slots = 0.0;
-    let (mut arrivals, mut rejected, mut started, mut wait, mut queue) = (0u64, 0u64, 0u64, 0u128, 0u128);
+    let (mut arrivals, mut rejected, mut started, mut wait, mut queue) =
+        (0u64, 0u64, 0u64, 0u128, 0u128);
     let mut instances = Vec::new();
     for k in range {
         let st = &rec.stations[k];
@@ -246,7 +258,8 @@ fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> Servic
             name: plan.stations[k].name.clone(),
             arrivals: st.arrivals as f64 / runs,
             utilisation: ratio(st.busy_area as f64, conc * window_ns),
-            mean_queue_wait_ms: (st.started > 0).then(|| st.wait_sum_ns as f64 / st.started as f64 / 1e6),
+            mean_queue_wait_ms: (st.started > 0)
+                .then(|| st.wait_sum_ns as f64 / st.started as f64 / 1e6),
             rejected: st.rejected as f64 / runs,
         });
     }
@@ -267,14 +280,26 @@ pub fn replicate_summary(plan: &Plan, replicate: u32, rec: &Recorder) -> Replica
     ReplicateSummary {
         replicate,
         requests,
-        success_rate: if requests == 0 { 1.0 } else { successes as f64 / requests as f64 },
+        success_rate: if requests == 0 {
+            1.0
+        } else {
+            successes as f64 / requests as f64
+        },
         latency_mean_ms: p.mean,
         latency_p99_ms: p.p99,
-        users_impacted_pct: 100.0 * ratio(rec.users_impacted_count as f64, rec.users_active_count as f64),
+        users_impacted_pct: 100.0
+            * ratio(
+                rec.users_impacted_count as f64,
+                rec.users_active_count as f64,
+            ),
         services: (0..plan.services.len())
             .map(|s| {
                 let f = service_figures(plan, rec, s, 1.0);
-                (f.utilisation, f.mean_queue_wait_ms, f.blocking_probability)
+                ReplicateService {
+                    utilisation: f.utilisation,
+                    mean_queue_wait_ms: f.mean_queue_wait_ms,
+                    blocking_probability: f.blocking_probability,
+                }
             })
             .collect(),
     }
@@ -294,11 +319,19 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
         requests: requests as f64 / runs,
         successes: successes as f64 / runs,
         failures_by_cause,
-        success_rate: if requests == 0 { 1.0 } else { successes as f64 / requests as f64 },
+        success_rate: if requests == 0 {
+            1.0
+        } else {
+            successes as f64 / requests as f64
+        },
         latency_ms: percentiles(merged, successes),
         users_active: merged.users_active_count as f64 / runs,
         users_impacted: merged.users_impacted_count as f64 / runs,
-        users_impacted_pct: 100.0 * ratio(merged.users_impacted_count as f64, merged.users_active_count as f64),
+        users_impacted_pct: 100.0
+            * ratio(
+                merged.users_impacted_count as f64,
+                merged.users_active_count as f64,
+            ),
     };
 
     let mut svc_of_node = BTreeMap::new();
@@ -313,22 +346,48 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
             name: name.clone(),
             kind: *kind,
             arrivals: merged.node_arrivals[i] as f64 / runs,
-            service: svc_of_node.get(&(i as u32)).map(|&s| service_figures(plan, merged, s, runs)),
+            service: svc_of_node
+                .get(&(i as u32))
+                .map(|&s| service_figures(plan, merged, s, runs)),
         })
         .collect();
 
     let mut estimates = BTreeMap::new();
-    let col = |f: &dyn Fn(&ReplicateSummary) -> Option<f64>| -> Vec<f64> { per_replicate.iter().filter_map(f).collect() };
-    estimates.insert("success_rate".into(), Estimate::of(&col(&|r| Some(r.success_rate))));
-    estimates.insert("latency_mean_ms".into(), Estimate::of(&col(&|r| r.latency_mean_ms)));
-    estimates.insert("latency_p99_ms".into(), Estimate::of(&col(&|r| r.latency_p99_ms)));
-    estimates.insert("users_impacted_pct".into(), Estimate::of(&col(&|r| Some(r.users_impacted_pct))));
+    let col = |f: &dyn Fn(&ReplicateSummary) -> Option<f64>| -> Vec<f64> {
+        per_replicate.iter().filter_map(f).collect()
+    };
+    estimates.insert(
+        "success_rate".into(),
+        Estimate::of(&col(&|r| Some(r.success_rate))),
+    );
+    estimates.insert(
+        "latency_mean_ms".into(),
+        Estimate::of(&col(&|r| r.latency_mean_ms)),
+    );
+    estimates.insert(
+        "latency_p99_ms".into(),
+        Estimate::of(&col(&|r| r.latency_p99_ms)),
+    );
+    estimates.insert(
+        "users_impacted_pct".into(),
+        Estimate::of(&col(&|r| Some(r.users_impacted_pct))),
+    );
     for (s, sp) in plan.services.iter().enumerate() {
         let name = &plan.nodes[sp.node as usize].0;
-        let figure = |f: fn(&(f64, Option<f64>, f64)) -> Option<f64>| col(&|r| r.services.get(s).and_then(f));
-        estimates.insert(format!("{name}.utilisation"), Estimate::of(&figure(|t| Some(t.0))));
-        estimates.insert(format!("{name}.mean_queue_wait_ms"), Estimate::of(&figure(|t| t.1)));
-        estimates.insert(format!("{name}.blocking_probability"), Estimate::of(&figure(|t| Some(t.2))));
+        let figure =
+            |f: fn(&ReplicateService) -> Option<f64>| col(&|r| r.services.get(s).and_then(f));
+        estimates.insert(
+            format!("{name}.utilisation"),
+            Estimate::of(&figure(|t| Some(t.utilisation))),
+        );
+        estimates.insert(
+            format!("{name}.mean_queue_wait_ms"),
+            Estimate::of(&figure(|t| t.mean_queue_wait_ms)),
+        );
+        estimates.insert(
+            format!("{name}.blocking_probability"),
+            Estimate::of(&figure(|t| Some(t.blocking_probability))),
+        );
     }
 
     Report {
@@ -358,7 +417,9 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
     };
     let mut outcomes_rps = BTreeMap::new();
     for o in Outcome::ALL {
-        let v = (0..nb).map(|b| rec.outcome_series[b][o as usize] as f64 / runs / width_s(b)).collect();
+        let v = (0..nb)
+            .map(|b| rec.outcome_series[b][o as usize] as f64 / runs / width_s(b))
+            .collect();
         outcomes_rps.insert(o, v);
     }
     let q = |p: f64| -> Vec<Option<f64>> {
@@ -376,7 +437,14 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
                 .map(|k| f64::from(plan.stations[k as usize].concurrency))
                 .sum();
             let per = |v: &[u64], div: f64| -> Vec<f64> {
-                (0..nb).map(|b| ratio(v[s * nb + b] as f64, div * width_s(b) * NS_PER_S as f64 * runs)).collect()
+                (0..nb)
+                    .map(|b| {
+                        ratio(
+                            v[s * nb + b] as f64,
+                            div * width_s(b) * NS_PER_S as f64 * runs,
+                        )
+                    })
+                    .collect()
             };
             ServiceSeries {
                 name: plan.nodes[sp.node as usize].0.clone(),
@@ -389,12 +457,12 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
         .links
         .iter()
         .enumerate()
-        .map(|(l, lp)| {
-            LinkSeries {
-                from: lp.from.clone(),
-                to: lp.to.clone(),
-                rps: (0..nb).map(|b| f64::from(rec.link_series[l * nb + b]) / runs / width_s(b)).collect(),
-            }
+        .map(|(l, lp)| LinkSeries {
+            from: lp.from.clone(),
+            to: lp.to.clone(),
+            rps: (0..nb)
+                .map(|b| f64::from(rec.link_series[l * nb + b]) / runs / width_s(b))
+                .collect(),
         })
         .collect();
     Series {

@@ -19,10 +19,24 @@ fn ci(e: Option<&Estimate>, scale: f64, unit: &str) -> String {
 pub fn summary_table(r: &Report) -> String {
     let s = &r.summary;
     let mut out = String::new();
-    let per = if r.replicates > 1 { " (mean per replicate)" } else { "" };
-    writeln!(out, "{}: seed {}, {} replicate(s), {} s simulated{}", r.scenario, r.seed, r.replicates, r.duration_s, per).ok();
+    let per = if r.replicates > 1 {
+        " (mean per replicate)"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "{}: seed {}, {} replicate(s), {} s simulated{}",
+        r.scenario, r.seed, r.replicates, r.duration_s, per
+    )
+    .ok();
     if r.warmup_s > 0.0 {
-        writeln!(out, "summary window: {} s to {} s", r.warmup_s, r.duration_s).ok();
+        writeln!(
+            out,
+            "summary window: {} s to {} s",
+            r.warmup_s, r.duration_s
+        )
+        .ok();
     }
     writeln!(out).ok();
     writeln!(out, "  requests          {:>14.0}", s.requests).ok();
@@ -36,7 +50,15 @@ pub fn summary_table(r: &Report) -> String {
     for o in Outcome::ALL.iter().skip(1) {
         let n = s.failures_by_cause.get(o).copied().unwrap_or(0.0);
         if n > 0.0 {
-            writeln!(out, "    {:<15} {:>14.0}  ({} {})", o.name(), n, o.status(), percent(n, s.requests)).ok();
+            writeln!(
+                out,
+                "    {:<15} {:>14.0}  ({} {})",
+                o.name(),
+                n,
+                o.status(),
+                percent(n, s.requests)
+            )
+            .ok();
         }
     }
     writeln!(
@@ -49,11 +71,29 @@ pub fn summary_table(r: &Report) -> String {
     )
     .ok();
     let l = &s.latency_ms;
-    writeln!(out, "  latency (successes)  mean {}  p50 {}  p90 {}  p99 {}  p99.9 {}", ms(l.mean), ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999)).ok();
-    let services: Vec<_> = r.nodes.iter().filter_map(|n| n.service.as_ref().map(|s| (n, s))).collect();
+    writeln!(
+        out,
+        "  latency (successes)  mean {}  p50 {}  p90 {}  p99 {}  p99.9 {}",
+        ms(l.mean),
+        ms(l.p50),
+        ms(l.p90),
+        ms(l.p99),
+        ms(l.p999)
+    )
+    .ok();
+    let services: Vec<_> = r
+        .nodes
+        .iter()
+        .filter_map(|n| n.service.as_ref().map(|s| (n, s)))
+        .collect();
     if !services.is_empty() {
         writeln!(out).ok();
-        writeln!(out, "  {:<20} {:>10} {:>12} {:>14} {:>10} {:>10}", "service", "arrivals", "utilisation", "mean wait", "queue len", "blocked").ok();
+        writeln!(
+            out,
+            "  {:<20} {:>10} {:>12} {:>14} {:>10} {:>10}",
+            "service", "arrivals", "utilisation", "mean wait", "queue len", "blocked"
+        )
+        .ok();
         for (n, svc) in services {
             writeln!(
                 out,
@@ -72,5 +112,9 @@ pub fn summary_table(r: &Report) -> String {
 }
 
 fn percent(part: f64, whole: f64) -> String {
-    if whole > 0.0 { format!("{:.2}%", 100.0 * part / whole) } else { "-".into() }
+    if whole > 0.0 {
+        format!("{:.2}%", 100.0 * part / whole)
+    } else {
+        "-".into()
+    }
 }

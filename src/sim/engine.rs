@@ -138,7 +138,7 @@ pub struct Simulation<'p> {
     reqs: Vec<Req>,
     free: Vec<u32>,
     stations: Vec<Station>,
-    lb_next: Vec<u32>,
+    lb_next: Vec<Vec<u32>>,
     svc_next: Vec<u32>,
     pop_arrivals: Vec<Stream>,
     pop_choice: Vec<Stream>,
@@ -152,7 +152,9 @@ pub struct Simulation<'p> {
 impl<'p> Simulation<'p> {
     /// Replicate `replicate` of the plan, with its first arrivals scheduled.
     pub fn new(plan: &'p Plan, replicate: u32) -> Simulation<'p> {
-        let stream = |node: u32, purpose| Stream::new(plan.seed, replicate, &plan.nodes[node as usize].0, purpose);
+        let stream = |node: u32, purpose| {
+            Stream::new(plan.seed, replicate, &plan.nodes[node as usize].0, purpose)
+        };
         let mut sim = Simulation {
             plan,
             now: 0,
@@ -162,14 +164,42 @@ impl<'p> Simulation<'p> {
             reqs: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
             stations: vec![Station::default(); plan.stations.len()],
-            lb_next: vec![0; plan.balancers.len()],
+            lb_next: plan
+                .balancers
+                .iter()
+                .map(|b| vec![0; b.pools.len()])
+                .collect(),
             svc_next: vec![0; plan.services.len()],
-            pop_arrivals: plan.pops.iter().map(|p| stream(p.node, Purpose::Arrivals)).collect(),
-            pop_choice: plan.pops.iter().map(|p| stream(p.node, Purpose::Choice)).collect(),
-            gw_rng: plan.gateways.iter().map(|g| stream(g.node, Purpose::Service)).collect(),
-            link_rng: plan.links.iter().map(|l| Stream::new(plan.seed, replicate, &l.name, Purpose::Latency)).collect(),
-            svc_rng: plan.services.iter().map(|s| stream(s.node, Purpose::Service)).collect(),
-            svc_err_rng: plan.services.iter().map(|s| stream(s.node, Purpose::Errors)).collect(),
+            pop_arrivals: plan
+                .pops
+                .iter()
+                .map(|p| stream(p.node, Purpose::Arrivals))
+                .collect(),
+            pop_choice: plan
+                .pops
+                .iter()
+                .map(|p| stream(p.node, Purpose::Choice))
+                .collect(),
+            gw_rng: plan
+                .gateways
+                .iter()
+                .map(|g| stream(g.node, Purpose::Service))
+                .collect(),
+            link_rng: plan
+                .links
+                .iter()
+                .map(|l| Stream::new(plan.seed, replicate, &l.name, Purpose::Latency))
+                .collect(),
+            svc_rng: plan
+                .services
+                .iter()
+                .map(|s| stream(s.node, Purpose::Service))
+                .collect(),
+            svc_err_rng: plan
+                .services
+                .iter()
+                .map(|s| stream(s.node, Purpose::Errors))
+                .collect(),
             rec: Recorder::new(plan),
         };
         for p in 0..plan.pops.len() as u32 {
@@ -209,12 +239,15 @@ impl<'p> Simulation<'p> {
         loop {
             let heap_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
             let (timer_key, timer_q) = self.earliest_timer();
-            if heap_key.min(timer_key) > limit || (heap_key == u128::MAX && timer_key == u128::MAX) {
+            if heap_key.min(timer_key) > limit || (heap_key == u128::MAX && timer_key == u128::MAX)
+            {
                 break;
             }
             n += 1;
             if timer_key < heap_key {
-                let Some(timer) = self.timers[timer_q].pop_front() else { break };
+                let Some(timer) = self.timers[timer_q].pop_front() else {
+                    break;
+                };
                 self.now = (timer.key >> 64) as u64;
                 self.on_timeout(timer.req, timer.generation);
             } else {
@@ -249,7 +282,10 @@ impl<'p> Simulation<'p> {
     #[inline]
     fn schedule(&mut self, t: u64, kind: Kind, a: u32, b: u32) {
         let key = self.next_key(t);
-        self.heap.push(Entry { key, ev: Event { kind, a, b } });
+        self.heap.push(Entry {
+            key,
+            ev: Event { kind, a, b },
+        });
     }
 
     #[inline]
@@ -277,7 +313,9 @@ impl<'p> Simulation<'p> {
             }
             let gap = match pop.arrivals {
                 ArrivalProcess::Poisson => rng.exp(1e9 / max_rate),
-                ArrivalProcess::Deterministic => 1e9 / pop.traffic.rate_at(t).max(f64::MIN_POSITIVE),
+                ArrivalProcess::Deterministic => {
+                    1e9 / pop.traffic.rate_at(t).max(f64::MIN_POSITIVE)
+                }
             };
             let cand = t.saturating_add((gap.round() as u64).max(1));
             if cand >= seg_end {
@@ -285,7 +323,10 @@ impl<'p> Simulation<'p> {
                 t = seg_end;
                 continue;
             }
-            if constant || pop.arrivals == ArrivalProcess::Deterministic || rng.unit() * max_rate <= pop.traffic.rate_at(cand) {
+            if constant
+                || pop.arrivals == ArrivalProcess::Deterministic
+                || rng.unit() * max_rate <= pop.traffic.rate_at(cand)
+            {
                 return (cand < end).then_some(cand);
             }
             t = cand;
@@ -325,13 +366,21 @@ impl<'p> Simulation<'p> {
             pop.routes[0].1
         } else {
             let u = rng.unit();
-            pop.routes.iter().find(|r| u < r.0).or(pop.routes.last()).map_or(0, |r| r.1)
+            pop.routes
+                .iter()
+                .find(|r| u < r.0)
+                .or(pop.routes.last())
+                .map_or(0, |r| r.1)
         };
         let target = if pop.targets.len() == 1 {
             pop.targets.first().copied()
         } else {
             let u = rng.unit();
-            pop.targets.iter().find(|t| u < t.0).or(pop.targets.last()).copied()
+            pop.targets
+                .iter()
+                .find(|t| u < t.0)
+                .or(pop.targets.last())
+                .copied()
         };
         self.rec.node_arrival(pop.node, now);
         let r = self.alloc(Req {
@@ -356,7 +405,11 @@ impl<'p> Simulation<'p> {
     #[inline]
     fn cross(&mut self, r: u32, link: u32, extra: u64, kind: Kind, a: u32) {
         let lp = &self.plan.links[link as usize];
-        let d = if lp.latency.is_zero() { 0 } else { lp.latency.sample(&mut self.link_rng[link as usize]) };
+        let d = if lp.latency.is_zero() {
+            0
+        } else {
+            lp.latency.sample(&mut self.link_rng[link as usize])
+        };
         self.rec.link_crossed(link, self.now);
         let req = &mut self.reqs[r as usize];
         if req.flags & VIA_GW != 0 {
@@ -379,7 +432,11 @@ impl<'p> Simulation<'p> {
         let Some(route) = gw.route_by_path.get(path as usize).copied().flatten() else {
             return self.end_journey(r, Outcome::NoRoute);
         };
-        let processing = if gw.processing.is_zero() { 0 } else { gw.processing.sample(&mut self.gw_rng[g as usize]) };
+        let processing = if gw.processing.is_zero() {
+            0
+        } else {
+            gw.processing.sample(&mut self.gw_rng[g as usize])
+        };
         let req = &mut self.reqs[r as usize];
         req.flags |= VIA_GW;
         if let Some(q) = route.timer {
@@ -387,7 +444,11 @@ impl<'p> Simulation<'p> {
             let generation = req.generation;
             req.deadline = deadline;
             let key = self.next_key(deadline);
-            self.timers[q as usize].push_back(Timer { key, req: r, generation });
+            self.timers[q as usize].push_back(Timer {
+                key,
+                req: r,
+                generation,
+            });
         }
         let (kind, a) = hop_event(route.hop);
         self.cross(r, route.link, processing, kind, a);
@@ -396,12 +457,18 @@ impl<'p> Simulation<'p> {
     fn at_balancer(&mut self, b: u32, r: u32) {
         let lb = &self.plan.balancers[b as usize];
         self.rec.node_arrival(lb.node, self.now);
-        if lb.pool.is_empty() {
+        let path = self.reqs[r as usize].path as usize;
+        let Some(p) = lb.pool_by_path.get(path).copied().flatten() else {
+            return self.end_journey(r, Outcome::NoRoute);
+        };
+        let pool = &lb.pools[p as usize];
+        if pool.is_empty() {
             return self.end_journey(r, Outcome::NoUpstream);
         }
-        let i = self.lb_next[b as usize] as usize % lb.pool.len();
-        self.lb_next[b as usize] = ((i + 1) % lb.pool.len()) as u32;
-        let (station, link) = lb.pool[i];
+        let cursor = &mut self.lb_next[b as usize][p as usize];
+        let i = *cursor as usize % pool.len();
+        *cursor = ((i + 1) % pool.len()) as u32;
+        let (station, link) = pool[i];
         self.cross(r, link, 0, Kind::AtStation, station);
     }
 
@@ -418,7 +485,8 @@ impl<'p> Simulation<'p> {
 
     fn at_station(&mut self, k: u32, r: u32) {
         let svc = self.plan.stations[k as usize].service;
-        self.rec.node_arrival(self.plan.services[svc as usize].node, self.now);
+        self.rec
+            .node_arrival(self.plan.services[svc as usize].node, self.now);
         self.enter_station(k, r);
     }
 
@@ -458,7 +526,9 @@ impl<'p> Simulation<'p> {
         let arrived = self.reqs[r as usize].station_in;
         self.rec.station_start(k, arrived, self.now);
         let svc = self.plan.stations[k as usize].service as usize;
-        let d = self.plan.services[svc].service_time.sample(&mut self.svc_rng[svc]);
+        let d = self.plan.services[svc]
+            .service_time
+            .sample(&mut self.svc_rng[svc]);
         self.schedule(self.now + d, Kind::Done, k, r);
     }
 
@@ -492,7 +562,8 @@ impl<'p> Simulation<'p> {
             return;
         }
         let answered = at_gw + req.back_client;
-        self.rec.outcome(req.pop, req.user, req.created, answered, outcome);
+        self.rec
+            .outcome(req.pop, req.user, req.created, answered, outcome);
         self.release(r);
     }
 
@@ -502,7 +573,8 @@ impl<'p> Simulation<'p> {
             return;
         }
         let answered = self.now + req.back_client;
-        self.rec.outcome(req.pop, req.user, req.created, answered, Outcome::Timeout);
+        self.rec
+            .outcome(req.pop, req.user, req.created, answered, Outcome::Timeout);
         if req.flags & ENDED != 0 {
             self.release(r);
         } else {

@@ -10,7 +10,7 @@ pub mod time;
 
 use crate::metrics::Recorder;
 use crate::model::{Scenario, validate};
-use crate::report::{self, Report, ReplicateSummary};
+use crate::report::{self, ReplicateSummary, Report};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -94,20 +94,17 @@ pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, R
         rec.finish();
         Some((vec![report::replicate_summary(plan, i, &rec)], rec))
     };
-    let merged = (0..plan.replicates)
-        .into_par_iter()
-        .map(one)
-        .reduce(
-            || None,
-            |a, b| match (a, b) {
-                (Some((mut sa, mut ra)), Some((sb, rb))) => {
-                    sa.extend(sb);
-                    ra.merge(&rb);
-                    Some((sa, ra))
-                }
-                (x, None) | (None, x) => x,
-            },
-        );
+    let merged = (0..plan.replicates).into_par_iter().map(one).reduce(
+        || None,
+        |a, b| match (a, b) {
+            (Some((mut sa, mut ra)), Some((sb, rb))) => {
+                sa.extend(sb);
+                ra.merge(&rb);
+                Some((sa, ra))
+            }
+            (x, None) | (None, x) => x,
+        },
+    );
     if cancelled() {
         return Err(RunError::Cancelled);
     }

@@ -100,8 +100,10 @@ pub struct GwRoute {
 pub struct LbPlan {
     /// Model node index.
     pub node: u32,
-    /// Its pool: each instance of each linked service, with the link crossed to reach it.
-    pub pool: Vec<(u32, u32)>,
+    /// Its pools: each a list of (station, link crossed to reach it).
+    pub pools: Vec<Vec<(u32, u32)>>,
+    /// Per interned path: the pool used, or `None` (no rule matches: 404).
+    pub pool_by_path: Vec<Option<u16>>,
 }
 
 /// A compiled service.
@@ -181,12 +183,22 @@ impl TrafficPlan {
                 }
                 TrafficPlan::Piecewise(v)
             }
-            Traffic::Spike { base_rps, peak_rps, start_s, duration_s } => TrafficPlan::Piecewise(vec![
+            Traffic::Spike {
+                base_rps,
+                peak_rps,
+                start_s,
+                duration_s,
+            } => TrafficPlan::Piecewise(vec![
                 (0, *base_rps),
                 (secs_to_ns(*start_s), *peak_rps),
                 (secs_to_ns(start_s + duration_s), *base_rps),
             ]),
-            Traffic::Diurnal { mean_rps, amplitude, period_s, peak_at_s } => TrafficPlan::Diurnal {
+            Traffic::Diurnal {
+                mean_rps,
+                amplitude,
+                period_s,
+                peak_at_s,
+            } => TrafficPlan::Diurnal {
                 mean: *mean_rps,
                 amp: *amplitude,
                 period_ns: period_s * NS_PER_S as f64,
@@ -202,7 +214,12 @@ impl TrafficPlan {
                 let i = steps.partition_point(|&(at, _)| at <= t);
                 steps.get(i.wrapping_sub(1)).map_or(0.0, |s| s.1)
             }
-            TrafficPlan::Diurnal { mean, amp, period_ns, peak_ns } => {
+            TrafficPlan::Diurnal {
+                mean,
+                amp,
+                period_ns,
+                peak_ns,
+            } => {
                 let phase = std::f64::consts::TAU * (t as f64 - peak_ns) / period_ns;
                 mean * (1.0 + amp * phase.cos())
             }
@@ -235,7 +252,9 @@ pub fn compile(s: &Scenario) -> Plan {
         .map(secs_to_ns)
         .unwrap_or_else(|| default_bucket_ns(duration_ns))
         .max(1);
-    let n_buckets = duration_ns.div_ceil(bucket_ns).clamp(1, model::validate::MAX_BUCKETS as u64) as usize;
+    let n_buckets = duration_ns
+        .div_ceil(bucket_ns)
+        .clamp(1, model::validate::MAX_BUCKETS as u64) as usize;
 
     // Dense indices per kind.
     let mut kind_index = vec![0u32; topo.nodes.len()];
@@ -255,7 +274,12 @@ pub fn compile(s: &Scenario) -> Plan {
             NodeKind::Clients => return None,
         })
     };
-    let link_index = |from: &str, to: &str| topo.links.iter().position(|l| l.from == from && l.to == to).map(|i| i as u32);
+    let link_index = |from: &str, to: &str| {
+        topo.links
+            .iter()
+            .position(|l| l.from == from && l.to == to)
+            .map(|i| i as u32)
+    };
 
     // Intern paths in sorted order so indices do not depend on node order.
     let mut path_set: BTreeMap<String, u16> = BTreeMap::new();
@@ -283,7 +307,11 @@ pub fn compile(s: &Scenario) -> Plan {
         warmup_ns: secs_to_ns(s.run.warmup_s).min(duration_ns),
         bucket_ns,
         n_buckets,
-        nodes: topo.nodes.iter().map(|n| (n.name().to_owned(), n.kind())).collect(),
+        nodes: topo
+            .nodes
+            .iter()
+            .map(|n| (n.name().to_owned(), n.kind()))
+            .collect(),
         paths: paths.clone(),
         pops: Vec::new(),
         gateways: Vec::new(),
@@ -334,7 +362,9 @@ pub fn compile(s: &Scenario) -> Plan {
                     users: p.users.max(1),
                     zipf: match p.keys {
                         KeyDistribution::Uniform => None,
-                        KeyDistribution::Zipf { exponent } => Some(Zipf::new(p.users.max(1), exponent)),
+                        KeyDistribution::Zipf { exponent } => {
+                            Some(Zipf::new(p.users.max(1), exponent))
+                        }
                     },
                     routes,
                     targets,
@@ -355,14 +385,17 @@ pub fn compile(s: &Scenario) -> Plan {
                                 .max_by_key(|r| r.path_prefix.len())?;
                             (r.upstream.as_str(), r.timeout_ms)
                         };
-                        let timer = timeout.map(|ms| {
-                            let ns = ms_to_ns(ms).max(1);
-                            let pos = timeouts_ns.iter().position(|&t| t == ns).unwrap_or_else(|| {
-                                timeouts_ns.push(ns);
-                                timeouts_ns.len() - 1
+                        let timer =
+                            timeout.map(|ms| {
+                                let ns = ms_to_ns(ms).max(1);
+                                let pos = timeouts_ns.iter().position(|&t| t == ns).unwrap_or_else(
+                                    || {
+                                        timeouts_ns.push(ns);
+                                        timeouts_ns.len() - 1
+                                    },
+                                );
+                                pos as u16
                             });
-                            pos as u16
-                        });
                         Some(GwRoute {
                             hop: hop_to(upstream)?,
                             link: link_index(&g.name, upstream)?,
@@ -377,13 +410,45 @@ pub fn compile(s: &Scenario) -> Plan {
                 });
             }
             Node::LoadBalancer(lb) => {
-                let mut pool = Vec::new();
-                for (li, l) in topo.links_from(&lb.name) {
-                    if let Some(Hop::Service(si)) = hop_to(&l.to) {
-                        pool.push((si, li as u32));
-                    }
-                }
-                plan.balancers.push(LbPlan { node: ni, pool });
+                // Pools name services here; they are expanded to stations below, once every
+                // service has its stations.
+                let linked: Vec<(u32, u32)> = topo
+                    .links_from(&lb.name)
+                    .filter_map(|(li, l)| match hop_to(&l.to) {
+                        Some(Hop::Service(si)) => Some((si, li as u32)),
+                        _ => None,
+                    })
+                    .collect();
+                let (pools, pool_by_path) = if lb.rules.is_empty() {
+                    (vec![linked], vec![Some(0); paths.len()])
+                } else {
+                    let pools = lb
+                        .rules
+                        .iter()
+                        .map(|r| {
+                            linked
+                                .iter()
+                                .copied()
+                                .filter(|&(_, li)| topo.links[li as usize].to == r.service)
+                                .collect()
+                        })
+                        .collect();
+                    let by_path = paths
+                        .iter()
+                        .map(|path| {
+                            (0..lb.rules.len())
+                                .filter(|&i| path.starts_with(&lb.rules[i].path_prefix))
+                                .max_by_key(|&i| (lb.rules[i].path_prefix.len(), usize::MAX - i))
+                                .map(|i| i as u16)
+                        })
+                        .collect();
+                    (pools, by_path)
+                };
+                plan.balancers.push(LbPlan {
+                    node: ni,
+                    pools,
+                    pool_by_path,
+                });
             }
             Node::Service(svc) => {
                 let si = plan.services.len() as u32;
@@ -408,14 +473,15 @@ pub fn compile(s: &Scenario) -> Plan {
     }
     // Balancer pools name services; expand them to stations now that all services are known.
     for lb in &mut plan.balancers {
-        lb.pool = lb
-            .pool
-            .iter()
-            .flat_map(|&(si, li)| {
-                let svc = &plan.services[si as usize];
-                (svc.first_station..svc.first_station + svc.instances).map(move |st| (st, li))
-            })
-            .collect();
+        for pool in &mut lb.pools {
+            *pool = pool
+                .iter()
+                .flat_map(|&(si, li)| {
+                    let svc = &plan.services[si as usize];
+                    (svc.first_station..svc.first_station + svc.instances).map(move |st| (st, li))
+                })
+                .collect();
+        }
     }
     plan.timeouts_ns = timeouts_ns;
     plan
@@ -450,7 +516,12 @@ mod tests {
 
     #[test]
     fn piecewise_segments() {
-        let t = TrafficPlan::new(&Traffic::Spike { base_rps: 10.0, peak_rps: 100.0, start_s: 1.0, duration_s: 2.0 });
+        let t = TrafficPlan::new(&Traffic::Spike {
+            base_rps: 10.0,
+            peak_rps: 100.0,
+            start_s: 1.0,
+            duration_s: 2.0,
+        });
         assert_eq!(t.segment(0), (NS_PER_S, 10.0, true));
         assert_eq!(t.segment(NS_PER_S), (3 * NS_PER_S, 100.0, true));
         assert_eq!(t.segment(5 * NS_PER_S), (u64::MAX, 10.0, true));

@@ -1,0 +1,30 @@
+//! gatesim's integration tests: one binary, one module per behaviour.
+
+mod cli;
+mod determinism;
+mod engine;
+mod loader;
+mod queueing;
+
+use std::path::{Path, PathBuf};
+
+/// Path of a file in the repository.
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Loads a bundled scenario, failing the test with the loader's message.
+pub fn scenario(rel: &str) -> gatesim::model::Scenario {
+    match gatesim::model::load::load(&repo(rel)) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Runs a scenario with default options.
+pub fn run(s: &gatesim::model::Scenario) -> gatesim::report::Report {
+    match gatesim::sim::run(s, &Default::default()) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    }
+}
