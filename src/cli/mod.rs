@@ -139,7 +139,7 @@ fn run_scenario(
         seed,
         replicates,
         progress: Some(&progress),
-        cancel: None,
+        ..Default::default()
     };
     let result = sim::run(&scenario, &options);
     if let Some(b) = bar {

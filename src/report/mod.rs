@@ -305,10 +305,11 @@ pub fn replicate_summary(plan: &Plan, replicate: u32, rec: &Recorder) -> Replica
     }
 }
 
-/// Builds the report from the merged totals of all replicates and their per-replicate summaries
-/// (in replicate order).
+/// Builds the report from the merged totals of replicates and their per-replicate summaries (in
+/// replicate order); figures are means over `per_replicate.len()` replicates.
 pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary>) -> Report {
-    let runs = f64::from(plan.replicates.max(1));
+    let replicates = per_replicate.len().max(1) as u32;
+    let runs = f64::from(replicates);
     let requests: u64 = merged.outcomes.iter().sum();
     let successes = merged.outcomes[Outcome::Success as usize];
     let failures_by_cause = Outcome::ALL[1..]
@@ -394,7 +395,7 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
         schema_version: REPORT_SCHEMA_VERSION,
         scenario: plan.name.clone(),
         seed: plan.seed,
-        replicates: plan.replicates,
+        replicates,
         duration_s: plan.duration_ns as f64 / NS_PER_S as f64,
         warmup_s: plan.warmup_ns as f64 / NS_PER_S as f64,
         bucket_s: plan.bucket_ns as f64 / NS_PER_S as f64,

@@ -232,6 +232,11 @@ impl<'p> Simulation<'p> {
         self.rec
     }
 
+    /// The recorder so far (for partial reports while running).
+    pub fn recorder(&self) -> &Recorder {
+        &self.rec
+    }
+
     /// Processes every event at or before `t`. Returns the number processed.
     pub fn step_until(&mut self, t: u64) -> u64 {
         let limit = (u128::from(t) << 64) | u128::from(u64::MAX);

@@ -29,6 +29,9 @@ pub struct RunOptions<'a> {
     pub progress: Option<&'a (dyn Fn(f64) + Sync)>,
     /// Set to stop the run early; the run then returns [`RunError::Cancelled`].
     pub cancel: Option<&'a AtomicBool>,
+    /// Called by replicate 0 after each hundredth of the run with a report of that replicate so
+    /// far (its series cover the time simulated up to then), for live charts.
+    pub partial: Option<&'a (dyn Fn(&Report) + Sync)>,
 }
 
 impl std::fmt::Debug for RunOptions<'_> {
@@ -85,6 +88,17 @@ pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, R
                 return None;
             }
             sim.step_until(slice.saturating_mul(k));
+            if i == 0
+                && let Some(partial) = options.partial
+            {
+                let mut rec = sim.recorder().clone();
+                rec.finish();
+                partial(&report::build(
+                    plan,
+                    &rec,
+                    vec![report::replicate_summary(plan, i, &rec)],
+                ));
+            }
             if let Some(p) = options.progress {
                 let d = done.fetch_add(1, Ordering::Relaxed) + 1;
                 p(d as f64 / total as f64);

@@ -75,3 +75,35 @@ fn adding_an_unrelated_node_leaves_other_streams_alone() {
     assert_eq!(a.summary, b.summary);
     assert!(repo("scenarios/checkout.ron").exists());
 }
+
+#[test]
+fn partial_reports_grow_and_end_where_the_run_ends() {
+    let s = scenario("scenarios/validation/mmck_rho050.ron");
+    let seen = std::sync::Mutex::new(Vec::new());
+    let partial = |r: &gatesim::report::Report| {
+        if let Ok(mut v) = seen.lock() {
+            v.push(r.summary.requests);
+        }
+    };
+    let opts = RunOptions {
+        replicates: Some(2),
+        partial: Some(&partial),
+        ..Default::default()
+    };
+    let full = run(&s, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let seen = seen.into_inner().unwrap_or_default();
+    assert_eq!(
+        seen.len(),
+        100,
+        "one partial report per hundredth of replicate 0"
+    );
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "requests only grow");
+    // The last partial report comes when arrivals stop; what was still in the station (at most
+    // its 5 places) is answered during the drain.
+    let last = seen.last().map_or(0, |&x| x as u64);
+    let done = full.per_replicate[0].requests;
+    assert!(
+        last <= done && done - last <= 5,
+        "last partial {last}, final {done}"
+    );
+}
