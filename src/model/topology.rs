@@ -98,6 +98,80 @@ macro_rules! common_fields {
 }
 
 impl Node {
+    /// A node of `kind` with sensible defaults, as the editor's palette adds it. Code outside the
+    /// model should build nodes this way (then set fields), so that new fields need no edits there.
+    pub fn with_defaults(kind: NodeKind, name: impl Into<String>) -> Node {
+        let name = name.into();
+        match kind {
+            NodeKind::Clients => Node::Clients(Clients {
+                name,
+                region: None,
+                pos: None,
+                users: default_users(),
+                traffic: Traffic::Constant { rate_rps: 100.0 },
+                arrivals: ArrivalProcess::default(),
+                keys: KeyDistribution::default(),
+                routes: Vec::new(),
+            }),
+            NodeKind::Gateway => Node::Gateway(Gateway {
+                name,
+                region: None,
+                pos: None,
+                processing: Dist::Constant { ms: 1.0 },
+                routes: Vec::new(),
+            }),
+            NodeKind::LoadBalancer => Node::LoadBalancer(LoadBalancer {
+                name,
+                region: None,
+                pos: None,
+                algorithm: Balance::default(),
+                rules: Vec::new(),
+            }),
+            NodeKind::Service => Node::Service(Service {
+                name,
+                region: None,
+                pos: None,
+                instances: 2,
+                concurrency: 8,
+                queue_capacity: Some(64),
+                service_time: Dist::Exponential { mean_ms: 20.0 },
+                error_rate: 0.0,
+            }),
+        }
+    }
+
+    /// Renames the node (links and routes that refer to it are not touched; see
+    /// [`Topology::rename`]).
+    pub fn set_name(&mut self, name: impl Into<String>) {
+        let name = name.into();
+        match self {
+            Node::Clients(n) => n.name = name,
+            Node::Gateway(n) => n.name = name,
+            Node::LoadBalancer(n) => n.name = name,
+            Node::Service(n) => n.name = name,
+        }
+    }
+
+    /// Sets or clears the canvas position.
+    pub fn set_pos(&mut self, pos: Option<[f32; 2]>) {
+        match self {
+            Node::Clients(n) => n.pos = pos,
+            Node::Gateway(n) => n.pos = pos,
+            Node::LoadBalancer(n) => n.pos = pos,
+            Node::Service(n) => n.pos = pos,
+        }
+    }
+
+    /// Sets or clears the region.
+    pub fn set_region(&mut self, region: Option<String>) {
+        match self {
+            Node::Clients(n) => n.region = region,
+            Node::Gateway(n) => n.region = region,
+            Node::LoadBalancer(n) => n.region = region,
+            Node::Service(n) => n.region = region,
+        }
+    }
+
     /// The node's unique name.
     pub fn name(&self) -> &str {
         common_fields!(self, name)
@@ -364,6 +438,40 @@ impl Topology {
             }
         }
         graph
+    }
+
+    /// Renames node `old` to `new` everywhere: the node, links, gateway routes and balancer rules.
+    pub fn rename(&mut self, old: &str, new: &str) {
+        for n in &mut self.nodes {
+            if n.name() == old {
+                n.set_name(new);
+            }
+            match n {
+                Node::Gateway(g) => {
+                    for r in &mut g.routes {
+                        if r.upstream == old {
+                            r.upstream = new.to_owned();
+                        }
+                    }
+                }
+                Node::LoadBalancer(lb) => {
+                    for r in &mut lb.rules {
+                        if r.service == old {
+                            r.service = new.to_owned();
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for l in &mut self.links {
+            if l.from == old {
+                l.from = new.to_owned();
+            }
+            if l.to == old {
+                l.to = new.to_owned();
+            }
+        }
     }
 
     /// Links leaving the named node, with their indices.

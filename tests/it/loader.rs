@@ -196,3 +196,47 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn rename_updates_links_routes_and_rules() {
+    let mut s = load::load(&repo("scenarios/checkout.ron")).unwrap_or_else(|e| panic!("{e}"));
+    s.topology.rename("payments", "billing");
+    s.topology.rename("lb", "alb");
+    assert!(
+        validate(&s, None)
+            .iter()
+            .all(|p| p.severity != Severity::Error),
+        "{:?}",
+        validate(&s, None)
+    );
+    let text = load::to_string(&s);
+    assert!(
+        !text.contains("\"payments\"") && !text.contains("\"lb\"") && text.contains("\"billing\"")
+    );
+}
+
+#[test]
+fn nodes_with_defaults_are_valid_once_linked() {
+    use gatesim::model::{Link, Node, NodeKind, Scenario, Topology};
+    let nodes = vec![
+        Node::with_defaults(NodeKind::Clients, "c"),
+        Node::with_defaults(NodeKind::Gateway, "g"),
+        Node::with_defaults(NodeKind::LoadBalancer, "l"),
+        Node::with_defaults(NodeKind::Service, "s"),
+    ];
+    let link = |a: &str, b: &str| Link {
+        from: a.into(),
+        to: b.into(),
+        latency: Default::default(),
+        weight: 1.0,
+    };
+    let s = Scenario::new(
+        "defaults",
+        Topology {
+            regions: vec![],
+            nodes,
+            links: vec![link("c", "g"), link("g", "l"), link("l", "s")],
+        },
+    );
+    assert_eq!(validate(&s, None), vec![]);
+}
