@@ -19,7 +19,7 @@
 //!
 //! The engine never reads the wall clock, never does I/O and allocates only while queues grow.
 
-use super::plan::{Hop, Plan};
+use super::plan::{Hop, Plan, Routing};
 use super::rng::{Purpose, Stream};
 use crate::metrics::{Outcome, Recorder};
 use crate::model::ArrivalProcess;
@@ -107,7 +107,8 @@ struct Req {
     generation: u32,
     pop: u32,
     user: u32,
-    path: u16,
+    /// Index into the simulation's routing table.
+    routing: u32,
     flags: u8,
     created: u64,
     deadline: u64,
@@ -139,6 +140,9 @@ pub struct Simulation<'p> {
     free: Vec<u32>,
     stations: Vec<Station>,
     lb_next: Vec<Vec<u32>>,
+    /// Routing of each distinct request path; populations' paths come first, in `plan.paths`
+    /// order, so a population's path index is its routing index.
+    routings: Vec<Routing>,
     svc_next: Vec<u32>,
     pop_arrivals: Vec<Stream>,
     pop_choice: Vec<Stream>,
@@ -169,6 +173,7 @@ impl<'p> Simulation<'p> {
                 .iter()
                 .map(|b| vec![0; b.pools.len()])
                 .collect(),
+            routings: plan.paths.iter().map(|p| plan.resolve(p)).collect(),
             svc_next: vec![0; plan.services.len()],
             pop_arrivals: plan
                 .pops
@@ -367,7 +372,7 @@ impl<'p> Simulation<'p> {
             Some(z) => z.sample(rng),
             None => rng.below(pop.users),
         };
-        let path = if pop.routes.len() == 1 {
+        let routing = if pop.routes.len() == 1 {
             pop.routes[0].1
         } else {
             let u = rng.unit();
@@ -391,7 +396,7 @@ impl<'p> Simulation<'p> {
         let r = self.alloc(Req {
             pop: p,
             user,
-            path,
+            routing: u32::from(routing),
             created: now,
             deadline: NONE,
             ..Req::default()
@@ -433,8 +438,8 @@ impl<'p> Simulation<'p> {
     fn at_gateway(&mut self, g: u32, r: u32) {
         let gw = &self.plan.gateways[g as usize];
         self.rec.node_arrival(gw.node, self.now);
-        let path = self.reqs[r as usize].path;
-        let Some(route) = gw.route_by_path.get(path as usize).copied().flatten() else {
+        let routing = self.reqs[r as usize].routing as usize;
+        let Some(route) = self.routings.get(routing).and_then(|x| x.gw[g as usize]) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
         let processing = if gw.processing.is_zero() {
@@ -462,8 +467,8 @@ impl<'p> Simulation<'p> {
     fn at_balancer(&mut self, b: u32, r: u32) {
         let lb = &self.plan.balancers[b as usize];
         self.rec.node_arrival(lb.node, self.now);
-        let path = self.reqs[r as usize].path as usize;
-        let Some(p) = lb.pool_by_path.get(path).copied().flatten() else {
+        let routing = self.reqs[r as usize].routing as usize;
+        let Some(p) = self.routings.get(routing).and_then(|x| x.lb[b as usize]) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
         let pool = &lb.pools[p as usize];

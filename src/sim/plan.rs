@@ -7,7 +7,7 @@ use crate::model::{self, ArrivalProcess, KeyDistribution, Node, NodeKind, Scenar
 use std::collections::BTreeMap;
 
 /// Where a request goes next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Hop {
     /// Gateway index into [`Plan::gateways`].
     Gateway(u32),
@@ -80,12 +80,14 @@ pub struct GwPlan {
     pub node: u32,
     /// Processing time.
     pub processing: Sampler,
-    /// Per interned path: the route chosen, or `None` (404).
-    pub route_by_path: Vec<Option<GwRoute>>,
+    /// Route rules: path prefix and the resolved route (`None` when it cannot be resolved).
+    pub rules: Vec<(String, Option<GwRoute>)>,
+    /// Without rules: the single linked upstream.
+    pub fallback: Option<GwRoute>,
 }
 
 /// A resolved gateway route.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct GwRoute {
     /// Next hop.
     pub hop: Hop,
@@ -102,8 +104,59 @@ pub struct LbPlan {
     pub node: u32,
     /// Its pools: each a list of (station, link crossed to reach it).
     pub pools: Vec<Vec<(u32, u32)>>,
-    /// Per interned path: the pool used, or `None` (no rule matches: 404).
-    pub pool_by_path: Vec<Option<u16>>,
+    /// Path rules: prefix and pool index. Empty: every path uses pool 0.
+    pub rules: Vec<(String, u16)>,
+}
+
+/// Where one request path goes at each gateway and balancer: the result of matching the path
+/// against every route table once. Requests carry an index into a table of these.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Routing {
+    /// Per gateway: the route taken, or `None` (404).
+    pub gw: Vec<Option<GwRoute>>,
+    /// Per balancer: the pool used, or `None` (404).
+    pub lb: Vec<Option<u16>>,
+}
+
+/// The longest prefix in `rules` that `path` starts with (the first one on a tie).
+fn longest_match<'a, T>(rules: &'a [(String, T)], path: &str) -> Option<&'a T> {
+    let mut best: Option<(usize, &T)> = None;
+    for (prefix, value) in rules {
+        if path.starts_with(prefix.as_str()) && best.is_none_or(|(len, _)| prefix.len() > len) {
+            best = Some((prefix.len(), value));
+        }
+    }
+    best.map(|(_, v)| v)
+}
+
+impl Plan {
+    /// Matches a request path against every gateway's and balancer's rules.
+    pub fn resolve(&self, path: &str) -> Routing {
+        Routing {
+            gw: self
+                .gateways
+                .iter()
+                .map(|g| {
+                    if g.rules.is_empty() {
+                        g.fallback
+                    } else {
+                        longest_match(&g.rules, path).copied().flatten()
+                    }
+                })
+                .collect(),
+            lb: self
+                .balancers
+                .iter()
+                .map(|b| {
+                    if b.rules.is_empty() {
+                        Some(0)
+                    } else {
+                        longest_match(&b.rules, path).copied()
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A compiled service.
@@ -371,42 +424,41 @@ pub fn compile(s: &Scenario) -> Plan {
                 });
             }
             Node::Gateway(g) => {
-                let route_by_path = paths
-                    .iter()
-                    .map(|path| {
-                        let (upstream, timeout) = if g.routes.is_empty() {
-                            let (_, l) = topo.links_from(&g.name).next()?;
-                            (l.to.as_str(), None)
-                        } else {
-                            let r = g
-                                .routes
-                                .iter()
-                                .filter(|r| path.starts_with(&r.path_prefix))
-                                .max_by_key(|r| r.path_prefix.len())?;
-                            (r.upstream.as_str(), r.timeout_ms)
-                        };
-                        let timer =
-                            timeout.map(|ms| {
-                                let ns = ms_to_ns(ms).max(1);
-                                let pos = timeouts_ns.iter().position(|&t| t == ns).unwrap_or_else(
-                                    || {
-                                        timeouts_ns.push(ns);
-                                        timeouts_ns.len() - 1
-                                    },
-                                );
-                                pos as u16
+                let mut resolve = |upstream: &str, timeout: Option<f64>| {
+                    let timer = timeout.map(|ms| {
+                        let ns = ms_to_ns(ms).max(1);
+                        let pos = timeouts_ns
+                            .iter()
+                            .position(|&t| t == ns)
+                            .unwrap_or_else(|| {
+                                timeouts_ns.push(ns);
+                                timeouts_ns.len() - 1
                             });
-                        Some(GwRoute {
-                            hop: hop_to(upstream)?,
-                            link: link_index(&g.name, upstream)?,
-                            timer,
-                        })
+                        pos as u16
+                    });
+                    Some(GwRoute {
+                        hop: hop_to(upstream)?,
+                        link: link_index(&g.name, upstream)?,
+                        timer,
                     })
+                };
+                let rules = g
+                    .routes
+                    .iter()
+                    .map(|r| (r.path_prefix.clone(), resolve(&r.upstream, r.timeout_ms)))
                     .collect();
+                let fallback = if g.routes.is_empty() {
+                    topo.links_from(&g.name)
+                        .next()
+                        .and_then(|(_, l)| resolve(&l.to, None))
+                } else {
+                    None
+                };
                 plan.gateways.push(GwPlan {
                     node: ni,
                     processing: Sampler::new(&g.processing),
-                    route_by_path,
+                    rules,
+                    fallback,
                 });
             }
             Node::LoadBalancer(lb) => {
@@ -419,8 +471,8 @@ pub fn compile(s: &Scenario) -> Plan {
                         _ => None,
                     })
                     .collect();
-                let (pools, pool_by_path) = if lb.rules.is_empty() {
-                    (vec![linked], vec![Some(0); paths.len()])
+                let (pools, rules) = if lb.rules.is_empty() {
+                    (vec![linked], Vec::new())
                 } else {
                     let pools = lb
                         .rules
@@ -433,21 +485,18 @@ pub fn compile(s: &Scenario) -> Plan {
                                 .collect()
                         })
                         .collect();
-                    let by_path = paths
+                    let rules = lb
+                        .rules
                         .iter()
-                        .map(|path| {
-                            (0..lb.rules.len())
-                                .filter(|&i| path.starts_with(&lb.rules[i].path_prefix))
-                                .max_by_key(|&i| (lb.rules[i].path_prefix.len(), usize::MAX - i))
-                                .map(|i| i as u16)
-                        })
+                        .enumerate()
+                        .map(|(i, r)| (r.path_prefix.clone(), i as u16))
                         .collect();
-                    (pools, by_path)
+                    (pools, rules)
                 };
                 plan.balancers.push(LbPlan {
                     node: ni,
                     pools,
-                    pool_by_path,
+                    rules,
                 });
             }
             Node::Service(svc) => {
