@@ -13,14 +13,11 @@ fn engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.sample_size(10);
     group.throughput(Throughput::Elements(requests));
-    for (name, scenario) in [
-        ("mmc_lambda37_mu5_c9", mmc_scenario(requests)),
-        ("reference_topology", reference_scenario(requests)),
-    ] {
+    for (name, scenario) in
+        [("mmc_lambda37_mu5_c9", mmc_scenario(requests)), ("reference_topology", reference_scenario(requests))]
+    {
         let plan = plan::compile(&scenario);
-        group.bench_function(name, |b| {
-            b.iter(|| black_box(Simulation::new(&plan, 0).run().events))
-        });
+        group.bench_function(name, |b| b.iter(|| black_box(Simulation::new(&plan, 0).run().events)));
     }
     group.finish();
 }

@@ -21,13 +21,7 @@ fn clients(rate_rps: f64) -> Node {
     })
 }
 
-fn service(
-    name: &str,
-    instances: u32,
-    concurrency: u32,
-    queue_capacity: Option<u32>,
-    mean_ms: f64,
-) -> Node {
+fn service(name: &str, instances: u32, concurrency: u32, queue_capacity: Option<u32>, mean_ms: f64) -> Node {
     Node::Service(Service {
         name: name.into(),
         region: None,
@@ -41,12 +35,7 @@ fn service(
 }
 
 fn link(from: &str, to: &str, ms: f64) -> Link {
-    Link {
-        from: from.into(),
-        to: to.into(),
-        latency: Dist::Constant { ms },
-        weight: 1.0,
-    }
+    Link { from: from.into(), to: to.into(), latency: Dist::Constant { ms }, weight: 1.0 }
 }
 
 /// One M/M/c station: lambda 37/s, mu 5/s, c 9 (the DESIGN's reference measurement).
@@ -71,11 +60,7 @@ pub fn reference_scenario(requests: u64) -> Scenario {
         processing: Dist::Constant { ms: 0.2 },
         routes: vec![],
     };
-    gw.routes.push(crate::model::Route {
-        path_prefix: "/".into(),
-        upstream: "lb".into(),
-        timeout_ms: Some(2000.0),
-    });
+    gw.routes.push(crate::model::Route { path_prefix: "/".into(), upstream: "lb".into(), timeout_ms: Some(2000.0) });
     let topo = Topology {
         regions: vec![],
         nodes: vec![
@@ -108,9 +93,7 @@ pub fn reference_scenario(requests: u64) -> Scenario {
 
 /// Runs both scenarios once and prints requests and events per second.
 pub fn bench(requests: u64) -> u8 {
-    out(&format!(
-        "one replicate, one thread, {requests} requests each\n"
-    ));
+    out(&format!("one replicate, one thread, {requests} requests each\n"));
     for scenario in [mmc_scenario(requests), reference_scenario(requests)] {
         let plan = plan::compile(&scenario);
         let start = Instant::now();
@@ -127,10 +110,7 @@ pub fn bench(requests: u64) -> u8 {
         ));
     }
     if let Some(kib) = peak_rss_kib() {
-        out(&format!(
-            "peak resident memory of this process: {:.1} MiB\n",
-            kib as f64 / 1024.0
-        ));
+        out(&format!("peak resident memory of this process: {:.1} MiB\n", kib as f64 / 1024.0));
     }
     EXIT_OK
 }

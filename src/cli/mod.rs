@@ -13,6 +13,7 @@ pub mod bench;
 
 use crate::model::{load, validate};
 use crate::report;
+use crate::sim::replay::{self, ReplayFiles};
 use crate::sim::{self, RunOptions};
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
@@ -58,6 +59,17 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Replay this request trace (CSV: id, send_ms, client_key, path[, service_ms]) instead
+        /// of the scenario's client populations.
+        #[arg(long, value_name = "REQUESTS.csv")]
+        requests: Option<PathBuf>,
+        /// With --requests: backends going down and up (CSV: time_ms, backend, action).
+        #[arg(long, value_name = "OUTAGES.csv", requires = "requests")]
+        outages: Option<PathBuf>,
+        /// With --requests: write one decision per request here (CSV: id, status, backend,
+        /// delay_ms, attempts, cause, latency_ms).
+        #[arg(long, value_name = "DECISIONS.csv", requires = "requests")]
+        decisions: Option<PathBuf>,
     },
     /// Check a scenario and print every problem found.
     Lint {
@@ -75,27 +87,24 @@ pub enum Command {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
-        Some(Command::Run {
-            file,
-            seed,
-            replicates,
-            json,
-            csv,
-            quiet,
-        }) => run_scenario(
-            &file,
-            seed,
-            replicates,
-            json.as_deref(),
-            csv.as_deref(),
-            quiet,
-        ),
+        Some(Command::Run { file, seed, replicates, json, csv, quiet, requests, outages, decisions }) => {
+            let outputs = Outputs { json: json.as_deref(), csv: csv.as_deref(), quiet };
+            match requests {
+                Some(requests) => {
+                    let files = ReplayFiles {
+                        requests: &requests,
+                        outages: outages.as_deref(),
+                        decisions: decisions.as_deref(),
+                    };
+                    replay_trace(&file, files, outputs)
+                }
+                None => run_scenario(&file, seed, replicates, outputs),
+            }
+        }
         Some(Command::Lint { file }) => lint(&file),
         Some(Command::Bench { requests }) => bench::bench(requests),
         None => {
-            eprintln!(
-                "gatesim was built without the `gui` feature; use a subcommand (gatesim --help)"
-            );
+            eprintln!("gatesim was built without the `gui` feature; use a subcommand (gatesim --help)");
             EXIT_BAD_INPUT
         }
     };
@@ -109,14 +118,58 @@ fn out(text: &str) {
     stdout.flush().ok();
 }
 
-fn run_scenario(
-    file: &Path,
-    seed: Option<u64>,
-    replicates: Option<u32>,
-    json: Option<&Path>,
-    csv: Option<&Path>,
+/// Where a run's report goes.
+#[derive(Clone, Copy, Debug)]
+struct Outputs<'a> {
+    json: Option<&'a Path>,
+    csv: Option<&'a Path>,
     quiet: bool,
-) -> u8 {
+}
+
+/// Prints the summary and writes the report files.
+fn emit(report: &report::Report, o: Outputs<'_>) -> u8 {
+    if !o.quiet {
+        out(&report::summary_table(report));
+    }
+    if let Some(path) = o.json
+        && let Err(e) = report::write_json(report, path)
+    {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
+    if let Some(dir) = o.csv
+        && let Err(e) = report::write_csv(report, dir)
+    {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
+    EXIT_OK
+}
+
+fn replay_trace(file: &Path, files: ReplayFiles<'_>, o: Outputs<'_>) -> u8 {
+    let scenario = match load::load(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    match replay::replay(&scenario, files) {
+        Ok(r) => {
+            if !o.quiet {
+                eprintln!("replayed {} requests from {}", r.requests, files.requests.display());
+            }
+            emit(&r.report, o)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn run_scenario(file: &Path, seed: Option<u64>, replicates: Option<u32>, o: Outputs<'_>) -> u8 {
+    let quiet = o.quiet;
     let scenario = match load::load(file) {
         Ok(s) => s,
         Err(e) => {
@@ -135,12 +188,7 @@ fn run_scenario(
             b.set_position((f * 1000.0) as u64);
         }
     };
-    let options = RunOptions {
-        seed,
-        replicates,
-        progress: Some(&progress),
-        ..Default::default()
-    };
+    let options = RunOptions { seed, replicates, progress: Some(&progress), ..Default::default() };
     let result = sim::run(&scenario, &options);
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -152,22 +200,7 @@ fn run_scenario(
             return EXIT_BAD_INPUT;
         }
     };
-    if !quiet {
-        out(&report::summary_table(&report));
-    }
-    if let Some(path) = json
-        && let Err(e) = report::write_json(&report, path)
-    {
-        eprintln!("error: {e}");
-        return EXIT_BAD_INPUT;
-    }
-    if let Some(dir) = csv
-        && let Err(e) = report::write_csv(&report, dir)
-    {
-        eprintln!("error: {e}");
-        return EXIT_BAD_INPUT;
-    }
-    EXIT_OK
+    emit(&report, o)
 }
 
 /// A progress bar on a terminal, shown only for runs that last more than a second.
@@ -175,13 +208,10 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(1000),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} simulating [{bar:40}] {percent}% ({eta} left)",
-    ) {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(1000), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% ({eta} left)")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     // Stay invisible for the first second: short runs print no bar at all.
@@ -218,14 +248,8 @@ fn lint(file: &Path) -> u8 {
     for p in &problems {
         out(&format!("{}\n", p.display_in(file)));
     }
-    let errors = problems
-        .iter()
-        .filter(|p| p.severity == validate::Severity::Error)
-        .count();
+    let errors = problems.iter().filter(|p| p.severity == validate::Severity::Error).count();
     let warnings = problems.len() - errors;
-    out(&format!(
-        "{}: {errors} error(s), {warnings} warning(s)\n",
-        file.display()
-    ));
+    out(&format!("{}: {errors} error(s), {warnings} warning(s)\n", file.display()));
     if errors > 0 { EXIT_BAD_INPUT } else { EXIT_OK }
 }

@@ -8,5 +8,5 @@ mod recorder;
 mod users;
 
 pub use outcome::{N_OUTCOMES, Outcome};
-pub use recorder::{Recorder, StationStats};
+pub use recorder::{NO_USER, Recorder, StationStats};
 pub use users::BitSet;

@@ -32,9 +32,7 @@ pub fn mmc_mean_wait(lambda: f64, mu: f64, c: u32) -> Option<f64> {
 /// `rho / (2 mu (1 - rho))`.
 pub fn md1_mean_wait(lambda: f64, mu: f64) -> Option<f64> {
     let rho = lambda / mu;
-    (0.0..1.0)
-        .contains(&rho)
-        .then(|| rho / (2.0 * mu * (1.0 - rho)))
+    (0.0..1.0).contains(&rho).then(|| rho / (2.0 * mu * (1.0 - rho)))
 }
 
 /// Blocking probability of M/M/c/K (`k >= c` places in total): the stationary probability that

@@ -13,6 +13,9 @@ use hdrhistogram::Histogram;
 /// clamped to it.
 const MAX_LATENCY_US: u64 = 3_600_000_000;
 
+/// The `user` of a request that carries no key (a trace line with an empty `client_key`).
+pub const NO_USER: u32 = u32::MAX;
+
 /// Per-station (service instance) aggregates over the summary window.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StationStats {
@@ -96,8 +99,9 @@ impl Recorder {
             latency_sum_ns: 0,
             outcome_series: vec![[0; N_OUTCOMES]; nb],
             latency_series: vec![histogram(2); nb],
-            users_active: plan.pops.iter().map(|p| BitSet::new(p.users)).collect(),
-            users_impacted: plan.pops.iter().map(|p| BitSet::new(p.users)).collect(),
+            // One set per population, and a last one for trace keys (which grows as keys appear).
+            users_active: plan.pops.iter().map(|p| BitSet::new(p.users)).chain([BitSet::default()]).collect(),
+            users_impacted: plan.pops.iter().map(|p| BitSet::new(p.users)).chain([BitSet::default()]).collect(),
             stations: vec![StationStats::default(); plan.stations.len()],
             svc_busy_series: vec![0; plan.services.len() * nb],
             svc_queue_series: vec![0; plan.services.len() * nb],
@@ -136,13 +140,14 @@ impl Recorder {
         if self.in_window(sent) {
             self.outcomes[outcome as usize] += 1;
             let p = pop as usize;
-            if let Some(set) = self.users_active.get_mut(p) {
+            let has_user = user != NO_USER;
+            if has_user && let Some(set) = self.users_active.get_mut(p) {
                 set.insert(user);
             }
             if outcome == Outcome::Success {
                 self.latency.record(latency_us).ok();
                 self.latency_sum_ns += u128::from(latency_ns);
-            } else if let Some(set) = self.users_impacted.get_mut(p) {
+            } else if has_user && let Some(set) = self.users_impacted.get_mut(p) {
                 set.insert(user);
             }
         }

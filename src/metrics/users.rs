@@ -9,24 +9,22 @@ pub struct BitSet {
 impl BitSet {
     /// An empty set able to hold `0..n`.
     pub fn new(n: u32) -> BitSet {
-        BitSet {
-            words: vec![0; (n as usize).div_ceil(64)],
-        }
+        BitSet { words: vec![0; (n as usize).div_ceil(64)] }
     }
 
-    /// Adds `i` (ignored when out of range).
+    /// Adds `i`, growing the set when needed.
     #[inline]
     pub fn insert(&mut self, i: u32) {
-        if let Some(w) = self.words.get_mut(i as usize / 64) {
-            *w |= 1 << (i % 64);
+        let w = i as usize / 64;
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
         }
+        self.words[w] |= 1 << (i % 64);
     }
 
     /// Whether `i` is in the set.
     pub fn contains(&self, i: u32) -> bool {
-        self.words
-            .get(i as usize / 64)
-            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.words.get(i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// Number of members.
@@ -51,7 +49,7 @@ mod tests {
         for i in [0, 63, 64, 129, 129, 500] {
             s.insert(i);
         }
-        assert_eq!(s.len(), 4);
-        assert!(s.contains(64) && s.contains(129) && !s.contains(1) && !s.contains(500));
+        assert_eq!(s.len(), 5);
+        assert!(s.contains(64) && s.contains(129) && !s.contains(1) && s.contains(500) && !s.contains(501));
     }
 }

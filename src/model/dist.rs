@@ -63,31 +63,23 @@ impl Dist {
             Dist::Constant { ms } if !finite_non_negative(ms) => {
                 Some(format!("ms must be a finite number >= 0, got {ms}"))
             }
-            Dist::Exponential { mean_ms } if !(mean_ms.is_finite() && mean_ms > 0.0) => Some(
-                format!("mean_ms must be a finite number > 0, got {mean_ms}"),
-            ),
+            Dist::Exponential { mean_ms } if !(mean_ms.is_finite() && mean_ms > 0.0) => {
+                Some(format!("mean_ms must be a finite number > 0, got {mean_ms}"))
+            }
             Dist::LogNormal { median_ms, p99_ms } => {
                 if !(median_ms.is_finite() && median_ms > 0.0) {
-                    Some(format!(
-                        "median_ms must be a finite number > 0, got {median_ms}"
-                    ))
+                    Some(format!("median_ms must be a finite number > 0, got {median_ms}"))
                 } else if !(p99_ms.is_finite() && p99_ms > median_ms) {
-                    Some(format!(
-                        "p99_ms must be finite and greater than median_ms ({median_ms}), got {p99_ms}"
-                    ))
+                    Some(format!("p99_ms must be finite and greater than median_ms ({median_ms}), got {p99_ms}"))
                 } else {
                     None
                 }
             }
             Dist::Uniform { min_ms, max_ms } => {
                 if !finite_non_negative(min_ms) || !finite_non_negative(max_ms) {
-                    Some(format!(
-                        "min_ms and max_ms must be finite numbers >= 0, got {min_ms} and {max_ms}"
-                    ))
+                    Some(format!("min_ms and max_ms must be finite numbers >= 0, got {min_ms} and {max_ms}"))
                 } else if max_ms < min_ms {
-                    Some(format!(
-                        "max_ms ({max_ms}) must not be below min_ms ({min_ms})"
-                    ))
+                    Some(format!("max_ms ({max_ms}) must not be below min_ms ({min_ms})"))
                 } else {
                     None
                 }

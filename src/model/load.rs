@@ -34,9 +34,7 @@ pub enum LoadError {
         message: String,
     },
     /// The file was written by a newer gatesim.
-    #[error(
-        "{path}: format_version {found} is newer than this gatesim reads ({supported}); upgrade gatesim"
-    )]
+    #[error("{path}: format_version {found} is newer than this gatesim reads ({supported}); upgrade gatesim")]
     TooNew {
         /// The file.
         path: PathBuf,
@@ -68,12 +66,7 @@ struct Invalid<'a>(&'a Path, &'a [validate::Problem]);
 impl fmt::Display for Invalid<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.1.len();
-        write!(
-            f,
-            "{}: {n} problem{}",
-            self.0.display(),
-            if n == 1 { "" } else { "s" }
-        )?;
+        write!(f, "{}: {n} problem{}", self.0.display(), if n == 1 { "" } else { "s" })?;
         for p in self.1 {
             write!(f, "\n  {}", p.display_in(self.0))?;
         }
@@ -92,14 +85,8 @@ struct VersionProbe {
 pub fn from_str(text: &str, path: &Path) -> Result<Scenario, LoadError> {
     let scenario = parse(text, path)?;
     let problems = validate::validate(&scenario, Some(text));
-    if problems
-        .iter()
-        .any(|p| p.severity == validate::Severity::Error)
-    {
-        return Err(LoadError::Invalid {
-            path: path.to_owned(),
-            problems,
-        });
+    if problems.iter().any(|p| p.severity == validate::Severity::Error) {
+        return Err(LoadError::Invalid { path: path.to_owned(), problems });
     }
     Ok(scenario)
 }
@@ -143,16 +130,10 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
 
 /// Reads a scenario file's text, refusing files over [`MAX_FILE_BYTES`].
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    let io = |source| LoadError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io = |source| LoadError::Io { path: path.to_owned(), source };
     let bytes = fs::metadata(path).map_err(io)?.len();
     if bytes > MAX_FILE_BYTES {
-        return Err(LoadError::TooLarge {
-            path: path.to_owned(),
-            bytes,
-        });
+        return Err(LoadError::TooLarge { path: path.to_owned(), bytes });
     }
     fs::read_to_string(path).map_err(io)
 }
@@ -179,18 +160,12 @@ pub fn save(scenario: &Scenario, path: &Path) -> Result<(), LoadError> {
 
 /// Writes bytes to `path` atomically (see [`save`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
-    let io = |source| LoadError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io = |source| LoadError::Io { path: path.to_owned(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
     };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;

@@ -19,8 +19,8 @@ pub mod validate;
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
 pub use topology::{
-    ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node,
-    NodeKind, Region, Route, RouteShare, Service, Step, Topology, Traffic,
+    ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Region,
+    Route, RouteShare, Service, Step, Topology, Traffic,
 };
 
 use serde::{Deserialize, Serialize};
@@ -78,13 +78,7 @@ impl Scenario {
             format_version: FORMAT_VERSION,
             name: name.into(),
             description: String::new(),
-            run: RunSettings {
-                seed: 1,
-                duration_s: 60.0,
-                warmup_s: 0.0,
-                replicates: 1,
-                bucket_s: None,
-            },
+            run: RunSettings { seed: 1, duration_s: 60.0, warmup_s: 0.0, replicates: 1, bucket_s: None },
             topology,
         }
     }

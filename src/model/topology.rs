@@ -476,9 +476,6 @@ impl Topology {
 
     /// Links leaving the named node, with their indices.
     pub fn links_from<'a>(&'a self, name: &'a str) -> impl Iterator<Item = (usize, &'a Link)> + 'a {
-        self.links
-            .iter()
-            .enumerate()
-            .filter(move |(_, l)| l.from == name)
+        self.links.iter().enumerate().filter(move |(_, l)| l.from == name)
     }
 }

@@ -75,12 +75,7 @@ impl Checker<'_> {
             (Some(text), Some(name)) => line_of_name(text, name),
             _ => None,
         };
-        self.problems.push(Problem {
-            severity,
-            node: node.map(str::to_owned),
-            line,
-            message,
-        });
+        self.problems.push(Problem { severity, node: node.map(str::to_owned), line, message });
     }
     fn error(&mut self, node: Option<&str>, message: String) {
         self.push(Severity::Error, node, message);
@@ -109,10 +104,7 @@ fn line_of_name(text: &str, name: &str) -> Option<usize> {
 /// Every problem of the scenario, errors first, in a stable order. `text` is the file's text, used
 /// to attach line numbers.
 pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
-    let mut c = Checker {
-        text,
-        problems: Vec::new(),
-    };
+    let mut c = Checker { text, problems: Vec::new() };
     check_run(&mut c, scenario);
     let topo = &scenario.topology;
 
@@ -122,18 +114,12 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         if name.trim().is_empty() {
             c.error(None, "a node has an empty name".into());
         } else if !names.insert(name) {
-            c.error(
-                Some(name),
-                format!("the name \"{name}\" is used by more than one node"),
-            );
+            c.error(Some(name), format!("the name \"{name}\" is used by more than one node"));
         }
         if let Some(region) = node.region()
             && !topo.regions.iter().any(|r| r.name == region)
         {
-            c.error(
-                Some(name),
-                format!("region \"{region}\" is not declared in `regions`"),
-            );
+            c.error(Some(name), format!("region \"{region}\" is not declared in `regions`"));
         }
     }
     let mut region_names = BTreeSet::new();
@@ -149,28 +135,16 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         let (Some(from), Some(to)) = (kind_of(&link.from), kind_of(&link.to)) else {
             for end in [&link.from, &link.to] {
                 if kind_of(end).is_none() {
-                    c.error(
-                        None,
-                        format!(
-                            "link {} -> {}: no node is named \"{end}\"",
-                            link.from, link.to
-                        ),
-                    );
+                    c.error(None, format!("link {} -> {}: no node is named \"{end}\"", link.from, link.to));
                 }
             }
             continue;
         };
         if !seen_links.insert((link.from.as_str(), link.to.as_str())) {
-            c.error(
-                Some(&link.from),
-                format!("link {} -> {} is declared twice", link.from, link.to),
-            );
+            c.error(Some(&link.from), format!("link {} -> {} is declared twice", link.from, link.to));
         }
         let allowed = match from {
-            NodeKind::Clients => matches!(
-                to,
-                NodeKind::Gateway | NodeKind::LoadBalancer | NodeKind::Service
-            ),
+            NodeKind::Clients => matches!(to, NodeKind::Gateway | NodeKind::LoadBalancer | NodeKind::Service),
             // A request crosses at most one gateway (one upstream timeout applies).
             NodeKind::Gateway => matches!(to, NodeKind::LoadBalancer | NodeKind::Service),
             NodeKind::LoadBalancer => to == NodeKind::Service,
@@ -179,27 +153,14 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         if !allowed {
             c.error(
                 Some(&link.from),
-                format!(
-                    "a {} cannot send to a {} (link {} -> {})",
-                    from.label(),
-                    to.label(),
-                    link.from,
-                    link.to
-                ),
+                format!("a {} cannot send to a {} (link {} -> {})", from.label(), to.label(), link.from, link.to),
             );
         }
-        c.dist(
-            &link.from,
-            &format!("link {} -> {} latency", link.from, link.to),
-            &link.latency,
-        );
+        c.dist(&link.from, &format!("link {} -> {} latency", link.from, link.to), &link.latency);
         if !(link.weight.is_finite() && link.weight > 0.0) {
             c.error(
                 Some(&link.from),
-                format!(
-                    "link {} -> {}: weight must be > 0, got {}",
-                    link.from, link.to, link.weight
-                ),
+                format!("link {} -> {}: weight must be > 0, got {}", link.from, link.to, link.weight),
             );
         }
     }
@@ -217,28 +178,13 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
 fn check_run(c: &mut Checker<'_>, s: &Scenario) {
     let run = &s.run;
     if !(run.duration_s.is_finite() && run.duration_s > 0.0) {
-        c.error(
-            None,
-            format!("run.duration_s must be > 0, got {}", run.duration_s),
-        );
+        c.error(None, format!("run.duration_s must be > 0, got {}", run.duration_s));
     }
     if !(run.warmup_s.is_finite() && run.warmup_s >= 0.0 && run.warmup_s < run.duration_s) {
-        c.error(
-            None,
-            format!(
-                "run.warmup_s must be >= 0 and below duration_s, got {}",
-                run.warmup_s
-            ),
-        );
+        c.error(None, format!("run.warmup_s must be >= 0 and below duration_s, got {}", run.warmup_s));
     }
     if run.replicates == 0 || run.replicates > 100_000 {
-        c.error(
-            None,
-            format!(
-                "run.replicates must be between 1 and 100000, got {}",
-                run.replicates
-            ),
-        );
+        c.error(None, format!("run.replicates must be between 1 and 100000, got {}", run.replicates));
     }
     if let Some(b) = run.bucket_s {
         if !(b.is_finite() && b > 0.0) {
@@ -252,55 +198,31 @@ fn check_run(c: &mut Checker<'_>, s: &Scenario) {
 fn check_traffic(c: &mut Checker<'_>, name: &str, t: &Traffic) {
     let ok = |v: f64| v.is_finite() && v >= 0.0;
     let problem = match t {
-        Traffic::Constant { rate_rps } => (!ok(*rate_rps))
-            .then(|| format!("traffic rate_rps must be a finite number >= 0, got {rate_rps}")),
-        Traffic::Steps { steps } if steps.is_empty() => {
-            Some("traffic Steps needs at least one step".into())
+        Traffic::Constant { rate_rps } => {
+            (!ok(*rate_rps)).then(|| format!("traffic rate_rps must be a finite number >= 0, got {rate_rps}"))
         }
+        Traffic::Steps { steps } if steps.is_empty() => Some("traffic Steps needs at least one step".into()),
         Traffic::Steps { steps } => steps
             .windows(2)
             .find(|w| w[1].at_s < w[0].at_s)
-            .map(|w| {
-                format!(
-                    "traffic steps must be in time order: {} s comes after {} s",
-                    w[1].at_s, w[0].at_s
-                )
-            })
+            .map(|w| format!("traffic steps must be in time order: {} s comes after {} s", w[1].at_s, w[0].at_s))
             .or_else(|| {
-                steps
-                    .iter()
-                    .find(|s| !ok(s.rate_rps) || !ok(s.at_s))
-                    .map(|s| {
-                        format!(
-                            "traffic step at {} s: times and rates must be >= 0, got rate {}",
-                            s.at_s, s.rate_rps
-                        )
-                    })
+                steps.iter().find(|s| !ok(s.rate_rps) || !ok(s.at_s)).map(|s| {
+                    format!("traffic step at {} s: times and rates must be >= 0, got rate {}", s.at_s, s.rate_rps)
+                })
             }),
-        Traffic::Diurnal {
-            mean_rps,
-            amplitude,
-            period_s,
-            peak_at_s,
-        } => {
+        Traffic::Diurnal { mean_rps, amplitude, period_s, peak_at_s } => {
             let valid = ok(*mean_rps)
                 && (0.0..=1.0).contains(amplitude)
                 && period_s.is_finite()
                 && *period_s > 0.0
                 && peak_at_s.is_finite();
-            (!valid).then(|| {
-                "traffic Diurnal needs mean_rps >= 0, amplitude in 0..=1 and period_s > 0".into()
-            })
+            (!valid).then(|| "traffic Diurnal needs mean_rps >= 0, amplitude in 0..=1 and period_s > 0".into())
         }
-        Traffic::Spike {
-            base_rps,
-            peak_rps,
-            start_s,
-            duration_s,
-        } => (![base_rps, peak_rps, start_s, duration_s]
-            .iter()
-            .all(|v| ok(**v)))
-        .then(|| "traffic Spike needs base_rps, peak_rps, start_s and duration_s >= 0".into()),
+        Traffic::Spike { base_rps, peak_rps, start_s, duration_s } => {
+            (![base_rps, peak_rps, start_s, duration_s].iter().all(|v| ok(**v)))
+                .then(|| "traffic Spike needs base_rps, peak_rps, start_s and duration_s >= 0".into())
+        }
     };
     if let Some(message) = problem {
         c.error(Some(name), message);
@@ -320,43 +242,33 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
             if let super::KeyDistribution::Zipf { exponent } = p.keys
                 && !(exponent.is_finite() && exponent > 0.0)
             {
-                c.error(
-                    Some(name),
-                    format!("Zipf exponent must be > 0, got {exponent}"),
-                );
+                c.error(Some(name), format!("Zipf exponent must be > 0, got {exponent}"));
             }
             for r in &p.routes {
                 if !(r.weight.is_finite() && r.weight > 0.0) {
-                    c.error(
-                        Some(name),
-                        format!("route {}: weight must be > 0, got {}", r.path, r.weight),
-                    );
+                    c.error(Some(name), format!("route {}: weight must be > 0, got {}", r.path, r.weight));
                 }
                 if !r.path.starts_with('/') {
-                    c.error(
-                        Some(name),
-                        format!("route path \"{}\" must start with /", r.path),
-                    );
+                    c.error(Some(name), format!("route path \"{}\" must start with /", r.path));
                 }
             }
             if outgoing.is_empty() {
-                c.error(
-                    Some(name),
-                    "clients send to nowhere: link them to a gateway, load balancer or service"
-                        .into(),
-                );
+                c.error(Some(name), "clients send to nowhere: link them to a gateway, load balancer or service".into());
             }
         }
         Node::Gateway(g) => {
             c.dist(name, "processing", &g.processing);
             if receives && outgoing.is_empty() {
-                c.error(
-                    Some(name),
-                    "the gateway receives traffic but links to no upstream".into(),
-                );
+                c.error(Some(name), "the gateway receives traffic but links to no upstream".into());
             }
             if g.routes.is_empty() && outgoing.len() > 1 {
-                c.error(Some(name), format!("the gateway links to {} upstreams but has no routes to choose between them", outgoing.len()));
+                c.error(
+                    Some(name),
+                    format!(
+                        "the gateway links to {} upstreams but has no routes to choose between them",
+                        outgoing.len()
+                    ),
+                );
             }
             for r in &g.routes {
                 if !outgoing.contains(&r.upstream.as_str()) {
@@ -369,28 +281,19 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                     );
                 }
                 if !r.path_prefix.starts_with('/') {
-                    c.error(
-                        Some(name),
-                        format!("route path_prefix \"{}\" must start with /", r.path_prefix),
-                    );
+                    c.error(Some(name), format!("route path_prefix \"{}\" must start with /", r.path_prefix));
                 }
                 if let Some(t) = r.timeout_ms
                     && !(t.is_finite() && t > 0.0)
                 {
-                    c.error(
-                        Some(name),
-                        format!("route {}: timeout_ms must be > 0, got {t}", r.path_prefix),
-                    );
+                    c.error(Some(name), format!("route {}: timeout_ms must be > 0, got {t}", r.path_prefix));
                 }
             }
             check_unrouted_paths(c, s, name, g);
         }
         Node::LoadBalancer(lb) => {
             if receives && outgoing.is_empty() {
-                c.error(
-                    Some(name),
-                    "the load balancer receives traffic but links to no service".into(),
-                );
+                c.error(Some(name), "the load balancer receives traffic but links to no service".into());
             }
             for r in &lb.rules {
                 if !outgoing.contains(&r.service.as_str()) {
@@ -403,37 +306,25 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                     );
                 }
                 if !r.path_prefix.starts_with('/') {
-                    c.error(
-                        Some(name),
-                        format!("rule path_prefix \"{}\" must start with /", r.path_prefix),
-                    );
+                    c.error(Some(name), format!("rule path_prefix \"{}\" must start with /", r.path_prefix));
                 }
             }
         }
         Node::Service(svc) => {
             c.dist(name, "service_time", &svc.service_time);
             if svc.instances == 0 && receives {
-                c.error(
-                    Some(name),
-                    "the service receives traffic but has no instances".into(),
-                );
+                c.error(Some(name), "the service receives traffic but has no instances".into());
             }
             if svc.concurrency == 0 {
                 c.error(Some(name), "concurrency must be at least 1".into());
             }
             if !(0.0..=1.0).contains(&svc.error_rate) {
-                c.error(
-                    Some(name),
-                    format!("error_rate must be between 0 and 1, got {}", svc.error_rate),
-                );
+                c.error(Some(name), format!("error_rate must be between 0 and 1, got {}", svc.error_rate));
             }
         }
     }
     if !receives && node.kind() != NodeKind::Clients {
-        c.warn(
-            Some(name),
-            "no link leads here, so the node receives no traffic".into(),
-        );
+        c.warn(Some(name), "no link leads here, so the node receives no traffic".into());
     }
 }
 
@@ -444,36 +335,14 @@ fn check_unrouted_paths(c: &mut Checker<'_>, s: &Scenario, name: &str, g: &super
     }
     for node in &s.topology.nodes {
         let Node::Clients(p) = node else { continue };
-        if !s
-            .topology
-            .links
-            .iter()
-            .any(|l| l.from == p.name && l.to == name)
-        {
+        if !s.topology.links.iter().any(|l| l.from == p.name && l.to == name) {
             continue;
         }
-        let default = [super::RouteShare {
-            path: "/".into(),
-            weight: 1.0,
-        }];
-        let shares = if p.routes.is_empty() {
-            &default[..]
-        } else {
-            &p.routes[..]
-        };
+        let default = [super::RouteShare { path: "/".into(), weight: 1.0 }];
+        let shares = if p.routes.is_empty() { &default[..] } else { &p.routes[..] };
         for share in shares {
-            if !g
-                .routes
-                .iter()
-                .any(|r| share.path.starts_with(&r.path_prefix))
-            {
-                c.warn(
-                    Some(name),
-                    format!(
-                        "no route matches {} from {}: those requests get 404",
-                        share.path, p.name
-                    ),
-                );
+            if !g.routes.iter().any(|r| share.path.starts_with(&r.path_prefix)) {
+                c.warn(Some(name), format!("no route matches {} from {}: those requests get 404", share.path, p.name));
             }
         }
     }
@@ -482,23 +351,14 @@ fn check_unrouted_paths(c: &mut Checker<'_>, s: &Scenario, name: &str, g: &super
 fn check_cycles(c: &mut Checker<'_>, s: &Scenario) {
     let graph = s.topology.graph();
     for scc in tarjan_scc(&graph) {
-        let is_cycle = scc.len() > 1
-            || scc
-                .first()
-                .is_some_and(|&n| graph.find_edge(n, n).is_some());
+        let is_cycle = scc.len() > 1 || scc.first().is_some_and(|&n| graph.find_edge(n, n).is_some());
         if is_cycle {
-            let mut names: Vec<&str> = scc
-                .iter()
-                .filter_map(|&n| graph.node_weight(n))
-                .map(|&i| s.topology.nodes[i].name())
-                .collect();
+            let mut names: Vec<&str> =
+                scc.iter().filter_map(|&n| graph.node_weight(n)).map(|&i| s.topology.nodes[i].name()).collect();
             names.sort_unstable();
             c.error(
                 names.first().copied(),
-                format!(
-                    "routing cycle through {}: a request could loop forever",
-                    names.join(", ")
-                ),
+                format!("routing cycle through {}: a request could loop forever", names.join(", ")),
             );
         }
     }

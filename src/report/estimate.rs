@@ -18,22 +18,14 @@ impl Estimate {
     pub fn of(xs: &[f64]) -> Estimate {
         let n = xs.len();
         if n == 0 {
-            return Estimate {
-                mean: None,
-                ci99_half_width: None,
-                n: 0,
-            };
+            return Estimate { mean: None, ci99_half_width: None, n: 0 };
         }
         let mean = xs.iter().sum::<f64>() / n as f64;
         let half = (n >= 2).then(|| {
             let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
             t_quantile_995(n as u32 - 1) * (var / n as f64).sqrt()
         });
-        Estimate {
-            mean: Some(mean),
-            ci99_half_width: half,
-            n: n as u32,
-        }
+        Estimate { mean: Some(mean), ci99_half_width: half, n: n as u32 }
     }
 
     /// Whether `value` lies within the interval widened to at least `rel` of the mean (e.g. 0.02
@@ -50,9 +42,8 @@ impl Estimate {
 /// around the normal quantile, which is within 1e-4 of the exact value there.
 pub fn t_quantile_995(df: u32) -> f64 {
     const TABLE: [f64; 30] = [
-        63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012,
-        2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779,
-        2.771, 2.763, 2.756, 2.750,
+        63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012, 2.977, 2.947,
+        2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.750,
     ];
     if df == 0 {
         return f64::INFINITY;

@@ -9,10 +9,8 @@ use std::path::Path;
 /// Writes the whole report as pretty JSON, atomically. The bytes depend only on the report, so the
 /// same scenario and seed give the same file.
 pub fn write_json(report: &Report, path: &Path) -> Result<(), LoadError> {
-    let mut text = serde_json::to_string_pretty(report).map_err(|e| LoadError::Io {
-        path: path.to_owned(),
-        source: std::io::Error::other(e),
-    })?;
+    let mut text = serde_json::to_string_pretty(report)
+        .map_err(|e| LoadError::Io { path: path.to_owned(), source: std::io::Error::other(e) })?;
     text.push('\n');
     write_atomic(path, text.as_bytes())
 }
@@ -24,10 +22,7 @@ fn opt(v: Option<f64>) -> String {
 /// Writes `series.csv` (one row per bucket) and `nodes.csv` (one row per node and instance) into
 /// `dir`, creating it if needed.
 pub fn write_csv(report: &Report, dir: &Path) -> Result<(), LoadError> {
-    std::fs::create_dir_all(dir).map_err(|source| LoadError::Io {
-        path: dir.to_owned(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(|source| LoadError::Io { path: dir.to_owned(), source })?;
     let s = &report.series;
     let mut out = String::from("t_s");
     for o in Outcome::ALL {
@@ -41,16 +36,7 @@ pub fn write_csv(report: &Report, dir: &Path) -> Result<(), LoadError> {
     for (b, t) in s.t_s.iter().enumerate() {
         write!(out, "{t}").ok();
         for o in Outcome::ALL {
-            write!(
-                out,
-                ",{}",
-                s.outcomes_rps
-                    .get(&o)
-                    .and_then(|v| v.get(b))
-                    .copied()
-                    .unwrap_or(0.0)
-            )
-            .ok();
+            write!(out, ",{}", s.outcomes_rps.get(&o).and_then(|v| v.get(b)).copied().unwrap_or(0.0)).ok();
         }
         write!(
             out,
@@ -72,9 +58,8 @@ pub fn write_csv(report: &Report, dir: &Path) -> Result<(), LoadError> {
     }
     write_atomic(&dir.join("series.csv"), out.as_bytes())?;
 
-    let mut out = String::from(
-        "name,kind,arrivals,utilisation,mean_queue_wait_ms,mean_queue_len,blocking_probability\n",
-    );
+    let mut out =
+        String::from("name,kind,arrivals,utilisation,mean_queue_wait_ms,mean_queue_len,blocking_probability\n");
     for n in &report.nodes {
         match &n.service {
             Some(svc) => {
@@ -98,24 +83,13 @@ pub fn write_csv(report: &Report, dir: &Path) -> Result<(), LoadError> {
                         i.arrivals,
                         i.utilisation,
                         opt(i.mean_queue_wait_ms),
-                        if i.arrivals > 0.0 {
-                            i.rejected / i.arrivals
-                        } else {
-                            0.0
-                        }
+                        if i.arrivals > 0.0 { i.rejected / i.arrivals } else { 0.0 }
                     )
                     .ok();
                 }
             }
             None => {
-                writeln!(
-                    out,
-                    "{},{},{},,,,",
-                    csv_field(&n.name),
-                    n.kind.label(),
-                    n.arrivals
-                )
-                .ok();
+                writeln!(out, "{},{},{},,,,", csv_field(&n.name), n.kind.label(), n.arrivals).ok();
             }
         }
     }
@@ -124,9 +98,5 @@ pub fn write_csv(report: &Report, dir: &Path) -> Result<(), LoadError> {
 
 /// Quotes a CSV field when it needs it.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }

@@ -241,8 +241,7 @@ fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> Servic
     let range = sp.first_station as usize..(sp.first_station + sp.instances) as usize;
     let mut busy = 0.0;
     let mut slots = 0.0;
-    let (mut arrivals, mut rejected, mut started, mut wait, mut queue) =
-        (0u64, 0u64, 0u64, 0u128, 0u128);
+    let (mut arrivals, mut rejected, mut started, mut wait, mut queue) = (0u64, 0u64, 0u64, 0u128, 0u128);
     let mut instances = Vec::new();
     for k in range {
         let st = &rec.stations[k];
@@ -258,8 +257,7 @@ fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> Servic
             name: plan.stations[k].name.clone(),
             arrivals: st.arrivals as f64 / runs,
             utilisation: ratio(st.busy_area as f64, conc * window_ns),
-            mean_queue_wait_ms: (st.started > 0)
-                .then(|| st.wait_sum_ns as f64 / st.started as f64 / 1e6),
+            mean_queue_wait_ms: (st.started > 0).then(|| st.wait_sum_ns as f64 / st.started as f64 / 1e6),
             rejected: st.rejected as f64 / runs,
         });
     }
@@ -280,18 +278,10 @@ pub fn replicate_summary(plan: &Plan, replicate: u32, rec: &Recorder) -> Replica
     ReplicateSummary {
         replicate,
         requests,
-        success_rate: if requests == 0 {
-            1.0
-        } else {
-            successes as f64 / requests as f64
-        },
+        success_rate: if requests == 0 { 1.0 } else { successes as f64 / requests as f64 },
         latency_mean_ms: p.mean,
         latency_p99_ms: p.p99,
-        users_impacted_pct: 100.0
-            * ratio(
-                rec.users_impacted_count as f64,
-                rec.users_active_count as f64,
-            ),
+        users_impacted_pct: 100.0 * ratio(rec.users_impacted_count as f64, rec.users_active_count as f64),
         services: (0..plan.services.len())
             .map(|s| {
                 let f = service_figures(plan, rec, s, 1.0);
@@ -312,27 +302,16 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
     let runs = f64::from(replicates);
     let requests: u64 = merged.outcomes.iter().sum();
     let successes = merged.outcomes[Outcome::Success as usize];
-    let failures_by_cause = Outcome::ALL[1..]
-        .iter()
-        .map(|&o| (o, merged.outcomes[o as usize] as f64 / runs))
-        .collect();
+    let failures_by_cause = Outcome::ALL[1..].iter().map(|&o| (o, merged.outcomes[o as usize] as f64 / runs)).collect();
     let summary = Summary {
         requests: requests as f64 / runs,
         successes: successes as f64 / runs,
         failures_by_cause,
-        success_rate: if requests == 0 {
-            1.0
-        } else {
-            successes as f64 / requests as f64
-        },
+        success_rate: if requests == 0 { 1.0 } else { successes as f64 / requests as f64 },
         latency_ms: percentiles(merged, successes),
         users_active: merged.users_active_count as f64 / runs,
         users_impacted: merged.users_impacted_count as f64 / runs,
-        users_impacted_pct: 100.0
-            * ratio(
-                merged.users_impacted_count as f64,
-                merged.users_active_count as f64,
-            ),
+        users_impacted_pct: 100.0 * ratio(merged.users_impacted_count as f64, merged.users_active_count as f64),
     };
 
     let mut svc_of_node = BTreeMap::new();
@@ -347,48 +326,24 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
             name: name.clone(),
             kind: *kind,
             arrivals: merged.node_arrivals[i] as f64 / runs,
-            service: svc_of_node
-                .get(&(i as u32))
-                .map(|&s| service_figures(plan, merged, s, runs)),
+            service: svc_of_node.get(&(i as u32)).map(|&s| service_figures(plan, merged, s, runs)),
         })
         .collect();
 
     let mut estimates = BTreeMap::new();
-    let col = |f: &dyn Fn(&ReplicateSummary) -> Option<f64>| -> Vec<f64> {
-        per_replicate.iter().filter_map(f).collect()
-    };
-    estimates.insert(
-        "success_rate".into(),
-        Estimate::of(&col(&|r| Some(r.success_rate))),
-    );
-    estimates.insert(
-        "latency_mean_ms".into(),
-        Estimate::of(&col(&|r| r.latency_mean_ms)),
-    );
-    estimates.insert(
-        "latency_p99_ms".into(),
-        Estimate::of(&col(&|r| r.latency_p99_ms)),
-    );
-    estimates.insert(
-        "users_impacted_pct".into(),
-        Estimate::of(&col(&|r| Some(r.users_impacted_pct))),
-    );
+    let col =
+        |f: &dyn Fn(&ReplicateSummary) -> Option<f64>| -> Vec<f64> { per_replicate.iter().filter_map(f).collect() };
+    estimates.insert("success_rate".into(), Estimate::of(&col(&|r| Some(r.success_rate))));
+    estimates.insert("latency_mean_ms".into(), Estimate::of(&col(&|r| r.latency_mean_ms)));
+    estimates.insert("latency_p99_ms".into(), Estimate::of(&col(&|r| r.latency_p99_ms)));
+    estimates.insert("users_impacted_pct".into(), Estimate::of(&col(&|r| Some(r.users_impacted_pct))));
     for (s, sp) in plan.services.iter().enumerate() {
         let name = &plan.nodes[sp.node as usize].0;
-        let figure =
-            |f: fn(&ReplicateService) -> Option<f64>| col(&|r| r.services.get(s).and_then(f));
-        estimates.insert(
-            format!("{name}.utilisation"),
-            Estimate::of(&figure(|t| Some(t.utilisation))),
-        );
-        estimates.insert(
-            format!("{name}.mean_queue_wait_ms"),
-            Estimate::of(&figure(|t| t.mean_queue_wait_ms)),
-        );
-        estimates.insert(
-            format!("{name}.blocking_probability"),
-            Estimate::of(&figure(|t| Some(t.blocking_probability))),
-        );
+        let figure = |f: fn(&ReplicateService) -> Option<f64>| col(&|r| r.services.get(s).and_then(f));
+        estimates.insert(format!("{name}.utilisation"), Estimate::of(&figure(|t| Some(t.utilisation))));
+        estimates.insert(format!("{name}.mean_queue_wait_ms"), Estimate::of(&figure(|t| t.mean_queue_wait_ms)));
+        estimates
+            .insert(format!("{name}.blocking_probability"), Estimate::of(&figure(|t| Some(t.blocking_probability))));
     }
 
     Report {
@@ -418,16 +373,11 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
     };
     let mut outcomes_rps = BTreeMap::new();
     for o in Outcome::ALL {
-        let v = (0..nb)
-            .map(|b| rec.outcome_series[b][o as usize] as f64 / runs / width_s(b))
-            .collect();
+        let v = (0..nb).map(|b| rec.outcome_series[b][o as usize] as f64 / runs / width_s(b)).collect();
         outcomes_rps.insert(o, v);
     }
     let q = |p: f64| -> Vec<Option<f64>> {
-        rec.latency_series
-            .iter()
-            .map(|h| (!h.is_empty()).then(|| h.value_at_quantile(p) as f64 / 1000.0))
-            .collect()
+        rec.latency_series.iter().map(|h| (!h.is_empty()).then(|| h.value_at_quantile(p) as f64 / 1000.0)).collect()
     };
     let services = plan
         .services
@@ -438,14 +388,7 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
                 .map(|k| f64::from(plan.stations[k as usize].concurrency))
                 .sum();
             let per = |v: &[u64], div: f64| -> Vec<f64> {
-                (0..nb)
-                    .map(|b| {
-                        ratio(
-                            v[s * nb + b] as f64,
-                            div * width_s(b) * NS_PER_S as f64 * runs,
-                        )
-                    })
-                    .collect()
+                (0..nb).map(|b| ratio(v[s * nb + b] as f64, div * width_s(b) * NS_PER_S as f64 * runs)).collect()
             };
             ServiceSeries {
                 name: plan.nodes[sp.node as usize].0.clone(),
@@ -461,9 +404,7 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
         .map(|(l, lp)| LinkSeries {
             from: lp.from.clone(),
             to: lp.to.clone(),
-            rps: (0..nb)
-                .map(|b| f64::from(rec.link_series[l * nb + b]) / runs / width_s(b))
-                .collect(),
+            rps: (0..nb).map(|b| f64::from(rec.link_series[l * nb + b]) / runs / width_s(b)).collect(),
         })
         .collect();
     Series {

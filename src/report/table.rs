@@ -19,11 +19,7 @@ fn ci(e: Option<&Estimate>, scale: f64, unit: &str) -> String {
 pub fn summary_table(r: &Report) -> String {
     let s = &r.summary;
     let mut out = String::new();
-    let per = if r.replicates > 1 {
-        " (mean per replicate)"
-    } else {
-        ""
-    };
+    let per = if r.replicates > 1 { " (mean per replicate)" } else { "" };
     writeln!(
         out,
         "{}: seed {}, {} replicate(s), {} s simulated{}",
@@ -31,12 +27,7 @@ pub fn summary_table(r: &Report) -> String {
     )
     .ok();
     if r.warmup_s > 0.0 {
-        writeln!(
-            out,
-            "summary window: {} s to {} s",
-            r.warmup_s, r.duration_s
-        )
-        .ok();
+        writeln!(out, "summary window: {} s to {} s", r.warmup_s, r.duration_s).ok();
     }
     writeln!(out).ok();
     writeln!(out, "  requests          {:>14.0}", s.requests).ok();
@@ -50,15 +41,7 @@ pub fn summary_table(r: &Report) -> String {
     for o in Outcome::ALL.iter().skip(1) {
         let n = s.failures_by_cause.get(o).copied().unwrap_or(0.0);
         if n > 0.0 {
-            writeln!(
-                out,
-                "    {:<15} {:>14.0}  ({} {})",
-                o.name(),
-                n,
-                o.status(),
-                percent(n, s.requests)
-            )
-            .ok();
+            writeln!(out, "    {:<15} {:>14.0}  ({} {})", o.name(), n, o.status(), percent(n, s.requests)).ok();
         }
     }
     writeln!(
@@ -81,11 +64,7 @@ pub fn summary_table(r: &Report) -> String {
         ms(l.p999)
     )
     .ok();
-    let services: Vec<_> = r
-        .nodes
-        .iter()
-        .filter_map(|n| n.service.as_ref().map(|s| (n, s)))
-        .collect();
+    let services: Vec<_> = r.nodes.iter().filter_map(|n| n.service.as_ref().map(|s| (n, s))).collect();
     if !services.is_empty() {
         writeln!(out).ok();
         writeln!(
@@ -112,9 +91,5 @@ pub fn summary_table(r: &Report) -> String {
 }
 
 fn percent(part: f64, whole: f64) -> String {
-    if whole > 0.0 {
-        format!("{:.2}%", 100.0 * part / whole)
-    } else {
-        "-".into()
-    }
+    if whole > 0.0 { format!("{:.2}%", 100.0 * part / whole) } else { "-".into() }
 }

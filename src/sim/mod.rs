@@ -5,8 +5,10 @@
 
 pub mod engine;
 pub mod plan;
+pub mod replay;
 pub mod rng;
 pub mod time;
+pub mod trace;
 
 use crate::metrics::Recorder;
 use crate::model::{Scenario, validate};
@@ -58,10 +60,8 @@ pub enum RunError {
 /// into one report. The report is bit-identical for any number of threads: each replicate depends
 /// only on `(scenario, seed, replicate index)`, and merging adds integers.
 pub fn run(scenario: &Scenario, options: &RunOptions<'_>) -> Result<Report, RunError> {
-    let errors: Vec<_> = validate::validate(scenario, None)
-        .into_iter()
-        .filter(|p| p.severity == validate::Severity::Error)
-        .collect();
+    let errors: Vec<_> =
+        validate::validate(scenario, None).into_iter().filter(|p| p.severity == validate::Severity::Error).collect();
     if !errors.is_empty() {
         return Err(RunError::Invalid(errors));
     }
@@ -93,11 +93,7 @@ pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, R
             {
                 let mut rec = sim.recorder().clone();
                 rec.finish();
-                partial(&report::build(
-                    plan,
-                    &rec,
-                    vec![report::replicate_summary(plan, i, &rec)],
-                ));
+                partial(&report::build(plan, &rec, vec![report::replicate_summary(plan, i, &rec)]));
             }
             if let Some(p) = options.progress {
                 let d = done.fetch_add(1, Ordering::Relaxed) + 1;

@@ -130,30 +130,38 @@ fn longest_match<'a, T>(rules: &'a [(String, T)], path: &str) -> Option<&'a T> {
 }
 
 impl Plan {
+    /// Sets the arrival window to `[0, duration_ns)` with no warm-up, and the bucket width to
+    /// `bucket_ns` or the default for that duration (trace replays last as long as their trace).
+    pub fn retime(&mut self, duration_ns: u64, bucket_ns: Option<u64>) {
+        self.duration_ns = duration_ns.max(1);
+        self.warmup_ns = 0;
+        self.bucket_ns = bucket_ns.unwrap_or_else(|| default_bucket_ns(self.duration_ns)).max(1);
+        self.n_buckets =
+            self.duration_ns.div_ceil(self.bucket_ns).clamp(1, model::validate::MAX_BUCKETS as u64) as usize;
+    }
+
+    /// The station named `name`: an instance name (`<service>-<i>`), or the name of a service
+    /// that has exactly one instance.
+    pub fn station_by_name(&self, name: &str) -> Option<u32> {
+        if let Some(i) = self.stations.iter().position(|s| s.name == name) {
+            return Some(i as u32);
+        }
+        let svc = self.services.iter().find(|s| self.nodes[s.node as usize].0 == name && s.instances == 1)?;
+        Some(svc.first_station)
+    }
+
     /// Matches a request path against every gateway's and balancer's rules.
     pub fn resolve(&self, path: &str) -> Routing {
         Routing {
             gw: self
                 .gateways
                 .iter()
-                .map(|g| {
-                    if g.rules.is_empty() {
-                        g.fallback
-                    } else {
-                        longest_match(&g.rules, path).copied().flatten()
-                    }
-                })
+                .map(|g| if g.rules.is_empty() { g.fallback } else { longest_match(&g.rules, path).copied().flatten() })
                 .collect(),
             lb: self
                 .balancers
                 .iter()
-                .map(|b| {
-                    if b.rules.is_empty() {
-                        Some(0)
-                    } else {
-                        longest_match(&b.rules, path).copied()
-                    }
-                })
+                .map(|b| if b.rules.is_empty() { Some(0) } else { longest_match(&b.rules, path).copied() })
                 .collect(),
         }
     }
@@ -236,22 +244,12 @@ impl TrafficPlan {
                 }
                 TrafficPlan::Piecewise(v)
             }
-            Traffic::Spike {
-                base_rps,
-                peak_rps,
-                start_s,
-                duration_s,
-            } => TrafficPlan::Piecewise(vec![
+            Traffic::Spike { base_rps, peak_rps, start_s, duration_s } => TrafficPlan::Piecewise(vec![
                 (0, *base_rps),
                 (secs_to_ns(*start_s), *peak_rps),
                 (secs_to_ns(start_s + duration_s), *base_rps),
             ]),
-            Traffic::Diurnal {
-                mean_rps,
-                amplitude,
-                period_s,
-                peak_at_s,
-            } => TrafficPlan::Diurnal {
+            Traffic::Diurnal { mean_rps, amplitude, period_s, peak_at_s } => TrafficPlan::Diurnal {
                 mean: *mean_rps,
                 amp: *amplitude,
                 period_ns: period_s * NS_PER_S as f64,
@@ -267,12 +265,7 @@ impl TrafficPlan {
                 let i = steps.partition_point(|&(at, _)| at <= t);
                 steps.get(i.wrapping_sub(1)).map_or(0.0, |s| s.1)
             }
-            TrafficPlan::Diurnal {
-                mean,
-                amp,
-                period_ns,
-                peak_ns,
-            } => {
+            TrafficPlan::Diurnal { mean, amp, period_ns, peak_ns } => {
                 let phase = std::f64::consts::TAU * (t as f64 - peak_ns) / period_ns;
                 mean * (1.0 + amp * phase.cos())
             }
@@ -299,15 +292,8 @@ impl TrafficPlan {
 pub fn compile(s: &Scenario) -> Plan {
     let topo = &s.topology;
     let duration_ns = secs_to_ns(s.run.duration_s).max(1);
-    let bucket_ns = s
-        .run
-        .bucket_s
-        .map(secs_to_ns)
-        .unwrap_or_else(|| default_bucket_ns(duration_ns))
-        .max(1);
-    let n_buckets = duration_ns
-        .div_ceil(bucket_ns)
-        .clamp(1, model::validate::MAX_BUCKETS as u64) as usize;
+    let bucket_ns = s.run.bucket_s.map(secs_to_ns).unwrap_or_else(|| default_bucket_ns(duration_ns)).max(1);
+    let n_buckets = duration_ns.div_ceil(bucket_ns).clamp(1, model::validate::MAX_BUCKETS as u64) as usize;
 
     // Dense indices per kind.
     let mut kind_index = vec![0u32; topo.nodes.len()];
@@ -327,12 +313,8 @@ pub fn compile(s: &Scenario) -> Plan {
             NodeKind::Clients => return None,
         })
     };
-    let link_index = |from: &str, to: &str| {
-        topo.links
-            .iter()
-            .position(|l| l.from == from && l.to == to)
-            .map(|i| i as u32)
-    };
+    let link_index =
+        |from: &str, to: &str| topo.links.iter().position(|l| l.from == from && l.to == to).map(|i| i as u32);
 
     // Intern paths in sorted order so indices do not depend on node order.
     let mut path_set: BTreeMap<String, u16> = BTreeMap::new();
@@ -360,11 +342,7 @@ pub fn compile(s: &Scenario) -> Plan {
         warmup_ns: secs_to_ns(s.run.warmup_s).min(duration_ns),
         bucket_ns,
         n_buckets,
-        nodes: topo
-            .nodes
-            .iter()
-            .map(|n| (n.name().to_owned(), n.kind()))
-            .collect(),
+        nodes: topo.nodes.iter().map(|n| (n.name().to_owned(), n.kind())).collect(),
         paths: paths.clone(),
         pops: Vec::new(),
         gateways: Vec::new(),
@@ -415,9 +393,7 @@ pub fn compile(s: &Scenario) -> Plan {
                     users: p.users.max(1),
                     zipf: match p.keys {
                         KeyDistribution::Uniform => None,
-                        KeyDistribution::Zipf { exponent } => {
-                            Some(Zipf::new(p.users.max(1), exponent))
-                        }
+                        KeyDistribution::Zipf { exponent } => Some(Zipf::new(p.users.max(1), exponent)),
                     },
                     routes,
                     targets,
@@ -427,39 +403,22 @@ pub fn compile(s: &Scenario) -> Plan {
                 let mut resolve = |upstream: &str, timeout: Option<f64>| {
                     let timer = timeout.map(|ms| {
                         let ns = ms_to_ns(ms).max(1);
-                        let pos = timeouts_ns
-                            .iter()
-                            .position(|&t| t == ns)
-                            .unwrap_or_else(|| {
-                                timeouts_ns.push(ns);
-                                timeouts_ns.len() - 1
-                            });
+                        let pos = timeouts_ns.iter().position(|&t| t == ns).unwrap_or_else(|| {
+                            timeouts_ns.push(ns);
+                            timeouts_ns.len() - 1
+                        });
                         pos as u16
                     });
-                    Some(GwRoute {
-                        hop: hop_to(upstream)?,
-                        link: link_index(&g.name, upstream)?,
-                        timer,
-                    })
+                    Some(GwRoute { hop: hop_to(upstream)?, link: link_index(&g.name, upstream)?, timer })
                 };
-                let rules = g
-                    .routes
-                    .iter()
-                    .map(|r| (r.path_prefix.clone(), resolve(&r.upstream, r.timeout_ms)))
-                    .collect();
+                let rules =
+                    g.routes.iter().map(|r| (r.path_prefix.clone(), resolve(&r.upstream, r.timeout_ms))).collect();
                 let fallback = if g.routes.is_empty() {
-                    topo.links_from(&g.name)
-                        .next()
-                        .and_then(|(_, l)| resolve(&l.to, None))
+                    topo.links_from(&g.name).next().and_then(|(_, l)| resolve(&l.to, None))
                 } else {
                     None
                 };
-                plan.gateways.push(GwPlan {
-                    node: ni,
-                    processing: Sampler::new(&g.processing),
-                    rules,
-                    fallback,
-                });
+                plan.gateways.push(GwPlan { node: ni, processing: Sampler::new(&g.processing), rules, fallback });
             }
             Node::LoadBalancer(lb) => {
                 // Pools name services here; they are expanded to stations below, once every
@@ -478,26 +437,13 @@ pub fn compile(s: &Scenario) -> Plan {
                         .rules
                         .iter()
                         .map(|r| {
-                            linked
-                                .iter()
-                                .copied()
-                                .filter(|&(_, li)| topo.links[li as usize].to == r.service)
-                                .collect()
+                            linked.iter().copied().filter(|&(_, li)| topo.links[li as usize].to == r.service).collect()
                         })
                         .collect();
-                    let rules = lb
-                        .rules
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| (r.path_prefix.clone(), i as u16))
-                        .collect();
+                    let rules = lb.rules.iter().enumerate().map(|(i, r)| (r.path_prefix.clone(), i as u16)).collect();
                     (pools, rules)
                 };
-                plan.balancers.push(LbPlan {
-                    node: ni,
-                    pools,
-                    rules,
-                });
+                plan.balancers.push(LbPlan { node: ni, pools, rules });
             }
             Node::Service(svc) => {
                 let si = plan.services.len() as u32;
@@ -565,12 +511,7 @@ mod tests {
 
     #[test]
     fn piecewise_segments() {
-        let t = TrafficPlan::new(&Traffic::Spike {
-            base_rps: 10.0,
-            peak_rps: 100.0,
-            start_s: 1.0,
-            duration_s: 2.0,
-        });
+        let t = TrafficPlan::new(&Traffic::Spike { base_rps: 10.0, peak_rps: 100.0, start_s: 1.0, duration_s: 2.0 });
         assert_eq!(t.segment(0), (NS_PER_S, 10.0, true));
         assert_eq!(t.segment(NS_PER_S), (3 * NS_PER_S, 100.0, true));
         assert_eq!(t.segment(5 * NS_PER_S), (u64::MAX, 10.0, true));

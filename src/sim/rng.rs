@@ -45,9 +45,7 @@ pub fn mix64(mut z: u64) -> u64 {
 
 /// FNV-1a of a name: a stable identity for a component, independent of its position in the file.
 pub fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 impl Stream {
@@ -140,10 +138,7 @@ impl Sampler {
                 mu: (median_ms * 1e6).ln(),
                 sigma: (p99_ms / median_ms).ln() / crate::model::Z_P99,
             },
-            Dist::Uniform { min_ms, max_ms } => Sampler::Uniform {
-                min: min_ms * 1e6,
-                span: (max_ms - min_ms) * 1e6,
-            },
+            Dist::Uniform { min_ms, max_ms } => Sampler::Uniform { min: min_ms * 1e6, span: (max_ms - min_ms) * 1e6 },
         }
     }
 
@@ -184,13 +179,7 @@ impl Zipf {
         let h_x1 = big_h(1.5, s) - 1.0;
         let h_n = big_h(n + 0.5, s);
         let cut = 2.0 - big_h_inv(big_h(2.5, s) - 2f64.powf(-s), s);
-        Zipf {
-            n,
-            s,
-            h_x1,
-            h_n,
-            cut,
-        }
+        Zipf { n, s, h_x1, h_n, cut }
     }
 
     /// A draw in `0..n` (the 1-based rank minus one).
@@ -209,21 +198,13 @@ impl Zipf {
 /// Integral of `x^-s`: `(x^(1-s) - 1) / (1-s)`, or `ln x` at `s = 1`.
 fn big_h(x: f64, s: f64) -> f64 {
     let q = 1.0 - s;
-    if q.abs() < 1e-12 {
-        x.ln()
-    } else {
-        (x.powf(q) - 1.0) / q
-    }
+    if q.abs() < 1e-12 { x.ln() } else { (x.powf(q) - 1.0) / q }
 }
 
 /// Inverse of [`big_h`].
 fn big_h_inv(y: f64, s: f64) -> f64 {
     let q = 1.0 - s;
-    if q.abs() < 1e-12 {
-        y.exp()
-    } else {
-        (1.0 + y * q).max(0.0).powf(1.0 / q)
-    }
+    if q.abs() < 1e-12 { y.exp() } else { (1.0 + y * q).max(0.0).powf(1.0 / q) }
 }
 
 #[cfg(test)]
@@ -238,10 +219,7 @@ mod tests {
         let mut s = Stream::new(42, 0, "svc", Purpose::Service);
         let e = Sampler::Exp(20e6);
         let exp: Vec<u64> = (0..3).map(|_| e.sample(&mut s)).collect();
-        let ln = Sampler::new(&Dist::LogNormal {
-            median_ms: 10.0,
-            p99_ms: 100.0,
-        });
+        let ln = Sampler::new(&Dist::LogNormal { median_ms: 10.0, p99_ms: 100.0 });
         let logn: Vec<u64> = (0..3).map(|_| ln.sample(&mut s)).collect();
         let z = Zipf::new(1000, 1.1);
         let zipf: Vec<u32> = (0..5).map(|_| z.sample(&mut s)).collect();
@@ -278,10 +256,7 @@ mod tests {
     #[test]
     fn lognormal_hits_its_median_and_p99() {
         let mut s = Stream::new(1, 0, "x", Purpose::Latency);
-        let ln = Sampler::new(&Dist::LogNormal {
-            median_ms: 10.0,
-            p99_ms: 100.0,
-        });
+        let ln = Sampler::new(&Dist::LogNormal { median_ms: 10.0, p99_ms: 100.0 });
         let mut xs: Vec<u64> = (0..100_000).map(|_| ln.sample(&mut s)).collect();
         xs.sort_unstable();
         let p50 = xs[50_000] as f64 / 1e6;
@@ -306,11 +281,7 @@ mod tests {
             let p = (i as f64 + 1.0).powf(-s_exp) / norm;
             let expected = p * draws as f64;
             let sd = (draws as f64 * p * (1.0 - p)).sqrt();
-            assert!(
-                (f64::from(c) - expected).abs() < 5.0 * sd,
-                "rank {}: {c} vs {expected}",
-                i + 1
-            );
+            assert!((f64::from(c) - expected).abs() < 5.0 * sd, "rank {}: {c} vs {expected}", i + 1);
         }
     }
 

@@ -4,10 +4,7 @@ use super::repo;
 use std::process::Command;
 
 fn gatesim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gatesim"))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_gatesim")).args(args).output().unwrap_or_else(|e| panic!("{e}"));
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -37,41 +34,24 @@ fn run_prints_a_summary_and_writes_json_and_csv() {
         csv.to_str().unwrap_or(""),
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.contains("queue_full") && stdout.contains("station"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("queue_full") && stdout.contains("station"), "{stdout}");
     let report: gatesim::report::Report =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{e}"));
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.replicates, 2);
     let series = std::fs::read_to_string(csv.join("series.csv")).unwrap_or_default();
-    assert!(
-        series.starts_with("t_s,success_rps,queue_full_rps"),
-        "{series}"
-    );
+    assert!(series.starts_with("t_s,success_rps,queue_full_rps"), "{series}");
     assert_eq!(series.lines().count(), report.series.t_s.len() + 1);
-    assert!(
-        std::fs::read_to_string(csv.join("nodes.csv"))
-            .unwrap_or_default()
-            .contains("station-0,instance")
-    );
+    assert!(std::fs::read_to_string(csv.join("nodes.csv")).unwrap_or_default().contains("station-0,instance"));
 }
 
 #[test]
 fn a_malformed_file_exits_2_with_file_line_col() {
     let bad = tmp("bad.ron");
-    std::fs::write(
-        &bad,
-        "Scenario(\n  format_version: 1,\n  name: \"x\",\n  run: (seed: oops),\n)",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&bad, "Scenario(\n  format_version: 1,\n  name: \"x\",\n  run: (seed: oops),\n)")
+        .unwrap_or_else(|e| panic!("{e}"));
     let (code, _, stderr) = gatesim(&["run", bad.to_str().unwrap_or("")]);
     assert_eq!(code, 2);
-    assert!(
-        stderr.contains(&format!("{}:4:", bad.display())),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("{}:4:", bad.display())), "{stderr}");
 }
 
 #[test]
@@ -91,30 +71,16 @@ fn lint_lists_every_problem_and_exits_2_on_errors() {
     std::fs::write(&bad, text).unwrap_or_else(|e| panic!("{e}"));
     let (code, stdout, _) = gatesim(&["lint", bad.to_str().unwrap_or("")]);
     assert_eq!(code, 2);
-    assert!(
-        stdout.contains("[orders]")
-            && stdout.contains("[payments]")
-            && stdout.contains("2 error(s)"),
-        "{stdout}"
-    );
-    let (code, stdout, _) = gatesim(&[
-        "lint",
-        repo("scenarios/checkout.ron").to_str().unwrap_or(""),
-    ]);
+    assert!(stdout.contains("[orders]") && stdout.contains("[payments]") && stdout.contains("2 error(s)"), "{stdout}");
+    let (code, stdout, _) = gatesim(&["lint", repo("scenarios/checkout.ron").to_str().unwrap_or("")]);
     assert_eq!(code, 0, "{stdout}");
 }
 
 #[test]
 fn an_unwritable_report_path_exits_2() {
     let example = repo("scenarios/validation/mm1_rho050.ron");
-    let (code, _, stderr) = gatesim(&[
-        "run",
-        example.to_str().unwrap_or(""),
-        "--replicates",
-        "1",
-        "--json",
-        "/no/such/dir/r.json",
-    ]);
+    let (code, _, stderr) =
+        gatesim(&["run", example.to_str().unwrap_or(""), "--replicates", "1", "--json", "/no/such/dir/r.json"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("/no/such/dir/r.json"), "{stderr}");
 }

@@ -5,13 +5,8 @@ use gatesim::sim::{RunOptions, run};
 
 fn json_with_threads(file: &str, threads: usize) -> String {
     let s = scenario(file);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let report = pool
-        .install(|| run(&s, &RunOptions::default()))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap_or_else(|e| panic!("{e}"));
+    let report = pool.install(|| run(&s, &RunOptions::default())).unwrap_or_else(|e| panic!("{e}"));
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -28,24 +23,10 @@ fn same_seed_same_bytes_whatever_the_thread_count() {
 #[test]
 fn another_seed_gives_another_run() {
     let s = scenario("scenarios/checkout.ron");
-    let a = run(
-        &s,
-        &RunOptions {
-            seed: Some(1),
-            replicates: Some(1),
-            ..Default::default()
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let b = run(
-        &s,
-        &RunOptions {
-            seed: Some(2),
-            replicates: Some(1),
-            ..Default::default()
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let a = run(&s, &RunOptions { seed: Some(1), replicates: Some(1), ..Default::default() })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = run(&s, &RunOptions { seed: Some(2), replicates: Some(1), ..Default::default() })
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(a.summary.requests, b.summary.requests);
 }
 
@@ -54,22 +35,17 @@ fn adding_an_unrelated_node_leaves_other_streams_alone() {
     // A service nobody links to gets streams of its own; every other component draws the same.
     let s = scenario("scenarios/checkout.ron");
     let mut t = s.clone();
-    t.topology
-        .nodes
-        .push(gatesim::model::Node::Service(gatesim::model::Service {
-            name: "unrelated".into(),
-            region: None,
-            pos: None,
-            instances: 1,
-            concurrency: 1,
-            queue_capacity: None,
-            service_time: gatesim::model::Dist::Constant { ms: 1.0 },
-            error_rate: 0.0,
-        }));
-    let opts = RunOptions {
-        replicates: Some(1),
-        ..Default::default()
-    };
+    t.topology.nodes.push(gatesim::model::Node::Service(gatesim::model::Service {
+        name: "unrelated".into(),
+        region: None,
+        pos: None,
+        instances: 1,
+        concurrency: 1,
+        queue_capacity: None,
+        service_time: gatesim::model::Dist::Constant { ms: 1.0 },
+        error_rate: 0.0,
+    }));
+    let opts = RunOptions { replicates: Some(1), ..Default::default() };
     let a = run(&s, &opts).unwrap_or_else(|e| panic!("{e}"));
     let b = run(&t, &opts).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(a.summary, b.summary);
@@ -85,25 +61,14 @@ fn partial_reports_grow_and_end_where_the_run_ends() {
             v.push(r.summary.requests);
         }
     };
-    let opts = RunOptions {
-        replicates: Some(2),
-        partial: Some(&partial),
-        ..Default::default()
-    };
+    let opts = RunOptions { replicates: Some(2), partial: Some(&partial), ..Default::default() };
     let full = run(&s, &opts).unwrap_or_else(|e| panic!("{e}"));
     let seen = seen.into_inner().unwrap_or_default();
-    assert_eq!(
-        seen.len(),
-        100,
-        "one partial report per hundredth of replicate 0"
-    );
+    assert_eq!(seen.len(), 100, "one partial report per hundredth of replicate 0");
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "requests only grow");
     // The last partial report comes when arrivals stop; what was still in the station (at most
     // its 5 places) is answered during the drain.
     let last = seen.last().map_or(0, |&x| x as u64);
     let done = full.per_replicate[0].requests;
-    assert!(
-        last <= done && done - last <= 5,
-        "last partial {last}, final {done}"
-    );
+    assert!(last <= done && done - last <= 5, "last partial {last}, final {done}");
 }

@@ -3,8 +3,7 @@
 use super::run;
 use gatesim::metrics::Outcome;
 use gatesim::model::{
-    ArrivalProcess, Clients, Dist, Gateway, Link, Node, Route, RouteShare, Scenario, Service,
-    Topology, Traffic,
+    ArrivalProcess, Clients, Dist, Gateway, Link, Node, Route, RouteShare, Scenario, Service, Topology, Traffic,
 };
 
 fn clients(rate_rps: f64, users: u32, path: &str) -> Node {
@@ -16,10 +15,7 @@ fn clients(rate_rps: f64, users: u32, path: &str) -> Node {
         traffic: Traffic::Constant { rate_rps },
         arrivals: ArrivalProcess::Deterministic,
         keys: Default::default(),
-        routes: vec![RouteShare {
-            path: path.into(),
-            weight: 1.0,
-        }],
+        routes: vec![RouteShare { path: path.into(), weight: 1.0 }],
     })
 }
 
@@ -42,32 +38,16 @@ fn gateway(timeout_ms: Option<f64>) -> Node {
         region: None,
         pos: None,
         processing: Dist::Constant { ms: 1.0 },
-        routes: vec![Route {
-            path_prefix: "/api".into(),
-            upstream: "s".into(),
-            timeout_ms,
-        }],
+        routes: vec![Route { path_prefix: "/api".into(), upstream: "s".into(), timeout_ms }],
     })
 }
 
 fn link(from: &str, to: &str, ms: f64) -> Link {
-    Link {
-        from: from.into(),
-        to: to.into(),
-        latency: Dist::Constant { ms },
-        weight: 1.0,
-    }
+    Link { from: from.into(), to: to.into(), latency: Dist::Constant { ms }, weight: 1.0 }
 }
 
 fn scenario(nodes: Vec<Node>, links: Vec<Link>) -> Scenario {
-    let mut s = Scenario::new(
-        "hand case",
-        Topology {
-            regions: vec![],
-            nodes,
-            links,
-        },
-    );
+    let mut s = Scenario::new("hand case", Topology { regions: vec![], nodes, links });
     s.run.duration_s = 10.0;
     s
 }
@@ -81,11 +61,7 @@ fn evenly_spaced_requests_take_exactly_the_path_latency() {
     // Arrivals every 100 ms from 0.1 s to 9.9 s: 99 requests. Each: 10 ms to the gateway, 1 ms
     // processing, 4 ms to the service, 5 ms of service, and 4 + 10 ms back: 34 ms.
     let s = scenario(
-        vec![
-            clients(10.0, 10, "/api/x"),
-            gateway(None),
-            service(1, None, 5.0, 0.0),
-        ],
+        vec![clients(10.0, 10, "/api/x"), gateway(None), service(1, None, 5.0, 0.0)],
         vec![link("c", "g", 10.0), link("g", "s", 4.0)],
     );
     let r = run(&s);
@@ -95,11 +71,7 @@ fn evenly_spaced_requests_take_exactly_the_path_latency() {
     assert_eq!(l.mean, Some(34.0));
     // The histogram keeps 3 significant digits.
     assert!((l.p99.unwrap_or(0.0) - 34.0).abs() < 0.05, "{l:?}");
-    let svc = r.nodes[2]
-        .service
-        .as_ref()
-        .map(|s| s.utilisation)
-        .unwrap_or(0.0);
+    let svc = r.nodes[2].service.as_ref().map(|s| s.utilisation).unwrap_or(0.0);
     // 99 requests x 5 ms busy over 10 s.
     assert!((svc - 0.0495).abs() < 1e-9, "{svc}");
 }
@@ -108,18 +80,11 @@ fn evenly_spaced_requests_take_exactly_the_path_latency() {
 fn a_full_queue_turns_every_other_request_away() {
     // One slot, no queue, 150 ms of work, a request every 100 ms: requests at 0.1, 0.3, 0.5 ...
     // find the slot free (50 of them), those at 0.2, 0.4 ... are rejected (49).
-    let s = scenario(
-        vec![clients(10.0, 1, "/"), service(1, Some(0), 150.0, 0.0)],
-        vec![link("c", "s", 0.0)],
-    );
+    let s = scenario(vec![clients(10.0, 1, "/"), service(1, Some(0), 150.0, 0.0)], vec![link("c", "s", 0.0)]);
     let r = run(&s);
     assert_eq!(r.summary.successes, 50.0);
     assert_eq!(failures(&r, Outcome::QueueFull), 49.0);
-    let svc = r.nodes[1]
-        .service
-        .as_ref()
-        .map(|s| s.blocking_probability)
-        .unwrap_or(0.0);
+    let svc = r.nodes[1].service.as_ref().map(|s| s.blocking_probability).unwrap_or(0.0);
     assert!((svc - 49.0 / 99.0).abs() < 1e-12);
 }
 
@@ -128,11 +93,7 @@ fn a_slow_service_times_out_at_the_gateway() {
     // 300 ms of work behind a 200 ms timeout: every request gets 504, 10 + 200 + 10 ms after it was
     // sent (the timer starts when the gateway receives the request). Nothing succeeds.
     let s = scenario(
-        vec![
-            clients(2.0, 3, "/api"),
-            gateway(Some(200.0)),
-            service(100, None, 300.0, 0.0),
-        ],
+        vec![clients(2.0, 3, "/api"), gateway(Some(200.0)), service(100, None, 300.0, 0.0)],
         vec![link("c", "g", 10.0), link("g", "s", 0.0)],
     );
     let r = run(&s);
@@ -147,11 +108,7 @@ fn a_slow_service_times_out_at_the_gateway() {
 #[test]
 fn a_fast_enough_service_beats_the_timeout() {
     let s = scenario(
-        vec![
-            clients(2.0, 3, "/api"),
-            gateway(Some(200.0)),
-            service(100, None, 150.0, 0.0),
-        ],
+        vec![clients(2.0, 3, "/api"), gateway(Some(200.0)), service(100, None, 150.0, 0.0)],
         vec![link("c", "g", 10.0), link("g", "s", 20.0)],
     );
     // 1 ms processing + 20 + 150 + 20 = 191 ms < 200 ms at the gateway.
@@ -163,41 +120,27 @@ fn a_fast_enough_service_beats_the_timeout() {
 #[test]
 fn unrouted_paths_get_404_and_errors_500() {
     let s = scenario(
-        vec![
-            clients(10.0, 5, "/other"),
-            gateway(None),
-            service(1, None, 1.0, 0.0),
-        ],
+        vec![clients(10.0, 5, "/other"), gateway(None), service(1, None, 1.0, 0.0)],
         vec![link("c", "g", 0.0), link("g", "s", 0.0)],
     );
     let r = run(&s);
     assert_eq!(failures(&r, Outcome::NoRoute), 99.0);
 
-    let s = scenario(
-        vec![clients(10.0, 5, "/"), service(1, None, 1.0, 1.0)],
-        vec![link("c", "s", 0.0)],
-    );
+    let s = scenario(vec![clients(10.0, 5, "/"), service(1, None, 1.0, 1.0)], vec![link("c", "s", 0.0)]);
     let r = run(&s);
     assert_eq!(failures(&r, Outcome::ServerError), 99.0);
 }
 
 #[test]
 fn a_service_without_instances_is_refused_before_running() {
-    let s = scenario(
-        vec![clients(10.0, 5, "/"), service(1, None, 1.0, 0.0)],
-        vec![link("c", "s", 0.0)],
-    );
+    let s = scenario(vec![clients(10.0, 5, "/"), service(1, None, 1.0, 0.0)], vec![link("c", "s", 0.0)]);
     let mut t = s.clone();
     if let Node::Service(svc) = &mut t.topology.nodes[1] {
         svc.instances = 0;
     }
     match gatesim::sim::run(&t, &Default::default()) {
         Err(gatesim::sim::RunError::Invalid(problems)) => {
-            assert!(
-                problems
-                    .iter()
-                    .any(|p| p.node.as_deref() == Some("s") && p.message.contains("no instances"))
-            );
+            assert!(problems.iter().any(|p| p.node.as_deref() == Some("s") && p.message.contains("no instances")));
         }
         other => panic!("expected an invalid-scenario error, got {other:?}"),
     }
@@ -205,10 +148,7 @@ fn a_service_without_instances_is_refused_before_running() {
 
 #[test]
 fn the_series_adds_up_to_the_summary() {
-    let s = scenario(
-        vec![clients(10.0, 5, "/"), service(1, None, 1.0, 0.0)],
-        vec![link("c", "s", 0.0)],
-    );
+    let s = scenario(vec![clients(10.0, 5, "/"), service(1, None, 1.0, 0.0)], vec![link("c", "s", 0.0)]);
     let r = run(&s);
     let per_s = &r.series.outcomes_rps[&Outcome::Success];
     let total: f64 = per_s.iter().map(|v| v * r.bucket_s).sum();

@@ -17,10 +17,7 @@ fn a_syntax_error_names_line_and_column() {
     match load::from_str(&text, Path::new("bad.ron")) {
         Err(e @ LoadError::Syntax { line, .. }) => {
             let msg = e.to_string();
-            let expected_line = text
-                .lines()
-                .position(|l| l.contains("instances: two"))
-                .map(|i| i + 1);
+            let expected_line = text.lines().position(|l| l.contains("instances: two")).map(|i| i + 1);
             assert_eq!(Some(line), expected_line);
             assert!(msg.starts_with(&format!("bad.ron:{line}:")), "{msg}");
         }
@@ -31,20 +28,14 @@ fn a_syntax_error_names_line_and_column() {
 #[test]
 fn an_unknown_field_is_an_error_not_ignored() {
     let text = example_text().replacen("instances: 2,", "instancse: 2,", 1);
-    let err = load::from_str(&text, Path::new("x.ron"))
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = load::from_str(&text, Path::new("x.ron")).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("instancse"), "{err}");
 }
 
 #[test]
 fn a_newer_file_is_refused_with_both_versions() {
     let text = example_text().replacen("format_version: 1", "format_version: 99", 1);
-    let err = load::from_str(&text, Path::new("new.ron"))
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = load::from_str(&text, Path::new("new.ron")).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("99") && err.contains("upgrade"), "{err}");
 }
 
@@ -52,57 +43,28 @@ fn a_newer_file_is_refused_with_both_versions() {
 fn every_semantic_problem_is_reported_at_once_with_its_node_and_line() {
     let text = example_text()
         .replacen("rate_rps: 400.0", "rate_rps: -5.0", 1)
-        .replacen(
-            "(from: \"lb\", to: \"accounts\"",
-            "(from: \"lb\", to: \"nowhere\"",
-            1,
-        )
+        .replacen("(from: \"lb\", to: \"accounts\"", "(from: \"lb\", to: \"nowhere\"", 1)
         .replacen("concurrency: 8,", "concurrency: 0,", 1);
     let s = load::parse(&text, Path::new("x.ron")).unwrap_or_else(|e| panic!("{e}"));
     let problems = validate(&s, Some(&text));
-    let errors: Vec<_> = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .collect();
-    assert!(
-        errors
-            .iter()
-            .any(|p| p.node.as_deref() == Some("shoppers") && p.message.contains("-5"))
-    );
+    let errors: Vec<_> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
+    assert!(errors.iter().any(|p| p.node.as_deref() == Some("shoppers") && p.message.contains("-5")));
     assert!(errors.iter().any(|p| p.message.contains("nowhere")));
-    let payments = errors
-        .iter()
-        .find(|p| p.node.as_deref() == Some("payments"))
-        .unwrap_or_else(|| panic!("{errors:?}"));
-    let line = text
-        .lines()
-        .position(|l| l.contains("name: \"payments\""))
-        .map(|i| i + 1);
+    let payments =
+        errors.iter().find(|p| p.node.as_deref() == Some("payments")).unwrap_or_else(|| panic!("{errors:?}"));
+    let line = text.lines().position(|l| l.contains("name: \"payments\"")).map(|i| i + 1);
     assert_eq!(payments.line, line);
     // And loading refuses it, listing them all.
-    let msg = load::from_str(&text, Path::new("x.ron"))
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    assert!(
-        msg.contains("problems") && msg.contains("payments") && msg.contains("nowhere"),
-        "{msg}"
-    );
+    let msg = load::from_str(&text, Path::new("x.ron")).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(msg.contains("problems") && msg.contains("payments") && msg.contains("nowhere"), "{msg}");
 }
 
 #[test]
 fn a_routing_cycle_is_found() {
-    let text = example_text().replacen(
-        "links: [",
-        "links: [\n            (from: \"orders\", to: \"lb\"),",
-        1,
-    );
+    let text = example_text().replacen("links: [", "links: [\n            (from: \"orders\", to: \"lb\"),", 1);
     let s = load::parse(&text, Path::new("x.ron")).unwrap_or_else(|e| panic!("{e}"));
     let problems = validate(&s, None);
-    assert!(
-        problems.iter().any(|p| p.message.contains("cannot send")),
-        "{problems:?}"
-    );
+    assert!(problems.iter().any(|p| p.message.contains("cannot send")), "{problems:?}");
 }
 
 #[test]
@@ -115,12 +77,7 @@ fn save_then_load_gives_the_same_scenario_and_leaves_no_temp_file() {
     load::save(&s, &path).unwrap_or_else(|e| panic!("{e}"));
     let back = load::load(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s, back);
-    let names: Vec<_> = std::fs::read_dir(&dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    let names: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.file_name()).collect();
     assert_eq!(names.len(), 1, "{names:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -128,10 +85,7 @@ fn save_then_load_gives_the_same_scenario_and_leaves_no_temp_file() {
 #[test]
 fn an_unwritable_path_is_an_error_naming_it() {
     let s = load::load(&repo("scenarios/checkout.ron")).unwrap_or_else(|e| panic!("{e}"));
-    let err = load::save(&s, Path::new("/nonexistent-dir/x.ron"))
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = load::save(&s, Path::new("/nonexistent-dir/x.ron")).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("/nonexistent-dir/x.ron"), "{err}");
 }
 
@@ -202,17 +156,9 @@ fn rename_updates_links_routes_and_rules() {
     let mut s = load::load(&repo("scenarios/checkout.ron")).unwrap_or_else(|e| panic!("{e}"));
     s.topology.rename("payments", "billing");
     s.topology.rename("lb", "alb");
-    assert!(
-        validate(&s, None)
-            .iter()
-            .all(|p| p.severity != Severity::Error),
-        "{:?}",
-        validate(&s, None)
-    );
+    assert!(validate(&s, None).iter().all(|p| p.severity != Severity::Error), "{:?}", validate(&s, None));
     let text = load::to_string(&s);
-    assert!(
-        !text.contains("\"payments\"") && !text.contains("\"lb\"") && text.contains("\"billing\"")
-    );
+    assert!(!text.contains("\"payments\"") && !text.contains("\"lb\"") && text.contains("\"billing\""));
 }
 
 #[test]
@@ -224,19 +170,10 @@ fn nodes_with_defaults_are_valid_once_linked() {
         Node::with_defaults(NodeKind::LoadBalancer, "l"),
         Node::with_defaults(NodeKind::Service, "s"),
     ];
-    let link = |a: &str, b: &str| Link {
-        from: a.into(),
-        to: b.into(),
-        latency: Default::default(),
-        weight: 1.0,
-    };
+    let link = |a: &str, b: &str| Link { from: a.into(), to: b.into(), latency: Default::default(), weight: 1.0 };
     let s = Scenario::new(
         "defaults",
-        Topology {
-            regions: vec![],
-            nodes,
-            links: vec![link("c", "g"), link("g", "l"), link("l", "s")],
-        },
+        Topology { regions: vec![], nodes, links: vec![link("c", "g"), link("g", "l"), link("l", "s")] },
     );
     assert_eq!(validate(&s, None), vec![]);
 }

@@ -25,9 +25,7 @@ fn theory(s: &Scenario) -> (Option<f64>, f64, Option<f64>) {
             _ => {}
         }
     }
-    let (Some(lambda), Some(svc)) = (lambda, station) else {
-        panic!("not a one-station scenario")
-    };
+    let (Some(lambda), Some(svc)) = (lambda, station) else { panic!("not a one-station scenario") };
     assert_eq!(svc.instances, 1, "one instance expected");
     let c = svc.concurrency;
     let (mu, deterministic) = match svc.service_time {
@@ -36,26 +34,14 @@ fn theory(s: &Scenario) -> (Option<f64>, f64, Option<f64>) {
         ref d => panic!("no closed form for {d:?}"),
     };
     match (svc.queue_capacity, deterministic) {
-        (None, false) => (
-            mmc_mean_wait(lambda, mu, c).map(|w| w * 1000.0),
-            lambda / (f64::from(c) * mu),
-            None,
-        ),
+        (None, false) => (mmc_mean_wait(lambda, mu, c).map(|w| w * 1000.0), lambda / (f64::from(c) * mu), None),
         (None, true) => {
             assert_eq!(c, 1, "M/D/c has no simple closed form");
-            (
-                md1_mean_wait(lambda, mu).map(|w| w * 1000.0),
-                lambda / mu,
-                None,
-            )
+            (md1_mean_wait(lambda, mu).map(|w| w * 1000.0), lambda / mu, None)
         }
         (Some(q), false) => {
             let k = c + q;
-            (
-                None,
-                mmck_utilisation(lambda, mu, c, k).unwrap_or(f64::NAN),
-                mmck_blocking(lambda, mu, c, k),
-            )
+            (None, mmck_utilisation(lambda, mu, c, k).unwrap_or(f64::NAN), mmck_blocking(lambda, mu, c, k))
         }
         (Some(_), true) => panic!("M/D/c/K has no simple closed form"),
     }

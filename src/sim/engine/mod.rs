@@ -19,6 +19,10 @@
 //!
 //! The engine never reads the wall clock, never does I/O and allocates only while queues grow.
 
+mod trace;
+
+pub use trace::TraceEntry;
+
 use super::plan::{Hop, Plan, Routing};
 use super::rng::{Purpose, Stream};
 use crate::metrics::{Outcome, Recorder};
@@ -41,6 +45,10 @@ enum Kind {
     AtStation,
     /// Station `a` finishes serving request `b`.
     Done,
+    /// The next request of the trace is sent.
+    TraceArrival,
+    /// Station `a` goes down (`b == 0`) or comes back up (`b == 1`).
+    Outage,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -102,7 +110,7 @@ const ENDED: u8 = 2;
 const VIA_GW: u8 = 4;
 
 /// Per-request state, in a reused slab.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Req {
     generation: u32,
     pop: u32,
@@ -118,6 +126,42 @@ struct Req {
     back_gw: u64,
     /// When it reached its station.
     station_in: u64,
+    /// Trace requests: position in the trace (for decisions in input order).
+    seq: u64,
+    /// Trace requests: the service time the trace gives, or `NONE` to draw one.
+    service_ns: u64,
+    /// The balancer that chose its instance (`u32::MAX`: none).
+    lb: u32,
+    /// The position the balancer chose in its pool.
+    pool_pos: u32,
+    /// Latency of the last link crossed (a refused connection returns over it).
+    last_hop: u64,
+    /// Pool positions already tried (bit i = position i; positions >= 64 are not tracked).
+    tried: u64,
+}
+
+impl Req {
+    /// A request with nothing decided yet.
+    fn new() -> Req {
+        Req {
+            generation: 0,
+            pop: 0,
+            user: 0,
+            routing: 0,
+            flags: 0,
+            created: 0,
+            deadline: NONE,
+            back_client: 0,
+            back_gw: 0,
+            station_in: 0,
+            seq: 0,
+            service_ns: NONE,
+            lb: u32::MAX,
+            pool_pos: 0,
+            last_hop: 0,
+            tried: 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -125,6 +169,8 @@ struct Station {
     busy: u32,
     queue: VecDeque<u32>,
     last_change: u64,
+    /// Refusing new connections (an outage); requests already accepted finish.
+    down: bool,
 }
 
 /// One replicate in progress. Build it with [`Simulation::new`], then [`Simulation::run`] or
@@ -151,14 +197,14 @@ pub struct Simulation<'p> {
     svc_rng: Vec<Stream>,
     svc_err_rng: Vec<Stream>,
     rec: Recorder,
+    /// Trace mode: where requests come from, and the decisions they get.
+    trace: Option<trace::TraceState<'p>>,
 }
 
 impl<'p> Simulation<'p> {
     /// Replicate `replicate` of the plan, with its first arrivals scheduled.
     pub fn new(plan: &'p Plan, replicate: u32) -> Simulation<'p> {
-        let stream = |node: u32, purpose| {
-            Stream::new(plan.seed, replicate, &plan.nodes[node as usize].0, purpose)
-        };
+        let stream = |node: u32, purpose| Stream::new(plan.seed, replicate, &plan.nodes[node as usize].0, purpose);
         let mut sim = Simulation {
             plan,
             now: 0,
@@ -168,44 +214,17 @@ impl<'p> Simulation<'p> {
             reqs: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
             stations: vec![Station::default(); plan.stations.len()],
-            lb_next: plan
-                .balancers
-                .iter()
-                .map(|b| vec![0; b.pools.len()])
-                .collect(),
+            lb_next: plan.balancers.iter().map(|b| vec![0; b.pools.len()]).collect(),
             routings: plan.paths.iter().map(|p| plan.resolve(p)).collect(),
             svc_next: vec![0; plan.services.len()],
-            pop_arrivals: plan
-                .pops
-                .iter()
-                .map(|p| stream(p.node, Purpose::Arrivals))
-                .collect(),
-            pop_choice: plan
-                .pops
-                .iter()
-                .map(|p| stream(p.node, Purpose::Choice))
-                .collect(),
-            gw_rng: plan
-                .gateways
-                .iter()
-                .map(|g| stream(g.node, Purpose::Service))
-                .collect(),
-            link_rng: plan
-                .links
-                .iter()
-                .map(|l| Stream::new(plan.seed, replicate, &l.name, Purpose::Latency))
-                .collect(),
-            svc_rng: plan
-                .services
-                .iter()
-                .map(|s| stream(s.node, Purpose::Service))
-                .collect(),
-            svc_err_rng: plan
-                .services
-                .iter()
-                .map(|s| stream(s.node, Purpose::Errors))
-                .collect(),
+            pop_arrivals: plan.pops.iter().map(|p| stream(p.node, Purpose::Arrivals)).collect(),
+            pop_choice: plan.pops.iter().map(|p| stream(p.node, Purpose::Choice)).collect(),
+            gw_rng: plan.gateways.iter().map(|g| stream(g.node, Purpose::Service)).collect(),
+            link_rng: plan.links.iter().map(|l| Stream::new(plan.seed, replicate, &l.name, Purpose::Latency)).collect(),
+            svc_rng: plan.services.iter().map(|s| stream(s.node, Purpose::Service)).collect(),
+            svc_err_rng: plan.services.iter().map(|s| stream(s.node, Purpose::Errors)).collect(),
             rec: Recorder::new(plan),
+            trace: None,
         };
         for p in 0..plan.pops.len() as u32 {
             if let Some(t) = sim.next_arrival(p, 0) {
@@ -249,8 +268,7 @@ impl<'p> Simulation<'p> {
         loop {
             let heap_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
             let (timer_key, timer_q) = self.earliest_timer();
-            if heap_key.min(timer_key) > limit || (heap_key == u128::MAX && timer_key == u128::MAX)
-            {
+            if heap_key.min(timer_key) > limit || (heap_key == u128::MAX && timer_key == u128::MAX) {
                 break;
             }
             n += 1;
@@ -292,10 +310,7 @@ impl<'p> Simulation<'p> {
     #[inline]
     fn schedule(&mut self, t: u64, kind: Kind, a: u32, b: u32) {
         let key = self.next_key(t);
-        self.heap.push(Entry {
-            key,
-            ev: Event { kind, a, b },
-        });
+        self.heap.push(Entry { key, ev: Event { kind, a, b } });
     }
 
     #[inline]
@@ -307,6 +322,8 @@ impl<'p> Simulation<'p> {
             Kind::AtService => self.at_service(ev.a, ev.b),
             Kind::AtStation => self.at_station(ev.a, ev.b),
             Kind::Done => self.on_done(ev.a, ev.b),
+            Kind::TraceArrival => self.on_trace_arrival(),
+            Kind::Outage => self.on_outage(ev.a, ev.b == 1),
         }
     }
 
@@ -323,9 +340,7 @@ impl<'p> Simulation<'p> {
             }
             let gap = match pop.arrivals {
                 ArrivalProcess::Poisson => rng.exp(1e9 / max_rate),
-                ArrivalProcess::Deterministic => {
-                    1e9 / pop.traffic.rate_at(t).max(f64::MIN_POSITIVE)
-                }
+                ArrivalProcess::Deterministic => 1e9 / pop.traffic.rate_at(t).max(f64::MIN_POSITIVE),
             };
             let cand = t.saturating_add((gap.round() as u64).max(1));
             if cand >= seg_end {
@@ -376,31 +391,16 @@ impl<'p> Simulation<'p> {
             pop.routes[0].1
         } else {
             let u = rng.unit();
-            pop.routes
-                .iter()
-                .find(|r| u < r.0)
-                .or(pop.routes.last())
-                .map_or(0, |r| r.1)
+            pop.routes.iter().find(|r| u < r.0).or(pop.routes.last()).map_or(0, |r| r.1)
         };
         let target = if pop.targets.len() == 1 {
             pop.targets.first().copied()
         } else {
             let u = rng.unit();
-            pop.targets
-                .iter()
-                .find(|t| u < t.0)
-                .or(pop.targets.last())
-                .copied()
+            pop.targets.iter().find(|t| u < t.0).or(pop.targets.last()).copied()
         };
         self.rec.node_arrival(pop.node, now);
-        let r = self.alloc(Req {
-            pop: p,
-            user,
-            routing: u32::from(routing),
-            created: now,
-            deadline: NONE,
-            ..Req::default()
-        });
+        let r = self.alloc(Req { pop: p, user, routing: u32::from(routing), created: now, ..Req::new() });
         match target {
             Some((_, hop, link)) => {
                 let (kind, a) = hop_event(hop);
@@ -415,13 +415,10 @@ impl<'p> Simulation<'p> {
     #[inline]
     fn cross(&mut self, r: u32, link: u32, extra: u64, kind: Kind, a: u32) {
         let lp = &self.plan.links[link as usize];
-        let d = if lp.latency.is_zero() {
-            0
-        } else {
-            lp.latency.sample(&mut self.link_rng[link as usize])
-        };
+        let d = if lp.latency.is_zero() { 0 } else { lp.latency.sample(&mut self.link_rng[link as usize]) };
         self.rec.link_crossed(link, self.now);
         let req = &mut self.reqs[r as usize];
+        req.last_hop = d;
         if req.flags & VIA_GW != 0 {
             req.back_gw += d;
         } else {
@@ -442,11 +439,7 @@ impl<'p> Simulation<'p> {
         let Some(route) = self.routings.get(routing).and_then(|x| x.gw[g as usize]) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
-        let processing = if gw.processing.is_zero() {
-            0
-        } else {
-            gw.processing.sample(&mut self.gw_rng[g as usize])
-        };
+        let processing = if gw.processing.is_zero() { 0 } else { gw.processing.sample(&mut self.gw_rng[g as usize]) };
         let req = &mut self.reqs[r as usize];
         req.flags |= VIA_GW;
         if let Some(q) = route.timer {
@@ -454,11 +447,7 @@ impl<'p> Simulation<'p> {
             let generation = req.generation;
             req.deadline = deadline;
             let key = self.next_key(deadline);
-            self.timers[q as usize].push_back(Timer {
-                key,
-                req: r,
-                generation,
-            });
+            self.timers[q as usize].push_back(Timer { key, req: r, generation });
         }
         let (kind, a) = hop_event(route.hop);
         self.cross(r, route.link, processing, kind, a);
@@ -475,10 +464,19 @@ impl<'p> Simulation<'p> {
         if pool.is_empty() {
             return self.end_journey(r, Outcome::NoUpstream);
         }
+        let tried = self.reqs[r as usize].tried;
         let cursor = &mut self.lb_next[b as usize][p as usize];
-        let i = *cursor as usize % pool.len();
-        *cursor = ((i + 1) % pool.len()) as u32;
+        let n = pool.len();
+        let start = *cursor as usize % n;
+        // Round robin, skipping instances this request was already refused by.
+        let Some(i) = (0..n).map(|k| (start + k) % n).find(|&i| i >= 64 || tried & (1 << i) == 0) else {
+            return self.end_journey(r, Outcome::NoUpstream);
+        };
+        *cursor = ((i + 1) % n) as u32;
         let (station, link) = pool[i];
+        let req = &mut self.reqs[r as usize];
+        req.lb = b;
+        req.pool_pos = i as u32;
         self.cross(r, link, 0, Kind::AtStation, station);
     }
 
@@ -495,13 +493,16 @@ impl<'p> Simulation<'p> {
 
     fn at_station(&mut self, k: u32, r: u32) {
         let svc = self.plan.stations[k as usize].service;
-        self.rec
-            .node_arrival(self.plan.services[svc as usize].node, self.now);
+        self.rec.node_arrival(self.plan.services[svc as usize].node, self.now);
         self.enter_station(k, r);
     }
 
     fn enter_station(&mut self, k: u32, r: u32) {
         let now = self.now;
+        if self.stations[k as usize].down {
+            return self.refused(k, r);
+        }
+        self.log_attempt(r, k, false);
         let sp = &self.plan.stations[k as usize];
         let st = &self.stations[k as usize];
         let (busy, queued) = (st.busy, st.queue.len() as u32);
@@ -521,6 +522,31 @@ impl<'p> Simulation<'p> {
         }
     }
 
+    /// Station `k` refused request `r`'s connection: its balancer tries another instance once the
+    /// refusal has travelled back; without a balancer the request fails at once.
+    fn refused(&mut self, k: u32, r: u32) {
+        self.log_attempt(r, k, true);
+        let req = &mut self.reqs[r as usize];
+        if req.lb == u32::MAX {
+            return self.end_journey(r, Outcome::NoUpstream);
+        }
+        let back = req.last_hop;
+        if req.pool_pos < 64 {
+            req.tried |= 1 << req.pool_pos;
+        }
+        if req.flags & VIA_GW != 0 {
+            req.back_gw -= back;
+        } else {
+            req.back_client -= back;
+        }
+        let lb = req.lb;
+        if back == 0 {
+            self.at_balancer(lb, r);
+        } else {
+            self.schedule(self.now + back, Kind::AtBalancer, lb, r);
+        }
+    }
+
     /// Accounts the station's state since its last change, before it changes now.
     #[inline]
     fn touch_station(&mut self, k: u32) {
@@ -536,9 +562,8 @@ impl<'p> Simulation<'p> {
         let arrived = self.reqs[r as usize].station_in;
         self.rec.station_start(k, arrived, self.now);
         let svc = self.plan.stations[k as usize].service as usize;
-        let d = self.plan.services[svc]
-            .service_time
-            .sample(&mut self.svc_rng[svc]);
+        let given = self.reqs[r as usize].service_ns;
+        let d = if given != NONE { given } else { self.plan.services[svc].service_time.sample(&mut self.svc_rng[svc]) };
         self.schedule(self.now + d, Kind::Done, k, r);
     }
 
@@ -556,6 +581,7 @@ impl<'p> Simulation<'p> {
         } else {
             self.stations[k as usize].busy -= 1;
         }
+        self.log_backend(r, k);
         self.end_journey(r, outcome);
     }
 
@@ -572,8 +598,8 @@ impl<'p> Simulation<'p> {
             return;
         }
         let answered = at_gw + req.back_client;
-        self.rec
-            .outcome(req.pop, req.user, req.created, answered, outcome);
+        self.rec.outcome(req.pop, req.user, req.created, answered, outcome);
+        self.log_outcome(r, outcome, answered);
         self.release(r);
     }
 
@@ -583,8 +609,8 @@ impl<'p> Simulation<'p> {
             return;
         }
         let answered = self.now + req.back_client;
-        self.rec
-            .outcome(req.pop, req.user, req.created, answered, Outcome::Timeout);
+        self.rec.outcome(req.pop, req.user, req.created, answered, Outcome::Timeout);
+        self.log_outcome(r, Outcome::Timeout, answered);
         if req.flags & ENDED != 0 {
             self.release(r);
         } else {
