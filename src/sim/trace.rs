@@ -122,10 +122,10 @@ impl RequestReader {
     /// Reads the whole file once to check every line and find the last send time, without keeping
     /// anything (so a bad line is reported before any output is written).
     pub fn scan(path: &Path) -> Result<(u64, u64), TraceError> {
-        let mut r = RequestReader::open(path)?;
+        let r = RequestReader::open(path)?;
         let mut n = 0;
         let mut last = 0;
-        while let Some(req) = r.next() {
+        for req in r {
             last = req?.send_ns;
             n += 1;
         }
