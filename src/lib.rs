@@ -39,5 +39,6 @@
 pub mod cli;
 pub mod metrics;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod sim;

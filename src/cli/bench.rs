@@ -3,7 +3,7 @@
 //! gives a quick figure on any machine with a release binary.
 
 use super::{EXIT_OK, out};
-use crate::model::{Clients, Dist, Link, LoadBalancer, Node, Scenario, Service, Topology, Traffic};
+use crate::model::{Clients, Dist, Link, Node, Scenario, Service, Topology, Traffic};
 use crate::sim::{engine::Simulation, plan};
 use std::time::Instant;
 
@@ -60,19 +60,18 @@ pub fn reference_scenario(requests: u64) -> Scenario {
         processing: Dist::Constant { ms: 0.2 },
         routes: vec![],
     };
-    gw.routes.push(crate::model::Route { path_prefix: "/".into(), upstream: "lb".into(), timeout_ms: Some(2000.0) });
+    gw.routes.push(crate::model::Route {
+        path_prefix: "/".into(),
+        upstream: "lb".into(),
+        timeout_ms: Some(2000.0),
+        rate_limit: None,
+    });
     let topo = Topology {
         regions: vec![],
         nodes: vec![
             clients(10_000.0),
             Node::Gateway(gw),
-            Node::LoadBalancer(LoadBalancer {
-                name: "lb".into(),
-                region: None,
-                pos: None,
-                algorithm: Default::default(),
-                rules: vec![],
-            }),
+            Node::with_defaults(crate::model::NodeKind::LoadBalancer, "lb"),
             // The balancer sends each of the 12 instances 833 r/s: utilisation 52%, 78% and 26%.
             service("orders", 4, 32, Some(256), 20.0),
             service("payments", 4, 32, Some(256), 30.0),

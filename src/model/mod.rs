@@ -13,11 +13,13 @@
 
 mod dist;
 pub mod load;
+mod policy;
 mod topology;
 pub mod validate;
 
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
+pub use policy::{ActiveCheck, Failover, LimitKey, Limiter, RateLimit};
 pub use topology::{
     ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Region,
     Route, RouteShare, Service, Step, Topology, Traffic,

@@ -1,6 +1,6 @@
 //! Topology types: nodes, links, regions.
 
-use super::Dist;
+use super::{ActiveCheck, Dist, Failover, RateLimit};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use serde::{Deserialize, Serialize};
 
@@ -126,6 +126,8 @@ impl Node {
                 pos: None,
                 algorithm: Balance::default(),
                 rules: Vec::new(),
+                health_check: None,
+                failover: Failover::default(),
             }),
             NodeKind::Service => Node::Service(Service {
                 name,
@@ -342,6 +344,9 @@ pub struct Route {
     /// Upstream timeout: a response that has not reached the gateway by then is answered 504.
     #[serde(default)]
     pub timeout_ms: Option<f64>,
+    /// Rate limit applied before the request goes upstream.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// A load balancer.
@@ -364,6 +369,12 @@ pub struct LoadBalancer {
     /// of every linked service.
     #[serde(default)]
     pub rules: Vec<LbRule>,
+    /// Active health checks of the instances (off when absent).
+    #[serde(default)]
+    pub health_check: Option<ActiveCheck>,
+    /// What happens when an attempt fails.
+    #[serde(default)]
+    pub failover: Failover,
 }
 
 /// A load balancer's path rule.
@@ -376,12 +387,42 @@ pub struct LbRule {
     pub service: String,
 }
 
-/// Load-balancing algorithm.
+/// Load-balancing algorithm. Instance weights come from the balancer's link to each service
+/// (`weight`, a whole number for the weighted algorithms).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Balance {
-    /// Each instance in turn, in the order of the linked services and their instances.
+    /// Each instance in turn, in the order of the linked services and their instances; weights
+    /// ignored.
     #[default]
     RoundRobin,
+    /// NGINX's default: smooth weighted round robin with passive health (`max_fails` failures
+    /// within `fail_timeout` seconds make a peer unusable for `fail_timeout`).
+    NginxRoundRobin {
+        /// `max_fails` (default 1; 0 disables the accounting).
+        #[serde(default = "one_u32")]
+        max_fails: u32,
+        /// `fail_timeout`, whole seconds (default 10).
+        #[serde(default = "ten")]
+        fail_timeout_s: u32,
+    },
+    /// NGINX `least_conn`: fewest active connections per weight, ties by smooth weighted round
+    /// robin among the tied; passive health as `NginxRoundRobin`.
+    NginxLeastConn {
+        /// `max_fails` (default 1).
+        #[serde(default = "one_u32")]
+        max_fails: u32,
+        /// `fail_timeout`, whole seconds (default 10).
+        #[serde(default = "ten")]
+        fail_timeout_s: u32,
+    },
+    /// HAProxy `balance roundrobin` (fwrr: weighted, not smooth).
+    HaproxyRoundRobin,
+    /// HAProxy `balance leastconn`.
+    HaproxyLeastConn,
+}
+
+fn ten() -> u32 {
+    10
 }
 
 /// A service: `instances` identical stations, each with `concurrency` slots and a FIFO queue.

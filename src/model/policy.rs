@@ -1,0 +1,250 @@
+//! Policies attached to gateway routes and load balancers. Parameters carry the names the product
+//! gives them (`burst`, `nodelay`, `max_fails`, `fail_timeout`, `inter`/`rise`/`fall`, ...), so a
+//! person who knows the product reads the file as they would its config; `src/policy/` implements
+//! each with the product's semantics, and `src/export/` writes them back as the product's config.
+
+use serde::{Deserialize, Serialize};
+
+/// A rate limit on a gateway route.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Which requests share a bucket.
+    #[serde(default)]
+    pub key: LimitKey,
+    /// The algorithm, as one product implements it.
+    pub algorithm: Limiter,
+}
+
+/// What a rate limit is keyed on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LimitKey {
+    /// The request's client key (a client address, user or API key; the client population's user,
+    /// or a trace's `client_key`). A request without a key is not limited (as NGINX and HAProxy
+    /// treat an empty key).
+    #[default]
+    Client,
+    /// One bucket shared by every request of the route.
+    Global,
+}
+
+/// A rate-limiting algorithm with one product's semantics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Limiter {
+    /// NGINX `limit_req_zone ... rate=R` + `limit_req zone burst=B [nodelay | delay=D]` +
+    /// `limit_req_status` (ngx_http_limit_req_module, nginx 1.22): a leaky bucket in integer
+    /// milli-requests; excess requests up to `burst` are delayed (or not, with `nodelay`).
+    NginxLimitReq {
+        /// `rate=`: `"10r/s"` or `"30r/m"`.
+        rate: String,
+        /// `burst=` (default 0).
+        #[serde(default)]
+        burst: u32,
+        /// `nodelay`: excess requests within `burst` are not delayed.
+        #[serde(default)]
+        nodelay: bool,
+        /// `delay=N`: the first N excess requests are not delayed (ignored with `nodelay`).
+        #[serde(default)]
+        delay: Option<u32>,
+        /// `limit_req_status` (default 503).
+        #[serde(default = "status_503")]
+        status: u16,
+    },
+    /// HAProxy `stick-table type ip size ... expire E store http_req_rate(P)` +
+    /// `http-request track-sc0 <key>` + `http-request deny deny_status S if { sc_http_req_rate(0) gt N }`
+    /// (HAProxy 2.6): a sliding-window estimate that counts denied requests too.
+    HaproxyHttpReqRate {
+        /// `http_req_rate(<period>)`, ms.
+        period_ms: u64,
+        /// `gt N`: denied when the rate including this request exceeds it.
+        limit: u64,
+        /// `expire`, ms: an entry idle that long is forgotten (default 30 s).
+        #[serde(default = "expire_30s")]
+        expire_ms: u64,
+        /// `deny_status` (HAProxy's default is 403; 429 is usual).
+        #[serde(default = "status_403")]
+        deny_status: u16,
+    },
+    /// Envoy local rate limit (`envoy.filters.http.local_ratelimit`, Envoy 1.31+): a continuously
+    /// refilled token bucket that starts full; 429 when empty.
+    EnvoyLocalRateLimit {
+        /// `token_bucket.max_tokens`.
+        max_tokens: u32,
+        /// `token_bucket.tokens_per_fill` (default 1).
+        #[serde(default = "one")]
+        tokens_per_fill: u32,
+        /// `token_bucket.fill_interval`, ms (>= 50).
+        fill_interval_ms: u64,
+    },
+    /// AWS API Gateway throttling: a token bucket of `burst` tokens refilled at `rate_rps`; 429.
+    AwsThrottle {
+        /// Steady-state rate.
+        rate_rps: f64,
+        /// Bucket size.
+        burst: u32,
+    },
+    /// GCRA as the `governor` crate implements it (`Quota::per_second(n).allow_burst(b)`); 429.
+    Gcra {
+        /// Requests per second.
+        per_second: u32,
+        /// Burst size (`max_burst`).
+        burst: u32,
+    },
+}
+
+fn status_503() -> u16 {
+    503
+}
+fn status_403() -> u16 {
+    403
+}
+fn expire_30s() -> u64 {
+    30_000
+}
+fn one() -> u32 {
+    1
+}
+
+impl Limiter {
+    /// Parses an NGINX rate (`"10r/s"`, `"30r/m"`, or a bare number of r/s) into (count, per
+    /// minute?).
+    pub fn parse_nginx_rate(rate: &str) -> Option<(u64, bool)> {
+        let t = rate.trim();
+        let (num, per_minute) = if let Some(n) = t.strip_suffix("r/s") {
+            (n, false)
+        } else if let Some(n) = t.strip_suffix("r/m") {
+            (n, true)
+        } else {
+            (t, false)
+        };
+        let n: u64 = num.trim().parse().ok()?;
+        (n > 0).then_some((n, per_minute))
+    }
+
+    /// What is wrong with the parameters, if anything.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Limiter::NginxLimitReq { rate, status, .. } => {
+                if Self::parse_nginx_rate(rate).is_none() {
+                    Some(format!("rate \"{rate}\": expected a whole number of requests like \"10r/s\" or \"30r/m\""))
+                } else if !(400..=599).contains(status) {
+                    Some(format!("limit_req_status must be 400..=599, got {status}"))
+                } else {
+                    None
+                }
+            }
+            Limiter::HaproxyHttpReqRate { period_ms, expire_ms, deny_status, .. } => {
+                if *period_ms == 0 || *expire_ms == 0 {
+                    Some("period_ms and expire_ms must be > 0".into())
+                } else if !(200..=599).contains(deny_status) {
+                    Some(format!("deny_status must be 200..=599, got {deny_status}"))
+                } else {
+                    None
+                }
+            }
+            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => {
+                if *max_tokens == 0 || *tokens_per_fill == 0 {
+                    Some("max_tokens and tokens_per_fill must be > 0".into())
+                } else if *fill_interval_ms < 50 {
+                    Some(format!("fill_interval_ms must be at least 50 (Envoy refuses less), got {fill_interval_ms}"))
+                } else {
+                    None
+                }
+            }
+            Limiter::AwsThrottle { rate_rps, burst } => (!(rate_rps.is_finite() && *rate_rps > 0.0) || *burst == 0)
+                .then(|| format!("rate_rps must be > 0 and burst >= 1, got {rate_rps} and {burst}")),
+            Limiter::Gcra { per_second, burst } => (*per_second == 0 || *burst == 0)
+                .then(|| format!("per_second and burst must be >= 1, got {per_second} and {burst}")),
+        }
+    }
+
+    /// A short description, e.g. `limit_req 100r/s burst 20 nodelay`.
+    pub fn describe(&self) -> String {
+        match self {
+            Limiter::NginxLimitReq { rate, burst, nodelay, delay, .. } => {
+                let mode = match (nodelay, delay) {
+                    (true, _) => " nodelay".to_string(),
+                    (false, Some(d)) => format!(" delay={d}"),
+                    _ => String::new(),
+                };
+                format!("limit_req {rate} burst {burst}{mode}")
+            }
+            Limiter::HaproxyHttpReqRate { period_ms, limit, .. } => format!("http_req_rate({period_ms}ms) gt {limit}"),
+            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => {
+                format!("token bucket {max_tokens}, +{tokens_per_fill}/{fill_interval_ms} ms")
+            }
+            Limiter::AwsThrottle { rate_rps, burst } => format!("throttle {rate_rps} r/s burst {burst}"),
+            Limiter::Gcra { per_second, burst } => format!("GCRA {per_second}/s burst {burst}"),
+        }
+    }
+}
+
+/// HAProxy-style active health checks of a balancer's instances (`check inter I rise R fall F`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveCheck {
+    /// `inter`: time between checks, ms (HAProxy default 2000).
+    #[serde(default = "inter_2000")]
+    pub inter_ms: u64,
+    /// `rise`: consecutive successes to mark a server up (default 2).
+    #[serde(default = "rise_2")]
+    pub rise: u32,
+    /// `fall`: consecutive failures to mark it down (default 3).
+    #[serde(default = "fall_3")]
+    pub fall: u32,
+}
+
+fn inter_2000() -> u64 {
+    2000
+}
+fn rise_2() -> u32 {
+    2
+}
+fn fall_3() -> u32 {
+    3
+}
+
+impl Default for ActiveCheck {
+    fn default() -> Self {
+        ActiveCheck { inter_ms: inter_2000(), rise: rise_2(), fall: fall_3() }
+    }
+}
+
+/// What a balancer does when an attempt fails (a refused connection).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Failover {
+    /// Try every other instance once (the generic default), then answer 502.
+    #[default]
+    NextInstance,
+    /// NGINX `proxy_next_upstream error` (its default) with `proxy_next_upstream_tries` (0 = as
+    /// many tries as peers); each failure counts towards the peer's `max_fails`; 502 when none is
+    /// left.
+    NginxNextUpstream {
+        /// `proxy_next_upstream_tries` (0 = unlimited).
+        #[serde(default)]
+        tries: u32,
+    },
+    /// HAProxy `retries N` (N + 1 connection attempts in 2.6.12), `option redispatch` (the last
+    /// retry, or with roundrobin every retry, goes to another server) and `timeout connect`; 503
+    /// when every attempt failed.
+    HaproxyRetries {
+        /// `retries` (default 3).
+        #[serde(default = "three")]
+        retries: u32,
+        /// `option redispatch`.
+        #[serde(default)]
+        redispatch: bool,
+        /// `timeout connect`, ms: a retry on the same server waits min(this, 1 s) first.
+        #[serde(default = "connect_5000")]
+        connect_timeout_ms: u64,
+    },
+    /// No second attempt: the failure goes to the client (502).
+    Off,
+}
+
+fn three() -> u32 {
+    3
+}
+fn connect_5000() -> u64 {
+    5000
+}
