@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a bad fixture should stop it loudly
 //! ns per decision for every rate limiter and balancer (8 peers), plus outlier and breaker records.
 
 use criterion::{Criterion, criterion_group, criterion_main};
