@@ -19,10 +19,13 @@ pub enum Outcome {
     NoRoute,
     /// The service answered with an error (its `error_rate`): 500.
     ServerError,
+    /// A gateway rate limit rejected it (the status is the limiter's: 503 for NGINX `limit_req`
+    /// by default, 429 for Envoy, AWS and GCRA, HAProxy's `deny_status`).
+    RateLimited,
 }
 
 /// Number of [`Outcome`] variants.
-pub const N_OUTCOMES: usize = 6;
+pub const N_OUTCOMES: usize = 7;
 
 impl Outcome {
     /// Every outcome, in report order.
@@ -33,6 +36,7 @@ impl Outcome {
         Outcome::NoUpstream,
         Outcome::NoRoute,
         Outcome::ServerError,
+        Outcome::RateLimited,
     ];
 
     /// The snake_case name used in reports and CSV headers.
@@ -44,10 +48,12 @@ impl Outcome {
             Outcome::NoUpstream => "no_upstream",
             Outcome::NoRoute => "no_route",
             Outcome::ServerError => "server_error",
+            Outcome::RateLimited => "rate_limited",
         }
     }
 
-    /// The HTTP status the client receives.
+    /// The HTTP status the client receives by default (a product's policy may answer another:
+    /// decisions carry the actual status).
     pub fn status(self) -> u16 {
         match self {
             Outcome::Success => 200,
@@ -56,6 +62,7 @@ impl Outcome {
             Outcome::NoUpstream => 502,
             Outcome::NoRoute => 404,
             Outcome::ServerError => 500,
+            Outcome::RateLimited => 429,
         }
     }
 

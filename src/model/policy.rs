@@ -3,6 +3,9 @@
 //! person who knows the product reads the file as they would its config; `src/policy/` implements
 //! each with the product's semantics, and `src/export/` writes them back as the product's config.
 
+use crate::policy::ratelimit::{
+    AnyLimiter, AwsThrottle, EnvoyRefill, EnvoyTokenBucket, Gcra, HttpReqRate, LimitReq, LimitReqDelay, LimitReqRate,
+};
 use serde::{Deserialize, Serialize};
 
 /// A rate limit on a gateway route.
@@ -78,8 +81,8 @@ pub enum Limiter {
     },
     /// AWS API Gateway throttling: a token bucket of `burst` tokens refilled at `rate_rps`; 429.
     AwsThrottle {
-        /// Steady-state rate.
-        rate_rps: f64,
+        /// Steady-state rate, requests per second.
+        rate_rps: u32,
         /// Bucket size.
         burst: u32,
     },
@@ -121,41 +124,43 @@ impl Limiter {
         (n > 0).then_some((n, per_minute))
     }
 
-    /// What is wrong with the parameters, if anything.
+    /// The production limiter these parameters describe, or what is wrong with them (the
+    /// product's own refusal: a zero rate, a status out of range, an interval below 50 ms...).
+    pub fn build(&self) -> Result<AnyLimiter, String> {
+        let built = match self {
+            Limiter::NginxLimitReq { rate, burst, nodelay, delay, status } => {
+                let (n, per_minute) = Self::parse_nginx_rate(rate).ok_or_else(|| {
+                    format!("rate \"{rate}\": expected a whole number of requests like \"10r/s\" or \"30r/m\"")
+                })?;
+                let rate = if per_minute { LimitReqRate::PerMinute(n) } else { LimitReqRate::PerSecond(n) };
+                let mode = match (nodelay, delay) {
+                    (true, _) => LimitReqDelay::NoDelay,
+                    (false, Some(d)) => LimitReqDelay::Requests(u64::from(*d)),
+                    (false, None) => LimitReqDelay::Default,
+                };
+                LimitReq::new(rate, u64::from(*burst), mode, *status, false).map(AnyLimiter::NginxLimitReq)
+            }
+            Limiter::HaproxyHttpReqRate { period_ms, limit, expire_ms, deny_status } => {
+                HttpReqRate::new(*period_ms, *limit, *expire_ms, *deny_status).map(AnyLimiter::HaproxyHttpReqRate)
+            }
+            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => EnvoyTokenBucket::new(
+                *max_tokens,
+                *tokens_per_fill,
+                fill_interval_ms.saturating_mul(1_000_000),
+                EnvoyRefill::Continuous,
+            )
+            .map(AnyLimiter::Envoy),
+            Limiter::AwsThrottle { rate_rps, burst } => {
+                AwsThrottle::new(u64::from(*rate_rps), u64::from(*burst)).map(AnyLimiter::Aws)
+            }
+            Limiter::Gcra { per_second, burst } => Gcra::per_second(*per_second, Some(*burst)).map(AnyLimiter::Gcra),
+        };
+        built.map_err(|e| e.to_string())
+    }
+
+    /// What is wrong with the parameters, if anything (see [`Limiter::build`]).
     pub fn problem(&self) -> Option<String> {
-        match self {
-            Limiter::NginxLimitReq { rate, status, .. } => {
-                if Self::parse_nginx_rate(rate).is_none() {
-                    Some(format!("rate \"{rate}\": expected a whole number of requests like \"10r/s\" or \"30r/m\""))
-                } else if !(400..=599).contains(status) {
-                    Some(format!("limit_req_status must be 400..=599, got {status}"))
-                } else {
-                    None
-                }
-            }
-            Limiter::HaproxyHttpReqRate { period_ms, expire_ms, deny_status, .. } => {
-                if *period_ms == 0 || *expire_ms == 0 {
-                    Some("period_ms and expire_ms must be > 0".into())
-                } else if !(200..=599).contains(deny_status) {
-                    Some(format!("deny_status must be 200..=599, got {deny_status}"))
-                } else {
-                    None
-                }
-            }
-            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => {
-                if *max_tokens == 0 || *tokens_per_fill == 0 {
-                    Some("max_tokens and tokens_per_fill must be > 0".into())
-                } else if *fill_interval_ms < 50 {
-                    Some(format!("fill_interval_ms must be at least 50 (Envoy refuses less), got {fill_interval_ms}"))
-                } else {
-                    None
-                }
-            }
-            Limiter::AwsThrottle { rate_rps, burst } => (!(rate_rps.is_finite() && *rate_rps > 0.0) || *burst == 0)
-                .then(|| format!("rate_rps must be > 0 and burst >= 1, got {rate_rps} and {burst}")),
-            Limiter::Gcra { per_second, burst } => (*per_second == 0 || *burst == 0)
-                .then(|| format!("per_second and burst must be >= 1, got {per_second} and {burst}")),
-        }
+        self.build().err()
     }
 
     /// A short description, e.g. `limit_req 100r/s burst 20 nodelay`.

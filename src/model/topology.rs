@@ -437,7 +437,7 @@ pub struct Service {
     /// Canvas position (GUI only).
     #[serde(default)]
     pub pos: Option<[f32; 2]>,
-    /// Number of instances (named `<name>-0`, `<name>-1`, ...).
+    /// Number of instances, named `<name>-0`, `<name>-1`, ... (a single instance is named `<name>`).
     pub instances: u32,
     /// Requests one instance serves at once.
     #[serde(default = "one_u32")]

@@ -283,6 +283,11 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                 if !r.path_prefix.starts_with('/') {
                     c.error(Some(name), format!("route path_prefix \"{}\" must start with /", r.path_prefix));
                 }
+                if let Some(rl) = &r.rate_limit
+                    && let Some(msg) = rl.algorithm.problem()
+                {
+                    c.error(Some(name), format!("route {} rate limit: {msg}", r.path_prefix));
+                }
                 if let Some(t) = r.timeout_ms
                     && !(t.is_finite() && t > 0.0)
                 {
@@ -294,6 +299,36 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
         Node::LoadBalancer(lb) => {
             if receives && outgoing.is_empty() {
                 c.error(Some(name), "the load balancer receives traffic but links to no service".into());
+            }
+            if let Some(check) = &lb.health_check
+                && (check.inter_ms == 0 || check.rise == 0 || check.fall == 0)
+            {
+                c.error(Some(name), "health_check needs inter_ms, rise and fall >= 1".into());
+            }
+            let weighted = !matches!(lb.algorithm, super::Balance::RoundRobin);
+            for (_, l) in topo.links_from(name) {
+                if weighted && (l.weight.fract() != 0.0 || l.weight > 1000.0) {
+                    c.warn(
+                        Some(name),
+                        format!(
+                            "link {} -> {}: weight {} is rounded to a whole number in 1..=1000",
+                            l.from, l.to, l.weight
+                        ),
+                    );
+                }
+            }
+            let nginx =
+                matches!(lb.algorithm, super::Balance::NginxRoundRobin { .. } | super::Balance::NginxLeastConn { .. });
+            let haproxy = matches!(lb.algorithm, super::Balance::HaproxyRoundRobin | super::Balance::HaproxyLeastConn);
+            match lb.failover {
+                super::Failover::HaproxyRetries { .. } if nginx => {
+                    c.warn(Some(name), "HAProxy retries on an NGINX balancer: no real gateway behaves like this".into())
+                }
+                super::Failover::NginxNextUpstream { .. } if haproxy => c.warn(
+                    Some(name),
+                    "NGINX proxy_next_upstream on an HAProxy balancer: no real gateway behaves like this".into(),
+                ),
+                _ => {}
             }
             for r in &lb.rules {
                 if !outgoing.contains(&r.service.as_str()) {

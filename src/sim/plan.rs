@@ -3,7 +3,11 @@
 
 use super::rng::{Sampler, Zipf};
 use super::time::{NS_PER_MS, NS_PER_S, ms_to_ns, secs_to_ns};
-use crate::model::{self, ArrivalProcess, KeyDistribution, Node, NodeKind, Scenario, Traffic};
+use crate::model::{
+    self, ArrivalProcess, Balance, Failover, KeyDistribution, LimitKey, Node, NodeKind, Scenario, Traffic,
+};
+use crate::policy::health::HaproxyCheck;
+use crate::policy::ratelimit::AnyLimiter;
 use std::collections::BTreeMap;
 
 /// Where a request goes next.
@@ -52,6 +56,8 @@ pub struct Plan {
     pub links: Vec<LinkPlan>,
     /// Distinct upstream timeouts in ns; each gets one FIFO timer queue in the engine.
     pub timeouts_ns: Vec<u64>,
+    /// Rate limits of gateway routes.
+    pub limiters: Vec<LimiterPlan>,
 }
 
 /// A compiled client population.
@@ -95,6 +101,17 @@ pub struct GwRoute {
     pub link: u32,
     /// Index into [`Plan::timeouts_ns`], if the route has a timeout.
     pub timer: Option<u16>,
+    /// Index into [`Plan::limiters`], if the route is rate limited.
+    pub limiter: Option<u16>,
+}
+
+/// A compiled rate limit.
+#[derive(Clone, Debug)]
+pub struct LimiterPlan {
+    /// One bucket for every request (else one per client key).
+    pub global: bool,
+    /// The production algorithm.
+    pub limiter: AnyLimiter,
 }
 
 /// A compiled load balancer.
@@ -102,8 +119,14 @@ pub struct GwRoute {
 pub struct LbPlan {
     /// Model node index.
     pub node: u32,
-    /// Its pools: each a list of (station, link crossed to reach it).
-    pub pools: Vec<Vec<(u32, u32)>>,
+    /// Its pools of instances.
+    pub pools: Vec<Vec<Member>>,
+    /// How an instance is chosen.
+    pub algorithm: Balance,
+    /// What happens when an attempt is refused.
+    pub failover: Failover,
+    /// HAProxy-style active checks, if any.
+    pub check: Option<HaproxyCheck>,
     /// Path rules: prefix and pool index. Empty: every path uses pool 0.
     pub rules: Vec<(String, u16)>,
 }
@@ -140,14 +163,9 @@ impl Plan {
             self.duration_ns.div_ceil(self.bucket_ns).clamp(1, model::validate::MAX_BUCKETS as u64) as usize;
     }
 
-    /// The station named `name`: an instance name (`<service>-<i>`), or the name of a service
-    /// that has exactly one instance.
+    /// The station named `name` (see [`StationPlan::name`]).
     pub fn station_by_name(&self, name: &str) -> Option<u32> {
-        if let Some(i) = self.stations.iter().position(|s| s.name == name) {
-            return Some(i as u32);
-        }
-        let svc = self.services.iter().find(|s| self.nodes[s.node as usize].0 == name && s.instances == 1)?;
-        Some(svc.first_station)
+        self.stations.iter().position(|s| s.name == name).map(|i| i as u32)
     }
 
     /// Matches a request path against every gateway's and balancer's rules.
@@ -165,6 +183,17 @@ impl Plan {
                 .collect(),
         }
     }
+}
+
+/// One instance in a balancer's pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Station index.
+    pub station: u32,
+    /// Link crossed to reach it.
+    pub link: u32,
+    /// Weight (from the balancer's link to the service; at least 1).
+    pub weight: u32,
 }
 
 /// A compiled service.
@@ -185,7 +214,7 @@ pub struct SvcPlan {
 /// A compiled service instance.
 #[derive(Clone, Debug)]
 pub struct StationPlan {
-    /// Instance name, `<service>-<i>`.
+    /// Instance name: `<service>-<i>`, or the service's name when it has one instance.
     pub name: String,
     /// Service index.
     pub service: u32,
@@ -360,6 +389,7 @@ pub fn compile(s: &Scenario) -> Plan {
             })
             .collect(),
         timeouts_ns: Vec::new(),
+        limiters: Vec::new(),
     };
 
     for (i, node) in topo.nodes.iter().enumerate() {
@@ -400,7 +430,7 @@ pub fn compile(s: &Scenario) -> Plan {
                 });
             }
             Node::Gateway(g) => {
-                let mut resolve = |upstream: &str, timeout: Option<f64>| {
+                let mut resolve = |upstream: &str, timeout: Option<f64>, limit: Option<&model::RateLimit>| {
                     let timer = timeout.map(|ms| {
                         let ns = ms_to_ns(ms).max(1);
                         let pos = timeouts_ns.iter().position(|&t| t == ns).unwrap_or_else(|| {
@@ -409,12 +439,20 @@ pub fn compile(s: &Scenario) -> Plan {
                         });
                         pos as u16
                     });
-                    Some(GwRoute { hop: hop_to(upstream)?, link: link_index(&g.name, upstream)?, timer })
+                    let limiter = limit.and_then(|l| {
+                        let built = l.algorithm.build().ok()?;
+                        plan.limiters.push(LimiterPlan { global: l.key == LimitKey::Global, limiter: built });
+                        Some((plan.limiters.len() - 1) as u16)
+                    });
+                    Some(GwRoute { hop: hop_to(upstream)?, link: link_index(&g.name, upstream)?, timer, limiter })
                 };
-                let rules =
-                    g.routes.iter().map(|r| (r.path_prefix.clone(), resolve(&r.upstream, r.timeout_ms))).collect();
+                let rules = g
+                    .routes
+                    .iter()
+                    .map(|r| (r.path_prefix.clone(), resolve(&r.upstream, r.timeout_ms, r.rate_limit.as_ref())))
+                    .collect();
                 let fallback = if g.routes.is_empty() {
-                    topo.links_from(&g.name).next().and_then(|(_, l)| resolve(&l.to, None))
+                    topo.links_from(&g.name).next().and_then(|(_, l)| resolve(&l.to, None, None))
                 } else {
                     None
                 };
@@ -423,10 +461,15 @@ pub fn compile(s: &Scenario) -> Plan {
             Node::LoadBalancer(lb) => {
                 // Pools name services here; they are expanded to stations below, once every
                 // service has its stations.
-                let linked: Vec<(u32, u32)> = topo
+                // Members name their service in `station` until every service has its stations.
+                let linked: Vec<Member> = topo
                     .links_from(&lb.name)
                     .filter_map(|(li, l)| match hop_to(&l.to) {
-                        Some(Hop::Service(si)) => Some((si, li as u32)),
+                        Some(Hop::Service(si)) => Some(Member {
+                            station: si,
+                            link: li as u32,
+                            weight: (l.weight.round().clamp(1.0, 1e6)) as u32,
+                        }),
                         _ => None,
                     })
                     .collect();
@@ -437,20 +480,31 @@ pub fn compile(s: &Scenario) -> Plan {
                         .rules
                         .iter()
                         .map(|r| {
-                            linked.iter().copied().filter(|&(_, li)| topo.links[li as usize].to == r.service).collect()
+                            linked.iter().copied().filter(|m| topo.links[m.link as usize].to == r.service).collect()
                         })
                         .collect();
                     let rules = lb.rules.iter().enumerate().map(|(i, r)| (r.path_prefix.clone(), i as u16)).collect();
                     (pools, rules)
                 };
-                plan.balancers.push(LbPlan { node: ni, pools, rules });
+                let check = lb
+                    .health_check
+                    .as_ref()
+                    .and_then(|c| HaproxyCheck::new(c.inter_ms.saturating_mul(1_000_000), c.rise, c.fall).ok());
+                plan.balancers.push(LbPlan {
+                    node: ni,
+                    pools,
+                    rules,
+                    algorithm: lb.algorithm,
+                    failover: lb.failover.clone(),
+                    check,
+                });
             }
             Node::Service(svc) => {
                 let si = plan.services.len() as u32;
                 let first_station = plan.stations.len() as u32;
                 for k in 0..svc.instances {
                     plan.stations.push(StationPlan {
-                        name: format!("{}-{k}", svc.name),
+                        name: if svc.instances == 1 { svc.name.clone() } else { format!("{}-{k}", svc.name) },
                         service: si,
                         concurrency: svc.concurrency.max(1),
                         queue_capacity: svc.queue_capacity.unwrap_or(u32::MAX),
@@ -471,9 +525,9 @@ pub fn compile(s: &Scenario) -> Plan {
         for pool in &mut lb.pools {
             *pool = pool
                 .iter()
-                .flat_map(|&(si, li)| {
-                    let svc = &plan.services[si as usize];
-                    (svc.first_station..svc.first_station + svc.instances).map(move |st| (st, li))
+                .flat_map(|m| {
+                    let svc = &plan.services[m.station as usize];
+                    (svc.first_station..svc.first_station + svc.instances).map(move |st| Member { station: st, ..*m })
                 })
                 .collect();
         }

@@ -4,7 +4,7 @@
 //! start, decimals allowed, non-decreasing), `client_key` (the rate-limit key; empty = none),
 //! `path`, and optionally `service_ms` (the backend's service time for this request).
 //!
-//! `OUTAGES.csv`: `time_ms`, `backend` (an instance name, or a single-instance service's name),
+//! `OUTAGES.csv`: `time_ms`, `backend` (an instance name: `<service>-<i>`, or the service's name when it has one instance),
 //! `action` (`down`: new connections are refused, in-flight requests finish; `up`: accepted again).
 //!
 //! `DECISIONS.csv`, one row per request in input order: `id`, `status`, `backend` (empty when the

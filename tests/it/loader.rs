@@ -177,3 +177,21 @@ fn nodes_with_defaults_are_valid_once_linked() {
     );
     assert_eq!(validate(&s, None), vec![]);
 }
+
+#[test]
+fn impossible_policy_parameters_are_errors_naming_the_node() {
+    let text = example_text().replacen(
+        "(path_prefix: \"/api\", upstream: \"lb\", timeout_ms: Some(2000.0)),",
+        "(path_prefix: \"/api\", upstream: \"lb\", timeout_ms: Some(2000.0), rate_limit: Some((algorithm: NginxLimitReq(rate: \"fast\")))),",
+        1,
+    );
+    let s = load::parse(&text, Path::new("x.ron")).unwrap_or_else(|e| panic!("{e}"));
+    let problems = validate(&s, Some(&text));
+    assert!(
+        problems.iter().any(|p| p.node.as_deref() == Some("edge-gw") && p.message.contains("\"fast\"")),
+        "{problems:?}"
+    );
+    let text = example_text().replacen("rules: [", "health_check: Some((inter_ms: 0)),\n                rules: [", 1);
+    let s = load::parse(&text, Path::new("x.ron")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(validate(&s, None).iter().any(|p| p.node.as_deref() == Some("lb") && p.message.contains("inter_ms")));
+}

@@ -5,6 +5,7 @@ mod determinism;
 mod engine;
 mod loader;
 mod queueing;
+mod replay;
 
 use std::path::{Path, PathBuf};
 

@@ -19,14 +19,17 @@
 //!
 //! The engine never reads the wall clock, never does I/O and allocates only while queues grow.
 
+mod policies;
 mod trace;
 
 pub use trace::TraceEntry;
 
-use super::plan::{Hop, Plan, Routing};
+use super::plan::{GwRoute, Hop, Plan, Routing};
 use super::rng::{Purpose, Stream};
 use crate::metrics::{Outcome, Recorder};
 use crate::model::ArrivalProcess;
+use crate::policy::balance::PeerStatus;
+use crate::policy::ratelimit::{AnyLimiterState, LimitDecision};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -49,6 +52,14 @@ enum Kind {
     TraceArrival,
     /// Station `a` goes down (`b == 0`) or comes back up (`b == 1`).
     Outage,
+    /// Gateway `a` sends request `b` upstream after a rate-limit delay.
+    Dispatch,
+    /// Active check slot `a` runs.
+    Check,
+    /// Request `b`, refused, is back at balancer `a` to choose again.
+    Repick,
+    /// Request `b`, refused, tries the same instance again through balancer `a` (HAProxy).
+    RetrySame,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -138,6 +149,14 @@ struct Req {
     last_hop: u64,
     /// Pool positions already tried (bit i = position i; positions >= 64 are not tracked).
     tried: u64,
+    /// The pool of `lb` it was balanced in.
+    pool: u16,
+    /// Connection attempts so far.
+    attempts: u8,
+    /// HAProxy `srvtoavoid`: the pool position refused last (`u32::MAX`: none).
+    avoid: u32,
+    /// The HTTP status, when a policy answers with another than its outcome's default (0: default).
+    status: u16,
 }
 
 impl Req {
@@ -160,6 +179,10 @@ impl Req {
             pool_pos: 0,
             last_hop: 0,
             tried: 0,
+            pool: 0,
+            attempts: 0,
+            avoid: u32::MAX,
+            status: 0,
         }
     }
 }
@@ -185,7 +208,16 @@ pub struct Simulation<'p> {
     reqs: Vec<Req>,
     free: Vec<u32>,
     stations: Vec<Station>,
-    lb_next: Vec<Vec<u32>>,
+    /// Per balancer and pool: the algorithm's state, check state and down marks.
+    lbs: Vec<Vec<policies::PoolState>>,
+    /// Active-check slots: (balancer, pool, position).
+    check_slots: Vec<policies::CheckSlot>,
+    /// Reused per pick.
+    scratch: Vec<PeerStatus>,
+    /// Per limiter: state of each key (index 0 for a global limit).
+    limit_states: Vec<Vec<AnyLimiterState>>,
+    /// Per population (and last, the trace): offset of its users in the dense key space.
+    key_offsets: Vec<u32>,
     /// Routing of each distinct request path; populations' paths come first, in `plan.paths`
     /// order, so a population's path index is its routing index.
     routings: Vec<Routing>,
@@ -204,6 +236,17 @@ pub struct Simulation<'p> {
 impl<'p> Simulation<'p> {
     /// Replicate `replicate` of the plan, with its first arrivals scheduled.
     pub fn new(plan: &'p Plan, replicate: u32) -> Simulation<'p> {
+        let mut sim = Simulation::without_arrivals(plan, replicate);
+        for p in 0..plan.pops.len() as u32 {
+            if let Some(t) = sim.next_arrival(p, 0) {
+                sim.schedule(t, Kind::Arrival, p, 0);
+            }
+        }
+        sim
+    }
+
+    /// Replicate `replicate` of the plan with nothing scheduled but active checks.
+    fn without_arrivals(plan: &'p Plan, replicate: u32) -> Simulation<'p> {
         let stream = |node: u32, purpose| Stream::new(plan.seed, replicate, &plan.nodes[node as usize].0, purpose);
         let mut sim = Simulation {
             plan,
@@ -214,7 +257,20 @@ impl<'p> Simulation<'p> {
             reqs: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
             stations: vec![Station::default(); plan.stations.len()],
-            lb_next: plan.balancers.iter().map(|b| vec![0; b.pools.len()]).collect(),
+            lbs: Vec::new(),
+            check_slots: Vec::new(),
+            scratch: Vec::new(),
+            limit_states: vec![Vec::new(); plan.limiters.len()],
+            key_offsets: plan
+                .pops
+                .iter()
+                .scan(0u32, |acc, p| {
+                    let at = *acc;
+                    *acc = acc.saturating_add(p.users);
+                    Some(at)
+                })
+                .chain([plan.pops.iter().fold(0u32, |a, p| a.saturating_add(p.users))])
+                .collect(),
             routings: plan.paths.iter().map(|p| plan.resolve(p)).collect(),
             svc_next: vec![0; plan.services.len()],
             pop_arrivals: plan.pops.iter().map(|p| stream(p.node, Purpose::Arrivals)).collect(),
@@ -226,11 +282,8 @@ impl<'p> Simulation<'p> {
             rec: Recorder::new(plan),
             trace: None,
         };
-        for p in 0..plan.pops.len() as u32 {
-            if let Some(t) = sim.next_arrival(p, 0) {
-                sim.schedule(t, Kind::Arrival, p, 0);
-            }
-        }
+        (sim.lbs, sim.check_slots) = policies::balancers(plan);
+        sim.schedule_checks();
         sim
     }
 
@@ -324,6 +377,10 @@ impl<'p> Simulation<'p> {
             Kind::Done => self.on_done(ev.a, ev.b),
             Kind::TraceArrival => self.on_trace_arrival(),
             Kind::Outage => self.on_outage(ev.a, ev.b == 1),
+            Kind::Dispatch => self.dispatch_upstream(ev.a, ev.b, 0),
+            Kind::Check => self.on_check(ev.a),
+            Kind::Repick => self.retry_pick(ev.a, ev.b),
+            Kind::RetrySame => self.retry_same(ev.a, ev.b),
         }
     }
 
@@ -435,22 +492,50 @@ impl<'p> Simulation<'p> {
     fn at_gateway(&mut self, g: u32, r: u32) {
         let gw = &self.plan.gateways[g as usize];
         self.rec.node_arrival(gw.node, self.now);
-        let routing = self.reqs[r as usize].routing as usize;
-        let Some(route) = self.routings.get(routing).and_then(|x| x.gw[g as usize]) else {
+        let Some(route) = self.gw_route(g, r) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
         let processing = if gw.processing.is_zero() { 0 } else { gw.processing.sample(&mut self.gw_rng[g as usize]) };
-        let req = &mut self.reqs[r as usize];
-        req.flags |= VIA_GW;
+        self.reqs[r as usize].flags |= VIA_GW;
+        if let Some(l) = route.limiter {
+            match self.apply_limit(l, r) {
+                LimitDecision::Reject { status } => {
+                    self.reqs[r as usize].status = status;
+                    return self.end_journey(r, Outcome::RateLimited);
+                }
+                LimitDecision::Pass { delay_ns } if delay_ns > 0 => {
+                    // NGINX holds a delayed request and chooses its upstream only afterwards.
+                    self.log_delay(r, delay_ns);
+                    self.schedule(self.now + processing + delay_ns, Kind::Dispatch, g, r);
+                    return;
+                }
+                LimitDecision::Pass { .. } => {}
+            }
+        }
+        self.dispatch_upstream(g, r, processing);
+    }
+
+    /// The route gateway `g` takes for request `r`.
+    fn gw_route(&self, g: u32, r: u32) -> Option<GwRoute> {
+        let routing = self.reqs[r as usize].routing as usize;
+        self.routings.get(routing).and_then(|x| x.gw[g as usize])
+    }
+
+    /// Gateway `g` sends request `r` upstream `extra` ns from now, arming the route's timeout now.
+    fn dispatch_upstream(&mut self, g: u32, r: u32, extra: u64) {
+        let Some(route) = self.gw_route(g, r) else {
+            return self.end_journey(r, Outcome::NoRoute);
+        };
         if let Some(q) = route.timer {
             let deadline = self.now + self.plan.timeouts_ns[q as usize];
+            let req = &mut self.reqs[r as usize];
             let generation = req.generation;
             req.deadline = deadline;
             let key = self.next_key(deadline);
             self.timers[q as usize].push_back(Timer { key, req: r, generation });
         }
         let (kind, a) = hop_event(route.hop);
-        self.cross(r, route.link, processing, kind, a);
+        self.cross(r, route.link, extra, kind, a);
     }
 
     fn at_balancer(&mut self, b: u32, r: u32) {
@@ -460,24 +545,7 @@ impl<'p> Simulation<'p> {
         let Some(p) = self.routings.get(routing).and_then(|x| x.lb[b as usize]) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
-        let pool = &lb.pools[p as usize];
-        if pool.is_empty() {
-            return self.end_journey(r, Outcome::NoUpstream);
-        }
-        let tried = self.reqs[r as usize].tried;
-        let cursor = &mut self.lb_next[b as usize][p as usize];
-        let n = pool.len();
-        let start = *cursor as usize % n;
-        // Round robin, skipping instances this request was already refused by.
-        let Some(i) = (0..n).map(|k| (start + k) % n).find(|&i| i >= 64 || tried & (1 << i) == 0) else {
-            return self.end_journey(r, Outcome::NoUpstream);
-        };
-        *cursor = ((i + 1) % n) as u32;
-        let (station, link) = pool[i];
-        let req = &mut self.reqs[r as usize];
-        req.lb = b;
-        req.pool_pos = i as u32;
-        self.cross(r, link, 0, Kind::AtStation, station);
+        self.pick_and_send(b, p, r);
     }
 
     fn at_service(&mut self, s: u32, r: u32) {
@@ -522,31 +590,6 @@ impl<'p> Simulation<'p> {
         }
     }
 
-    /// Station `k` refused request `r`'s connection: its balancer tries another instance once the
-    /// refusal has travelled back; without a balancer the request fails at once.
-    fn refused(&mut self, k: u32, r: u32) {
-        self.log_attempt(r, k, true);
-        let req = &mut self.reqs[r as usize];
-        if req.lb == u32::MAX {
-            return self.end_journey(r, Outcome::NoUpstream);
-        }
-        let back = req.last_hop;
-        if req.pool_pos < 64 {
-            req.tried |= 1 << req.pool_pos;
-        }
-        if req.flags & VIA_GW != 0 {
-            req.back_gw -= back;
-        } else {
-            req.back_client -= back;
-        }
-        let lb = req.lb;
-        if back == 0 {
-            self.at_balancer(lb, r);
-        } else {
-            self.schedule(self.now + back, Kind::AtBalancer, lb, r);
-        }
-    }
-
     /// Accounts the station's state since its last change, before it changes now.
     #[inline]
     fn touch_station(&mut self, k: u32) {
@@ -582,6 +625,7 @@ impl<'p> Simulation<'p> {
             self.stations[k as usize].busy -= 1;
         }
         self.log_backend(r, k);
+        self.member_finished(r, true);
         self.end_journey(r, outcome);
     }
 

@@ -51,8 +51,7 @@ impl<'p> Simulation<'p> {
         entry: TraceEntry,
         outages: &[Outage],
     ) -> Simulation<'p> {
-        let mut sim = Simulation::new(plan, 0);
-        sim.heap.clear();
+        let mut sim = Simulation::without_arrivals(plan, 0);
         let routing_ids = sim.routings.iter().enumerate().map(|(i, r)| (r.clone(), i as u32)).collect();
         sim.trace = Some(TraceState {
             source: Box::new(source),
@@ -157,11 +156,18 @@ impl<'p> Simulation<'p> {
 
     /// Trace mode: request `r`'s answer reached the client at `answered`.
     pub(super) fn log_outcome(&mut self, r: u32, outcome: Outcome, answered: u64) {
-        let created = self.reqs[r as usize].created;
+        let req = self.reqs[r as usize];
         if let Some(d) = self.log_entry(r) {
             d.outcome = Some(outcome);
-            d.status = outcome.status();
-            d.latency_ns = answered.saturating_sub(created);
+            d.status = if req.status != 0 { req.status } else { outcome.status() };
+            d.latency_ns = answered.saturating_sub(req.created);
+        }
+    }
+
+    /// Trace mode: a rate limit held request `r` for `delay_ns` before it went upstream.
+    pub(super) fn log_delay(&mut self, r: u32, delay_ns: u64) {
+        if let Some(d) = self.log_entry(r) {
+            d.delay_ns = delay_ns;
         }
     }
 

@@ -1,0 +1,320 @@
+//! The engine's side of the production policies (`crate::policy`): per-key rate-limit state,
+//! each balancer pool's algorithm state, active health checks, and failover after a refused
+//! connection, each with the semantics of the product the balancer's algorithm names.
+
+use super::{Kind, Simulation, VIA_GW};
+use crate::metrics::{NO_USER, Outcome};
+use crate::model::{Balance, Failover};
+use crate::policy::balance::{
+    HaproxyLeastConn, HaproxyRoundRobin, NginxServer, NginxUpstream, PeerOutcome, PeerStatus,
+};
+use crate::policy::health::{CheckResult, HaproxyCheckState, Transition};
+use crate::policy::ratelimit::{AnyLimiterState, LimitDecision};
+use crate::sim::plan::{LbPlan, Member, Plan};
+use crate::sim::time::NS_PER_S;
+
+/// How long active checks go on after arrivals stop (requests still in flight may need them).
+const CHECKS_AFTER_END_NS: u64 = 30 * NS_PER_S;
+
+/// A pool's balancing state.
+#[derive(Clone, Debug)]
+pub(super) enum PoolBalancer {
+    /// Plain rotation.
+    RoundRobin { next: u32 },
+    /// NGINX upstream: smooth weighted round robin or least_conn, with passive health.
+    Nginx { upstream: NginxUpstream, least_conn: bool },
+    /// HAProxy fwrr.
+    HaproxyRr(HaproxyRoundRobin),
+    /// HAProxy fwlc.
+    HaproxyLc(HaproxyLeastConn),
+}
+
+impl PoolBalancer {
+    fn new(algorithm: Balance, members: &[Member]) -> PoolBalancer {
+        let weights: Vec<u32> = members.iter().map(|m| m.weight.max(1)).collect();
+        let nginx = |max_fails: u32, fail_timeout_s: u32, least_conn: bool| {
+            let servers: Vec<NginxServer> = weights
+                .iter()
+                .map(|&w| NginxServer { max_fails, fail_timeout_s: u64::from(fail_timeout_s), ..NginxServer::new(w) })
+                .collect();
+            // The whole-second boundary of NGINX's wall clock is put at the run's start.
+            NginxUpstream::new(&servers, 0).ok().map(|upstream| PoolBalancer::Nginx { upstream, least_conn })
+        };
+        let built = match algorithm {
+            Balance::RoundRobin => None,
+            Balance::NginxRoundRobin { max_fails, fail_timeout_s } => nginx(max_fails, fail_timeout_s, false),
+            Balance::NginxLeastConn { max_fails, fail_timeout_s } => nginx(max_fails, fail_timeout_s, true),
+            Balance::HaproxyRoundRobin => HaproxyRoundRobin::new(&weights).ok().map(PoolBalancer::HaproxyRr),
+            Balance::HaproxyLeastConn => HaproxyLeastConn::new(&weights).ok().map(PoolBalancer::HaproxyLc),
+        };
+        // An empty pool (or one the product refuses) rotates; it has nothing to pick anyway.
+        built.unwrap_or(PoolBalancer::RoundRobin { next: 0 })
+    }
+
+    fn pick(&mut self, now: u64, status: &[PeerStatus]) -> Option<usize> {
+        match self {
+            PoolBalancer::RoundRobin { next } => {
+                let n = status.len();
+                let start = *next as usize % n.max(1);
+                let i = (0..n).map(|k| (start + k) % n).find(|&i| status[i].is_usable())?;
+                *next = ((i + 1) % n) as u32;
+                Some(i)
+            }
+            PoolBalancer::Nginx { upstream, least_conn: false } => upstream.pick_round_robin(now, status),
+            PoolBalancer::Nginx { upstream, least_conn: true } => upstream.pick_least_conn(now, status),
+            PoolBalancer::HaproxyRr(b) => b.pick(now, status),
+            PoolBalancer::HaproxyLc(b) => b.pick(now, status),
+        }
+    }
+
+    fn on_start(&mut self, pos: usize) {
+        match self {
+            PoolBalancer::Nginx { upstream, .. } => upstream.on_start(pos),
+            PoolBalancer::HaproxyLc(b) => b.on_start(pos),
+            PoolBalancer::RoundRobin { .. } | PoolBalancer::HaproxyRr(_) => {}
+        }
+    }
+
+    fn on_finish(&mut self, pos: usize, ok: bool, now: u64) {
+        match self {
+            PoolBalancer::Nginx { upstream, .. } => {
+                upstream.on_finish(pos, if ok { PeerOutcome::Success } else { PeerOutcome::Failure }, now)
+            }
+            PoolBalancer::HaproxyLc(b) => b.on_finish(pos),
+            PoolBalancer::RoundRobin { .. } | PoolBalancer::HaproxyRr(_) => {}
+        }
+    }
+
+    fn set_down(&mut self, pos: usize, down: bool) {
+        match (self, down) {
+            (PoolBalancer::HaproxyRr(b), true) => b.set_down(pos),
+            (PoolBalancer::HaproxyRr(b), false) => b.set_up(pos),
+            (PoolBalancer::HaproxyLc(b), true) => b.set_down(pos),
+            (PoolBalancer::HaproxyLc(b), false) => b.set_up(pos),
+            _ => {}
+        }
+    }
+}
+
+/// One pool of a balancer at run time.
+#[derive(Clone, Debug)]
+pub(super) struct PoolState {
+    balancer: PoolBalancer,
+    /// Marked down by active checks.
+    down: Vec<bool>,
+    checks: Vec<HaproxyCheckState>,
+}
+
+/// An active-check slot: (balancer, pool, position in the pool).
+pub(super) type CheckSlot = (u32, u16, u32);
+
+/// Builds every balancer's run-time state, and the list of active-check slots.
+pub(super) fn balancers(plan: &Plan) -> (Vec<Vec<PoolState>>, Vec<CheckSlot>) {
+    let mut slots = Vec::new();
+    let states = plan
+        .balancers
+        .iter()
+        .enumerate()
+        .map(|(b, lb)| {
+            lb.pools
+                .iter()
+                .enumerate()
+                .map(|(p, members)| {
+                    let initial = lb.check.as_ref().map(|c| c.initial_state()).unwrap_or_default();
+                    if lb.check.is_some() {
+                        slots.extend((0..members.len()).map(|pos| (b as u32, p as u16, pos as u32)));
+                    }
+                    PoolState {
+                        balancer: PoolBalancer::new(lb.algorithm, members),
+                        down: vec![false; members.len()],
+                        checks: vec![initial; members.len()],
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    (states, slots)
+}
+
+/// The status a balancer answers when no attempt is left: HAProxy 503, NGINX (and the generic
+/// balancer) 502.
+fn no_upstream_status(lb: &LbPlan) -> u16 {
+    let haproxy = matches!(lb.algorithm, Balance::HaproxyRoundRobin | Balance::HaproxyLeastConn)
+        || matches!(lb.failover, Failover::HaproxyRetries { .. });
+    if haproxy { 503 } else { 502 }
+}
+
+impl Simulation<'_> {
+    /// The dense key of request `r` for rate limiting (`None`: the request carries no key).
+    fn limit_key(&self, r: u32) -> Option<usize> {
+        let req = &self.reqs[r as usize];
+        if req.user == NO_USER {
+            return None;
+        }
+        let offset = self.key_offsets.get(req.pop as usize).copied().unwrap_or(0);
+        Some(offset as usize + req.user as usize)
+    }
+
+    /// Applies limiter `l` of the plan to request `r`.
+    pub(super) fn apply_limit(&mut self, l: u16, r: u32) -> LimitDecision {
+        let lp = &self.plan.limiters[l as usize];
+        let key = if lp.global { Some(0) } else { self.limit_key(r) };
+        let Some(key) = key else { return LimitDecision::Pass { delay_ns: 0 } };
+        let states = &mut self.limit_states[l as usize];
+        if key >= states.len() {
+            states.resize(key + 1, AnyLimiterState::default());
+        }
+        lp.limiter.check(&mut states[key], self.now)
+    }
+
+    /// Balancer `b` chooses an instance of pool `p` for request `r`, or answers that none is left.
+    pub(super) fn pick_and_send(&mut self, b: u32, p: u16, r: u32) {
+        let lb = &self.plan.balancers[b as usize];
+        let members = &lb.pools[p as usize];
+        let pool = &mut self.lbs[b as usize][p as usize];
+        let req = &self.reqs[r as usize];
+        let avoid_only_last = matches!(lb.failover, Failover::HaproxyRetries { .. });
+        self.scratch.clear();
+        self.scratch.extend((0..members.len()).map(|i| PeerStatus {
+            down: pool.down[i],
+            tried: if avoid_only_last { i as u32 == req.avoid } else { i < 64 && req.tried & (1 << i) != 0 },
+            full: false,
+        }));
+        let Some(pos) = pool.balancer.pick(self.now, &self.scratch) else {
+            return self.no_upstream(b, r);
+        };
+        pool.balancer.on_start(pos);
+        let member = members[pos];
+        let req = &mut self.reqs[r as usize];
+        req.lb = b;
+        req.pool = p;
+        req.pool_pos = pos as u32;
+        req.attempts = req.attempts.saturating_add(1);
+        self.cross(r, member.link, 0, Kind::AtStation, member.station);
+    }
+
+    /// No instance can take request `r`: the balancer answers itself.
+    pub(super) fn no_upstream(&mut self, b: u32, r: u32) {
+        self.reqs[r as usize].status = no_upstream_status(&self.plan.balancers[b as usize]);
+        self.end_journey(r, Outcome::NoUpstream);
+    }
+
+    /// The instance request `r` was sent to has finished with it (`ok`) or refused it.
+    pub(super) fn member_finished(&mut self, r: u32, ok: bool) {
+        let req = &self.reqs[r as usize];
+        if req.lb == u32::MAX {
+            return;
+        }
+        if let Some(pool) = self.lbs.get_mut(req.lb as usize).and_then(|l| l.get_mut(req.pool as usize)) {
+            pool.balancer.on_finish(req.pool_pos as usize, ok, self.now);
+        }
+    }
+
+    /// Station `k` refused request `r`'s connection. What happens next is the balancer's failover.
+    pub(super) fn refused(&mut self, k: u32, r: u32) {
+        self.log_attempt(r, k, true);
+        if self.reqs[r as usize].lb == u32::MAX {
+            return self.end_journey(r, Outcome::NoUpstream);
+        }
+        self.member_finished(r, false);
+        let req = &mut self.reqs[r as usize];
+        let b = req.lb;
+        // The refusal travels back over the link it came by.
+        let back = req.last_hop;
+        if req.flags & VIA_GW != 0 {
+            req.back_gw -= back;
+        } else {
+            req.back_client -= back;
+        }
+        let attempts = u32::from(req.attempts);
+        let pos = req.pool_pos;
+        match self.plan.balancers[b as usize].failover {
+            Failover::Off => return self.no_upstream(b, r),
+            Failover::NextInstance => {}
+            Failover::NginxNextUpstream { tries } => {
+                if tries != 0 && attempts >= tries {
+                    return self.no_upstream(b, r);
+                }
+            }
+            Failover::HaproxyRetries { retries, redispatch, connect_timeout_ms } => {
+                // HAProxy 2.6.12: `retries N` allows N + 1 connection attempts.
+                if attempts > retries {
+                    return self.no_upstream(b, r);
+                }
+                if !redispatch {
+                    // Same server again after the turn-around pause, min(timeout connect, 1 s).
+                    let pause = connect_timeout_ms.saturating_mul(1_000_000).min(NS_PER_S);
+                    self.schedule(self.now + back + pause, Kind::RetrySame, b, r);
+                    return;
+                }
+                req.avoid = pos;
+            }
+        }
+        if pos < 64 {
+            req.tried |= 1 << pos;
+        }
+        if back == 0 {
+            self.retry_pick(b, r);
+        } else {
+            self.schedule(self.now + back, Kind::Repick, b, r);
+        }
+    }
+
+    /// Request `r` is back at balancer `b` after a refusal: choose again in the same pool.
+    pub(super) fn retry_pick(&mut self, b: u32, r: u32) {
+        let p = self.reqs[r as usize].pool;
+        self.pick_and_send(b, p, r);
+    }
+
+    /// HAProxy without redispatch: request `r` tries the same instance again.
+    pub(super) fn retry_same(&mut self, b: u32, r: u32) {
+        let req = &mut self.reqs[r as usize];
+        let (p, pos) = (req.pool, req.pool_pos as usize);
+        req.attempts = req.attempts.saturating_add(1);
+        let member = self.plan.balancers[b as usize].pools[p as usize][pos];
+        if let Some(pool) = self.lbs.get_mut(b as usize).and_then(|l| l.get_mut(p as usize)) {
+            pool.balancer.on_start(pos);
+        }
+        self.cross(r, member.link, 0, Kind::AtStation, member.station);
+    }
+
+    /// Schedules the first active check of every checked instance, spread over `inter` as HAProxy
+    /// spreads the checks of a backend's servers.
+    pub(super) fn schedule_checks(&mut self) {
+        for slot in 0..self.check_slots.len() {
+            let (b, p, pos) = self.check_slots[slot];
+            let lb = &self.plan.balancers[b as usize];
+            let Some(check) = &lb.check else { continue };
+            let count = lb.pools[p as usize].len() as u64;
+            let at = check.first_delay_ns(u64::from(pos), count);
+            self.schedule(at, Kind::Check, slot as u32, 0);
+        }
+    }
+
+    /// One active check: a down (refusing) instance fails it; a transition takes the instance out
+    /// of, or back into, the pool's rotation.
+    pub(super) fn on_check(&mut self, slot: u32) {
+        let Some(&(b, p, pos)) = self.check_slots.get(slot as usize) else { return };
+        let lb = &self.plan.balancers[b as usize];
+        let Some(check) = &lb.check else { return };
+        let station = lb.pools[p as usize][pos as usize].station;
+        let result = if self.stations[station as usize].down { CheckResult::Failure } else { CheckResult::Success };
+        let pool = &mut self.lbs[b as usize][p as usize];
+        let state = &mut pool.checks[pos as usize];
+        match check.record(state, result) {
+            Transition::Down => {
+                pool.down[pos as usize] = true;
+                pool.balancer.set_down(pos as usize, true);
+            }
+            Transition::Up => {
+                pool.down[pos as usize] = false;
+                pool.balancer.set_down(pos as usize, false);
+            }
+            Transition::None => {}
+        }
+        let next = self.now + check.next_delay_ns(state);
+        if next < self.plan.duration_ns.saturating_add(CHECKS_AFTER_END_NS) {
+            self.schedule(next, Kind::Check, slot, 0);
+        }
+    }
+}

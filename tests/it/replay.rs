@@ -1,0 +1,237 @@
+//! Trace replay through product semantics, on traces whose every decision can be worked out by hand
+//! from `../shared/reference/policies.md` (the worked examples there are these tests).
+
+use gatesim::model::load;
+use gatesim::sim::replay::{ReplayFiles, replay};
+use std::path::{Path, PathBuf};
+
+struct Case {
+    dir: PathBuf,
+}
+
+impl Case {
+    fn new(name: &str) -> Case {
+        let dir = std::env::temp_dir().join(format!("gatesim-replay-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Case { dir }
+    }
+
+    /// Replays `requests` (CSV body lines) and `outages` through a gateway with `route_policy` in
+    /// front of a balancer with `lb_fields`, over single-instance backends `b0..` with `weights`.
+    /// Returns the decision rows as (id, status, backend, delay_ms, attempts, latency_ms).
+    fn run(
+        &self,
+        route_policy: &str,
+        lb_fields: &str,
+        weights: &[u32],
+        requests: &str,
+        outages: &str,
+    ) -> Vec<Vec<String>> {
+        let backends: Vec<String> = (0..weights.len())
+            .map(|i| {
+                format!("Service((name: \"b{i}\", instances: 1, concurrency: 100, service_time: Constant(ms: 10.0))),")
+            })
+            .collect();
+        let links: Vec<String> =
+            weights.iter().enumerate().map(|(i, w)| format!("(from: \"lb\", to: \"b{i}\", weight: {w}.0),")).collect();
+        let scenario = format!(
+            r#"Scenario(format_version: 1, name: "replay", run: (seed: 1, duration_s: 1.0),
+            topology: (nodes: [
+                Clients((name: "c", traffic: Constant(rate_rps: 0.0))),
+                Gateway((name: "gw", routes: [(path_prefix: "/", upstream: "lb"{route_policy})])),
+                LoadBalancer((name: "lb", {lb_fields})),
+                {}
+            ], links: [(from: "c", to: "gw"), (from: "gw", to: "lb"), {}]))"#,
+            backends.join("\n"),
+            links.join("\n")
+        );
+        let s = load::from_str(&scenario, Path::new("case.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let req = self.dir.join("requests.csv");
+        let out = self.dir.join("outages.csv");
+        let dec = self.dir.join("decisions.csv");
+        std::fs::write(&req, format!("id,send_ms,client_key,path,service_ms\n{requests}")).unwrap();
+        std::fs::write(&out, format!("time_ms,backend,action\n{outages}")).unwrap();
+        replay(&s, ReplayFiles { requests: &req, outages: Some(&out), decisions: Some(&dec) })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = std::fs::read_to_string(&dec).unwrap();
+        text.lines().skip(1).map(|l| l.split(',').map(str::to_owned).collect()).collect()
+    }
+}
+
+impl Drop for Case {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+fn col(rows: &[Vec<String>], i: usize) -> Vec<&str> {
+    rows.iter().map(|r| r[i].as_str()).collect()
+}
+
+fn simultaneous(n: usize, key: &str) -> String {
+    (0..n).map(|i| format!("r{i},0,{key},/,\n")).collect()
+}
+
+#[test]
+fn nginx_limit_req_delays_then_rejects() {
+    // policies.md: 1r/s, burst=5, 7 simultaneous: pass, delayed 1, 2, 3, 4, 5 s, rejected (503).
+    let c = Case::new("limit-req");
+    let rows = c.run(
+        r#", rate_limit: Some((algorithm: NginxLimitReq(rate: "1r/s", burst: 5)))"#,
+        "algorithm: NginxRoundRobin()",
+        &[1],
+        &simultaneous(7, "alice"),
+        "",
+    );
+    assert_eq!(col(&rows, 1), ["200", "200", "200", "200", "200", "200", "503"]);
+    assert_eq!(col(&rows, 3), ["0", "1000", "2000", "3000", "4000", "5000", "0"]);
+    assert_eq!(rows[6][5], "rate_limited");
+    // Latency of a delayed request: its delay plus 10 ms of service.
+    assert_eq!(rows[5][6], "5010");
+}
+
+#[test]
+fn nginx_limit_req_delay_parameter() {
+    // policies.md: burst=12 delay=8 at 10r/s, 14 simultaneous: 9 undelayed, 4 delayed 100..400 ms, 1 rejected.
+    let c = Case::new("limit-req-delay");
+    let rows = c.run(
+        r#", rate_limit: Some((algorithm: NginxLimitReq(rate: "10r/s", burst: 12, delay: Some(8))))"#,
+        "algorithm: NginxRoundRobin()",
+        &[1],
+        &simultaneous(14, "k"),
+        "",
+    );
+    let delays = col(&rows, 3);
+    assert_eq!(&delays[..9], ["0"; 9]);
+    assert_eq!(&delays[9..13], ["100", "200", "300", "400"]);
+    assert_eq!(rows[13][1], "503");
+}
+
+#[test]
+fn requests_without_a_key_are_not_limited() {
+    let c = Case::new("no-key");
+    let rows = c.run(
+        r#", rate_limit: Some((algorithm: NginxLimitReq(rate: "1r/s", burst: 0, nodelay: true)))"#,
+        "algorithm: NginxRoundRobin()",
+        &[1],
+        &simultaneous(5, ""),
+        "",
+    );
+    assert_eq!(col(&rows, 1), ["200"; 5]);
+}
+
+#[test]
+fn nginx_smooth_weighted_round_robin_5_1_1() {
+    let c = Case::new("swrr");
+    let requests: String = (0..7).map(|i| format!("r{i},{},,/,\n", i * 100)).collect();
+    let rows = c.run("", "algorithm: NginxRoundRobin()", &[5, 1, 1], &requests, "");
+    assert_eq!(col(&rows, 2), ["b0", "b0", "b1", "b0", "b2", "b0", "b0"]);
+}
+
+#[test]
+fn nginx_passive_failover_skips_a_refusing_peer() {
+    // b1 refuses from 50 ms on. Round robin over 1,1: r0 -> b0, r1 -> b1 refused -> b0 (200 from b0),
+    // and with max_fails=1 b1 is then skipped for fail_timeout (10 s): everything else goes to b0.
+    let c = Case::new("failover");
+    let requests: String = (0..6).map(|i| format!("r{i},{},,/,\n", i * 100)).collect();
+    let rows =
+        c.run("", "algorithm: NginxRoundRobin(), failover: NginxNextUpstream()", &[1, 1], &requests, "50,b1,down\n");
+    assert_eq!(col(&rows, 1), ["200"; 6]);
+    assert_eq!(col(&rows, 2), ["b0"; 6]);
+    assert_eq!(rows[1][4], "b1! b0");
+    assert_eq!(rows[2][4], "b0");
+}
+
+#[test]
+fn nginx_all_peers_refusing_gives_502() {
+    let c = Case::new("all-down");
+    let rows = c.run(
+        "",
+        "algorithm: NginxRoundRobin(), failover: NginxNextUpstream()",
+        &[1, 1],
+        "r0,100,,/,\n",
+        "0,b0,down\n0,b1,down\n",
+    );
+    assert_eq!(rows[0][1], "502");
+    assert_eq!(rows[0][4], "b0! b1!");
+}
+
+#[test]
+fn haproxy_fwrr_3_2_1() {
+    // policies.md section 8: weights 3/2/1 give r0 r1 r0 r2 r0 r1.
+    let c = Case::new("fwrr");
+    let requests: String = (0..6).map(|i| format!("r{i},{},,/,\n", i * 100)).collect();
+    let rows = c.run("", "algorithm: HaproxyRoundRobin", &[3, 2, 1], &requests, "");
+    assert_eq!(col(&rows, 2), ["b0", "b1", "b0", "b2", "b0", "b1"]);
+}
+
+#[test]
+fn haproxy_retries_on_the_same_dead_server_then_503() {
+    // policies.md section 8: one dead server still marked UP, timeout connect 300 ms, no
+    // redispatch: retries 1/2/3 give a 503 after 300/600/900 ms (measured 300/604/905).
+    for (retries, expected_ms) in [(1, "300"), (2, "600"), (3, "900")] {
+        let c = Case::new(&format!("retries{retries}"));
+        let rows = c.run(
+            "",
+            &format!(
+                "algorithm: HaproxyRoundRobin, failover: HaproxyRetries(retries: {retries}, connect_timeout_ms: 300)"
+            ),
+            &[1],
+            "r0,100,,/,\n",
+            "0,b0,down\n",
+        );
+        assert_eq!(rows[0][1], "503");
+        assert_eq!(rows[0][6], expected_ms, "retries {retries}");
+        assert_eq!(rows[0][4].matches('!').count(), retries as usize + 1);
+    }
+}
+
+#[test]
+fn haproxy_redispatch_goes_to_the_next_server_at_once() {
+    let c = Case::new("redispatch");
+    let rows = c.run(
+        "",
+        "algorithm: HaproxyRoundRobin, failover: HaproxyRetries(retries: 3, redispatch: true, connect_timeout_ms: 300)",
+        &[1, 1],
+        "r0,100,,/,\n",
+        "0,b0,down\n",
+    );
+    assert_eq!(rows[0][1], "200");
+    assert_eq!(rows[0][2], "b1");
+    assert_eq!(rows[0][4], "b0! b1");
+    assert_eq!(rows[0][6], "10");
+}
+
+#[test]
+fn haproxy_checks_take_a_dead_server_out_after_fall_times_inter() {
+    // inter 100 ms, fall 2: checks at 0, 100, 200 ms ... (one server: first check at 0). b1 dies at
+    // 150 ms; the check at 200 ms fails (health 2 = rise -> 0: DOWN at once, HAProxy starts servers
+    // at health = rise). After that, every request goes to b0 without a refused attempt.
+    let c = Case::new("checks");
+    let requests: String = (0..6).map(|i| format!("r{i},{},,/,\n", 1000 + i * 100)).collect();
+    let rows = c.run(
+        "",
+        "algorithm: HaproxyRoundRobin, health_check: Some((inter_ms: 100, rise: 2, fall: 2)), failover: HaproxyRetries(redispatch: true)",
+        &[1, 1],
+        &requests,
+        "150,b1,down\n",
+    );
+    assert_eq!(col(&rows, 2), ["b0"; 6]);
+    assert!(col(&rows, 4).iter().all(|a| !a.contains('!')), "{rows:?}");
+}
+
+#[test]
+fn haproxy_http_req_rate_denies_and_counts_denied_requests() {
+    // http_req_rate(10s) gt 3, one key: a request every 100 ms. The 4th sees rate 4 > 3 and is
+    // denied; denied requests keep counting, so the key stays denied.
+    let c = Case::new("req-rate");
+    let requests: String = (0..8).map(|i| format!("r{i},{},k1,/,\n", i * 100)).collect();
+    let rows = c.run(
+        r#", rate_limit: Some((algorithm: HaproxyHttpReqRate(period_ms: 10000, limit: 3, deny_status: 429)))"#,
+        "algorithm: HaproxyRoundRobin",
+        &[1],
+        &requests,
+        "",
+    );
+    assert_eq!(col(&rows, 1), ["200", "200", "200", "429", "429", "429", "429", "429"]);
+}
