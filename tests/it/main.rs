@@ -1,4 +1,5 @@
 //! gatesim's integration tests: one binary, one module per behaviour.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed setup step should stop the test loudly
 
 mod cli;
 mod determinism;
