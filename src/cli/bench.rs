@@ -90,8 +90,83 @@ pub fn reference_scenario(requests: u64) -> Scenario {
     s
 }
 
-/// Runs both scenarios once and prints requests and events per second.
-pub fn bench(requests: u64) -> u8 {
+/// The replay benchmark's scenario: a gateway with an NGINX `limit_req` per client key in front of
+/// an NGINX smooth-weighted-round-robin balancer over three weighted backends.
+pub fn replay_scenario() -> Scenario {
+    let text = r#"Scenario(format_version: 1, name: "bench: trace replay through NGINX policies", run: (seed: 1, duration_s: 1.0),
+        topology: (nodes: [
+            Clients((name: "clients", traffic: Constant(rate_rps: 0.0))),
+            Gateway((name: "gw", routes: [(path_prefix: "/", upstream: "lb", timeout_ms: Some(5000.0),
+                rate_limit: Some((algorithm: NginxLimitReq(rate: "50r/s", burst: 20, nodelay: true))))])),
+            LoadBalancer((name: "lb", algorithm: NginxRoundRobin(), failover: NginxNextUpstream())),
+            Service((name: "b0", instances: 1, concurrency: 64, service_time: Exponential(mean_ms: 5.0))),
+            Service((name: "b1", instances: 1, concurrency: 64, service_time: Exponential(mean_ms: 5.0))),
+            Service((name: "b2", instances: 1, concurrency: 64, service_time: Exponential(mean_ms: 5.0))),
+        ], links: [(from: "clients", to: "gw"), (from: "gw", to: "lb"),
+            (from: "lb", to: "b0", weight: 5.0), (from: "lb", to: "b1", weight: 1.0), (from: "lb", to: "b2", weight: 1.0)]))"#;
+    crate::model::load::parse(text, std::path::Path::new("bench"))
+        .unwrap_or_else(|_| Scenario::new("bench", Topology::default()))
+}
+
+/// Writes a trace of `lines` requests at 5,000 per second from 1,000 keys (some without a key), with
+/// a backend outage in the middle; returns (requests file, outages file).
+pub fn write_replay_trace(
+    dir: &std::path::Path,
+    lines: u64,
+) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir)?;
+    let requests = dir.join("requests.csv");
+    let outages = dir.join("outages.csv");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&requests)?);
+    writeln!(w, "id,send_ms,client_key,path,service_ms")?;
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..lines {
+        x = crate::sim::rng::mix64(x);
+        let key = x % 1100;
+        let key = if key >= 1000 { String::new() } else { format!("k{key}") };
+        writeln!(w, "r{i},{:.3},{key},/api/{},{}", i as f64 * 0.2, x % 7, 1 + (x >> 20) % 9)?;
+    }
+    w.flush()?;
+    let mid = lines as f64 * 0.1;
+    std::fs::write(&outages, format!("time_ms,backend,action\n{mid:.0},b1,down\n{:.0},b1,up\n", mid + 5000.0))?;
+    Ok((requests, outages))
+}
+
+/// Replays a generated trace of `lines` requests and prints requests per second.
+fn bench_replay(lines: u64) {
+    let dir = std::env::temp_dir().join(format!("gatesim-bench-{}", std::process::id()));
+    let files = match write_replay_trace(&dir, lines) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: could not write the benchmark trace in {}: {e}", dir.display());
+            return;
+        }
+    };
+    let decisions = dir.join("decisions.csv");
+    let scenario = replay_scenario();
+    let start = Instant::now();
+    let result = crate::sim::replay::replay(
+        &scenario,
+        crate::sim::replay::ReplayFiles { requests: &files.0, outages: Some(&files.1), decisions: Some(&decisions) },
+    );
+    let secs = start.elapsed().as_secs_f64();
+    match result {
+        Ok(r) => out(&format!(
+            "{:<40} {:>6.2} s  {:>6.2} M requests/s  (a {}-line trace read twice, {} decisions written)\n",
+            "bench: trace replay, NGINX policies",
+            secs,
+            r.requests as f64 / secs / 1e6,
+            lines,
+            r.requests
+        )),
+        Err(e) => eprintln!("error: {e}"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Runs both scenarios once and prints requests and events per second, then the trace replay.
+pub fn bench(requests: u64, replay_lines: u64) -> u8 {
     out(&format!("one replicate, one thread, {requests} requests each\n"));
     for scenario in [mmc_scenario(requests), reference_scenario(requests)] {
         let plan = plan::compile(&scenario);
@@ -107,6 +182,9 @@ pub fn bench(requests: u64) -> u8 {
             rec.events as f64 / secs / 1e6,
             rec.events
         ));
+    }
+    if replay_lines > 0 {
+        bench_replay(replay_lines);
     }
     if let Some(kib) = peak_rss_kib() {
         out(&format!("peak resident memory of this process: {:.1} MiB\n", kib as f64 / 1024.0));

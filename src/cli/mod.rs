@@ -81,6 +81,9 @@ pub enum Command {
         /// Requests to simulate per measurement.
         #[arg(long, default_value_t = 2_000_000)]
         requests: u64,
+        /// Lines of the generated trace for the replay measurement (0 skips it).
+        #[arg(long, default_value_t = 1_000_000)]
+        replay_lines: u64,
     },
 }
 
@@ -102,7 +105,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Some(Command::Lint { file }) => lint(&file),
-        Some(Command::Bench { requests }) => bench::bench(requests),
+        Some(Command::Bench { requests, replay_lines }) => bench::bench(requests, replay_lines),
         None => {
             eprintln!("gatesim was built without the `gui` feature; use a subcommand (gatesim --help)");
             EXIT_BAD_INPUT
