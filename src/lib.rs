@@ -18,7 +18,8 @@
 //!         Node::Clients(Clients {
 //!             name: "users".into(), region: None, pos: None, users: 100,
 //!             traffic: Traffic::Constant { rate_rps: 50.0 },
-//!             arrivals: Default::default(), keys: Default::default(), routes: vec![],
+//!             arrivals: Default::default(), keys: Default::default(), addresses: None,
+//!             routes: vec![],
 //!         }),
 //!         Node::Service(Service {
 //!             name: "api".into(), region: None, pos: None, instances: 2, concurrency: 4,

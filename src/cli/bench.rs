@@ -17,6 +17,7 @@ fn clients(rate_rps: f64) -> Node {
         traffic: Traffic::Constant { rate_rps },
         arrivals: Default::default(),
         keys: Default::default(),
+        addresses: None,
         routes: vec![],
     })
 }

@@ -46,6 +46,8 @@ pub struct Recorder {
     pub end_ns: u64,
     /// Summary outcome counts, indexed by `Outcome as usize`.
     pub outcomes: [u64; N_OUTCOMES],
+    /// Summary counts by HTTP status (index = status code, 0..600).
+    pub statuses: Vec<u64>,
     /// Latency of successful requests in the summary window, µs.
     pub latency: Histogram<u64>,
     /// Sum of successful latencies in the summary window, ns (for an exact mean).
@@ -95,6 +97,7 @@ impl Recorder {
             warmup_ns: plan.warmup_ns,
             end_ns: plan.duration_ns,
             outcomes: [0; N_OUTCOMES],
+            statuses: vec![0; 600],
             latency: histogram(3),
             latency_sum_ns: 0,
             outcome_series: vec![[0; N_OUTCOMES]; nb],
@@ -126,9 +129,10 @@ impl Recorder {
         t >= self.warmup_ns && t < self.end_ns
     }
 
-    /// A request of population `pop`, sent by `user` at `sent`, got its answer at `answered`.
+    /// A request of population `pop`, sent by `user` at `sent`, got its answer (`outcome`, with HTTP
+    /// `status`) at `answered`.
     #[inline]
-    pub fn outcome(&mut self, pop: u32, user: u32, sent: u64, answered: u64, outcome: Outcome) {
+    pub fn outcome(&mut self, pop: u32, user: u32, sent: u64, answered: u64, outcome: Outcome, status: u16) {
         let latency_ns = answered.saturating_sub(sent);
         let latency_us = (latency_ns / 1000).clamp(1, MAX_LATENCY_US);
         if let Some(b) = self.bucket(answered) {
@@ -139,6 +143,9 @@ impl Recorder {
         }
         if self.in_window(sent) {
             self.outcomes[outcome as usize] += 1;
+            if let Some(n) = self.statuses.get_mut(usize::from(status)) {
+                *n += 1;
+            }
             let p = pop as usize;
             let has_user = user != NO_USER;
             if has_user && let Some(set) = self.users_active.get_mut(p) {
@@ -236,6 +243,7 @@ impl Recorder {
         for (a, b) in self.outcomes.iter_mut().zip(o.outcomes) {
             *a += b;
         }
+        add_all(&mut self.statuses, &o.statuses);
         self.latency.add(&o.latency).ok();
         self.latency_sum_ns += o.latency_sum_ns;
         for (a, b) in self.outcome_series.iter_mut().zip(&o.outcome_series) {

@@ -111,6 +111,7 @@ impl Node {
                 traffic: Traffic::Constant { rate_rps: 100.0 },
                 arrivals: ArrivalProcess::default(),
                 keys: KeyDistribution::default(),
+                addresses: None,
                 routes: Vec::new(),
             }),
             NodeKind::Gateway => Node::Gateway(Gateway {
@@ -223,6 +224,11 @@ pub struct Clients {
     /// How requests are spread over users.
     #[serde(default)]
     pub keys: KeyDistribution,
+    /// The users reach the gateway from this many client addresses (NAT, corporate proxies):
+    /// user `u` comes from address `u % addresses`. A rate limit keyed on the client sees the
+    /// address, while impact is counted per user. `None`: every user has an address of its own.
+    #[serde(default)]
+    pub addresses: Option<u32>,
     /// The request mix by path. Empty means every request is for `/`.
     #[serde(default)]
     pub routes: Vec<RouteShare>,

@@ -239,6 +239,11 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
             if p.users == 0 {
                 c.error(Some(name), "users must be at least 1".into());
             }
+            if let Some(a) = p.addresses
+                && (a == 0 || a > p.users)
+            {
+                c.error(Some(name), format!("addresses must be between 1 and users ({}), got {a}", p.users));
+            }
             if let super::KeyDistribution::Zipf { exponent } = p.keys
                 && !(exponent.is_finite() && exponent > 0.0)
             {

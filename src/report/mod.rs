@@ -74,6 +74,8 @@ pub struct Summary {
     pub successes: f64,
     /// Of which failed, by cause (every cause listed, zeros included).
     pub failures_by_cause: BTreeMap<Outcome, f64>,
+    /// Requests by the HTTP status the client got (only statuses seen).
+    pub statuses: BTreeMap<u16, f64>,
     /// successes / requests (1 when there were no requests).
     pub success_rate: f64,
     /// Latency of successful requests.
@@ -307,6 +309,13 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
         requests: requests as f64 / runs,
         successes: successes as f64 / runs,
         failures_by_cause,
+        statuses: merged
+            .statuses
+            .iter()
+            .enumerate()
+            .filter(|&(_, &n)| n > 0)
+            .map(|(code, &n)| (code as u16, n as f64 / runs))
+            .collect(),
         success_rate: if requests == 0 { 1.0 } else { successes as f64 / requests as f64 },
         latency_ms: percentiles(merged, successes),
         users_active: merged.users_active_count as f64 / runs,

@@ -41,9 +41,11 @@ pub fn summary_table(r: &Report) -> String {
     for o in Outcome::ALL.iter().skip(1) {
         let n = s.failures_by_cause.get(o).copied().unwrap_or(0.0);
         if n > 0.0 {
-            writeln!(out, "    {:<15} {:>14.0}  ({} {})", o.name(), n, o.status(), percent(n, s.requests)).ok();
+            writeln!(out, "    {:<15} {:>14.0}  ({})", o.name(), n, percent(n, s.requests)).ok();
         }
     }
+    let statuses: Vec<String> = s.statuses.iter().map(|(code, n)| format!("{code}: {n:.0}")).collect();
+    writeln!(out, "  HTTP statuses     {}", statuses.join(", ")).ok();
     writeln!(
         out,
         "  users impacted    {:>13.2}%  ({:.0} of {:.0} active){}",

@@ -71,6 +71,8 @@ pub struct PopPlan {
     pub arrivals: ArrivalProcess,
     /// Number of users.
     pub users: u32,
+    /// Distinct client keys the users appear as (`users`, or fewer behind NAT).
+    pub addresses: u32,
     /// Zipf sampler when keys are skewed.
     pub zipf: Option<Zipf>,
     /// Cumulative route weights (normalised to 1) and the path each selects.
@@ -421,6 +423,7 @@ pub fn compile(s: &Scenario) -> Plan {
                     traffic: TrafficPlan::new(&p.traffic),
                     arrivals: p.arrivals,
                     users: p.users.max(1),
+                    addresses: p.addresses.unwrap_or(p.users).clamp(1, p.users.max(1)),
                     zipf: match p.keys {
                         KeyDistribution::Uniform => None,
                         KeyDistribution::Zipf { exponent } => Some(Zipf::new(p.users.max(1), exponent)),

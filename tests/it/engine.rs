@@ -15,6 +15,7 @@ fn clients(rate_rps: f64, users: u32, path: &str) -> Node {
         traffic: Traffic::Constant { rate_rps },
         arrivals: ArrivalProcess::Deterministic,
         keys: Default::default(),
+        addresses: None,
         routes: vec![RouteShare { path: path.into(), weight: 1.0 }],
     })
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod determinism;
 mod engine;
+mod incident;
 mod loader;
 mod queueing;
 mod replay;

@@ -266,10 +266,10 @@ impl<'p> Simulation<'p> {
                 .iter()
                 .scan(0u32, |acc, p| {
                     let at = *acc;
-                    *acc = acc.saturating_add(p.users);
+                    *acc = acc.saturating_add(p.addresses);
                     Some(at)
                 })
-                .chain([plan.pops.iter().fold(0u32, |a, p| a.saturating_add(p.users))])
+                .chain([plan.pops.iter().fold(0u32, |a, p| a.saturating_add(p.addresses))])
                 .collect(),
             routings: plan.paths.iter().map(|p| plan.resolve(p)).collect(),
             svc_next: vec![0; plan.services.len()],
@@ -642,7 +642,8 @@ impl<'p> Simulation<'p> {
             return;
         }
         let answered = at_gw + req.back_client;
-        self.rec.outcome(req.pop, req.user, req.created, answered, outcome);
+        let status = if req.status != 0 { req.status } else { outcome.status() };
+        self.rec.outcome(req.pop, req.user, req.created, answered, outcome, status);
         self.log_outcome(r, outcome, answered);
         self.release(r);
     }
@@ -653,7 +654,7 @@ impl<'p> Simulation<'p> {
             return;
         }
         let answered = self.now + req.back_client;
-        self.rec.outcome(req.pop, req.user, req.created, answered, Outcome::Timeout);
+        self.rec.outcome(req.pop, req.user, req.created, answered, Outcome::Timeout, Outcome::Timeout.status());
         self.log_outcome(r, Outcome::Timeout, answered);
         if req.flags & ENDED != 0 {
             self.release(r);

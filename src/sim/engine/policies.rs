@@ -152,7 +152,12 @@ impl Simulation<'_> {
             return None;
         }
         let offset = self.key_offsets.get(req.pop as usize).copied().unwrap_or(0);
-        Some(offset as usize + req.user as usize)
+        // Population users appear as their address; trace keys are keys already.
+        let key = match self.plan.pops.get(req.pop as usize) {
+            Some(p) => req.user % p.addresses.max(1),
+            None => req.user,
+        };
+        Some(offset as usize + key as usize)
     }
 
     /// Applies limiter `l` of the plan to request `r`.
