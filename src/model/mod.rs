@@ -19,10 +19,10 @@ pub mod validate;
 
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
-pub use policy::{ActiveCheck, Failover, LimitKey, Limiter, RateLimit};
+pub use policy::{ActiveCheck, Failover, KongPolicy, LimitKey, Limiter, RateLimit, WindowUnit};
 pub use topology::{
-    ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Region,
-    Route, RouteShare, Service, Step, Topology, Traffic,
+    ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Product,
+    Region, Route, RouteShare, Service, Step, Topology, Traffic,
 };
 
 use serde::{Deserialize, Serialize};
@@ -67,6 +67,10 @@ pub struct RunSettings {
     /// to a readable width.
     #[serde(default)]
     pub bucket_s: Option<f64>,
+    /// The wall-clock time of simulated time 0, in seconds since the Unix epoch (UTC). Policies with
+    /// calendar-aligned windows (Kong) use it. Default 0: a run starts at midnight UTC.
+    #[serde(default)]
+    pub start_unix_s: u64,
 }
 
 fn one() -> u32 {
@@ -80,7 +84,14 @@ impl Scenario {
             format_version: FORMAT_VERSION,
             name: name.into(),
             description: String::new(),
-            run: RunSettings { seed: 1, duration_s: 60.0, warmup_s: 0.0, replicates: 1, bucket_s: None },
+            run: RunSettings {
+                seed: 1,
+                duration_s: 60.0,
+                warmup_s: 0.0,
+                replicates: 1,
+                bucket_s: None,
+                start_unix_s: 0,
+            },
             topology,
         }
     }

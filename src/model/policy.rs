@@ -4,7 +4,8 @@
 //! each with the product's semantics, and `src/export/` writes them back as the product's config.
 
 use crate::policy::ratelimit::{
-    AnyLimiter, AwsThrottle, EnvoyRefill, EnvoyTokenBucket, Gcra, HttpReqRate, LimitReq, LimitReqDelay, LimitReqRate,
+    AnyLimiter, AwsThrottle, EnvoyRatelimit, EnvoyRefill, EnvoyTokenBucket, Gcra, HttpReqRate, Kong, KongCounting,
+    LimitReq, LimitReqDelay, LimitReqRate, Traefik,
 };
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +94,87 @@ pub enum Limiter {
         /// Burst size (`max_burst`).
         burst: u32,
     },
+    /// Traefik `rateLimit` middleware (v3): `average` requests per `period`, `burst`; a request
+    /// that would wait longer than maxDelay (1 / (2 x rate)) gets 429, a shorter wait delays it.
+    Traefik {
+        /// `average` (0 = no limit).
+        average: u64,
+        /// `period`, ms (default 1000).
+        #[serde(default = "period_1000")]
+        period_ms: u64,
+        /// `burst` (default 1).
+        #[serde(default = "one_i64")]
+        burst: i64,
+    },
+    /// Kong `rate-limiting` plugin (3.x): counts in calendar-aligned UTC windows; 429 when any limit
+    /// is reached. `policy: Local` does not count rejected requests, `Redis` does.
+    Kong {
+        /// `second` limit.
+        #[serde(default)]
+        second: Option<u64>,
+        /// `minute` limit.
+        #[serde(default)]
+        minute: Option<u64>,
+        /// `hour` limit.
+        #[serde(default)]
+        hour: Option<u64>,
+        /// `day` limit.
+        #[serde(default)]
+        day: Option<u64>,
+        /// `policy`.
+        #[serde(default)]
+        policy: KongPolicy,
+    },
+    /// Envoy's global rate-limit service (envoyproxy/ratelimit): `requests_per_unit` per
+    /// epoch-aligned `unit`; every hit counts, rejected ones too; 429.
+    EnvoyRateLimitService {
+        /// `requests_per_unit`.
+        requests_per_unit: u64,
+        /// `unit`.
+        unit: WindowUnit,
+    },
+}
+
+/// Kong's counter store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KongPolicy {
+    /// `local` (the node's shared dictionary): rejected requests are not counted.
+    #[default]
+    Local,
+    /// `redis` with `sync_rate = -1`: every request is counted, rejected ones too.
+    Redis,
+}
+
+/// A fixed window's length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WindowUnit {
+    /// One second.
+    Second,
+    /// One minute.
+    Minute,
+    /// One hour.
+    Hour,
+    /// One day.
+    Day,
+}
+
+impl WindowUnit {
+    /// Length in seconds.
+    pub fn seconds(self) -> u64 {
+        match self {
+            WindowUnit::Second => 1,
+            WindowUnit::Minute => 60,
+            WindowUnit::Hour => 3600,
+            WindowUnit::Day => 86_400,
+        }
+    }
+}
+
+fn period_1000() -> u64 {
+    1000
+}
+fn one_i64() -> i64 {
+    1
 }
 
 fn status_503() -> u16 {
@@ -126,7 +208,8 @@ impl Limiter {
 
     /// The production limiter these parameters describe, or what is wrong with them (the
     /// product's own refusal: a zero rate, a status out of range, an interval below 50 ms...).
-    pub fn build(&self) -> Result<AnyLimiter, String> {
+    /// `start_unix_ms` is the wall-clock time of simulated time 0, for calendar-aligned windows.
+    pub fn build(&self, start_unix_ms: u64) -> Result<AnyLimiter, String> {
         let built = match self {
             Limiter::NginxLimitReq { rate, burst, nodelay, delay, status } => {
                 let (n, per_minute) = Self::parse_nginx_rate(rate).ok_or_else(|| {
@@ -154,13 +237,26 @@ impl Limiter {
                 AwsThrottle::new(u64::from(*rate_rps), u64::from(*burst)).map(AnyLimiter::Aws)
             }
             Limiter::Gcra { per_second, burst } => Gcra::per_second(*per_second, Some(*burst)).map(AnyLimiter::Gcra),
+            Limiter::Traefik { average, period_ms, burst } => {
+                Traefik::new(*average, period_ms.saturating_mul(1_000_000), *burst).map(AnyLimiter::Traefik)
+            }
+            Limiter::Kong { second, minute, hour, day, policy } => {
+                let counting = match policy {
+                    KongPolicy::Local => KongCounting::Local,
+                    KongPolicy::Redis => KongCounting::RedisRealtime,
+                };
+                Kong::new([*second, *minute, *hour, *day, None, None], counting, start_unix_ms).map(AnyLimiter::Kong)
+            }
+            Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
+                EnvoyRatelimit::new(*requests_per_unit, unit.seconds(), start_unix_ms).map(AnyLimiter::EnvoyRatelimit)
+            }
         };
         built.map_err(|e| e.to_string())
     }
 
     /// What is wrong with the parameters, if anything (see [`Limiter::build`]).
     pub fn problem(&self) -> Option<String> {
-        self.build().err()
+        self.build(0).err()
     }
 
     /// A short description, e.g. `limit_req 100r/s burst 20 nodelay`.
@@ -180,6 +276,17 @@ impl Limiter {
             }
             Limiter::AwsThrottle { rate_rps, burst } => format!("throttle {rate_rps} r/s burst {burst}"),
             Limiter::Gcra { per_second, burst } => format!("GCRA {per_second}/s burst {burst}"),
+            Limiter::Traefik { average, period_ms, burst } => format!("traefik {average}/{period_ms} ms burst {burst}"),
+            Limiter::Kong { second, minute, hour, day, .. } => {
+                let parts: Vec<String> = [("s", second), ("min", minute), ("h", hour), ("day", day)]
+                    .iter()
+                    .filter_map(|(u, v)| v.map(|n| format!("{n}/{u}")))
+                    .collect();
+                format!("kong {}", parts.join(" "))
+            }
+            Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
+                format!("ratelimit {requests_per_unit}/{unit:?}")
+            }
         }
     }
 }

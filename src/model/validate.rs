@@ -322,9 +322,8 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                     );
                 }
             }
-            let nginx =
-                matches!(lb.algorithm, super::Balance::NginxRoundRobin { .. } | super::Balance::NginxLeastConn { .. });
-            let haproxy = matches!(lb.algorithm, super::Balance::HaproxyRoundRobin | super::Balance::HaproxyLeastConn);
+            let nginx = lb.algorithm.product() == super::Product::Nginx;
+            let haproxy = lb.algorithm.product() == super::Product::Haproxy;
             match lb.failover {
                 super::Failover::HaproxyRetries { .. } if nginx => {
                     c.warn(Some(name), "HAProxy retries on an NGINX balancer: no real gateway behaves like this".into())

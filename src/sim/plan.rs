@@ -443,7 +443,7 @@ pub fn compile(s: &Scenario) -> Plan {
                         pos as u16
                     });
                     let limiter = limit.and_then(|l| {
-                        let built = l.algorithm.build().ok()?;
+                        let built = l.algorithm.build(s.run.start_unix_s.saturating_mul(1000)).ok()?;
                         plan.limiters.push(LimiterPlan { global: l.key == LimitKey::Global, limiter: built });
                         Some((plan.limiters.len() - 1) as u16)
                     });

@@ -235,3 +235,128 @@ fn haproxy_http_req_rate_denies_and_counts_denied_requests() {
     );
     assert_eq!(col(&rows, 1), ["200", "200", "200", "429", "429", "429", "429", "429"]);
 }
+
+#[test]
+fn traefik_delays_short_waits_and_refuses_long_ones() {
+    // average 10/s, burst 1: maxDelay = 1 s / (2 x 10) = 50 ms. t=0 takes the token; at 10 ms the
+    // next token is 90 ms away (> 50 ms: 429, reservation cancelled); at 60 ms it is 40 ms away
+    // (<= 50 ms: forwarded after 40 ms).
+    let c = Case::new("traefik");
+    let rows = c.run(
+        r#", rate_limit: Some((algorithm: Traefik(average: 10, burst: 1)))"#,
+        "",
+        &[1],
+        "r0,0,k,/,\nr1,10,k,/,\nr2,60,k,/,\n",
+        "",
+    );
+    assert_eq!(col(&rows, 1), ["200", "429", "200"]);
+    assert_eq!(col(&rows, 3), ["0", "0", "40"]);
+}
+
+#[test]
+fn kong_counts_in_calendar_seconds() {
+    // second: 3. Four requests in the first second: the 4th is refused; the next second starts a
+    // new window. Local policy: the refused one is not counted.
+    let c = Case::new("kong");
+    let rows = c.run(
+        r#", rate_limit: Some((algorithm: Kong(second: Some(3))))"#,
+        "",
+        &[1],
+        "r0,100,k,/,\nr1,200,k,/,\nr2,300,k,/,\nr3,400,k,/,\nr4,1100,k,/,\n",
+        "",
+    );
+    assert_eq!(col(&rows, 1), ["200", "200", "200", "429", "200"]);
+}
+
+#[test]
+fn envoy_ratelimit_service_counts_rejected_hits() {
+    // 2 per second, epoch-aligned: the 3rd and 4th hits of a second are over. Rejected hits count,
+    // which only shows in the counter (the window resets each second).
+    let c = Case::new("envoy-rls");
+    let rows = c.run(
+        r#", rate_limit: Some((algorithm: EnvoyRateLimitService(requests_per_unit: 2, unit: Second)))"#,
+        "",
+        &[1],
+        "r0,0,k,/,\nr1,10,k,/,\nr2,20,k,/,\nr3,30,k,/,\nr4,1000,k,/,\n",
+        "",
+    );
+    assert_eq!(col(&rows, 1), ["200", "200", "429", "429", "200"]);
+}
+
+#[test]
+fn ip_hash_keeps_a_client_on_one_backend() {
+    let c = Case::new("ip-hash");
+    let requests: String = (0..40).map(|i| format!("r{i},{},10.0.{}.7,/,\n", i * 10, i % 4)).collect();
+    let rows = c.run("", "algorithm: NginxIpHash()", &[1, 1, 1], &requests, "");
+    for key in 0..4 {
+        let backends: std::collections::BTreeSet<&str> =
+            rows.iter().enumerate().filter(|(i, _)| i % 4 == key).map(|(_, r)| r[2].as_str()).collect();
+        assert_eq!(backends.len(), 1, "client 10.0.{key}.7 moved: {backends:?}");
+    }
+}
+
+#[test]
+fn consistent_hash_moves_only_the_lost_backends_keys() {
+    // 60 keys over 3 backends, then b2 refuses: keys that were on b0 or b1 stay where they were.
+    let c = Case::new("chash");
+    let before: String = (0..60).map(|i| format!("a{i},{},user{i},/,\n", i * 10)).collect();
+    let after: String = (0..60).map(|i| format!("b{i},{},user{i},/,\n", 2000 + i * 10)).collect();
+    let rows = c.run(
+        "",
+        "algorithm: NginxHash(consistent: true), failover: NginxNextUpstream()",
+        &[1, 1, 1],
+        &format!("{before}{after}"),
+        "1000,b2,down\n",
+    );
+    let mut moved_from_live = 0;
+    for i in 0..60 {
+        let (a, b) = (&rows[i][2], &rows[60 + i][2]);
+        if a != "b2" && a != b {
+            moved_from_live += 1;
+        }
+        assert_ne!(b, "b2");
+    }
+    assert_eq!(moved_from_live, 0);
+    assert!(rows[..60].iter().any(|r| r[2] == "b2"), "the ring put no key on b2");
+}
+
+#[test]
+fn envoy_maglev_and_ring_hash_are_sticky_per_key() {
+    for algo in ["EnvoyMaglev()", "EnvoyRingHash()"] {
+        let c = Case::new(&algo[..10]);
+        let requests: String = (0..30).map(|i| format!("r{i},{},key{},/,\n", i * 10, i % 3)).collect();
+        let rows = c.run("", &format!("algorithm: {algo}"), &[1, 1, 1, 1], &requests, "");
+        for key in 0..3 {
+            let set: std::collections::BTreeSet<&str> =
+                rows.iter().enumerate().filter(|(i, _)| i % 3 == key).map(|(_, r)| r[2].as_str()).collect();
+            assert_eq!(set.len(), 1, "{algo}: key{key} moved: {set:?}");
+        }
+    }
+}
+
+#[test]
+fn envoy_least_request_prefers_the_idle_host() {
+    // b1 refuses while 50 long requests (5 s each) arrive, so they all end up on b0. Then b1 is
+    // back and 200 short ones arrive: with two choices drawn with replacement, a short request
+    // lands on busy b0 only when both draws pick it, 1 time in 4 (about 50 of 200).
+    let c = Case::new("p2c");
+    let mut requests = String::new();
+    for i in 0..50 {
+        requests.push_str(&format!("long{i},0,,/,5000\n"));
+    }
+    for i in 0..200 {
+        requests.push_str(&format!("short{i},{},,/,1\n", 100 + i * 5));
+    }
+    let rows = c.run("", "algorithm: EnvoyLeastRequest()", &[1, 1], &requests, "0,b1,down\n50,b1,up\n");
+    assert!(rows[..50].iter().all(|r| r[2] == "b0"));
+    let short_on_b0 = rows[50..].iter().filter(|r| r[2] == "b0").count();
+    assert!((20..=80).contains(&short_on_b0), "{short_on_b0} of 200 short requests went to the busy host");
+}
+
+#[test]
+fn haproxy_first_fills_the_first_server() {
+    let c = Case::new("first");
+    let requests: String = (0..10).map(|i| format!("r{i},{},,/,\n", i * 10)).collect();
+    let rows = c.run("", "algorithm: HaproxyFirst", &[1, 1], &requests, "");
+    assert_eq!(col(&rows, 2), ["b0"; 10]);
+}

@@ -18,7 +18,7 @@ pub use limit_req::{LimitReq, LimitReqDecision, LimitReqDelay, LimitReqRate, Lim
 pub use token_bucket::{AwsThrottle, BucketDecision, EnvoyRefill, EnvoyTokenBucket, TokenBucketState};
 pub use traefik::{Traefik, TraefikDecision, TraefikState};
 
-/// Any of the limiters the simulator applies on a gateway route, with its per-key state type.
+/// Any of the limiters the simulator applies on a gateway route.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AnyLimiter {
     /// NGINX `limit_req`.
@@ -31,25 +31,38 @@ pub enum AnyLimiter {
     Aws(AwsThrottle),
     /// GCRA (governor).
     Gcra(Gcra),
+    /// Traefik `rateLimit` middleware.
+    Traefik(Traefik),
+    /// Kong `rate-limiting` plugin.
+    Kong(Kong),
+    /// envoyproxy/ratelimit (Envoy's global rate-limit service).
+    EnvoyRatelimit(EnvoyRatelimit),
 }
 
-/// Per-key state of an [`AnyLimiter`]; `Default` is a key never seen.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct AnyLimiterState {
-    /// NGINX node.
-    pub limit_req: LimitReqState,
-    /// HAProxy stick-table entry.
-    pub http_req_rate: HttpReqRateState,
-    /// Token bucket.
-    pub bucket: TokenBucketState,
-    /// GCRA theoretical arrival time.
-    pub gcra: GcraState,
+/// The per-key states of one limiter, one dense vector of the limiter's own state type, indexed
+/// by key (grown on demand; `Default` is a key never seen).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LimiterStates {
+    /// For [`AnyLimiter::NginxLimitReq`].
+    LimitReq(Vec<LimitReqState>),
+    /// For [`AnyLimiter::HaproxyHttpReqRate`].
+    HttpReqRate(Vec<HttpReqRateState>),
+    /// For the token buckets ([`AnyLimiter::Envoy`], [`AnyLimiter::Aws`]).
+    Bucket(Vec<TokenBucketState>),
+    /// For [`AnyLimiter::Gcra`].
+    Gcra(Vec<GcraState>),
+    /// For [`AnyLimiter::Traefik`].
+    Traefik(Vec<TraefikState>),
+    /// For [`AnyLimiter::Kong`].
+    Kong(Vec<KongState>),
+    /// For [`AnyLimiter::EnvoyRatelimit`].
+    Window(Vec<FixedWindowState>),
 }
 
 /// What any limiter decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LimitDecision {
-    /// Go on after `delay_ns` (NGINX `limit_req` delays; 0 for the others).
+    /// Go on after `delay_ns` (NGINX `limit_req` and Traefik delays; 0 for the others).
     Pass {
         /// Time the request is held before it goes upstream.
         delay_ns: u64,
@@ -61,33 +74,72 @@ pub enum LimitDecision {
     },
 }
 
+/// The state of `key` in `v`, growing `v` when the key is new.
+#[inline]
+fn slot<T: Default + Clone>(v: &mut Vec<T>, key: usize) -> &mut T {
+    if key >= v.len() {
+        v.resize(key + 1, T::default());
+    }
+    &mut v[key]
+}
+
+const PASS: LimitDecision = LimitDecision::Pass { delay_ns: 0 };
+
 impl AnyLimiter {
-    /// Applies the limiter to one request of the key whose state is `state`.
-    #[inline]
-    pub fn check(&self, state: &mut AnyLimiterState, now_ns: u64) -> LimitDecision {
+    /// Empty per-key states of the right type for this limiter.
+    pub fn states(&self) -> LimiterStates {
         match self {
-            AnyLimiter::NginxLimitReq(l) => match l.check(&mut state.limit_req, now_ns) {
+            AnyLimiter::NginxLimitReq(_) => LimiterStates::LimitReq(Vec::new()),
+            AnyLimiter::HaproxyHttpReqRate(_) => LimiterStates::HttpReqRate(Vec::new()),
+            AnyLimiter::Envoy(_) | AnyLimiter::Aws(_) => LimiterStates::Bucket(Vec::new()),
+            AnyLimiter::Gcra(_) => LimiterStates::Gcra(Vec::new()),
+            AnyLimiter::Traefik(_) => LimiterStates::Traefik(Vec::new()),
+            AnyLimiter::Kong(_) => LimiterStates::Kong(Vec::new()),
+            AnyLimiter::EnvoyRatelimit(_) => LimiterStates::Window(Vec::new()),
+        }
+    }
+
+    /// Applies the limiter to one request of `key`. `states` must come from [`AnyLimiter::states`]
+    /// of this limiter (a mismatched pair lets the request pass).
+    #[inline]
+    pub fn check(&self, states: &mut LimiterStates, key: usize, now_ns: u64) -> LimitDecision {
+        match (self, states) {
+            (AnyLimiter::NginxLimitReq(l), LimiterStates::LimitReq(v)) => match l.check(slot(v, key), now_ns) {
                 LimitReqDecision::Pass { delay_ms } => LimitDecision::Pass { delay_ns: delay_ms * super::NS_PER_MS },
                 LimitReqDecision::Reject { status } => LimitDecision::Reject { status },
-                LimitReqDecision::DryRun { .. } => LimitDecision::Pass { delay_ns: 0 },
+                LimitReqDecision::DryRun { .. } => PASS,
             },
-            AnyLimiter::HaproxyHttpReqRate(l) => match l.track(&mut state.http_req_rate, now_ns) {
-                TrackDecision::Allow { .. } => LimitDecision::Pass { delay_ns: 0 },
+            (AnyLimiter::HaproxyHttpReqRate(l), LimiterStates::HttpReqRate(v)) => match l.track(slot(v, key), now_ns) {
+                TrackDecision::Allow { .. } => PASS,
                 TrackDecision::Deny { status, .. } => LimitDecision::Reject { status },
             },
-            AnyLimiter::Envoy(l) => bucket(l.check(&mut state.bucket, now_ns)),
-            AnyLimiter::Aws(l) => bucket(l.check(&mut state.bucket, now_ns)),
-            AnyLimiter::Gcra(l) => match l.check(&mut state.gcra, now_ns) {
-                GcraDecision::Allow => LimitDecision::Pass { delay_ns: 0 },
+            (AnyLimiter::Envoy(l), LimiterStates::Bucket(v)) => bucket(l.check(slot(v, key), now_ns)),
+            (AnyLimiter::Aws(l), LimiterStates::Bucket(v)) => bucket(l.check(slot(v, key), now_ns)),
+            (AnyLimiter::Gcra(l), LimiterStates::Gcra(v)) => match l.check(slot(v, key), now_ns) {
+                GcraDecision::Allow => PASS,
                 GcraDecision::Deny { .. } => LimitDecision::Reject { status: super::status::TOO_MANY_REQUESTS },
             },
+            (AnyLimiter::Traefik(l), LimiterStates::Traefik(v)) => match l.check(slot(v, key), now_ns) {
+                TraefikDecision::Allow { delay_ns } => LimitDecision::Pass { delay_ns },
+                TraefikDecision::Deny { status, .. } => LimitDecision::Reject { status },
+            },
+            (AnyLimiter::Kong(l), LimiterStates::Kong(v)) => window(l.check(slot(v, key), now_ns)),
+            (AnyLimiter::EnvoyRatelimit(l), LimiterStates::Window(v)) => window(l.check(slot(v, key), now_ns)),
+            _ => PASS,
         }
     }
 }
 
 fn bucket(d: BucketDecision) -> LimitDecision {
     match d {
-        BucketDecision::Allow => LimitDecision::Pass { delay_ns: 0 },
+        BucketDecision::Allow => PASS,
         BucketDecision::Deny { status } => LimitDecision::Reject { status },
+    }
+}
+
+fn window(d: WindowDecision) -> LimitDecision {
+    match d {
+        WindowDecision::Allow => PASS,
+        WindowDecision::Deny { status, .. } => LimitDecision::Reject { status },
     }
 }

@@ -19,6 +19,7 @@
 //!
 //! The engine never reads the wall clock, never does I/O and allocates only while queues grow.
 
+mod balancers;
 mod policies;
 mod trace;
 
@@ -28,8 +29,8 @@ use super::plan::{GwRoute, Hop, Plan, Routing};
 use super::rng::{Purpose, Stream};
 use crate::metrics::{Outcome, Recorder};
 use crate::model::ArrivalProcess;
-use crate::policy::balance::PeerStatus;
-use crate::policy::ratelimit::{AnyLimiterState, LimitDecision};
+use crate::policy::balance::{NginxHashRequest, PeerStatus};
+use crate::policy::ratelimit::{LimitDecision, LimiterStates};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -210,12 +211,18 @@ pub struct Simulation<'p> {
     stations: Vec<Station>,
     /// Per balancer and pool: the algorithm's state, check state and down marks.
     lbs: Vec<Vec<policies::PoolState>>,
+    /// Per balancer: its random stream (random and power-of-choices picks, random starts).
+    lb_rngs: Vec<Stream>,
+    /// Per request slot: an NGINX hash balancer's state across the request's tries.
+    hash_reqs: Vec<NginxHashRequest>,
+    /// Reused buffer for a request's client key.
+    key_buf: String,
     /// Active-check slots: (balancer, pool, position).
     check_slots: Vec<policies::CheckSlot>,
     /// Reused per pick.
     scratch: Vec<PeerStatus>,
     /// Per limiter: state of each key (index 0 for a global limit).
-    limit_states: Vec<Vec<AnyLimiterState>>,
+    limit_states: Vec<LimiterStates>,
     /// Per population (and last, the trace): offset of its users in the dense key space.
     key_offsets: Vec<u32>,
     /// Routing of each distinct request path; populations' paths come first, in `plan.paths`
@@ -259,8 +266,11 @@ impl<'p> Simulation<'p> {
             stations: vec![Station::default(); plan.stations.len()],
             lbs: Vec::new(),
             check_slots: Vec::new(),
+            lb_rngs: Vec::new(),
+            hash_reqs: Vec::with_capacity(1024),
+            key_buf: String::new(),
             scratch: Vec::new(),
-            limit_states: vec![Vec::new(); plan.limiters.len()],
+            limit_states: plan.limiters.iter().map(|l| l.limiter.states()).collect(),
             key_offsets: plan
                 .pops
                 .iter()
@@ -282,7 +292,7 @@ impl<'p> Simulation<'p> {
             rec: Recorder::new(plan),
             trace: None,
         };
-        (sim.lbs, sim.check_slots) = policies::balancers(plan);
+        (sim.lbs, sim.lb_rngs, sim.check_slots) = policies::balancers(plan, replicate);
         sim.schedule_checks();
         sim
     }
@@ -420,9 +430,11 @@ impl<'p> Simulation<'p> {
         if let Some(i) = self.free.pop() {
             let generation = self.reqs[i as usize].generation;
             self.reqs[i as usize] = Req { generation, ..r };
+            self.hash_reqs[i as usize] = NginxHashRequest::default();
             i
         } else {
             self.reqs.push(r);
+            self.hash_reqs.push(NginxHashRequest::default());
             (self.reqs.len() - 1) as u32
         }
     }

@@ -2,99 +2,20 @@
 //! each balancer pool's algorithm state, active health checks, and failover after a refused
 //! connection, each with the semantics of the product the balancer's algorithm names.
 
+use super::balancers::{ClientKey, PoolBalancer};
 use super::{Kind, Simulation, VIA_GW};
 use crate::metrics::{NO_USER, Outcome};
-use crate::model::{Balance, Failover};
-use crate::policy::balance::{
-    HaproxyLeastConn, HaproxyRoundRobin, NginxServer, NginxUpstream, PeerOutcome, PeerStatus,
-};
+use crate::model::{Failover, Product};
+use crate::policy::balance::PeerStatus;
 use crate::policy::health::{CheckResult, HaproxyCheckState, Transition};
-use crate::policy::ratelimit::{AnyLimiterState, LimitDecision};
-use crate::sim::plan::{LbPlan, Member, Plan};
+use crate::policy::ratelimit::LimitDecision;
+use crate::sim::plan::{LbPlan, Plan};
+use crate::sim::rng::{Purpose, Stream};
 use crate::sim::time::NS_PER_S;
+use std::fmt::Write as _;
 
 /// How long active checks go on after arrivals stop (requests still in flight may need them).
 const CHECKS_AFTER_END_NS: u64 = 30 * NS_PER_S;
-
-/// A pool's balancing state.
-#[derive(Clone, Debug)]
-pub(super) enum PoolBalancer {
-    /// Plain rotation.
-    RoundRobin { next: u32 },
-    /// NGINX upstream: smooth weighted round robin or least_conn, with passive health.
-    Nginx { upstream: NginxUpstream, least_conn: bool },
-    /// HAProxy fwrr.
-    HaproxyRr(HaproxyRoundRobin),
-    /// HAProxy fwlc.
-    HaproxyLc(HaproxyLeastConn),
-}
-
-impl PoolBalancer {
-    fn new(algorithm: Balance, members: &[Member]) -> PoolBalancer {
-        let weights: Vec<u32> = members.iter().map(|m| m.weight.max(1)).collect();
-        let nginx = |max_fails: u32, fail_timeout_s: u32, least_conn: bool| {
-            let servers: Vec<NginxServer> = weights
-                .iter()
-                .map(|&w| NginxServer { max_fails, fail_timeout_s: u64::from(fail_timeout_s), ..NginxServer::new(w) })
-                .collect();
-            // The whole-second boundary of NGINX's wall clock is put at the run's start.
-            NginxUpstream::new(&servers, 0).ok().map(|upstream| PoolBalancer::Nginx { upstream, least_conn })
-        };
-        let built = match algorithm {
-            Balance::RoundRobin => None,
-            Balance::NginxRoundRobin { max_fails, fail_timeout_s } => nginx(max_fails, fail_timeout_s, false),
-            Balance::NginxLeastConn { max_fails, fail_timeout_s } => nginx(max_fails, fail_timeout_s, true),
-            Balance::HaproxyRoundRobin => HaproxyRoundRobin::new(&weights).ok().map(PoolBalancer::HaproxyRr),
-            Balance::HaproxyLeastConn => HaproxyLeastConn::new(&weights).ok().map(PoolBalancer::HaproxyLc),
-        };
-        // An empty pool (or one the product refuses) rotates; it has nothing to pick anyway.
-        built.unwrap_or(PoolBalancer::RoundRobin { next: 0 })
-    }
-
-    fn pick(&mut self, now: u64, status: &[PeerStatus]) -> Option<usize> {
-        match self {
-            PoolBalancer::RoundRobin { next } => {
-                let n = status.len();
-                let start = *next as usize % n.max(1);
-                let i = (0..n).map(|k| (start + k) % n).find(|&i| status[i].is_usable())?;
-                *next = ((i + 1) % n) as u32;
-                Some(i)
-            }
-            PoolBalancer::Nginx { upstream, least_conn: false } => upstream.pick_round_robin(now, status),
-            PoolBalancer::Nginx { upstream, least_conn: true } => upstream.pick_least_conn(now, status),
-            PoolBalancer::HaproxyRr(b) => b.pick(now, status),
-            PoolBalancer::HaproxyLc(b) => b.pick(now, status),
-        }
-    }
-
-    fn on_start(&mut self, pos: usize) {
-        match self {
-            PoolBalancer::Nginx { upstream, .. } => upstream.on_start(pos),
-            PoolBalancer::HaproxyLc(b) => b.on_start(pos),
-            PoolBalancer::RoundRobin { .. } | PoolBalancer::HaproxyRr(_) => {}
-        }
-    }
-
-    fn on_finish(&mut self, pos: usize, ok: bool, now: u64) {
-        match self {
-            PoolBalancer::Nginx { upstream, .. } => {
-                upstream.on_finish(pos, if ok { PeerOutcome::Success } else { PeerOutcome::Failure }, now)
-            }
-            PoolBalancer::HaproxyLc(b) => b.on_finish(pos),
-            PoolBalancer::RoundRobin { .. } | PoolBalancer::HaproxyRr(_) => {}
-        }
-    }
-
-    fn set_down(&mut self, pos: usize, down: bool) {
-        match (self, down) {
-            (PoolBalancer::HaproxyRr(b), true) => b.set_down(pos),
-            (PoolBalancer::HaproxyRr(b), false) => b.set_up(pos),
-            (PoolBalancer::HaproxyLc(b), true) => b.set_down(pos),
-            (PoolBalancer::HaproxyLc(b), false) => b.set_up(pos),
-            _ => {}
-        }
-    }
-}
 
 /// One pool of a balancer at run time.
 #[derive(Clone, Debug)]
@@ -108,15 +29,18 @@ pub(super) struct PoolState {
 /// An active-check slot: (balancer, pool, position in the pool).
 pub(super) type CheckSlot = (u32, u16, u32);
 
-/// Builds every balancer's run-time state, and the list of active-check slots.
-pub(super) fn balancers(plan: &Plan) -> (Vec<Vec<PoolState>>, Vec<CheckSlot>) {
+/// Builds every balancer's run-time state and random stream, and the list of active-check slots.
+pub(super) fn balancers(plan: &Plan, replicate: u32) -> (Vec<Vec<PoolState>>, Vec<Stream>, Vec<CheckSlot>) {
     let mut slots = Vec::new();
+    let mut rngs = Vec::new();
     let states = plan
         .balancers
         .iter()
         .enumerate()
         .map(|(b, lb)| {
-            lb.pools
+            let mut rng = Stream::new(plan.seed, replicate, &plan.nodes[lb.node as usize].0, Purpose::Choice);
+            let pools = lb
+                .pools
                 .iter()
                 .enumerate()
                 .map(|(p, members)| {
@@ -124,24 +48,32 @@ pub(super) fn balancers(plan: &Plan) -> (Vec<Vec<PoolState>>, Vec<CheckSlot>) {
                     if lb.check.is_some() {
                         slots.extend((0..members.len()).map(|pos| (b as u32, p as u16, pos as u32)));
                     }
+                    let names: Vec<&str> =
+                        members.iter().map(|m| plan.stations[m.station as usize].name.as_str()).collect();
                     PoolState {
-                        balancer: PoolBalancer::new(lb.algorithm, members),
+                        balancer: PoolBalancer::new(lb.algorithm, members, &names, &mut rng),
                         down: vec![false; members.len()],
                         checks: vec![initial; members.len()],
                     }
                 })
-                .collect()
+                .collect();
+            rngs.push(rng);
+            pools
         })
         .collect();
-    (states, slots)
+    (states, rngs, slots)
 }
 
 /// The status a balancer answers when no attempt is left: HAProxy 503, NGINX (and the generic
 /// balancer) 502.
 fn no_upstream_status(lb: &LbPlan) -> u16 {
-    let haproxy = matches!(lb.algorithm, Balance::HaproxyRoundRobin | Balance::HaproxyLeastConn)
-        || matches!(lb.failover, Failover::HaproxyRetries { .. });
-    if haproxy { 503 } else { 502 }
+    match lb.algorithm.product() {
+        _ if matches!(lb.failover, Failover::HaproxyRetries { .. }) => 503,
+        // HAProxy "no server available"; Envoy "no healthy upstream".
+        Product::Haproxy | Product::Envoy => 503,
+        // NGINX "no live upstreams".
+        Product::Nginx | Product::Generic => 502,
+    }
 }
 
 impl Simulation<'_> {
@@ -165,15 +97,34 @@ impl Simulation<'_> {
         let lp = &self.plan.limiters[l as usize];
         let key = if lp.global { Some(0) } else { self.limit_key(r) };
         let Some(key) = key else { return LimitDecision::Pass { delay_ns: 0 } };
-        let states = &mut self.limit_states[l as usize];
-        if key >= states.len() {
-            states.resize(key + 1, AnyLimiterState::default());
+        lp.limiter.check(&mut self.limit_states[l as usize], key, self.now)
+    }
+
+    /// Writes request `r`'s client key into `buf` (a population user's address as `10.x.y.z`, a
+    /// trace's key as it is) and returns its IPv4 bytes when it is one.
+    fn client_key(&self, r: u32, buf: &mut String) -> Option<[u8; 4]> {
+        let req = &self.reqs[r as usize];
+        if req.user == NO_USER {
+            return None;
         }
-        lp.limiter.check(&mut states[key], self.now)
+        if let Some(p) = self.plan.pops.get(req.pop as usize) {
+            let a = req.user % p.addresses.max(1);
+            let ip = [10, (a >> 16) as u8, (a >> 8) as u8, a as u8];
+            write!(buf, "{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3]).ok();
+            return Some(ip);
+        }
+        let name = self.trace_key_name(req.user)?;
+        buf.push_str(name);
+        name.parse::<std::net::Ipv4Addr>().ok().map(|a| a.octets())
     }
 
     /// Balancer `b` chooses an instance of pool `p` for request `r`, or answers that none is left.
     pub(super) fn pick_and_send(&mut self, b: u32, p: u16, r: u32) {
+        let mut buf = std::mem::take(&mut self.key_buf);
+        buf.clear();
+        let ipv4 =
+            if self.lbs[b as usize][p as usize].balancer.needs_key() { self.client_key(r, &mut buf) } else { None };
+        let key = ClientKey { text: buf.as_bytes(), ipv4 };
         let lb = &self.plan.balancers[b as usize];
         let members = &lb.pools[p as usize];
         let pool = &mut self.lbs[b as usize][p as usize];
@@ -185,7 +136,10 @@ impl Simulation<'_> {
             tried: if avoid_only_last { i as u32 == req.avoid } else { i < 64 && req.tried & (1 << i) != 0 },
             full: false,
         }));
-        let Some(pos) = pool.balancer.pick(self.now, &self.scratch) else {
+        let hash = &mut self.hash_reqs[r as usize];
+        let picked = pool.balancer.pick(self.now, &self.scratch, key, hash, &mut self.lb_rngs[b as usize]);
+        self.key_buf = buf;
+        let Some(pos) = picked else {
             return self.no_upstream(b, r);
         };
         pool.balancer.on_start(pos);

@@ -24,6 +24,8 @@ pub(super) struct TraceState<'p> {
     pending: Option<TraceRequest>,
     entry: TraceEntry,
     keys: HashMap<String, u32>,
+    /// Key names by index (hashing balancers hash them).
+    key_names: Vec<String>,
     routing_ids: HashMap<Routing, u32>,
     next_seq: u64,
     /// Decisions of requests `base..`, in input order; `outcome == None` while undecided.
@@ -58,6 +60,7 @@ impl<'p> Simulation<'p> {
             pending: None,
             entry,
             keys: HashMap::new(),
+            key_names: Vec::new(),
             routing_ids,
             next_seq: 0,
             log: VecDeque::new(),
@@ -94,10 +97,15 @@ impl<'p> Simulation<'p> {
         let Some(t) = self.trace.as_mut() else { return };
         let Some(tr) = t.pending.take() else { return };
         let user = match tr.client_key {
-            Some(k) => {
-                let next = t.keys.len() as u32;
-                *t.keys.entry(k).or_insert(next)
-            }
+            Some(k) => match t.keys.get(&k) {
+                Some(&i) => i,
+                None => {
+                    let i = t.key_names.len() as u32;
+                    t.key_names.push(k.clone());
+                    t.keys.insert(k, i);
+                    i
+                }
+            },
             None => NO_USER,
         };
         let routing = plan.resolve(&tr.path);
@@ -180,6 +188,11 @@ impl<'p> Simulation<'p> {
                 f(&d);
             }
         }
+    }
+
+    /// The name of trace key `user`.
+    pub(super) fn trace_key_name(&self, user: u32) -> Option<&str> {
+        self.trace.as_ref()?.key_names.get(user as usize).map(String::as_str)
     }
 
     /// The error that stopped the trace, if any.
