@@ -66,6 +66,7 @@ pub fn reference_scenario(requests: u64) -> Scenario {
         upstream: "lb".into(),
         timeout_ms: Some(2000.0),
         rate_limit: None,
+        retry_policy: None,
     });
     let topo = Topology {
         regions: vec![],

@@ -22,10 +22,12 @@ pub enum Outcome {
     /// A gateway rate limit rejected it (the status is the limiter's: 503 for NGINX `limit_req`
     /// by default, 429 for Envoy, AWS and GCRA, HAProxy's `deny_status`).
     RateLimited,
+    /// A circuit breaker turned it away: 503 (Envoy's `x-envoy-overloaded`).
+    Overloaded,
 }
 
 /// Number of [`Outcome`] variants.
-pub const N_OUTCOMES: usize = 7;
+pub const N_OUTCOMES: usize = 8;
 
 impl Outcome {
     /// Every outcome, in report order.
@@ -37,6 +39,7 @@ impl Outcome {
         Outcome::NoRoute,
         Outcome::ServerError,
         Outcome::RateLimited,
+        Outcome::Overloaded,
     ];
 
     /// The snake_case name used in reports and CSV headers.
@@ -49,6 +52,7 @@ impl Outcome {
             Outcome::NoRoute => "no_route",
             Outcome::ServerError => "server_error",
             Outcome::RateLimited => "rate_limited",
+            Outcome::Overloaded => "overloaded",
         }
     }
 
@@ -63,6 +67,7 @@ impl Outcome {
             Outcome::NoRoute => 404,
             Outcome::ServerError => 500,
             Outcome::RateLimited => 429,
+            Outcome::Overloaded => 503,
         }
     }
 

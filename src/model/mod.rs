@@ -19,7 +19,10 @@ pub mod validate;
 
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
-pub use policy::{ActiveCheck, Failover, KongPolicy, LimitKey, Limiter, RateLimit, WindowUnit};
+pub use policy::{
+    ActiveCheck, CircuitBreaker, Failover, KongPolicy, LimitKey, Limiter, OutlierDetection, RateLimit, RetryOn,
+    RetryPolicy, WindowUnit,
+};
 pub use topology::{
     ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Product,
     Region, Route, RouteShare, Service, Step, Topology, Traffic,

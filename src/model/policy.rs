@@ -360,3 +360,171 @@ fn three() -> u32 {
 fn connect_5000() -> u64 {
     5000
 }
+
+/// Envoy outlier detection on a balancer (`outlier_detection`, Envoy 1.40 semantics): hosts whose
+/// responses fail are ejected from the pool for a while. Connection failures count as 503.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutlierDetection {
+    /// `consecutive_5xx` (default 5).
+    #[serde(default = "five")]
+    pub consecutive_5xx: u32,
+    /// `interval`, ms: how often ejected hosts are reconsidered and success rates computed (10 s).
+    #[serde(default = "interval_10s")]
+    pub interval_ms: u64,
+    /// `base_ejection_time`, ms (30 s); the n-th ejection lasts n times this, up to the maximum.
+    #[serde(default = "base_30s")]
+    pub base_ejection_time_ms: u64,
+    /// `max_ejection_time`, ms (300 s).
+    #[serde(default = "max_300s")]
+    pub max_ejection_time_ms: u64,
+    /// `max_ejection_percent` (10): with the 1.31+ rule, a pool of fewer than 10 hosts ejects
+    /// nothing unless `always_eject_one_host`.
+    #[serde(default = "ten_u32")]
+    pub max_ejection_percent: u32,
+    /// `always_eject_one_host` (false).
+    #[serde(default)]
+    pub always_eject_one_host: bool,
+    /// `enforcing_success_rate` % (100); success-rate ejection needs 5 hosts with 100 requests
+    /// each per interval.
+    #[serde(default = "hundred")]
+    pub enforcing_success_rate: u32,
+}
+
+fn five() -> u32 {
+    5
+}
+fn interval_10s() -> u64 {
+    10_000
+}
+fn base_30s() -> u64 {
+    30_000
+}
+fn max_300s() -> u64 {
+    300_000
+}
+fn ten_u32() -> u32 {
+    10
+}
+fn hundred() -> u32 {
+    100
+}
+
+impl Default for OutlierDetection {
+    fn default() -> Self {
+        OutlierDetection {
+            consecutive_5xx: five(),
+            interval_ms: interval_10s(),
+            base_ejection_time_ms: base_30s(),
+            max_ejection_time_ms: max_300s(),
+            max_ejection_percent: ten_u32(),
+            always_eject_one_host: false,
+            enforcing_success_rate: hundred(),
+        }
+    }
+}
+
+/// Envoy circuit-breaker thresholds of a balancer's cluster (`circuit_breakers.thresholds`, default
+/// priority). With one request per connection (HTTP/1), `max_connections` requests are in flight,
+/// `max_pending_requests` more wait in a FIFO for a connection, and anything beyond gets an
+/// immediate 503 (`x-envoy-overloaded`); `max_requests` caps requests in flight the same way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreaker {
+    /// `max_connections` (default 1024).
+    #[serde(default = "k1024")]
+    pub max_connections: u64,
+    /// `max_pending_requests` (default 1024).
+    #[serde(default = "k1024")]
+    pub max_pending_requests: u64,
+    /// `max_requests` (default 1024).
+    #[serde(default = "k1024")]
+    pub max_requests: u64,
+    /// `max_retries` (default 3): retries in flight at once.
+    #[serde(default = "three_u64")]
+    pub max_retries: u64,
+}
+
+fn k1024() -> u64 {
+    1024
+}
+fn three_u64() -> u64 {
+    3
+}
+
+impl Default for CircuitBreaker {
+    fn default() -> Self {
+        CircuitBreaker {
+            max_connections: k1024(),
+            max_pending_requests: k1024(),
+            max_requests: k1024(),
+            max_retries: 3,
+        }
+    }
+}
+
+impl OutlierDetection {
+    /// The policy library's configuration for these parameters.
+    pub fn config(&self) -> crate::policy::outlier::OutlierConfig {
+        let ms = |v: u64| v.saturating_mul(1_000_000);
+        crate::policy::outlier::OutlierConfig {
+            consecutive_5xx: self.consecutive_5xx,
+            interval_ns: ms(self.interval_ms),
+            base_ejection_time_ns: ms(self.base_ejection_time_ms),
+            max_ejection_time_ns: ms(self.max_ejection_time_ms),
+            max_ejection_percent: self.max_ejection_percent,
+            always_eject_one_host: self.always_eject_one_host,
+            enforcing_success_rate: self.enforcing_success_rate,
+            ..Default::default()
+        }
+    }
+}
+
+/// Envoy router retries on a gateway route (`retry_policy`, Envoy 1.40): a failed attempt is
+/// retried after a jittered exponential backoff as a fresh load-balancer pick; the route's timeout
+/// covers every attempt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// `num_retries` (default 1).
+    #[serde(default = "one")]
+    pub num_retries: u32,
+    /// `retry_on`: which failures are retried (default `[FiveXx]`).
+    #[serde(default = "retry_on_5xx")]
+    pub retry_on: Vec<RetryOn>,
+    /// `retry_back_off.base_interval`, ms (default 25).
+    #[serde(default = "base_25")]
+    pub base_interval_ms: u64,
+    /// `retry_back_off.max_interval`, ms (default 10 x base).
+    #[serde(default)]
+    pub max_interval_ms: Option<u64>,
+}
+
+/// A `retry_on` condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RetryOn {
+    /// `5xx`: any 5xx answer, and connection failures.
+    FiveXx,
+    /// `gateway-error`: 502, 503, 504, and connection failures.
+    GatewayError,
+    /// `connect-failure`: connection failures only.
+    ConnectFailure,
+}
+
+fn retry_on_5xx() -> Vec<RetryOn> {
+    vec![RetryOn::FiveXx]
+}
+fn base_25() -> u64 {
+    25
+}
+
+impl RetryPolicy {
+    /// Whether an attempt that ended with `status` (0 = the connection failed) is retried.
+    pub fn retries(&self, status: u16) -> bool {
+        self.retry_on.iter().any(|on| match on {
+            RetryOn::FiveXx => status == 0 || status >= 500,
+            RetryOn::GatewayError => status == 0 || matches!(status, 502..=504),
+            RetryOn::ConnectFailure => status == 0,
+        })
+    }
+}

@@ -1,6 +1,6 @@
 //! Topology types: nodes, links, regions.
 
-use super::{ActiveCheck, Dist, Failover, RateLimit};
+use super::{ActiveCheck, CircuitBreaker, Dist, Failover, OutlierDetection, RateLimit, RetryPolicy};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use serde::{Deserialize, Serialize};
 
@@ -129,6 +129,8 @@ impl Node {
                 rules: Vec::new(),
                 health_check: None,
                 failover: Failover::default(),
+                outlier_detection: None,
+                circuit_breaker: None,
             }),
             NodeKind::Service => Node::Service(Service {
                 name,
@@ -353,6 +355,9 @@ pub struct Route {
     /// Rate limit applied before the request goes upstream.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+    /// Envoy router retries (off when absent).
+    #[serde(default)]
+    pub retry_policy: Option<RetryPolicy>,
 }
 
 /// A load balancer.
@@ -381,6 +386,12 @@ pub struct LoadBalancer {
     /// What happens when an attempt fails.
     #[serde(default)]
     pub failover: Failover,
+    /// Envoy outlier detection (off when absent).
+    #[serde(default)]
+    pub outlier_detection: Option<OutlierDetection>,
+    /// Envoy circuit breakers (off when absent).
+    #[serde(default)]
+    pub circuit_breaker: Option<CircuitBreaker>,
 }
 
 /// A load balancer's path rule.

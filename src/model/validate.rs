@@ -293,6 +293,20 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                 {
                     c.error(Some(name), format!("route {} rate limit: {msg}", r.path_prefix));
                 }
+                if let Some(rp) = &r.retry_policy {
+                    if let Err(e) = crate::policy::retry::EnvoyBackoff::new(rp.base_interval_ms, rp.max_interval_ms) {
+                        c.error(Some(name), format!("route {} retry_policy: {e}", r.path_prefix));
+                    }
+                    if rp.num_retries > 100 {
+                        c.error(
+                            Some(name),
+                            format!(
+                                "route {} retry_policy: num_retries {} is more than 100",
+                                r.path_prefix, rp.num_retries
+                            ),
+                        );
+                    }
+                }
                 if let Some(t) = r.timeout_ms
                     && !(t.is_finite() && t > 0.0)
                 {
@@ -309,6 +323,11 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                 && (check.inter_ms == 0 || check.rise == 0 || check.fall == 0)
             {
                 c.error(Some(name), "health_check needs inter_ms, rise and fall >= 1".into());
+            }
+            if let Some(o) = &lb.outlier_detection
+                && let Err(e) = crate::policy::outlier::OutlierDetector::new(o.config(), 1)
+            {
+                c.error(Some(name), format!("outlier_detection: {e}"));
             }
             let weighted = !matches!(lb.algorithm, super::Balance::RoundRobin);
             for (_, l) in topo.links_from(name) {

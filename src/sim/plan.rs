@@ -6,8 +6,11 @@ use super::time::{NS_PER_MS, NS_PER_S, ms_to_ns, secs_to_ns};
 use crate::model::{
     self, ArrivalProcess, Balance, Failover, KeyDistribution, LimitKey, Node, NodeKind, Scenario, Traffic,
 };
+use crate::policy::breaker::EnvoyBreaker;
 use crate::policy::health::HaproxyCheck;
+use crate::policy::outlier::OutlierConfig;
 use crate::policy::ratelimit::AnyLimiter;
+use crate::policy::retry::EnvoyBackoff;
 use std::collections::BTreeMap;
 
 /// Where a request goes next.
@@ -58,6 +61,8 @@ pub struct Plan {
     pub timeouts_ns: Vec<u64>,
     /// Rate limits of gateway routes.
     pub limiters: Vec<LimiterPlan>,
+    /// Retry policies of gateway routes.
+    pub retries: Vec<RetryPlan>,
 }
 
 /// A compiled client population.
@@ -105,6 +110,17 @@ pub struct GwRoute {
     pub timer: Option<u16>,
     /// Index into [`Plan::limiters`], if the route is rate limited.
     pub limiter: Option<u16>,
+    /// Index into [`Plan::retries`], if the route retries.
+    pub retry: Option<u16>,
+}
+
+/// A compiled router retry policy.
+#[derive(Clone, Debug)]
+pub struct RetryPlan {
+    /// Which failures are retried, how many times.
+    pub policy: model::RetryPolicy,
+    /// The backoff.
+    pub backoff: EnvoyBackoff,
 }
 
 /// A compiled rate limit.
@@ -129,6 +145,10 @@ pub struct LbPlan {
     pub failover: Failover,
     /// HAProxy-style active checks, if any.
     pub check: Option<HaproxyCheck>,
+    /// Envoy outlier detection, if any.
+    pub outlier: Option<OutlierConfig>,
+    /// Envoy circuit breakers, if any.
+    pub breaker: Option<EnvoyBreaker>,
     /// Path rules: prefix and pool index. Empty: every path uses pool 0.
     pub rules: Vec<(String, u16)>,
 }
@@ -392,6 +412,7 @@ pub fn compile(s: &Scenario) -> Plan {
             .collect(),
         timeouts_ns: Vec::new(),
         limiters: Vec::new(),
+        retries: Vec::new(),
     };
 
     for (i, node) in topo.nodes.iter().enumerate() {
@@ -433,7 +454,8 @@ pub fn compile(s: &Scenario) -> Plan {
                 });
             }
             Node::Gateway(g) => {
-                let mut resolve = |upstream: &str, timeout: Option<f64>, limit: Option<&model::RateLimit>| {
+                let mut resolve = |upstream: &str, timeout: Option<f64>, route: Option<&model::Route>| {
+                    let limit = route.and_then(|r| r.rate_limit.as_ref());
                     let timer = timeout.map(|ms| {
                         let ns = ms_to_ns(ms).max(1);
                         let pos = timeouts_ns.iter().position(|&t| t == ns).unwrap_or_else(|| {
@@ -447,12 +469,23 @@ pub fn compile(s: &Scenario) -> Plan {
                         plan.limiters.push(LimiterPlan { global: l.key == LimitKey::Global, limiter: built });
                         Some((plan.limiters.len() - 1) as u16)
                     });
-                    Some(GwRoute { hop: hop_to(upstream)?, link: link_index(&g.name, upstream)?, timer, limiter })
+                    let retry = route.and_then(|r| r.retry_policy.as_ref()).and_then(|p| {
+                        let backoff = EnvoyBackoff::new(p.base_interval_ms, p.max_interval_ms).ok()?;
+                        plan.retries.push(RetryPlan { policy: p.clone(), backoff });
+                        Some((plan.retries.len() - 1) as u16)
+                    });
+                    Some(GwRoute {
+                        hop: hop_to(upstream)?,
+                        link: link_index(&g.name, upstream)?,
+                        timer,
+                        limiter,
+                        retry,
+                    })
                 };
                 let rules = g
                     .routes
                     .iter()
-                    .map(|r| (r.path_prefix.clone(), resolve(&r.upstream, r.timeout_ms, r.rate_limit.as_ref())))
+                    .map(|r| (r.path_prefix.clone(), resolve(&r.upstream, r.timeout_ms, Some(r))))
                     .collect();
                 let fallback = if g.routes.is_empty() {
                     topo.links_from(&g.name).next().and_then(|(_, l)| resolve(&l.to, None, None))
@@ -500,6 +533,17 @@ pub fn compile(s: &Scenario) -> Plan {
                     algorithm: lb.algorithm,
                     failover: lb.failover.clone(),
                     check,
+                    outlier: lb.outlier_detection.as_ref().map(|o| o.config()),
+                    breaker: lb.circuit_breaker.as_ref().and_then(|c| {
+                        EnvoyBreaker::new(
+                            c.max_connections,
+                            c.max_pending_requests,
+                            c.max_requests,
+                            c.max_retries,
+                            None,
+                        )
+                        .ok()
+                    }),
                 });
             }
             Node::Service(svc) => {

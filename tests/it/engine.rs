@@ -39,7 +39,13 @@ fn gateway(timeout_ms: Option<f64>) -> Node {
         region: None,
         pos: None,
         processing: Dist::Constant { ms: 1.0 },
-        routes: vec![Route { path_prefix: "/api".into(), upstream: "s".into(), timeout_ms, rate_limit: None }],
+        routes: vec![Route {
+            path_prefix: "/api".into(),
+            upstream: "s".into(),
+            timeout_ms,
+            rate_limit: None,
+            retry_policy: None,
+        }],
     })
 }
 

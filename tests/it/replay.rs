@@ -32,6 +32,19 @@ impl Case {
                 format!("Service((name: \"b{i}\", instances: 1, concurrency: 100, service_time: Constant(ms: 10.0))),")
             })
             .collect();
+        self.run_with(route_policy, lb_fields, weights, &backends, requests, outages)
+    }
+
+    /// As [`Case::run`], with the backends' node text given (`b0`, `b1`, ... in order).
+    fn run_with(
+        &self,
+        route_policy: &str,
+        lb_fields: &str,
+        weights: &[u32],
+        backends: &[String],
+        requests: &str,
+        outages: &str,
+    ) -> Vec<Vec<String>> {
         let links: Vec<String> =
             weights.iter().enumerate().map(|(i, w)| format!("(from: \"lb\", to: \"b{i}\", weight: {w}.0),")).collect();
         let scenario = format!(
@@ -336,8 +349,9 @@ fn envoy_maglev_and_ring_hash_are_sticky_per_key() {
 
 #[test]
 fn envoy_least_request_prefers_the_idle_host() {
-    // b1 refuses while 50 long requests (5 s each) arrive, so they all end up on b0. Then b1 is
-    // back and 200 short ones arrive: with two choices drawn with replacement, a short request
+    // b1 refuses while 50 long requests (5 s each) arrive: those picked for b1 get Envoy's own 503
+    // (Envoy has no balancer failover, and this route has no retry), the rest keep b0 busy. Then b1
+    // is back and 200 short ones arrive: with two choices drawn with replacement, a short request
     // lands on busy b0 only when both draws pick it, 1 time in 4 (about 50 of 200).
     let c = Case::new("p2c");
     let mut requests = String::new();
@@ -348,7 +362,10 @@ fn envoy_least_request_prefers_the_idle_host() {
         requests.push_str(&format!("short{i},{},,/,1\n", 100 + i * 5));
     }
     let rows = c.run("", "algorithm: EnvoyLeastRequest()", &[1, 1], &requests, "0,b1,down\n50,b1,up\n");
-    assert!(rows[..50].iter().all(|r| r[2] == "b0"));
+    let long_on_b0 = rows[..50].iter().filter(|r| r[2] == "b0").count();
+    let refused = rows[..50].iter().filter(|r| r[1] == "503" && r[4] == "b1!").count();
+    assert_eq!(long_on_b0 + refused, 50);
+    assert!(long_on_b0 >= 15, "{long_on_b0}");
     let short_on_b0 = rows[50..].iter().filter(|r| r[2] == "b0").count();
     assert!((20..=80).contains(&short_on_b0), "{short_on_b0} of 200 short requests went to the busy host");
 }
@@ -359,4 +376,90 @@ fn haproxy_first_fills_the_first_server() {
     let requests: String = (0..10).map(|i| format!("r{i},{},,/,\n", i * 10)).collect();
     let rows = c.run("", "algorithm: HaproxyFirst", &[1, 1], &requests, "");
     assert_eq!(col(&rows, 2), ["b0"; 10]);
+}
+
+fn backend(i: usize, ms: f64, error_rate: f64, concurrency: u32) -> String {
+    format!(
+        "Service((name: \"b{i}\", instances: 1, concurrency: {concurrency}, queue_capacity: Some(1000), service_time: Constant(ms: {ms:?}), error_rate: {error_rate:?})),"
+    )
+}
+
+#[test]
+fn envoy_breaker_serves_two_queues_two_and_refuses_the_rest() {
+    // policies.md 8.5: max_connections 2 + max_pending_requests 2 acts as two servers plus a FIFO
+    // queue of two; the 5th and 6th simultaneous requests get 503 at once.
+    let c = Case::new("breaker");
+    let rows = c.run_with(
+        "",
+        "algorithm: EnvoyRoundRobin, circuit_breaker: Some((max_connections: 2, max_pending_requests: 2))",
+        &[1],
+        &[backend(0, 100.0, 0.0, 100)],
+        &simultaneous(6, ""),
+        "",
+    );
+    assert_eq!(col(&rows, 1), ["200", "200", "200", "200", "503", "503"]);
+    assert_eq!(col(&rows, 5)[4..], ["overloaded", "overloaded"]);
+    assert_eq!(col(&rows, 6), ["100", "100", "200", "200", "0", "0"]);
+}
+
+#[test]
+fn envoy_never_ejects_from_a_small_pool_at_the_default_ten_percent() {
+    // policies.md 8.6: since 1.31, (ejected + 1) / hosts <= 10 % refuses any ejection from 2 hosts.
+    let c = Case::new("outlier-10pct");
+    let requests: String = (0..40).map(|i| format!("r{i},{},,/,\n", i * 100)).collect();
+    let rows = c.run_with(
+        "",
+        "algorithm: EnvoyRoundRobin, outlier_detection: Some((consecutive_5xx: 3))",
+        &[1, 1],
+        &[backend(0, 10.0, 0.0, 100), backend(1, 10.0, 1.0, 100)],
+        &requests,
+        "",
+    );
+    let to_b1 = rows.iter().filter(|r| r[2] == "b1").count();
+    assert_eq!(to_b1, 20, "round robin kept sending every other request to the failing host");
+}
+
+#[test]
+fn envoy_ejects_a_failing_host_until_its_ejection_time_is_over() {
+    // max_ejection_percent 50 lets one of two hosts out. b1 answers 500 every time: its third
+    // consecutive 5xx ejects it at once; it returns at the first sweep (every 10 s from the start)
+    // at least base_ejection_time (30 s) later.
+    let c = Case::new("outlier-eject");
+    let requests: String = (0..500).map(|i| format!("r{i},{},,/,\n", i * 100)).collect();
+    let rows = c.run_with(
+        "",
+        "algorithm: EnvoyRoundRobin, outlier_detection: Some((consecutive_5xx: 3, max_ejection_percent: 50))",
+        &[1, 1],
+        &[backend(0, 10.0, 0.0, 100), backend(1, 10.0, 1.0, 100)],
+        &requests,
+        "",
+    );
+    let to_b1: Vec<usize> = rows.iter().enumerate().filter(|(_, r)| r[2] == "b1").map(|(i, _)| i).collect();
+    assert_eq!(to_b1.len(), 3 + 3, "ejected after 3 failures, back for 3 more: {to_b1:?}");
+    let ejected_at_ms = to_b1[2] * 100;
+    let back_at_ms = to_b1[3] * 100;
+    assert!(back_at_ms >= ejected_at_ms + 30_000 && back_at_ms <= ejected_at_ms + 40_000 + 100, "{to_b1:?}");
+}
+
+#[test]
+fn envoy_retries_are_fresh_picks_after_a_backoff() {
+    // b0 always answers 500. With num_retries 1 on 5xx, a request that hit b0 is retried after a
+    // random backoff in [0, 25) ms on the next round-robin pick, b1, and succeeds.
+    let c = Case::new("retries");
+    let requests: String = (0..20).map(|i| format!("r{i},{},,/,\n", i * 200)).collect();
+    let rows = c.run_with(
+        ", retry_policy: Some((num_retries: 1))",
+        "algorithm: EnvoyRoundRobin",
+        &[1, 1],
+        &[backend(0, 10.0, 1.0, 100), backend(1, 10.0, 0.0, 100)],
+        &requests,
+        "",
+    );
+    assert_eq!(col(&rows, 1), ["200"; 20]);
+    let retried: Vec<&Vec<String>> = rows.iter().filter(|r| r[4] == "b0 b1").collect();
+    assert!(!retried.is_empty());
+    for r in retried {
+        let latency: f64 = r[6].parse().unwrap();
+        assert!((20.0..45.0).contains(&latency), "two attempts of 10 ms and a backoff under 25 ms: {r:?}");
+    }
 }

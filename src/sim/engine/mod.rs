@@ -21,6 +21,7 @@
 
 mod balancers;
 mod policies;
+mod resilience;
 mod trace;
 
 pub use trace::TraceEntry;
@@ -61,6 +62,10 @@ enum Kind {
     Repick,
     /// Request `b`, refused, tries the same instance again through balancer `a` (HAProxy).
     RetrySame,
+    /// Outlier-detection sweep of slot `a`.
+    Sweep,
+    /// Gateway `a` sends request `b` upstream again (a router retry after its backoff).
+    Redispatch,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -114,6 +119,7 @@ fn hop_event(hop: Hop) -> (Kind, u32) {
 }
 
 const NONE: u64 = u64::MAX;
+const NONE32: u32 = u32::MAX;
 /// The outcome is recorded.
 const DONE: u8 = 1;
 /// The journey ended after the deadline; the timer will record the timeout and free the request.
@@ -158,6 +164,15 @@ struct Req {
     avoid: u32,
     /// The HTTP status, when a policy answers with another than its outcome's default (0: default).
     status: u16,
+    /// The gateway it passed (`NONE32`: none).
+    gw: u32,
+    /// Router retries so far, and the backoff interval for the next.
+    retries: u8,
+    backoff_ms: u64,
+    /// What it holds on a circuit breaker (`resilience::HOLDS_*` bits), and whose.
+    bk: u8,
+    bk_lb: u32,
+    bk_pool: u16,
 }
 
 impl Req {
@@ -184,6 +199,12 @@ impl Req {
             attempts: 0,
             avoid: u32::MAX,
             status: 0,
+            gw: NONE32,
+            retries: 0,
+            backoff_ms: 0,
+            bk: 0,
+            bk_lb: NONE32,
+            bk_pool: 0,
         }
     }
 }
@@ -219,6 +240,8 @@ pub struct Simulation<'p> {
     key_buf: String,
     /// Active-check slots: (balancer, pool, position).
     check_slots: Vec<policies::CheckSlot>,
+    /// Outlier-sweep slots: (balancer, pool).
+    sweep_slots: Vec<(u32, u16)>,
     /// Reused per pick.
     scratch: Vec<PeerStatus>,
     /// Per limiter: state of each key (index 0 for a global limit).
@@ -266,6 +289,7 @@ impl<'p> Simulation<'p> {
             stations: vec![Station::default(); plan.stations.len()],
             lbs: Vec::new(),
             check_slots: Vec::new(),
+            sweep_slots: Vec::new(),
             lb_rngs: Vec::new(),
             hash_reqs: Vec::with_capacity(1024),
             key_buf: String::new(),
@@ -292,8 +316,11 @@ impl<'p> Simulation<'p> {
             rec: Recorder::new(plan),
             trace: None,
         };
-        (sim.lbs, sim.lb_rngs, sim.check_slots) = policies::balancers(plan, replicate);
+        let setup = policies::balancers(plan, replicate);
+        (sim.lbs, sim.lb_rngs, sim.check_slots, sim.sweep_slots) =
+            (setup.pools, setup.rngs, setup.check_slots, setup.sweep_slots);
         sim.schedule_checks();
+        sim.schedule_sweeps();
         sim
     }
 
@@ -391,6 +418,8 @@ impl<'p> Simulation<'p> {
             Kind::Check => self.on_check(ev.a),
             Kind::Repick => self.retry_pick(ev.a, ev.b),
             Kind::RetrySame => self.retry_same(ev.a, ev.b),
+            Kind::Sweep => self.on_sweep(ev.a),
+            Kind::Redispatch => self.redispatch(ev.a, ev.b),
         }
     }
 
@@ -508,7 +537,9 @@ impl<'p> Simulation<'p> {
             return self.end_journey(r, Outcome::NoRoute);
         };
         let processing = if gw.processing.is_zero() { 0 } else { gw.processing.sample(&mut self.gw_rng[g as usize]) };
-        self.reqs[r as usize].flags |= VIA_GW;
+        let req = &mut self.reqs[r as usize];
+        req.flags |= VIA_GW;
+        req.gw = g;
         if let Some(l) = route.limiter {
             match self.apply_limit(l, r) {
                 LimitDecision::Reject { status } => {
@@ -531,6 +562,15 @@ impl<'p> Simulation<'p> {
     fn gw_route(&self, g: u32, r: u32) -> Option<GwRoute> {
         let routing = self.reqs[r as usize].routing as usize;
         self.routings.get(routing).and_then(|x| x.gw[g as usize])
+    }
+
+    /// A router retry leaves gateway `g` (the route's timeout, armed once, still runs).
+    fn redispatch(&mut self, g: u32, r: u32) {
+        let Some(route) = self.gw_route(g, r) else {
+            return self.end_journey(r, Outcome::NoRoute);
+        };
+        let (kind, a) = hop_event(route.hop);
+        self.cross(r, route.link, 0, kind, a);
     }
 
     /// Gateway `g` sends request `r` upstream `extra` ns from now, arming the route's timeout now.
@@ -557,7 +597,7 @@ impl<'p> Simulation<'p> {
         let Some(p) = self.routings.get(routing).and_then(|x| x.lb[b as usize]) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
-        self.pick_and_send(b, p, r);
+        self.admit(b, p, r);
     }
 
     fn at_service(&mut self, s: u32, r: u32) {
@@ -598,7 +638,12 @@ impl<'p> Simulation<'p> {
             self.stations[k as usize].queue.push_back(r);
         } else {
             self.rec.station_arrival(k, now, true);
-            self.end_journey(r, Outcome::QueueFull);
+            // The instance answered 503 itself: the host did answer.
+            self.member_finished(r, true);
+            self.record_outlier(r, 503);
+            if !self.router_retry(r, 503) {
+                self.end_journey(r, Outcome::QueueFull);
+            }
         }
     }
 
@@ -638,11 +683,17 @@ impl<'p> Simulation<'p> {
         }
         self.log_backend(r, k);
         self.member_finished(r, true);
+        let status = if outcome == Outcome::ServerError { 500 } else { 200 };
+        self.record_outlier(r, status);
+        if outcome == Outcome::ServerError && self.router_retry(r, 500) {
+            return;
+        }
         self.end_journey(r, outcome);
     }
 
     /// The request's journey ends here, now, with `outcome`: the answer travels back.
     fn end_journey(&mut self, r: u32, outcome: Outcome) {
+        self.release_breaker(r);
         let req = self.reqs[r as usize];
         if req.flags & DONE != 0 {
             return self.release(r);

@@ -7,11 +7,14 @@ use super::{Kind, Simulation, VIA_GW};
 use crate::metrics::{NO_USER, Outcome};
 use crate::model::{Failover, Product};
 use crate::policy::balance::PeerStatus;
+use crate::policy::breaker::BreakerState;
 use crate::policy::health::{CheckResult, HaproxyCheckState, Transition};
+use crate::policy::outlier::OutlierDetector;
 use crate::policy::ratelimit::LimitDecision;
 use crate::sim::plan::{LbPlan, Plan};
 use crate::sim::rng::{Purpose, Stream};
 use crate::sim::time::NS_PER_S;
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 
 /// How long active checks go on after arrivals stop (requests still in flight may need them).
@@ -20,18 +23,35 @@ const CHECKS_AFTER_END_NS: u64 = 30 * NS_PER_S;
 /// One pool of a balancer at run time.
 #[derive(Clone, Debug)]
 pub(super) struct PoolState {
-    balancer: PoolBalancer,
+    pub(super) balancer: PoolBalancer,
     /// Marked down by active checks.
     down: Vec<bool>,
     checks: Vec<HaproxyCheckState>,
+    /// Ejected by outlier detection.
+    pub(super) ejected: Vec<bool>,
+    /// Envoy outlier detection, if configured.
+    pub(super) outlier: Option<OutlierDetector>,
+    /// Envoy circuit-breaker counters.
+    pub(super) breaker: BreakerState,
+    /// Requests waiting for a connection (the breaker's pending queue).
+    pub(super) pending: VecDeque<u32>,
+}
+
+/// Everything the balancers need at run time.
+pub(super) struct BalancerSetup {
+    pub(super) pools: Vec<Vec<PoolState>>,
+    pub(super) rngs: Vec<Stream>,
+    pub(super) check_slots: Vec<CheckSlot>,
+    pub(super) sweep_slots: Vec<(u32, u16)>,
 }
 
 /// An active-check slot: (balancer, pool, position in the pool).
 pub(super) type CheckSlot = (u32, u16, u32);
 
 /// Builds every balancer's run-time state and random stream, and the list of active-check slots.
-pub(super) fn balancers(plan: &Plan, replicate: u32) -> (Vec<Vec<PoolState>>, Vec<Stream>, Vec<CheckSlot>) {
+pub(super) fn balancers(plan: &Plan, replicate: u32) -> BalancerSetup {
     let mut slots = Vec::new();
+    let mut sweeps = Vec::new();
     let mut rngs = Vec::new();
     let states = plan
         .balancers
@@ -48,12 +68,20 @@ pub(super) fn balancers(plan: &Plan, replicate: u32) -> (Vec<Vec<PoolState>>, Ve
                     if lb.check.is_some() {
                         slots.extend((0..members.len()).map(|pos| (b as u32, p as u16, pos as u32)));
                     }
+                    let outlier = lb.outlier.clone().and_then(|cfg| OutlierDetector::new(cfg, members.len()).ok());
+                    if outlier.is_some() {
+                        sweeps.push((b as u32, p as u16));
+                    }
                     let names: Vec<&str> =
                         members.iter().map(|m| plan.stations[m.station as usize].name.as_str()).collect();
                     PoolState {
                         balancer: PoolBalancer::new(lb.algorithm, members, &names, &mut rng),
                         down: vec![false; members.len()],
                         checks: vec![initial; members.len()],
+                        ejected: vec![false; members.len()],
+                        outlier,
+                        breaker: BreakerState::default(),
+                        pending: VecDeque::new(),
                     }
                 })
                 .collect();
@@ -61,7 +89,7 @@ pub(super) fn balancers(plan: &Plan, replicate: u32) -> (Vec<Vec<PoolState>>, Ve
             pools
         })
         .collect();
-    (states, rngs, slots)
+    BalancerSetup { pools: states, rngs, check_slots: slots, sweep_slots: sweeps }
 }
 
 /// The status a balancer answers when no attempt is left: HAProxy 503, NGINX (and the generic
@@ -132,7 +160,7 @@ impl Simulation<'_> {
         let avoid_only_last = matches!(lb.failover, Failover::HaproxyRetries { .. });
         self.scratch.clear();
         self.scratch.extend((0..members.len()).map(|i| PeerStatus {
-            down: pool.down[i],
+            down: pool.down[i] || pool.ejected[i],
             tried: if avoid_only_last { i as u32 == req.avoid } else { i < 64 && req.tried & (1 << i) != 0 },
             full: false,
         }));
@@ -158,7 +186,8 @@ impl Simulation<'_> {
         self.end_journey(r, Outcome::NoUpstream);
     }
 
-    /// The instance request `r` was sent to has finished with it (`ok`) or refused it.
+    /// The instance request `r` was sent to has answered (`ok`) or refused the connection: the
+    /// balancer learns it, and the connection is given back.
     pub(super) fn member_finished(&mut self, r: u32, ok: bool) {
         let req = &self.reqs[r as usize];
         if req.lb == u32::MAX {
@@ -167,6 +196,7 @@ impl Simulation<'_> {
         if let Some(pool) = self.lbs.get_mut(req.lb as usize).and_then(|l| l.get_mut(req.pool as usize)) {
             pool.balancer.on_finish(req.pool_pos as usize, ok, self.now);
         }
+        self.release_connection(r);
     }
 
     /// Station `k` refused request `r`'s connection. What happens next is the balancer's failover.
@@ -176,8 +206,16 @@ impl Simulation<'_> {
             return self.end_journey(r, Outcome::NoUpstream);
         }
         self.member_finished(r, false);
+        self.record_outlier(r, 503);
+        if self.router_retry(r, 0) {
+            return;
+        }
+        let b = self.reqs[r as usize].lb;
+        if self.plan.balancers[b as usize].algorithm.product() == Product::Envoy {
+            // Envoy has no balancer-level failover: without a router retry the client gets 503.
+            return self.no_upstream(b, r);
+        }
         let req = &mut self.reqs[r as usize];
-        let b = req.lb;
         // The refusal travels back over the link it came by.
         let back = req.last_hop;
         if req.flags & VIA_GW != 0 {
@@ -222,7 +260,7 @@ impl Simulation<'_> {
     /// Request `r` is back at balancer `b` after a refusal: choose again in the same pool.
     pub(super) fn retry_pick(&mut self, b: u32, r: u32) {
         let p = self.reqs[r as usize].pool;
-        self.pick_and_send(b, p, r);
+        self.connect_or_queue(b, p, r);
     }
 
     /// HAProxy without redispatch: request `r` tries the same instance again.
