@@ -66,6 +66,12 @@ pub struct Recorder {
     pub svc_busy_series: Vec<u64>,
     /// Per service and bucket: queue request-ns.
     pub svc_queue_series: Vec<u64>,
+    /// Per service and bucket: running instance-ns (filled by [`Recorder::finish`]).
+    pub svc_capacity_series: Vec<u64>,
+    /// Per service: running instance-ns in the summary window (filled by [`Recorder::finish`]).
+    pub svc_capacity_area: Vec<u128>,
+    /// Per service: (time, running instances) each time the count changed, starting at 0.
+    pub replica_steps: Vec<Vec<(u64, u32)>>,
     /// Per model node: requests that reached it in the summary window.
     pub node_arrivals: Vec<u64>,
     /// Per link and bucket: crossings (`[link * n_buckets + bucket]`).
@@ -108,6 +114,9 @@ impl Recorder {
             stations: vec![StationStats::default(); plan.stations.len()],
             svc_busy_series: vec![0; plan.services.len() * nb],
             svc_queue_series: vec![0; plan.services.len() * nb],
+            svc_capacity_series: vec![0; plan.services.len() * nb],
+            svc_capacity_area: vec![0; plan.services.len()],
+            replica_steps: plan.services.iter().map(|s| vec![(0, s.initial)]).collect(),
             node_arrivals: vec![0; plan.nodes.len()],
             link_series: vec![0; plan.links.len() * nb],
             events: 0,
@@ -228,9 +237,38 @@ impl Recorder {
 
 /// Totals over finished replicates (see [`Recorder::finish`] and [`Recorder::merge`]).
 impl Recorder {
-    /// Turns the user bit sets into counts (`users_active_count`, `users_impacted_count`) and frees
+    /// Service `svc` runs `instances` instances from `t` on.
+    pub fn replicas(&mut self, svc: u32, t: u64, instances: u32) {
+        if let Some(steps) = self.replica_steps.get_mut(svc as usize) {
+            steps.push((t, instances));
+        }
+    }
+
+    /// Turns the user bit sets into counts (`users_active_count`, `users_impacted_count`) and the
+    /// replica steps up to `upto` into capacity per bucket and in the summary window, and frees
     /// them, so that recorders of different replicates can be merged.
-    pub fn finish(&mut self) {
+    pub fn finish(&mut self, upto: u64) {
+        let end = upto.min(self.end_ns);
+        let steps = std::mem::take(&mut self.replica_steps);
+        for (svc, steps) in steps.iter().enumerate() {
+            for (i, &(from, n)) in steps.iter().enumerate() {
+                let to = steps.get(i + 1).map_or(end, |s| s.0).min(end);
+                if to <= from || n == 0 {
+                    continue;
+                }
+                let (a, b) = (from.max(self.warmup_ns), to);
+                if b > a {
+                    self.svc_capacity_area[svc] += u128::from(n) * u128::from(b - a);
+                }
+                let mut t = from;
+                while t < to {
+                    let bucket = ((t / self.bucket_ns) as usize).min(self.n_buckets - 1);
+                    let edge = ((bucket as u64 + 1) * self.bucket_ns).min(to);
+                    self.svc_capacity_series[svc * self.n_buckets + bucket] += u64::from(n) * (edge - t);
+                    t = edge;
+                }
+            }
+        }
         self.users_active_count = self.users_active.iter().map(BitSet::len).sum();
         self.users_impacted_count = self.users_impacted.iter().map(BitSet::len).sum();
         self.users_active = Vec::new();
@@ -266,6 +304,10 @@ impl Recorder {
         }
         add_all(&mut self.svc_busy_series, &o.svc_busy_series);
         add_all(&mut self.svc_queue_series, &o.svc_queue_series);
+        add_all(&mut self.svc_capacity_series, &o.svc_capacity_series);
+        for (a, b) in self.svc_capacity_area.iter_mut().zip(&o.svc_capacity_area) {
+            *a += b;
+        }
         add_all(&mut self.node_arrivals, &o.node_arrivals);
         for (a, b) in self.link_series.iter_mut().zip(&o.link_series) {
             *a = a.saturating_add(*b);

@@ -24,8 +24,8 @@ pub use policy::{
     RetryPolicy, WindowUnit,
 };
 pub use topology::{
-    ArrivalProcess, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Product,
-    Region, Route, RouteShare, Service, Step, Topology, Traffic,
+    ArrivalProcess, Autoscaling, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node,
+    NodeKind, Product, Region, Route, RouteShare, Service, Step, Topology, Traffic,
 };
 
 use serde::{Deserialize, Serialize};

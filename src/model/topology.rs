@@ -141,6 +141,7 @@ impl Node {
                 queue_capacity: Some(64),
                 service_time: Dist::Exponential { mean_ms: 20.0 },
                 error_rate: 0.0,
+                autoscaling: None,
             }),
         }
     }
@@ -571,6 +572,47 @@ pub struct Service {
     /// Fraction of served requests that end in a 500 (0 to 1).
     #[serde(default)]
     pub error_rate: f64,
+    /// Kubernetes HPA on the service's utilisation (off when absent). `instances` is then the
+    /// starting replica count.
+    #[serde(default)]
+    pub autoscaling: Option<Autoscaling>,
+}
+
+/// A Kubernetes HorizontalPodAutoscaler on CPU utilisation (autoscaling/v2 without `behavior`: the
+/// legacy path), with the utilisation of a service's concurrency slots standing for CPU.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Autoscaling {
+    /// `minReplicas` (default 1).
+    #[serde(default = "one_u32")]
+    pub min_replicas: u32,
+    /// `maxReplicas`.
+    pub max_replicas: u32,
+    /// `averageUtilization` target as a fraction (default 0.8).
+    #[serde(default = "util_80")]
+    pub target_utilization: f64,
+    /// The controller's sync period, s (default 15).
+    #[serde(default = "sync_15")]
+    pub sync_period_s: u64,
+    /// Time from a scale-up to the new pod serving (start and readiness), s (default 30).
+    #[serde(default = "startup_30")]
+    pub startup_s: f64,
+    /// `--horizontal-pod-autoscaler-downscale-stabilization`, s (default 300).
+    #[serde(default = "stabilization_300")]
+    pub downscale_stabilization_s: u64,
+}
+
+fn util_80() -> f64 {
+    0.8
+}
+fn sync_15() -> u64 {
+    15
+}
+fn startup_30() -> f64 {
+    30.0
+}
+fn stabilization_300() -> u64 {
+    300
 }
 
 fn one_u32() -> u32 {

@@ -376,6 +376,24 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
             if svc.concurrency == 0 {
                 c.error(Some(name), "concurrency must be at least 1".into());
             }
+            if let Some(a) = &svc.autoscaling {
+                if let Err(e) = crate::policy::autoscale::HpaConfig::new(a.min_replicas, a.max_replicas) {
+                    c.error(Some(name), format!("autoscaling: {e}"));
+                } else if !(a.min_replicas..=a.max_replicas).contains(&svc.instances) {
+                    c.error(
+                        Some(name),
+                        format!(
+                            "instances ({}) must lie between min_replicas and max_replicas when autoscaling",
+                            svc.instances
+                        ),
+                    );
+                }
+                if !(a.target_utilization > 0.0 && a.target_utilization <= 1.0)
+                    || !(a.startup_s.is_finite() && a.startup_s >= 0.0)
+                {
+                    c.error(Some(name), "autoscaling needs target_utilization in (0, 1] and startup_s >= 0".into());
+                }
+            }
             if !(0.0..=1.0).contains(&svc.error_rate) {
                 c.error(Some(name), format!("error_rate must be between 0 and 1, got {}", svc.error_rate));
             }

@@ -121,8 +121,10 @@ pub struct NodeSummary {
 /// Figures of a service and its instances.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSummary {
-    /// Busy fraction of all slots.
+    /// Busy fraction of the slots of the instances running (time-weighted).
     pub utilisation: f64,
+    /// Mean number of instances running.
+    pub mean_instances: f64,
     /// Mean time waiting for a slot, ms.
     pub mean_queue_wait_ms: Option<f64>,
     /// Time-average number waiting, over all instances.
@@ -170,10 +172,12 @@ pub struct Series {
 pub struct ServiceSeries {
     /// Service name.
     pub name: String,
-    /// Busy fraction of all slots.
+    /// Busy fraction of the running instances' slots.
     pub utilisation: Vec<f64>,
     /// Mean number waiting, over all instances.
     pub queue_len: Vec<f64>,
+    /// Mean number of instances running.
+    pub instances: Vec<f64>,
 }
 
 /// A link's time series.
@@ -242,14 +246,12 @@ fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> Servic
     let window_ns = (plan.duration_ns - plan.warmup_ns) as f64 * runs;
     let range = sp.first_station as usize..(sp.first_station + sp.instances) as usize;
     let mut busy = 0.0;
-    let mut slots = 0.0;
     let (mut arrivals, mut rejected, mut started, mut wait, mut queue) = (0u64, 0u64, 0u64, 0u128, 0u128);
     let mut instances = Vec::new();
+    let conc = range.clone().next().map_or(1.0, |k| f64::from(plan.stations[k].concurrency));
     for k in range {
         let st = &rec.stations[k];
-        let conc = f64::from(plan.stations[k].concurrency);
         busy += st.busy_area as f64;
-        slots += conc;
         arrivals += st.arrivals;
         rejected += st.rejected;
         started += st.started;
@@ -263,8 +265,10 @@ fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> Servic
             rejected: st.rejected as f64 / runs,
         });
     }
+    let capacity = rec.svc_capacity_area.get(svc).copied().unwrap_or(0) as f64;
     ServiceSummary {
-        utilisation: ratio(busy, slots * window_ns),
+        utilisation: ratio(busy, conc * capacity),
+        mean_instances: ratio(capacity, window_ns),
         mean_queue_wait_ms: (started > 0).then(|| wait as f64 / started as f64 / 1e6),
         mean_queue_len: ratio(queue as f64, window_ns),
         blocking_probability: ratio(rejected as f64, arrivals as f64),
@@ -393,16 +397,16 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
         .iter()
         .enumerate()
         .map(|(s, sp)| {
-            let slots: f64 = (sp.first_station..sp.first_station + sp.instances)
-                .map(|k| f64::from(plan.stations[k as usize].concurrency))
-                .sum();
-            let per = |v: &[u64], div: f64| -> Vec<f64> {
-                (0..nb).map(|b| ratio(v[s * nb + b] as f64, div * width_s(b) * NS_PER_S as f64 * runs)).collect()
-            };
+            let conc = plan.stations.get(sp.first_station as usize).map_or(1.0, |st| f64::from(st.concurrency));
+            let at = |v: &[u64], b: usize| v[s * nb + b] as f64;
+            let bucket_ns = |b: usize| width_s(b) * NS_PER_S as f64 * runs;
             ServiceSeries {
                 name: plan.nodes[sp.node as usize].0.clone(),
-                utilisation: per(&rec.svc_busy_series, slots),
-                queue_len: per(&rec.svc_queue_series, 1.0),
+                utilisation: (0..nb)
+                    .map(|b| ratio(at(&rec.svc_busy_series, b), conc * at(&rec.svc_capacity_series, b)))
+                    .collect(),
+                queue_len: (0..nb).map(|b| ratio(at(&rec.svc_queue_series, b), bucket_ns(b))).collect(),
+                instances: (0..nb).map(|b| ratio(at(&rec.svc_capacity_series, b), bucket_ns(b))).collect(),
             }
         })
         .collect();

@@ -71,16 +71,17 @@ pub fn summary_table(r: &Report) -> String {
         writeln!(out).ok();
         writeln!(
             out,
-            "  {:<20} {:>10} {:>12} {:>14} {:>10} {:>10}",
-            "service", "arrivals", "utilisation", "mean wait", "queue len", "blocked"
+            "  {:<20} {:>10} {:>10} {:>12} {:>14} {:>10} {:>10}",
+            "service", "arrivals", "instances", "utilisation", "mean wait", "queue len", "blocked"
         )
         .ok();
         for (n, svc) in services {
             writeln!(
                 out,
-                "  {:<20} {:>10.0} {:>11.1}% {:>14} {:>10.2} {:>9.2}%",
+                "  {:<20} {:>10.0} {:>10.1} {:>11.1}% {:>14} {:>10.2} {:>9.2}%",
                 n.name,
                 n.arrivals,
+                svc.mean_instances,
                 100.0 * svc.utilisation,
                 ms(svc.mean_queue_wait_ms),
                 svc.mean_queue_len,

@@ -92,7 +92,7 @@ pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, R
                 && let Some(partial) = options.partial
             {
                 let mut rec = sim.recorder().clone();
-                rec.finish();
+                rec.finish(sim.now());
                 partial(&report::build(plan, &rec, vec![report::replicate_summary(plan, i, &rec)]));
             }
             if let Some(p) = options.progress {
@@ -101,7 +101,7 @@ pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, R
             }
         }
         let mut rec = sim.run();
-        rec.finish();
+        rec.finish(u64::MAX);
         Some((vec![report::replicate_summary(plan, i, &rec)], rec))
     };
     let merged = (0..plan.replicates).into_par_iter().map(one).reduce(

@@ -6,6 +6,7 @@ use super::time::{NS_PER_MS, NS_PER_S, ms_to_ns, secs_to_ns};
 use crate::model::{
     self, ArrivalProcess, Balance, Failover, KeyDistribution, LimitKey, Node, NodeKind, Scenario, Traffic,
 };
+use crate::policy::autoscale::HpaConfig;
 use crate::policy::breaker::EnvoyBreaker;
 use crate::policy::health::HaproxyCheck;
 use crate::policy::outlier::OutlierConfig;
@@ -225,12 +226,27 @@ pub struct SvcPlan {
     pub node: u32,
     /// First station index; its instances are `first_station..first_station + instances`.
     pub first_station: u32,
-    /// Number of instances.
+    /// Number of instances (stations): the most that can run (`max_replicas` when autoscaled).
     pub instances: u32,
+    /// Instances running at the start.
+    pub initial: u32,
+    /// Kubernetes HPA, if the service autoscales.
+    pub hpa: Option<HpaPlan>,
     /// Time a slot is busy per request.
     pub service_time: Sampler,
     /// Probability that a served request ends in a 500.
     pub error_rate: f64,
+}
+
+/// A compiled autoscaler.
+#[derive(Clone, Debug)]
+pub struct HpaPlan {
+    /// The controller's configuration.
+    pub config: HpaConfig,
+    /// Target utilisation (fraction).
+    pub target: f64,
+    /// From scale-up to serving, ns.
+    pub startup_ns: u64,
 }
 
 /// A compiled service instance.
@@ -549,9 +565,16 @@ pub fn compile(s: &Scenario) -> Plan {
             Node::Service(svc) => {
                 let si = plan.services.len() as u32;
                 let first_station = plan.stations.len() as u32;
-                for k in 0..svc.instances {
+                let hpa = svc.autoscaling.as_ref().and_then(|a| {
+                    let mut config = HpaConfig::new(a.min_replicas, a.max_replicas).ok()?;
+                    config.sync_period_s = a.sync_period_s.max(1);
+                    config.downscale_stabilization_s = a.downscale_stabilization_s;
+                    Some(HpaPlan { config, target: a.target_utilization, startup_ns: secs_to_ns(a.startup_s) })
+                });
+                let allocated = hpa.as_ref().map_or(svc.instances, |h| h.config.max_replicas.max(svc.instances));
+                for k in 0..allocated {
                     plan.stations.push(StationPlan {
-                        name: if svc.instances == 1 { svc.name.clone() } else { format!("{}-{k}", svc.name) },
+                        name: if allocated == 1 { svc.name.clone() } else { format!("{}-{k}", svc.name) },
                         service: si,
                         concurrency: svc.concurrency.max(1),
                         queue_capacity: svc.queue_capacity.unwrap_or(u32::MAX),
@@ -560,7 +583,9 @@ pub fn compile(s: &Scenario) -> Plan {
                 plan.services.push(SvcPlan {
                     node: ni,
                     first_station,
-                    instances: svc.instances,
+                    instances: allocated,
+                    initial: svc.instances.min(allocated),
+                    hpa,
                     service_time: Sampler::new(&svc.service_time),
                     error_rate: svc.error_rate,
                 });

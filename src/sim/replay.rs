@@ -99,7 +99,7 @@ pub fn replay(scenario: &Scenario, files: ReplayFiles<'_>) -> Result<Replayed, R
         w.commit()?;
     }
     let mut rec = sim.into_recorder();
-    rec.finish();
+    rec.finish(u64::MAX);
     let summary = report::replicate_summary(&plan, 0, &rec);
     Ok(Replayed { report: report::build(&plan, &rec, vec![summary]), requests: written })
 }

@@ -30,6 +30,7 @@ fn service(concurrency: u32, queue: Option<u32>, ms: f64, error_rate: f64) -> No
         queue_capacity: queue,
         service_time: Dist::Constant { ms },
         error_rate,
+        autoscaling: None,
     })
 }
 
@@ -162,4 +163,35 @@ fn the_series_adds_up_to_the_summary() {
     assert!((total - 99.0).abs() < 1e-9, "{total}");
     assert_eq!(r.bucket_s, 0.02);
     assert_eq!(r.series.t_s.len(), 500);
+}
+
+#[test]
+fn the_hpa_scales_to_the_load_and_holds_through_stabilisation() {
+    // One pod of 10 slots at 100 ms per request. At 60 s the load goes from 50 to 200 r/s: 20 busy
+    // slots, so with an 80% target the HPA settles at ceil(20 / 8) = 3 pods (doubling at most per
+    // 15-s sync, new pods serving 30 s after they start). At 300 s the load drops back to 50 r/s: the
+    // proposal falls to 1, but the legacy path keeps the largest recommendation of the last 300 s,
+    // so the pods stay until about 600 s.
+    let text = r#"Scenario(format_version: 1, name: "hpa", run: (seed: 3, duration_s: 900.0, bucket_s: Some(15.0)),
+        topology: (nodes: [
+            Clients((name: "c", traffic: Steps(steps: [(at_s: 0.0, rate_rps: 50.0), (at_s: 60.0, rate_rps: 200.0), (at_s: 300.0, rate_rps: 50.0)]))),
+            Service((name: "s", instances: 1, concurrency: 10, queue_capacity: Some(5000),
+                service_time: Constant(ms: 100.0),
+                autoscaling: Some((min_replicas: 1, max_replicas: 8, target_utilization: 0.8)))),
+        ], links: [(from: "c", to: "s")]))"#;
+    let s = gatesim::model::load::from_str(text, std::path::Path::new("hpa.ron")).unwrap();
+    let r = run(&s);
+    let inst = &r.series.services[0].instances;
+    let at = |t_s: f64| inst[(t_s / 15.0) as usize];
+    assert_eq!(at(30.0), 1.0);
+    assert_eq!(at(240.0), 3.0, "{inst:?}");
+    assert_eq!(at(450.0), 3.0, "held by the 300-s stabilisation: {inst:?}");
+    assert_eq!(at(800.0), 1.0, "{inst:?}");
+    // Each pod has its own queue: the backlog built while one pod served 200 r/s stays on pod 0,
+    // busy throughout, while the new pods run at 2/3 (mean 0.78) until it drains; then 20 busy
+    // slots of 30.
+    let util = &r.series.services[0].utilisation;
+    let at_u = |t_s: f64| util[(t_s / 15.0) as usize];
+    assert!((at_u(240.0) - (1.0 + 2.0 / 3.0 + 2.0 / 3.0) / 3.0).abs() < 0.03, "{util:?}");
+    assert!((at_u(285.0) - 2.0 / 3.0).abs() < 0.03, "{util:?}");
 }

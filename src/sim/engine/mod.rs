@@ -19,6 +19,7 @@
 //!
 //! The engine never reads the wall clock, never does I/O and allocates only while queues grow.
 
+mod autoscale;
 mod balancers;
 mod policies;
 mod resilience;
@@ -66,6 +67,10 @@ enum Kind {
     Sweep,
     /// Gateway `a` sends request `b` upstream again (a router retry after its backoff).
     Redispatch,
+    /// The autoscaler of service `a` syncs.
+    Autoscale,
+    /// A new pod of station `a` is ready.
+    InstanceReady,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -216,6 +221,12 @@ struct Station {
     last_change: u64,
     /// Refusing new connections (an outage); requests already accepted finish.
     down: bool,
+    /// Running and taking requests (autoscaling starts and stops instances).
+    active: bool,
+    /// A pod started by the autoscaler, not ready yet.
+    starting: bool,
+    /// Busy slot-ns since the autoscaler last read it.
+    busy_acc: u128,
 }
 
 /// One replicate in progress. Build it with [`Simulation::new`], then [`Simulation::run`] or
@@ -242,6 +253,8 @@ pub struct Simulation<'p> {
     check_slots: Vec<policies::CheckSlot>,
     /// Outlier-sweep slots: (balancer, pool).
     sweep_slots: Vec<(u32, u16)>,
+    /// Per service: its autoscaler, if any.
+    autoscalers: Vec<Option<autoscale::Autoscaler>>,
     /// Reused per pick.
     scratch: Vec<PeerStatus>,
     /// Per limiter: state of each key (index 0 for a global limit).
@@ -290,6 +303,7 @@ impl<'p> Simulation<'p> {
             lbs: Vec::new(),
             check_slots: Vec::new(),
             sweep_slots: Vec::new(),
+            autoscalers: autoscale::autoscalers(plan),
             lb_rngs: Vec::new(),
             hash_reqs: Vec::with_capacity(1024),
             key_buf: String::new(),
@@ -319,8 +333,14 @@ impl<'p> Simulation<'p> {
         let setup = policies::balancers(plan, replicate);
         (sim.lbs, sim.lb_rngs, sim.check_slots, sim.sweep_slots) =
             (setup.pools, setup.rngs, setup.check_slots, setup.sweep_slots);
+        for svc in &plan.services {
+            for k in svc.first_station..svc.first_station + svc.initial {
+                sim.stations[k as usize].active = true;
+            }
+        }
         sim.schedule_checks();
         sim.schedule_sweeps();
+        sim.schedule_autoscalers();
         sim
     }
 
@@ -420,6 +440,8 @@ impl<'p> Simulation<'p> {
             Kind::RetrySame => self.retry_same(ev.a, ev.b),
             Kind::Sweep => self.on_sweep(ev.a),
             Kind::Redispatch => self.redispatch(ev.a, ev.b),
+            Kind::Autoscale => self.on_autoscale(ev.a),
+            Kind::InstanceReady => self.on_instance_ready(ev.a),
         }
     }
 
@@ -603,11 +625,14 @@ impl<'p> Simulation<'p> {
     fn at_service(&mut self, s: u32, r: u32) {
         let svc = &self.plan.services[s as usize];
         self.rec.node_arrival(svc.node, self.now);
-        if svc.instances == 0 {
+        let n = svc.instances;
+        let start = self.svc_next[s as usize] % n.max(1);
+        // Round robin over the running instances.
+        let Some(i) = (0..n).map(|k| (start + k) % n).find(|&i| self.stations[(svc.first_station + i) as usize].active)
+        else {
             return self.end_journey(r, Outcome::NoUpstream);
-        }
-        let i = self.svc_next[s as usize] % svc.instances;
-        self.svc_next[s as usize] = (i + 1) % svc.instances;
+        };
+        self.svc_next[s as usize] = (i + 1) % n;
         self.enter_station(svc.first_station + i, r);
     }
 
@@ -654,6 +679,7 @@ impl<'p> Simulation<'p> {
         let st = &mut self.stations[k as usize];
         let (from, busy, queued) = (st.last_change, st.busy, st.queue.len() as u32);
         st.last_change = now;
+        st.busy_acc += u128::from(busy) * u128::from(now - from);
         let svc = self.plan.stations[k as usize].service;
         self.rec.station_state(k, svc, from, now, busy, queued);
     }

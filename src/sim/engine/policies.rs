@@ -160,7 +160,7 @@ impl Simulation<'_> {
         let avoid_only_last = matches!(lb.failover, Failover::HaproxyRetries { .. });
         self.scratch.clear();
         self.scratch.extend((0..members.len()).map(|i| PeerStatus {
-            down: pool.down[i] || pool.ejected[i],
+            down: pool.down[i] || pool.ejected[i] || !self.stations[members[i].station as usize].active,
             tried: if avoid_only_last { i as u32 == req.avoid } else { i < 64 && req.tried & (1 << i) != 0 },
             full: false,
         }));
