@@ -388,9 +388,11 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                         ),
                     );
                 }
-                if !(a.target_utilization > 0.0 && a.target_utilization <= 1.0)
-                    || !(a.startup_s.is_finite() && a.startup_s >= 0.0)
-                {
+                let valid = a.target_utilization > 0.0
+                    && a.target_utilization <= 1.0
+                    && a.startup_s.is_finite()
+                    && a.startup_s >= 0.0;
+                if !valid {
                     c.error(Some(name), "autoscaling needs target_utilization in (0, 1] and startup_s >= 0".into());
                 }
             }
