@@ -443,6 +443,26 @@ pub struct CircuitBreaker {
     /// `max_retries` (default 3): retries in flight at once.
     #[serde(default = "three_u64")]
     pub max_retries: u64,
+    /// `retry_budget`: replaces `max_retries` by a share of the requests in flight.
+    #[serde(default)]
+    pub retry_budget: Option<RetryBudget>,
+}
+
+/// Envoy `retry_budget`: at most `max(min_retry_concurrency, budget_percent% of (active +
+/// pending))` retries at once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBudget {
+    /// `budget_percent` (default 20).
+    #[serde(default = "twenty")]
+    pub budget_percent: f64,
+    /// `min_retry_concurrency` (default 3).
+    #[serde(default = "three_u64")]
+    pub min_retry_concurrency: u64,
+}
+
+fn twenty() -> f64 {
+    20.0
 }
 
 fn k1024() -> u64 {
@@ -459,6 +479,7 @@ impl Default for CircuitBreaker {
             max_pending_requests: k1024(),
             max_requests: k1024(),
             max_retries: 3,
+            retry_budget: None,
         }
     }
 }

@@ -131,6 +131,7 @@ impl Node {
                 failover: Failover::default(),
                 outlier_detection: None,
                 circuit_breaker: None,
+                healthy_panic_threshold: None,
             }),
             NodeKind::Service => Node::Service(Service {
                 name,
@@ -393,6 +394,11 @@ pub struct LoadBalancer {
     /// Envoy circuit breakers (off when absent).
     #[serde(default)]
     pub circuit_breaker: Option<CircuitBreaker>,
+    /// Envoy `healthy_panic_threshold`, percent: when fewer of the pool's hosts than this are
+    /// healthy, Envoy balances over all of them, unhealthy ones included. Envoy balancers default to
+    /// 50; 0 disables it; other balancers ignore it.
+    #[serde(default)]
+    pub healthy_panic_threshold: Option<f64>,
 }
 
 /// A load balancer's path rule.

@@ -10,8 +10,9 @@ use crate::policy::autoscale::HpaConfig;
 use crate::policy::breaker::EnvoyBreaker;
 use crate::policy::health::HaproxyCheck;
 use crate::policy::outlier::OutlierConfig;
+use crate::policy::panic::PanicThreshold;
 use crate::policy::ratelimit::AnyLimiter;
-use crate::policy::retry::EnvoyBackoff;
+use crate::policy::retry::{EnvoyBackoff, RetryBudget};
 use std::collections::BTreeMap;
 
 /// Where a request goes next.
@@ -150,6 +151,8 @@ pub struct LbPlan {
     pub outlier: Option<OutlierConfig>,
     /// Envoy circuit breakers, if any.
     pub breaker: Option<EnvoyBreaker>,
+    /// Envoy's panic threshold (Envoy balancers only).
+    pub panic: Option<PanicThreshold>,
     /// Path rules: prefix and pool index. Empty: every path uses pool 0.
     pub rules: Vec<(String, u16)>,
 }
@@ -551,15 +554,22 @@ pub fn compile(s: &Scenario) -> Plan {
                     check,
                     outlier: lb.outlier_detection.as_ref().map(|o| o.config()),
                     breaker: lb.circuit_breaker.as_ref().and_then(|c| {
+                        let budget = match &c.retry_budget {
+                            Some(b) => Some(RetryBudget::new(b.budget_percent, b.min_retry_concurrency).ok()?),
+                            None => None,
+                        };
                         EnvoyBreaker::new(
                             c.max_connections,
                             c.max_pending_requests,
                             c.max_requests,
                             c.max_retries,
-                            None,
+                            budget,
                         )
                         .ok()
                     }),
+                    panic: (lb.algorithm.product() == model::Product::Envoy)
+                        .then(|| PanicThreshold::new(lb.healthy_panic_threshold.unwrap_or(50.0), 140).ok())
+                        .flatten(),
                 });
             }
             Node::Service(svc) => {

@@ -463,3 +463,28 @@ fn envoy_retries_are_fresh_picks_after_a_backoff() {
         assert!((20.0..45.0).contains(&latency), "two attempts of 10 ms and a backoff under 25 ms: {r:?}");
     }
 }
+
+#[test]
+fn envoy_panics_when_too_few_hosts_are_healthy() {
+    // b1 and b2 always answer 500 and get ejected (max_ejection_percent 100). One healthy host of
+    // three is below the default 50% panic threshold, so Envoy balances over all three again; with
+    // the threshold at 0 (disabled) everything after the ejections goes to b0.
+    let backends = [backend(0, 10.0, 0.0, 100), backend(1, 10.0, 1.0, 100), backend(2, 10.0, 1.0, 100)];
+    let requests: String = (0..300).map(|i| format!("r{i},{},,/,\n", i * 20)).collect();
+    let later_to_failing = |threshold: &str| {
+        let c = Case::new(&format!("panic{}", threshold.len()));
+        let rows = c.run_with(
+            "",
+            &format!(
+                "algorithm: EnvoyRoundRobin, outlier_detection: Some((consecutive_5xx: 2, max_ejection_percent: 100)){threshold}"
+            ),
+            &[1, 1, 1],
+            &backends,
+            &requests,
+            "",
+        );
+        rows[100..].iter().filter(|r| r[2] != "b0").count()
+    };
+    assert!(later_to_failing("") > 50, "in panic, the ejected hosts still get traffic");
+    assert_eq!(later_to_failing(", healthy_panic_threshold: Some(0.0)"), 0);
+}

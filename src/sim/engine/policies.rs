@@ -10,6 +10,7 @@ use crate::policy::balance::PeerStatus;
 use crate::policy::breaker::BreakerState;
 use crate::policy::health::{CheckResult, HaproxyCheckState, Transition};
 use crate::policy::outlier::OutlierDetector;
+use crate::policy::panic::PriorityHosts;
 use crate::policy::ratelimit::LimitDecision;
 use crate::sim::plan::{LbPlan, Plan};
 use crate::sim::rng::{Purpose, Stream};
@@ -164,6 +165,20 @@ impl Simulation<'_> {
             tried: if avoid_only_last { i as u32 == req.avoid } else { i < 64 && req.tried & (1 << i) != 0 },
             full: false,
         }));
+        if let Some(panic) = &lb.panic {
+            // Hosts are the running instances; in panic Envoy ignores their health.
+            let running = (0..members.len()).filter(|&i| self.stations[members[i].station as usize].active);
+            let (hosts, healthy) =
+                running.fold((0u64, 0u64), |(h, ok), i| (h + 1, ok + u64::from(!(pool.down[i] || pool.ejected[i]))));
+            let set = PriorityHosts { hosts, healthy, degraded: 0, excluded: 0 };
+            if healthy < hosts && panic.in_panic(&[set], 0) {
+                for (status, m) in self.scratch.iter_mut().zip(members) {
+                    if self.stations[m.station as usize].active {
+                        status.down = false;
+                    }
+                }
+            }
+        }
         let hash = &mut self.hash_reqs[r as usize];
         let picked = pool.balancer.pick(self.now, &self.scratch, key, hash, &mut self.lb_rngs[b as usize]);
         self.key_buf = buf;
