@@ -18,7 +18,7 @@
 //!         Node::Clients(Clients {
 //!             name: "users".into(), region: None, pos: None, users: 100,
 //!             traffic: Traffic::Constant { rate_rps: 50.0 },
-//!             arrivals: Default::default(), keys: Default::default(), addresses: None,
+//!             arrivals: Default::default(), keys: Default::default(), addresses: None, retry: None,
 //!             routes: vec![],
 //!         }),
 //!         Node::Service(Service {

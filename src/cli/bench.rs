@@ -18,6 +18,7 @@ fn clients(rate_rps: f64) -> Node {
         arrivals: Default::default(),
         keys: Default::default(),
         addresses: None,
+        retry: None,
         routes: vec![],
     })
 }

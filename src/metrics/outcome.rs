@@ -24,10 +24,13 @@ pub enum Outcome {
     RateLimited,
     /// A circuit breaker turned it away: 503 (Envoy's `x-envoy-overloaded`).
     Overloaded,
+    /// The client gave up waiting (its own timeout); no status reached it (499 in reports, as
+    /// NGINX logs a client that closed the connection).
+    ClientTimeout,
 }
 
 /// Number of [`Outcome`] variants.
-pub const N_OUTCOMES: usize = 8;
+pub const N_OUTCOMES: usize = 9;
 
 impl Outcome {
     /// Every outcome, in report order.
@@ -40,6 +43,7 @@ impl Outcome {
         Outcome::ServerError,
         Outcome::RateLimited,
         Outcome::Overloaded,
+        Outcome::ClientTimeout,
     ];
 
     /// The snake_case name used in reports and CSV headers.
@@ -53,6 +57,7 @@ impl Outcome {
             Outcome::ServerError => "server_error",
             Outcome::RateLimited => "rate_limited",
             Outcome::Overloaded => "overloaded",
+            Outcome::ClientTimeout => "client_timeout",
         }
     }
 
@@ -68,6 +73,7 @@ impl Outcome {
             Outcome::ServerError => 500,
             Outcome::RateLimited => 429,
             Outcome::Overloaded => 503,
+            Outcome::ClientTimeout => 499,
         }
     }
 

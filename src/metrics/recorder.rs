@@ -139,9 +139,20 @@ impl Recorder {
     }
 
     /// A request of population `pop`, sent by `user` at `sent`, got its answer (`outcome`, with HTTP
-    /// `status`) at `answered`.
+    /// `status`) at `answered`. `last` is false when the client will try again: a failure then
+    /// does not (yet) impact the user.
     #[inline]
-    pub fn outcome(&mut self, pop: u32, user: u32, sent: u64, answered: u64, outcome: Outcome, status: u16) {
+    #[allow(clippy::too_many_arguments)] // one flat call per request on the hot path
+    pub fn outcome(
+        &mut self,
+        pop: u32,
+        user: u32,
+        sent: u64,
+        answered: u64,
+        outcome: Outcome,
+        status: u16,
+        last: bool,
+    ) {
         let latency_ns = answered.saturating_sub(sent);
         let latency_us = (latency_ns / 1000).clamp(1, MAX_LATENCY_US);
         if let Some(b) = self.bucket(answered) {
@@ -163,7 +174,10 @@ impl Recorder {
             if outcome == Outcome::Success {
                 self.latency.record(latency_us).ok();
                 self.latency_sum_ns += u128::from(latency_ns);
-            } else if has_user && let Some(set) = self.users_impacted.get_mut(p) {
+            } else if last
+                && has_user
+                && let Some(set) = self.users_impacted.get_mut(p)
+            {
                 set.insert(user);
             }
         }

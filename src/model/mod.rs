@@ -20,8 +20,8 @@ pub mod validate;
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
 pub use policy::{
-    ActiveCheck, CircuitBreaker, Failover, KongPolicy, LimitKey, Limiter, OutlierDetection, RateLimit, RetryOn,
-    RetryPolicy, WindowUnit,
+    ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection,
+    RateLimit, RetryOn, RetryPolicy, WindowUnit,
 };
 pub use topology::{
     ArrivalProcess, Autoscaling, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node,

@@ -549,3 +549,62 @@ impl RetryPolicy {
         })
     }
 }
+
+/// What a client population does when a request fails or takes too long: the user gives up after
+/// `timeout_ms` (the request goes on in the system: the servers still do the work) and tries again
+/// after a backoff, up to `max_attempts` in all. Retries multiply load during an outage: this is
+/// how retry storms keep a system down after the trigger is gone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientRetry {
+    /// Attempts in all, the first included (default 3).
+    #[serde(default = "three")]
+    pub max_attempts: u32,
+    /// The client gives up on an attempt after this long, ms (none: it waits for the answer).
+    #[serde(default)]
+    pub timeout_ms: Option<f64>,
+    /// Backoff between attempts (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015).
+    #[serde(default)]
+    pub jitter: Jitter,
+    /// Backoff base, ms (default 100).
+    #[serde(default = "base_100")]
+    pub base_ms: u64,
+    /// Backoff cap, ms (default 10,000).
+    #[serde(default = "cap_10s")]
+    pub cap_ms: u64,
+    /// Whether a 429 is retried (default true; 5xx and timeouts always are).
+    #[serde(default = "yes")]
+    pub retry_429: bool,
+}
+
+/// Backoff jitter between client attempts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Jitter {
+    /// `random(0, min(cap, base x 2^n))`.
+    #[default]
+    Full,
+    /// `t = min(cap, base x 2^n); t/2 + random(0, t/2)`.
+    Equal,
+    /// `min(cap, random(base, previous x 3))`.
+    Decorrelated,
+    /// `min(cap, base x 2^n)`, no randomness: the synchronised retries that cause storms.
+    None,
+}
+
+fn base_100() -> u64 {
+    100
+}
+fn cap_10s() -> u64 {
+    10_000
+}
+fn yes() -> bool {
+    true
+}
+
+impl ClientRetry {
+    /// Whether an attempt that ended with `status` is retried: 5xx, the client's own timeout (499)
+    /// and, with `retry_429`, 429.
+    pub fn retries(&self, status: u16) -> bool {
+        status >= 500 || status == 499 || (status == 429 && self.retry_429)
+    }
+}

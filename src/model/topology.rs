@@ -1,6 +1,6 @@
 //! Topology types: nodes, links, regions.
 
-use super::{ActiveCheck, CircuitBreaker, Dist, Failover, OutlierDetection, RateLimit, RetryPolicy};
+use super::{ActiveCheck, CircuitBreaker, ClientRetry, Dist, Failover, OutlierDetection, RateLimit, RetryPolicy};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +112,7 @@ impl Node {
                 arrivals: ArrivalProcess::default(),
                 keys: KeyDistribution::default(),
                 addresses: None,
+                retry: None,
                 routes: Vec::new(),
             }),
             NodeKind::Gateway => Node::Gateway(Gateway {
@@ -233,6 +234,9 @@ pub struct Clients {
     /// address, while impact is counted per user. `None`: every user has an address of its own.
     #[serde(default)]
     pub addresses: Option<u32>,
+    /// Client timeouts and retries (none when absent: one attempt, waiting for the answer).
+    #[serde(default)]
+    pub retry: Option<ClientRetry>,
     /// The request mix by path. Empty means every request is for `/`.
     #[serde(default)]
     pub routes: Vec<RouteShare>,

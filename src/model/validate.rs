@@ -257,6 +257,14 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                     c.error(Some(name), format!("route path \"{}\" must start with /", r.path));
                 }
             }
+            if let Some(r) = &p.retry {
+                if !(1..=20).contains(&r.max_attempts) {
+                    c.error(Some(name), format!("retry.max_attempts must be between 1 and 20, got {}", r.max_attempts));
+                }
+                if r.timeout_ms.is_some_and(|t| !(t.is_finite() && t > 0.0)) || r.base_ms == 0 || r.cap_ms < r.base_ms {
+                    c.error(Some(name), "retry needs timeout_ms > 0, base_ms >= 1 and cap_ms >= base_ms".into());
+                }
+            }
             if outgoing.is_empty() {
                 c.error(Some(name), "clients send to nowhere: link them to a gateway, load balancer or service".into());
             }

@@ -2,13 +2,15 @@
 //! Building it never re-runs the simulation.
 //!
 //! # Definitions (every figure shown anywhere is one of these)
-//! - **requests**: requests *sent* in the summary window `[warmup, duration)`, mean per replicate.
+//! - **requests**: requests *sent* in the summary window `[warmup, duration)`, mean per replicate;
+//!   each client retry is a request of its own.
 //! - **failures by cause**: those requests whose answer was not a success, by [`Outcome`].
 //! - **success rate**: successes / requests.
 //! - **latency**: from the moment the client sends to the moment it has the answer, over
 //!   *successful* requests only (failures are counted by cause, not timed).
 //! - **users active**: users who sent at least one request in the window; **users impacted**: users
-//!   with at least one failed request in the window; **impacted %** = impacted / active.
+//!   with at least one request that finally failed in the window (a failure the client retries
+//!   does not count; the retry's own outcome does); **impacted %** = impacted / active.
 //! - **utilisation** of a service: busy slot-time / (instances x concurrency x window length).
 //! - **mean queue wait**: time between reaching an instance and starting service, over requests
 //!   that reached the instance in the window and started service.

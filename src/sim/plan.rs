@@ -12,7 +12,7 @@ use crate::policy::health::HaproxyCheck;
 use crate::policy::outlier::OutlierConfig;
 use crate::policy::panic::PanicThreshold;
 use crate::policy::ratelimit::AnyLimiter;
-use crate::policy::retry::{EnvoyBackoff, RetryBudget};
+use crate::policy::retry::{AwsBackoff, AwsJitter, EnvoyBackoff, RetryBudget};
 use std::collections::BTreeMap;
 
 /// Where a request goes next.
@@ -86,6 +86,19 @@ pub struct PopPlan {
     pub routes: Vec<(f64, u16)>,
     /// Cumulative target weights (normalised to 1), the hop and the link crossed.
     pub targets: Vec<(f64, Hop, u32)>,
+    /// Client timeouts and retries, if any.
+    pub retry: Option<ClientRetryPlan>,
+}
+
+/// A compiled client retry policy.
+#[derive(Clone, Debug)]
+pub struct ClientRetryPlan {
+    /// The policy.
+    pub policy: model::ClientRetry,
+    /// The backoff (`None`: no jitter, `min(cap, base x 2^n)`).
+    pub backoff: Option<AwsBackoff>,
+    /// Index into [`Plan::timeouts_ns`] of the client timeout, if any.
+    pub timer: Option<u16>,
 }
 
 /// A compiled gateway.
@@ -470,6 +483,27 @@ pub fn compile(s: &Scenario) -> Plan {
                     },
                     routes,
                     targets,
+                    retry: p.retry.as_ref().map(|r| {
+                        let jitter = match r.jitter {
+                            model::Jitter::Full => Some(AwsJitter::Full),
+                            model::Jitter::Equal => Some(AwsJitter::Equal),
+                            model::Jitter::Decorrelated => Some(AwsJitter::Decorrelated),
+                            model::Jitter::None => None,
+                        };
+                        let ms = |v: u64| v.saturating_mul(1_000_000);
+                        ClientRetryPlan {
+                            policy: r.clone(),
+                            backoff: jitter.and_then(|j| AwsBackoff::new(j, ms(r.base_ms), ms(r.cap_ms)).ok()),
+                            timer: r.timeout_ms.map(|t| {
+                                let ns = ms_to_ns(t).max(1);
+                                let pos = timeouts_ns.iter().position(|&x| x == ns).unwrap_or_else(|| {
+                                    timeouts_ns.push(ns);
+                                    timeouts_ns.len() - 1
+                                });
+                                pos as u16
+                            }),
+                        }
+                    }),
                 });
             }
             Node::Gateway(g) => {

@@ -33,6 +33,8 @@ pub enum Purpose {
     Latency = 4,
     /// Error draws.
     Errors = 5,
+    /// Client retry backoffs.
+    Retry = 6,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer.

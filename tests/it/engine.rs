@@ -16,6 +16,7 @@ fn clients(rate_rps: f64, users: u32, path: &str) -> Node {
         arrivals: ArrivalProcess::Deterministic,
         keys: Default::default(),
         addresses: None,
+        retry: None,
         routes: vec![RouteShare { path: path.into(), weight: 1.0 }],
     })
 }
@@ -194,4 +195,38 @@ fn the_hpa_scales_to_the_load_and_holds_through_stabilisation() {
     let at_u = |t_s: f64| util[(t_s / 15.0) as usize];
     assert!((at_u(240.0) - (1.0 + 2.0 / 3.0 + 2.0 / 3.0) / 3.0).abs() < 0.03, "{util:?}");
     assert!((at_u(285.0) - 2.0 / 3.0).abs() < 0.03, "{util:?}");
+}
+
+fn retry_scenario(service_ms: f64, error_rate: f64, retry: &str) -> gatesim::model::Scenario {
+    let text = format!(
+        r#"Scenario(format_version: 1, name: "client retries", run: (seed: 5, duration_s: 10.0),
+        topology: (nodes: [
+            Clients((name: "c", users: 1000, traffic: Constant(rate_rps: 1.0), arrivals: Deterministic, retry: Some({retry}))),
+            Service((name: "s", instances: 1, concurrency: 100, service_time: Constant(ms: {service_ms:?}), error_rate: {error_rate:?})),
+        ], links: [(from: "c", to: "s")]))"#
+    );
+    gatesim::model::load::from_str(&text, std::path::Path::new("retry.ron")).unwrap()
+}
+
+#[test]
+fn clients_retry_failures_with_their_backoff() {
+    // Requests at 1..9 s to a service that always answers 500 after 10 ms. Each is tried 3 times
+    // (backoff 100 then 200 ms, no jitter): 27 attempts, all failed; only the last failure of each
+    // user request impacts the user.
+    let r = run(&retry_scenario(10.0, 1.0, "(max_attempts: 3, jitter: None, base_ms: 100)"));
+    assert_eq!(r.summary.requests, 27.0);
+    assert_eq!(failures(&r, Outcome::ServerError), 27.0);
+    assert_eq!(r.summary.users_impacted, r.summary.users_active);
+}
+
+#[test]
+fn a_client_that_gives_up_still_costs_the_server() {
+    // 300 ms of work, a client that gives up after 100 ms and tries once more 50 ms later: two
+    // client timeouts (499) per user request, and the service still spends 2 x 300 ms on each.
+    let r = run(&retry_scenario(300.0, 0.0, "(max_attempts: 2, timeout_ms: Some(100.0), jitter: None, base_ms: 50)"));
+    assert_eq!(r.summary.requests, 18.0);
+    assert_eq!(failures(&r, Outcome::ClientTimeout), 18.0);
+    assert_eq!(r.summary.statuses.get(&499).copied(), Some(18.0));
+    let busy_s = r.nodes[1].service.as_ref().map_or(0.0, |s| s.utilisation * 100.0 * 10.0);
+    assert!((busy_s - 18.0 * 0.3).abs() < 1e-6, "{busy_s} slot-seconds");
 }

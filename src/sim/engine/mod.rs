@@ -21,6 +21,7 @@
 
 mod autoscale;
 mod balancers;
+mod clients;
 mod policies;
 mod resilience;
 mod trace;
@@ -30,7 +31,6 @@ pub use trace::TraceEntry;
 use super::plan::{GwRoute, Hop, Plan, Routing};
 use super::rng::{Purpose, Stream};
 use crate::metrics::{Outcome, Recorder};
-use crate::model::ArrivalProcess;
 use crate::policy::balance::{NginxHashRequest, PeerStatus};
 use crate::policy::ratelimit::{LimitDecision, LimiterStates};
 use std::cmp::Ordering;
@@ -69,6 +69,8 @@ enum Kind {
     Redispatch,
     /// The autoscaler of service `a` syncs.
     Autoscale,
+    /// Population `a` sends request `b` (a client retry).
+    ClientSend,
     /// A new pod of station `a` is ready.
     InstanceReady,
 }
@@ -111,6 +113,8 @@ struct Timer {
     key: u128,
     req: u32,
     generation: u32,
+    /// A client timeout (the client gives up) rather than a gateway's upstream timeout.
+    client: bool,
 }
 
 /// The event that delivers a request to `hop`.
@@ -151,6 +155,11 @@ struct Req {
     station_in: u64,
     /// Trace requests: position in the trace (for decisions in input order).
     seq: u64,
+    /// Population requests: the attempt (0 for the first), the backoff slept before it, and when
+    /// the client gives up on it (`NONE`: never).
+    attempt: u8,
+    slept_ns: u64,
+    client_deadline: u64,
     /// Trace requests: the service time the trace gives, or `NONE` to draw one.
     service_ns: u64,
     /// The balancer that chose its instance (`u32::MAX`: none).
@@ -195,6 +204,9 @@ impl Req {
             back_gw: 0,
             station_in: 0,
             seq: 0,
+            attempt: 0,
+            slept_ns: 0,
+            client_deadline: NONE,
             service_ns: NONE,
             lb: u32::MAX,
             pool_pos: 0,
@@ -267,6 +279,8 @@ pub struct Simulation<'p> {
     svc_next: Vec<u32>,
     pop_arrivals: Vec<Stream>,
     pop_choice: Vec<Stream>,
+    /// Per population: its client retry backoff draws.
+    pop_retry: Vec<Stream>,
     gw_rng: Vec<Stream>,
     link_rng: Vec<Stream>,
     svc_rng: Vec<Stream>,
@@ -323,6 +337,7 @@ impl<'p> Simulation<'p> {
             svc_next: vec![0; plan.services.len()],
             pop_arrivals: plan.pops.iter().map(|p| stream(p.node, Purpose::Arrivals)).collect(),
             pop_choice: plan.pops.iter().map(|p| stream(p.node, Purpose::Choice)).collect(),
+            pop_retry: plan.pops.iter().map(|p| stream(p.node, Purpose::Retry)).collect(),
             gw_rng: plan.gateways.iter().map(|g| stream(g.node, Purpose::Service)).collect(),
             link_rng: plan.links.iter().map(|l| Stream::new(plan.seed, replicate, &l.name, Purpose::Latency)).collect(),
             svc_rng: plan.services.iter().map(|s| stream(s.node, Purpose::Service)).collect(),
@@ -387,7 +402,7 @@ impl<'p> Simulation<'p> {
                     break;
                 };
                 self.now = (timer.key >> 64) as u64;
-                self.on_timeout(timer.req, timer.generation);
+                self.on_timeout(timer.req, timer.generation, timer.client);
             } else {
                 let Some(entry) = self.heap.pop() else { break };
                 self.now = (entry.key >> 64) as u64;
@@ -441,40 +456,9 @@ impl<'p> Simulation<'p> {
             Kind::Sweep => self.on_sweep(ev.a),
             Kind::Redispatch => self.redispatch(ev.a, ev.b),
             Kind::Autoscale => self.on_autoscale(ev.a),
+            Kind::ClientSend => self.send(ev.a, ev.b),
             Kind::InstanceReady => self.on_instance_ready(ev.a),
         }
-    }
-
-    /// The first arrival of population `p` strictly after `t`, if before the end of the run.
-    fn next_arrival(&mut self, p: u32, mut t: u64) -> Option<u64> {
-        let pop = &self.plan.pops[p as usize];
-        let rng = &mut self.pop_arrivals[p as usize];
-        let end = self.plan.duration_ns;
-        while t < end {
-            let (seg_end, max_rate, constant) = pop.traffic.segment(t);
-            if max_rate <= 0.0 {
-                t = seg_end;
-                continue;
-            }
-            let gap = match pop.arrivals {
-                ArrivalProcess::Poisson => rng.exp(1e9 / max_rate),
-                ArrivalProcess::Deterministic => 1e9 / pop.traffic.rate_at(t).max(f64::MIN_POSITIVE),
-            };
-            let cand = t.saturating_add((gap.round() as u64).max(1));
-            if cand >= seg_end {
-                // Memoryless: restart at the segment edge with the next segment's rate.
-                t = seg_end;
-                continue;
-            }
-            if constant
-                || pop.arrivals == ArrivalProcess::Deterministic
-                || rng.unit() * max_rate <= pop.traffic.rate_at(cand)
-            {
-                return (cand < end).then_some(cand);
-            }
-            t = cand;
-        }
-        None
     }
 
     fn alloc(&mut self, r: Req) -> u32 {
@@ -494,40 +478,6 @@ impl<'p> Simulation<'p> {
         let req = &mut self.reqs[r as usize];
         req.generation = req.generation.wrapping_add(1);
         self.free.push(r);
-    }
-
-    fn on_arrival(&mut self, p: u32) {
-        let now = self.now;
-        if let Some(t) = self.next_arrival(p, now) {
-            self.schedule(t, Kind::Arrival, p, 0);
-        }
-        let pop = &self.plan.pops[p as usize];
-        let rng = &mut self.pop_choice[p as usize];
-        let user = match &pop.zipf {
-            Some(z) => z.sample(rng),
-            None => rng.below(pop.users),
-        };
-        let routing = if pop.routes.len() == 1 {
-            pop.routes[0].1
-        } else {
-            let u = rng.unit();
-            pop.routes.iter().find(|r| u < r.0).or(pop.routes.last()).map_or(0, |r| r.1)
-        };
-        let target = if pop.targets.len() == 1 {
-            pop.targets.first().copied()
-        } else {
-            let u = rng.unit();
-            pop.targets.iter().find(|t| u < t.0).or(pop.targets.last()).copied()
-        };
-        self.rec.node_arrival(pop.node, now);
-        let r = self.alloc(Req { pop: p, user, routing: u32::from(routing), created: now, ..Req::new() });
-        match target {
-            Some((_, hop, link)) => {
-                let (kind, a) = hop_event(hop);
-                self.cross(r, link, 0, kind, a);
-            }
-            None => self.end_journey(r, Outcome::NoUpstream),
-        }
     }
 
     /// Sends request `r` over `link`, `extra` ns after now (processing time), to the node that an
@@ -606,7 +556,7 @@ impl<'p> Simulation<'p> {
             let generation = req.generation;
             req.deadline = deadline;
             let key = self.next_key(deadline);
-            self.timers[q as usize].push_back(Timer { key, req: r, generation });
+            self.timers[q as usize].push_back(Timer { key, req: r, generation, client: false });
         }
         let (kind, a) = hop_event(route.hop);
         self.cross(r, route.link, extra, kind, a);
@@ -717,7 +667,8 @@ impl<'p> Simulation<'p> {
         self.end_journey(r, outcome);
     }
 
-    /// The request's journey ends here, now, with `outcome`: the answer travels back.
+    /// The request's journey ends here, now, with `outcome`: the answer travels back, unless a
+    /// timer (the gateway's or the client's) gives up first and records that instead.
     fn end_journey(&mut self, r: u32, outcome: Outcome) {
         self.release_breaker(r);
         let req = self.reqs[r as usize];
@@ -725,26 +676,36 @@ impl<'p> Simulation<'p> {
             return self.release(r);
         }
         let at_gw = self.now + req.back_gw;
-        if req.deadline != NONE && at_gw > req.deadline {
-            // The gateway gives up first; its timer records the timeout.
+        let gateway_late = req.deadline != NONE && at_gw > req.deadline;
+        let answered = at_gw + req.back_client;
+        let reaches_client = if gateway_late { req.deadline + req.back_client } else { answered };
+        if gateway_late || (req.client_deadline != NONE && reaches_client > req.client_deadline) {
             self.reqs[r as usize].flags |= ENDED;
             return;
         }
-        let answered = at_gw + req.back_client;
         let status = if req.status != 0 { req.status } else { outcome.status() };
-        self.rec.outcome(req.pop, req.user, req.created, answered, outcome, status);
-        self.log_outcome(r, outcome, answered);
+        self.settle(r, outcome, answered, status);
         self.release(r);
     }
 
-    fn on_timeout(&mut self, r: u32, generation: u32) {
+    /// A timer of request `r` fires: the gateway answers 504, or the client gives up. The first to
+    /// matter records the outcome.
+    fn on_timeout(&mut self, r: u32, generation: u32, client: bool) {
         let req = self.reqs[r as usize];
         if req.generation != generation || req.flags & DONE != 0 {
             return;
         }
-        let answered = self.now + req.back_client;
-        self.rec.outcome(req.pop, req.user, req.created, answered, Outcome::Timeout, Outcome::Timeout.status());
-        self.log_outcome(r, Outcome::Timeout, answered);
+        let (outcome, answered) = if client {
+            (Outcome::ClientTimeout, self.now)
+        } else {
+            let answered = self.now + req.back_client;
+            if req.client_deadline != NONE && answered > req.client_deadline {
+                // The client gives up before the gateway's 504 reaches it; its own timer records.
+                return;
+            }
+            (Outcome::Timeout, answered)
+        };
+        self.settle(r, outcome, answered, outcome.status());
         if req.flags & ENDED != 0 {
             self.release(r);
         } else {
