@@ -1,0 +1,88 @@
+//! Service instances as queueing stations: concurrency slots, a bounded FIFO queue, service
+//! times, and the accounting of busy and queue time.
+
+use super::{Kind, NONE, Simulation};
+use crate::metrics::Outcome;
+
+impl Simulation<'_> {
+    pub(super) fn at_station(&mut self, k: u32, r: u32) {
+        let svc = self.plan.stations[k as usize].service;
+        self.rec.node_arrival(self.plan.services[svc as usize].node, self.now);
+        self.enter_station(k, r);
+    }
+
+    pub(super) fn enter_station(&mut self, k: u32, r: u32) {
+        let now = self.now;
+        if self.stations[k as usize].down {
+            return self.refused(k, r);
+        }
+        self.log_attempt(r, k, false);
+        let sp = &self.plan.stations[k as usize];
+        let st = &self.stations[k as usize];
+        let (busy, queued) = (st.busy, st.queue.len() as u32);
+        self.reqs[r as usize].station_in = now;
+        if busy < sp.concurrency {
+            self.rec.station_arrival(k, now, false);
+            self.touch_station(k);
+            self.stations[k as usize].busy += 1;
+            self.start_service(k, r);
+        } else if queued < sp.queue_capacity {
+            self.rec.station_arrival(k, now, false);
+            self.touch_station(k);
+            self.stations[k as usize].queue.push_back(r);
+        } else {
+            self.rec.station_arrival(k, now, true);
+            // The instance answered 503 itself: the host did answer.
+            self.member_finished(r, true);
+            self.record_outlier(r, 503);
+            if !self.router_retry(r, 503) {
+                self.end_journey(r, Outcome::QueueFull);
+            }
+        }
+    }
+
+    /// Accounts the station's state since its last change, before it changes now.
+    #[inline]
+    pub(super) fn touch_station(&mut self, k: u32) {
+        let now = self.now;
+        let st = &mut self.stations[k as usize];
+        let (from, busy, queued) = (st.last_change, st.busy, st.queue.len() as u32);
+        st.last_change = now;
+        st.busy_acc += u128::from(busy) * u128::from(now - from);
+        let svc = self.plan.stations[k as usize].service;
+        self.rec.station_state(k, svc, from, now, busy, queued);
+    }
+
+    pub(super) fn start_service(&mut self, k: u32, r: u32) {
+        let arrived = self.reqs[r as usize].station_in;
+        self.rec.station_start(k, arrived, self.now);
+        let svc = self.plan.stations[k as usize].service as usize;
+        let given = self.reqs[r as usize].service_ns;
+        let d = if given != NONE { given } else { self.plan.services[svc].service_time.sample(&mut self.svc_rng[svc]) };
+        self.schedule(self.now + d, Kind::Done, k, r);
+    }
+
+    pub(super) fn on_done(&mut self, k: u32, r: u32) {
+        self.touch_station(k);
+        let svc = self.plan.stations[k as usize].service as usize;
+        let error_rate = self.plan.services[svc].error_rate;
+        let outcome = if error_rate > 0.0 && self.svc_err_rng[svc].chance(error_rate) {
+            Outcome::ServerError
+        } else {
+            Outcome::Success
+        };
+        if let Some(next) = self.stations[k as usize].queue.pop_front() {
+            self.start_service(k, next);
+        } else {
+            self.stations[k as usize].busy -= 1;
+        }
+        self.log_backend(r, k);
+        self.member_finished(r, true);
+        let status = if outcome == Outcome::ServerError { 500 } else { 200 };
+        self.record_outlier(r, status);
+        if outcome == Outcome::ServerError && self.router_retry(r, 500) {
+            return;
+        }
+        self.end_journey(r, outcome);
+    }
+}
