@@ -159,6 +159,21 @@ impl Simulation<'_> {
         let pool = &mut self.lbs[b as usize][p as usize];
         let req = &self.reqs[r as usize];
         let avoid_only_last = matches!(lb.failover, Failover::HaproxyRetries { .. });
+        let usable = |i: usize| {
+            !(pool.down[i] || pool.ejected[i] || !self.stations[members[i].station as usize].active)
+                && !(if avoid_only_last { i as u32 == req.avoid } else { i < 64 && req.tried & (1 << i) != 0 })
+        };
+        if let PoolBalancer::RoundRobin { next } = &mut pool.balancer {
+            // The generic rotation needs no status vector: check each candidate as it comes.
+            let n = members.len();
+            let start = *next as usize % n.max(1);
+            let picked = (0..n).map(|k| (start + k) % n).find(|&i| usable(i));
+            if let Some(i) = picked {
+                *next = ((i + 1) % n) as u32;
+            }
+            self.key_buf = buf;
+            return self.send_to_member(b, p, r, picked);
+        }
         self.scratch.clear();
         self.scratch.extend((0..members.len()).map(|i| PeerStatus {
             down: pool.down[i] || pool.ejected[i] || !self.stations[members[i].station as usize].active,
@@ -182,9 +197,17 @@ impl Simulation<'_> {
         let hash = &mut self.hash_reqs[r as usize];
         let picked = pool.balancer.pick(self.now, &self.scratch, key, hash, &mut self.lb_rngs[b as usize]);
         self.key_buf = buf;
+        self.send_to_member(b, p, r, picked);
+    }
+
+    /// Sends request `r` to position `picked` of pool `p` of balancer `b`, or answers that no
+    /// instance is left.
+    fn send_to_member(&mut self, b: u32, p: u16, r: u32, picked: Option<usize>) {
         let Some(pos) = picked else {
             return self.no_upstream(b, r);
         };
+        let members = &self.plan.balancers[b as usize].pools[p as usize];
+        let pool = &mut self.lbs[b as usize][p as usize];
         pool.balancer.on_start(pos);
         let member = members[pos];
         let req = &mut self.reqs[r as usize];
