@@ -160,8 +160,9 @@ impl Simulation<'_> {
         let req = &self.reqs[r as usize];
         let avoid_only_last = matches!(lb.failover, Failover::HaproxyRetries { .. });
         let usable = |i: usize| {
-            !(pool.down[i] || pool.ejected[i] || !self.stations[members[i].station as usize].active)
-                && !(if avoid_only_last { i as u32 == req.avoid } else { i < 64 && req.tried & (1 << i) != 0 })
+            let unhealthy = pool.down[i] || pool.ejected[i] || !self.stations[members[i].station as usize].active;
+            let tried = if avoid_only_last { i as u32 == req.avoid } else { i < 64 && req.tried & (1 << i) != 0 };
+            !(unhealthy || tried)
         };
         if let PoolBalancer::RoundRobin { next } = &mut pool.balancer {
             // The generic rotation needs no status vector: check each candidate as it comes.
