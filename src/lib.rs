@@ -37,6 +37,8 @@
 //! ```
 
 pub mod cli;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -3,6 +3,8 @@
 mod cli;
 mod determinism;
 mod engine;
+#[cfg(feature = "gui")]
+mod gui;
 mod loader;
 mod queueing;
 

@@ -1,0 +1,252 @@
+//! The desktop app driven headless through egui_kittest (no GPU, no display): the real `App`,
+//! clicked and typed at by label, its state read back. No pixel snapshots.
+
+use egui::{Key, Modifiers, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use gatesim::gui::{App, AppOptions, results};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A fresh temporary directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("gatesim-gui-{}-{name}", std::process::id()));
+    std::fs::remove_dir_all(&d).ok();
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{e}"));
+    d
+}
+
+/// The app on a copy of a bundled scenario (so saving does not touch the repository).
+fn harness_on(example: &str, name: &str) -> (Harness<'static, App>, PathBuf) {
+    let dir = temp_dir(name);
+    let file = dir.join("scenario.ron");
+    std::fs::copy(super::repo(example), &file).unwrap_or_else(|e| panic!("{e}"));
+    let app = App::new(AppOptions {
+        file: Some(file.clone()),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+    });
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
+    h.run_steps(3);
+    (h, file)
+}
+
+fn drag(h: &mut Harness<'static, App>, from: Pos2, to: Pos2) {
+    h.hover_at(from);
+    h.run_steps(1);
+    h.drag_at(from);
+    h.run_steps(1);
+    for k in 1..=6 {
+        h.hover_at(from + (to - from) * (k as f32 / 6.0));
+        h.run_steps(1);
+    }
+    h.drop_at(to);
+    h.run_steps(2);
+}
+
+fn concurrency_of(app: &App, name: &str) -> u32 {
+    match app.document().scenario().topology.node(name) {
+        Some(gatesim::model::Node::Service(s)) => s.concurrency,
+        other => panic!("{name} is not a service: {other:?}"),
+    }
+}
+
+#[test]
+fn edit_connect_undo_redo_save_and_reload() {
+    let (mut h, file) = harness_on("scenarios/checkout.ron", "edit");
+    assert!(!h.state().document().is_dirty());
+
+    // Add a node from the palette: it is named, placed and selected.
+    h.get_by_label("Service").click();
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .document()
+            .scenario()
+            .topology
+            .node("service")
+            .is_some()
+    );
+    assert!(h.state().canvas().selection.nodes.contains("service"));
+
+    // Connect the load balancer to it by dragging from lb's output handle onto the new card.
+    let (from, to) = {
+        let app = h.state();
+        let topo = &app.document().scenario().topology;
+        let pos = |n: &str| topo.node(n).and_then(|n| n.pos()).unwrap_or_default();
+        let c = app.canvas();
+        (
+            c.handle_pos(pos("lb")),
+            c.node_rect(pos("service")).center(),
+        )
+    };
+    drag(&mut h, from, to);
+    let linked = |app: &App| {
+        app.document()
+            .scenario()
+            .topology
+            .links
+            .iter()
+            .any(|l| l.from == "lb" && l.to == "service")
+    };
+    assert!(linked(h.state()), "the drag did not add lb -> service");
+
+    // A refused link says why: a service cannot call the gateway.
+    let (from, to) = {
+        let app = h.state();
+        let topo = &app.document().scenario().topology;
+        let pos = |n: &str| topo.node(n).and_then(|n| n.pos()).unwrap_or_default();
+        let c = app.canvas();
+        (
+            c.handle_pos(pos("service")),
+            c.node_rect(pos("edge-gw")).center(),
+        )
+    };
+    drag(&mut h, from, to);
+    assert!(h.state().canvas().refusal.is_some());
+
+    // The refused drag left the document and the selection alone; edit the new service's
+    // capacity in the inspector.
+    assert!(h.state().canvas().selection.nodes.contains("service"));
+    assert_eq!(concurrency_of(h.state(), "service"), 8);
+    h.get_by_label("concurrency").set_value_accesskit(24.0);
+    h.run_steps(3);
+    assert_eq!(concurrency_of(h.state(), "service"), 24);
+    assert!(h.state().document().is_dirty());
+
+    // Undo and redo with the keyboard.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(concurrency_of(h.state(), "service"), 8);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(concurrency_of(h.state(), "service"), 24);
+
+    // Save (Ctrl+S, atomic, to the file it came from) and reload: the same scenario.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+    assert!(!h.state().document().is_dirty());
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let reloaded = gatesim::model::load::parse(&text, &file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&reloaded, h.state().document().scenario());
+}
+
+#[test]
+fn running_fills_the_summary_cards() {
+    let (mut h, _) = harness_on("scenarios/validation/mm1_rho050.ron", "run");
+    assert_eq!(h.query_all_by_label("run the scenario (F5)").count(), 6);
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    assert!(h.state().runner().is_running());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while h.state().runner().is_running() {
+        assert!(Instant::now() < deadline, "the run did not finish in time");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_steps(2);
+    let report = h
+        .state()
+        .runner()
+        .report()
+        .unwrap_or_else(|| panic!("no report: {:?}", h.state().runner().state))
+        .clone();
+    // The p99 card shows the report's p99 (read from the UI by its text).
+    let p99 = report
+        .summary
+        .latency_ms
+        .p99
+        .unwrap_or_else(|| panic!("no p99"));
+    h.get_by_label(results::LATENCY_P99);
+    h.get_by_label(&results::ms_text(p99));
+    // And the users-impacted card its share (M/M/1 without limits hurts nobody).
+    assert_eq!(report.summary.users_impacted_pct, 0.0);
+    h.get_by_label(results::USERS_IMPACTED);
+    h.get_by_label(&results::pct_text(0.0));
+    // Time to detect, RTO and cost are not computed yet: dashes, not numbers.
+    assert_eq!(h.query_all_by_label("-").count(), 3);
+}
+
+#[test]
+fn command_palette_lists_actions_and_runs_them() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "palette");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    // The palette's title and its own entry.
+    assert_eq!(h.query_all_by_label("Command palette").count(), 2);
+    // Narrow the list by typing, then Enter runs the first match.
+    h.event(egui::Event::Text("add balancer".into()));
+    h.run_steps(2);
+    assert_eq!(h.query_all_by_label("Command palette").count(), 1);
+    h.get_by_label("Add load balancer");
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .document()
+            .scenario()
+            .topology
+            .node("lb-2")
+            .is_some()
+    );
+}
+
+/// Mean time of a frame for a 200-node topology (printed, not asserted: a measured figure).
+#[test]
+fn frame_time_with_200_nodes() {
+    use gatesim::model::{Dist, Link, Node, NodeKind, Scenario, Topology};
+    let mut t = Topology::default();
+    t.nodes
+        .push(Node::with_defaults(NodeKind::Clients, "users"));
+    for g in 0..10 {
+        t.nodes.push(Node::with_defaults(
+            NodeKind::LoadBalancer,
+            format!("lb-{g}"),
+        ));
+        t.links.push(Link {
+            from: "users".into(),
+            to: format!("lb-{g}"),
+            latency: Dist::Constant { ms: 1.0 },
+            weight: 1.0,
+        });
+        for s in 0..19 {
+            let name = format!("svc-{g}-{s}");
+            t.nodes
+                .push(Node::with_defaults(NodeKind::Service, name.clone()));
+            t.links.push(Link {
+                from: format!("lb-{g}"),
+                to: name,
+                latency: Dist::Constant { ms: 1.0 },
+                weight: 1.0,
+            });
+        }
+    }
+    assert!(t.nodes.len() >= 200, "{}", t.nodes.len());
+    let dir = temp_dir("frames");
+    let file = dir.join("big.ron");
+    gatesim::model::load::save(&Scenario::new("200 nodes", t), &file)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = App::new(AppOptions {
+        file: Some(file),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+    });
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
+    h.run_steps(5);
+    // Select a node so the inspector is busy too, and zoom to show every card.
+    let frames = 60;
+    let start = Instant::now();
+    for k in 0..frames {
+        h.hover_at(Pos2::new(400.0 + k as f32, 300.0));
+        h.step();
+    }
+    let ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(frames);
+    println!(
+        "gui frame time, {} nodes, {frames} frames (egui layout + painting + kittest, no GPU): {ms:.2} ms/frame",
+        h.state().document().scenario().topology.nodes.len()
+    );
+}
