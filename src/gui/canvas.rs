@@ -192,7 +192,7 @@ pub fn dist_words(d: &Dist) -> String {
     match *d {
         Dist::Constant { ms } => format!("{ms} ms"),
         Dist::Exponential { mean_ms } => format!("exp({mean_ms} ms)"),
-        Dist::LogNormal { median_ms, p99_ms } => format!("p50 {median_ms} p99 {p99_ms} ms"),
+        Dist::LogNormal { p99_ms, .. } => format!("p99 {p99_ms} ms"),
         Dist::Uniform { min_ms, max_ms } => format!("{min_ms}–{max_ms} ms"),
     }
 }
@@ -429,7 +429,7 @@ pub fn canvas_ui(
 
     canvas_paint::paint_grid(&painter, state);
     canvas_paint::paint_regions(&painter, scenario, &drawn, state);
-    canvas_paint::paint_links(&painter, scenario, &drawn, overlay, state);
+    let labels = canvas_paint::paint_links(&painter, scenario, &drawn, overlay, state);
     for (i, node) in nodes.iter().enumerate() {
         let selected = state.selection.nodes.contains(node.name());
         canvas_paint::paint_node(
@@ -442,6 +442,7 @@ pub fn canvas_ui(
             state.zoom,
         );
     }
+    canvas_paint::paint_link_labels(&painter, labels, state);
     match &state.gesture {
         Gesture::Connect { from, to } => {
             if let Some(i) = scenario.topology.node_index(from) {

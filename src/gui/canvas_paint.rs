@@ -5,7 +5,7 @@ use super::overlay::Overlay;
 use super::theme;
 use crate::model::validate::Severity;
 use crate::model::{Node, Scenario};
-use egui::{Align2, Color32, FontId, Rect, Shape, Stroke, StrokeKind, pos2, vec2};
+use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, StrokeKind, pos2, vec2};
 
 pub(super) fn paint_grid(painter: &egui::Painter, state: &CanvasState) {
     let step = theme::GRID_STEP * 2.0 * state.zoom;
@@ -78,7 +78,8 @@ pub(super) fn paint_links(
     drawn: &[[f32; 2]],
     overlay: &Overlay,
     state: &CanvasState,
-) {
+) -> Vec<(Pos2, String)> {
+    let mut labels = Vec::new();
     let topo = &scenario.topology;
     for (li, l) in topo.links.iter().enumerate() {
         let (Some(a), Some(b)) = (topo.node_index(&l.from), topo.node_index(&l.to)) else {
@@ -99,16 +100,32 @@ pub(super) fn paint_links(
         if let Some(load) = load
             && state.zoom > 0.45
         {
-            let mid = s + (e - s) * 0.5;
-            let galley = painter.layout_no_wrap(
-                load.text.clone(),
-                FontId::proportional(11.0 * state.zoom.clamp(0.7, 1.2)),
-                theme::TEXT,
-            );
-            let r = Rect::from_center_size(mid, galley.size()).expand(3.0);
-            painter.rect_filled(r, 3.0, theme::CANVAS);
-            painter.galley(r.min + vec2(3.0, 3.0), galley, theme::TEXT);
+            // Beside the line's middle, on its upper (or right) side.
+            let mut normal = vec2(dir.y, -dir.x);
+            if normal.y > 0.0 || (normal.y == 0.0 && normal.x < 0.0) {
+                normal = -normal;
+            }
+            labels.push((s + (e - s) * 0.5 + normal * 10.0, load.text.clone()));
         }
+    }
+    labels
+}
+
+/// Link rates, drawn last so cards never hide them.
+pub(super) fn paint_link_labels(
+    painter: &egui::Painter,
+    labels: Vec<(Pos2, String)>,
+    state: &CanvasState,
+) {
+    for (at, text) in labels {
+        let galley = painter.layout_no_wrap(
+            text,
+            FontId::proportional(11.0 * state.zoom.clamp(0.7, 1.2)),
+            theme::TEXT,
+        );
+        let r = Rect::from_center_size(at, galley.size()).expand(2.0);
+        painter.rect_filled(r, 3.0, theme::CANVAS.gamma_multiply(0.9));
+        painter.galley(r.min + vec2(2.0, 2.0), galley, theme::TEXT);
     }
 }
 

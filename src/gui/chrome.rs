@@ -36,9 +36,9 @@ impl App {
 
     pub(super) fn top_bar_ui(&mut self, ui: &mut Ui) {
         use UiCommand as U;
-        ui.horizontal(|ui| {
+        egui::MenuBar::new().ui(ui, |ui| {
             ui.label(RichText::new("gatesim").strong().size(17.0));
-            egui::MenuBar::new().ui(ui, |ui| {
+            {
                 let menus: [(&str, &[UiCommand]); 5] = [
                     ("File", &[U::New, U::Open, U::Examples, U::Save, U::SaveAs]),
                     (
@@ -75,7 +75,7 @@ impl App {
                         }
                     });
                 }
-            });
+            }
             ui.add_space(20.0);
             let name = self
                 .doc
@@ -163,8 +163,9 @@ impl App {
             )
             .on_hover_text("replicates")
             .changed();
-        let l_seed = ui.label("seed");
+        // Right to left: the value first, its label to its left.
         let r = ui.add(egui::DragValue::new(&mut run.seed).speed(1.0));
+        let l_seed = ui.label("seed");
         changed |= r.labelled_by(l_seed.id).changed();
         ui.separator();
         if let Some((msg, bad)) = &self.status {
@@ -181,7 +182,7 @@ impl App {
         let shown = self.runner.shown().cloned();
         results::cards_ui(ui, &results::cards(self.runner.report()));
         ui.add_space(6.0);
-        let compare_w = 380.0;
+        let compare_w = 370.0;
         ui.horizontal_top(|ui| {
             let left_w = (ui.available_width() - compare_w - 12.0).max(300.0);
             ui.vertical(|ui| {
@@ -208,7 +209,7 @@ impl App {
             });
             ui.separator();
             ui.vertical(|ui| {
-                ui.set_width(compare_w - 12.0);
+                ui.set_width(compare_w - 40.0);
                 if compare::compare_ui(ui, self.baseline.as_deref(), self.runner.report()) {
                     self.dispatch(UiCommand::PinBaseline);
                 }

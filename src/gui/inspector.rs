@@ -24,6 +24,9 @@ pub struct InspectorState {
     new_region: String,
 }
 
+/// Width of text fields in the inspector.
+const FIELD_W: f32 = 190.0;
+
 /// A command and its merge key.
 pub type Edit = (Command, Option<u64>);
 
@@ -73,7 +76,12 @@ fn callouts_ui<'a>(ui: &mut Ui, problems: impl Iterator<Item = &'a Problem>) {
             .inner_margin(8.0)
             .show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                ui.colored_label(fg, format!("{word}: {}", p.message));
+                let node = p
+                    .node
+                    .as_deref()
+                    .map(|n| format!("[{n}] "))
+                    .unwrap_or_default();
+                ui.colored_label(fg, format!("{word}: {node}{}", p.message));
             });
         ui.add_space(4.0);
     }
@@ -118,7 +126,9 @@ fn node_ui(
                             }
                         }
                     };
-                    let r = row_ui(ui, "name", |ui| ui.text_edit_singleline(buf));
+                    let r = row_ui(ui, "name", |ui| {
+                        ui.add(egui::TextEdit::singleline(buf).desired_width(FIELD_W))
+                    });
                     if r.lost_focus() && buf.trim() != name {
                         let new = buf.trim().to_owned();
                         if new.is_empty() || s.topology.node(&new).is_some() {
@@ -498,9 +508,16 @@ fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &
         .num_columns(2)
         .spacing([10.0, 6.0])
         .show(ui, |ui| {
-            changed_title |= row_ui(ui, "title", |ui| ui.text_edit_singleline(&mut name)).changed();
+            changed_title |= row_ui(ui, "title", |ui| {
+                ui.add(egui::TextEdit::singleline(&mut name).desired_width(FIELD_W))
+            })
+            .changed();
             changed_title |= row_ui(ui, "description", |ui| {
-                ui.add(egui::TextEdit::multiline(&mut description).desired_rows(2))
+                ui.add(
+                    egui::TextEdit::multiline(&mut description)
+                        .desired_rows(2)
+                        .desired_width(FIELD_W),
+                )
             })
             .changed();
             changed_run |= number_ui(ui, "seed", &mut run.seed, 0..=u64::MAX, "", 1.0);

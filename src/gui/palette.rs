@@ -27,7 +27,7 @@ pub fn left_panel_ui(ui: &mut Ui, scenario: &Scenario, selection: &Selection) ->
     ui.add_space(6.0);
     ui.label(RichText::new("PALETTE").small().color(theme::TEXT_DIM));
     for (kind, label) in KINDS {
-        let button = egui::Button::new(label)
+        let button = egui::Button::new(format!("      {label}"))
             .min_size(vec2(ui.available_width(), 24.0))
             .fill(theme::CARD);
         let r = ui

@@ -5,7 +5,7 @@ use super::theme;
 use crate::metrics::Outcome;
 use crate::report::Report;
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Corner, FilledArea, Legend, Line, Plot, PlotPoints, VLine};
+use egui_plot::{AxisHints, Corner, FilledArea, Legend, Line, Plot, PlotPoints, VLine};
 
 /// Caption of the users-impacted card.
 pub const USERS_IMPACTED: &str = "users impacted";
@@ -146,7 +146,7 @@ pub fn cards_ui(ui: &mut Ui, cards: &[Card]) {
                 .corner_radius(theme::RADIUS)
                 .inner_margin(egui::Margin::symmetric(10, 6))
                 .show(ui, |ui| {
-                    ui.set_width(w - 20.0);
+                    ui.set_width(w - 22.0);
                     ui.set_height(50.0);
                     ui.vertical(|ui| {
                         ui.spacing_mut().item_spacing.y = 1.0;
@@ -172,8 +172,10 @@ fn points(t: &[f64], v: impl Iterator<Item = Option<f64>>) -> PlotPoints<'static
         .into()
 }
 
-fn chart<'a>(id: &str, height: f32, width: f32) -> Plot<'a> {
+/// A chart with room above the data for its legend (`top`: the data's largest value).
+fn chart<'a>(id: &str, height: f32, width: f32, top: f64) -> Plot<'a> {
     Plot::new(id)
+        .include_y(top * 1.45)
         .height(height)
         .width(width)
         .legend(
@@ -186,7 +188,12 @@ fn chart<'a>(id: &str, height: f32, width: f32) -> Plot<'a> {
         .allow_drag(false)
         .allow_boxed_zoom(false)
         .include_y(0.0)
-        .x_axis_formatter(|m, _| format!("{:.0} s", m.value))
+        .custom_x_axes(vec![
+            AxisHints::new_x()
+                .label_spacing(28.0..=40.0)
+                .formatter(|m, _| format!("{:.0} s", m.value)),
+        ])
+        .custom_y_axes(vec![AxisHints::new_y().label_spacing(14.0..=20.0)])
 }
 
 /// The four charts side by side: outcomes per second stacked by cause, latency p50/p99, service
@@ -214,7 +221,15 @@ pub fn charts_ui(ui: &mut Ui, report: Option<&Report>, scrub_s: Option<f64>) {
                     .small()
                     .color(theme::TEXT_DIM),
             );
-            chart("outcomes", h - 18.0, w).show(ui, |p| {
+            let total = (0..t.len())
+                .map(|i| {
+                    s.outcomes_rps
+                        .values()
+                        .map(|v| v.get(i).copied().unwrap_or(0.0))
+                        .sum::<f64>()
+                })
+                .fold(0.0, f64::max);
+            chart("outcomes", h - 18.0, w, total).show(ui, |p| {
                 let mut lower = vec![0.0; t.len()];
                 for o in Outcome::ALL {
                     let Some(v) = s.outcomes_rps.get(&o) else {
@@ -236,7 +251,13 @@ pub fn charts_ui(ui: &mut Ui, report: Option<&Report>, scrub_s: Option<f64>) {
         });
         ui.vertical(|ui| {
             ui.label(RichText::new("latency (ms)").small().color(theme::TEXT_DIM));
-            chart("latency", h - 18.0, w).show(ui, |p| {
+            let top = s
+                .latency_p99_ms
+                .iter()
+                .flatten()
+                .copied()
+                .fold(0.0, f64::max);
+            chart("latency", h - 18.0, w, top).show(ui, |p| {
                 p.line(
                     Line::new("p50", points(t, s.latency_p50_ms.iter().copied()))
                         .color(theme::series_colour(1)),
@@ -254,20 +275,23 @@ pub fn charts_ui(ui: &mut Ui, report: Option<&Report>, scrub_s: Option<f64>) {
                     .small()
                     .color(theme::TEXT_DIM),
             );
-            chart("utilisation", h - 18.0, w)
-                .include_y(100.0)
-                .show(ui, |p| {
-                    for (i, svc) in s.services.iter().enumerate() {
-                        p.line(
-                            Line::new(
-                                svc.name.clone(),
-                                points(t, svc.utilisation.iter().map(|u| Some(100.0 * u))),
-                            )
-                            .color(theme::series_colour(i)),
-                        );
-                    }
-                    scrub(p);
-                });
+            let top = s
+                .services
+                .iter()
+                .flat_map(|x| &x.utilisation)
+                .fold(0.0, |a: f64, &b| a.max(100.0 * b));
+            chart("utilisation", h - 18.0, w, top).show(ui, |p| {
+                for (i, svc) in s.services.iter().enumerate() {
+                    p.line(
+                        Line::new(
+                            svc.name.clone(),
+                            points(t, svc.utilisation.iter().map(|u| Some(100.0 * u))),
+                        )
+                        .color(theme::series_colour(i)),
+                    );
+                }
+                scrub(p);
+            });
         });
         ui.vertical(|ui| {
             ui.label(
@@ -275,7 +299,12 @@ pub fn charts_ui(ui: &mut Ui, report: Option<&Report>, scrub_s: Option<f64>) {
                     .small()
                     .color(theme::TEXT_DIM),
             );
-            chart("queue", h - 18.0, w).show(ui, |p| {
+            let top = s
+                .services
+                .iter()
+                .flat_map(|x| &x.queue_len)
+                .fold(0.0, |a: f64, &b| a.max(b));
+            chart("queue", h - 18.0, w, top).show(ui, |p| {
                 for (i, svc) in s.services.iter().enumerate() {
                     p.line(
                         Line::new(

@@ -42,7 +42,7 @@ pub const CALLOUT_WARN_BG: Color32 = Color32::from_rgb(0x3a, 0x30, 0x1c);
 pub const CALLOUT_BAD_BG: Color32 = Color32::from_rgb(0x3d, 0x22, 0x22);
 
 /// Node card size on the canvas at zoom 1, in canvas units.
-pub const NODE_SIZE: [f32; 2] = [200.0, 58.0];
+pub const NODE_SIZE: [f32; 2] = [180.0, 58.0];
 /// Grid step nodes snap to.
 pub const GRID_STEP: f32 = 20.0;
 /// Corner radius of cards.
