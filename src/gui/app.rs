@@ -439,6 +439,12 @@ impl App {
                 }
             });
         let overlay = self.current_overlay();
+        self.canvas.caption = self
+            .runner
+            .shown()
+            .zip(self.scrub)
+            .and_then(|(r, b)| timeline::bucket_time(r, b))
+            .map(|t| format!("Replaying the run at {t:.0} s (double-click the timeline ruler for the whole run)"));
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let doc = &self.doc;
             let worst = |n: &str| doc.worst_of(n);

@@ -70,6 +70,8 @@ pub struct CanvasState {
     pub rect: Rect,
     /// Why the last connection was refused, shown for a while.
     pub refusal: Option<String>,
+    /// A line shown at the canvas's top left (e.g. the scrubbed time).
+    pub caption: Option<String>,
     gesture: Gesture,
 }
 
@@ -82,6 +84,7 @@ impl Default for CanvasState {
             fit_requested: true,
             rect: Rect::NOTHING,
             refusal: None,
+            caption: None,
             gesture: Gesture::None,
         }
     }
@@ -482,6 +485,15 @@ pub fn canvas_ui(
             StrokeKind::Inside,
         );
         painter.galley(r.min + vec2(6.0, 6.0), galley, theme::TEXT);
+    }
+    if let Some(caption) = &state.caption {
+        painter.text(
+            rect.left_top() + vec2(12.0, 10.0),
+            Align2::LEFT_TOP,
+            caption,
+            FontId::proportional(13.0),
+            theme::SCRUB,
+        );
     }
     if nodes.is_empty() {
         painter.text(

@@ -116,15 +116,9 @@ fn node_ui(
                 .spacing([10.0, 6.0])
                 .show(ui, |ui| {
                     // Name: applied when the field loses focus, through Topology::rename.
-                    let buf = match &mut state.rename {
-                        Some((n, b)) if *n == name => b,
-                        _ => {
-                            state.rename = Some((name.clone(), name.clone()));
-                            match &mut state.rename {
-                                Some((_, b)) => b,
-                                None => return,
-                            }
-                        }
+                    let (_, buf) = match &mut state.rename {
+                        Some(r) if r.0 == name => r,
+                        slot => slot.insert((name.clone(), name.clone())),
                     };
                     let r = row_ui(ui, "name", |ui| {
                         ui.add(egui::TextEdit::singleline(buf).desired_width(FIELD_W))
@@ -144,7 +138,7 @@ fn node_ui(
                         }
                     }
                     let mut region = edited.region().map(str::to_owned);
-                    let r = row_ui(ui, "region", |ui| {
+                    row_ui(ui, "region", |ui| {
                         egui::ComboBox::from_id_salt("region")
                             .selected_text(region.as_deref().unwrap_or("(none)"))
                             .show_ui(ui, |ui| {
@@ -163,7 +157,6 @@ fn node_ui(
                         edited.set_region(region);
                         mark(true, "region");
                     }
-                    let _ = r;
                     kind_fields_ui(ui, &mut edited, s, &mut mark);
                 });
             lists_ui(ui, &mut edited, s, &mut mark);
@@ -191,7 +184,7 @@ fn kind_fields_ui(
             );
             mark(traffic_ui(ui, &mut c.traffic, s.run.duration_s), "traffic");
             let mut det = c.arrivals == ArrivalProcess::Deterministic;
-            let r = row_ui(ui, "arrivals", |ui| {
+            row_ui(ui, "arrivals", |ui| {
                 egui::ComboBox::from_id_salt("arrivals")
                     .selected_text(if det { "evenly spaced" } else { "Poisson" })
                     .show_ui(ui, |ui| {
@@ -200,7 +193,6 @@ fn kind_fields_ui(
                     })
                     .response
             });
-            let _ = r;
             let want = if det {
                 ArrivalProcess::Deterministic
             } else {

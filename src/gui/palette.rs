@@ -27,20 +27,22 @@ pub fn left_panel_ui(ui: &mut Ui, scenario: &Scenario, selection: &Selection) ->
     ui.add_space(6.0);
     ui.label(RichText::new("PALETTE").small().color(theme::TEXT_DIM));
     for (kind, label) in KINDS {
-        let button = egui::Button::new(format!("      {label}"))
-            .min_size(vec2(ui.available_width(), 24.0))
-            .fill(theme::CARD);
-        let r = ui
-            .add(button)
-            .on_hover_text(format!("Add a {} with default parameters", kind.label()));
-        // The kind's colour swatch, painted over the button's left edge.
-        let swatch =
-            egui::Rect::from_min_size(r.rect.left_center() + vec2(6.0, -5.0), vec2(10.0, 10.0));
-        ui.painter()
-            .rect_filled(swatch, 2.0, theme::kind_colour(kind));
-        if r.clicked() {
-            out.add = Some(kind);
-        }
+        ui.horizontal(|ui| {
+            // The kind's colour swatch, then the button.
+            let (swatch, _) = ui.allocate_exact_size(vec2(10.0, 10.0), Sense::hover());
+            ui.painter()
+                .rect_filled(swatch, 2.0, theme::kind_colour(kind));
+            let button = egui::Button::new(label)
+                .min_size(vec2(ui.available_width(), 24.0))
+                .fill(theme::CARD);
+            if ui
+                .add(button)
+                .on_hover_text(format!("Add a {} with default parameters", kind.label()))
+                .clicked()
+            {
+                out.add = Some(kind);
+            }
+        });
     }
     ui.add_space(10.0);
     ui.label(RichText::new("OUTLINE").small().color(theme::TEXT_DIM));

@@ -210,7 +210,7 @@ pub fn charts_ui(ui: &mut Ui, report: Option<&Report>, scrub_s: Option<f64>) {
     let h = ui.available_height().max(80.0);
     let scrub = |plot_ui: &mut egui_plot::PlotUi| {
         if let Some(x) = scrub_s {
-            plot_ui.vline(VLine::new("scrubber", x).color(theme::SCRUB).width(1.5));
+            plot_ui.vline(VLine::new("", x).color(theme::SCRUB).width(1.5));
         }
     };
     ui.horizontal(|ui| {

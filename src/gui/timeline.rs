@@ -12,7 +12,7 @@ use crate::sim::time::secs_to_ns;
 use egui::{Align2, FontId, PointerButton, Pos2, Rect, Sense, Shape, Stroke, Ui, pos2, vec2};
 
 /// Height of a traffic lane.
-const LANE_H: f32 = 34.0;
+const LANE_H: f32 = 44.0;
 /// Width of the lane labels.
 const LABEL_W: f32 = 110.0;
 /// Height of the ruler.
@@ -150,7 +150,7 @@ pub fn timeline_ui(
                 (t, plan.rate_at(secs_to_ns(t)))
             })
             .collect();
-        let max = rates.iter().map(|r| r.1).fold(1.0, f64::max) * 1.2;
+        let max = rates.iter().map(|r| r.1).fold(1.0, f64::max) * 1.5;
         let y_of = |rate: f64| area.max.y - (rate / max) as f32 * area.height();
         let rate_of = |y: f32| (((area.max.y - y) / area.height()) as f64 * max).max(0.0);
         let line: Vec<Pos2> = match &shown {
@@ -177,7 +177,7 @@ pub fn timeline_ui(
         painter.text(
             area.right_top() + vec2(-4.0, 1.0),
             Align2::RIGHT_TOP,
-            format!("max {:.0} r/s", max / 1.2),
+            format!("peak {:.0} r/s", max / 1.5),
             FontId::proportional(10.0),
             theme::TEXT_DIM,
         );

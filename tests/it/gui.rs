@@ -250,3 +250,65 @@ fn frame_time_with_200_nodes() {
         h.state().document().scenario().topology.nodes.len()
     );
 }
+
+#[test]
+fn unsaved_work_is_autosaved_and_offered_back_at_the_next_start() {
+    let dir = temp_dir("recovery");
+    let file = dir.join("scenario.ron");
+    std::fs::copy(super::repo("scenarios/checkout.ron"), &file).unwrap_or_else(|e| panic!("{e}"));
+    let options = AppOptions {
+        file: Some(file.clone()),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+    };
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(
+            |ui, app: &mut App| app.ui_root(ui),
+            App::new(options.clone()),
+        );
+    h.run_steps(2);
+    h.get_by_label("Service").click();
+    h.run_steps(2);
+    assert!(h.state().document().is_dirty());
+    assert!(
+        !dir.join("data/recovery.ron").exists(),
+        "autosaved too early"
+    );
+    // Let a minute of input time pass.
+    for s in [30.0, 61.0] {
+        h.input_mut().time = Some(s);
+        h.step();
+    }
+    assert!(
+        dir.join("data/recovery.ron").exists(),
+        "no autosave after a minute"
+    );
+    let before = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    drop(h);
+
+    // The user's file is untouched; the next start offers the autosaved work back.
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(|ui, app: &mut App| app.ui_root(ui), App::new(options));
+    h.run_steps(2);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}")),
+        before
+    );
+    assert!(
+        h.state()
+            .document()
+            .scenario()
+            .topology
+            .node("service")
+            .is_none()
+    );
+    h.get_by_label("Restore").click();
+    h.run_steps(2);
+    let app = h.state();
+    assert!(app.document().scenario().topology.node("service").is_some());
+    assert!(app.document().is_dirty());
+    assert_eq!(app.document().path.as_deref(), Some(file.as_path()));
+    assert!(!dir.join("data/recovery.ron").exists());
+}
