@@ -122,6 +122,11 @@ impl App {
         &self.runner
     }
 
+    /// The pinned baseline report, if any.
+    pub fn baseline(&self) -> Option<&Report> {
+        self.baseline.as_deref()
+    }
+
     /// The canvas view (tests use it to find nodes on screen).
     pub fn canvas(&self) -> &CanvasState {
         &self.canvas

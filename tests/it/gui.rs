@@ -46,6 +46,45 @@ fn drag(h: &mut Harness<'static, App>, from: Pos2, to: Pos2) {
     h.run_steps(2);
 }
 
+/// Where a node's card is on screen.
+fn node_centre(app: &App, name: &str) -> Pos2 {
+    let pos = app
+        .document()
+        .scenario()
+        .topology
+        .node(name)
+        .and_then(|n| n.pos())
+        .unwrap_or_else(|| panic!("no node {name}"));
+    app.canvas().node_rect(pos).center()
+}
+
+/// A primary click at a screen position.
+fn click_at(h: &mut Harness<'static, App>, at: Pos2) {
+    h.hover_at(at);
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+    h.run_steps(1);
+}
+
+/// Steps the UI until the worker's run ends.
+fn wait_for_run(h: &mut Harness<'static, App>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while h.state().runner().is_running() {
+        assert!(Instant::now() < deadline, "the run did not finish in time");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_steps(2);
+}
+
 fn concurrency_of(app: &App, name: &str) -> u32 {
     match app.document().scenario().topology.node(name) {
         Some(gatesim::model::Node::Service(s)) => s.concurrency,
@@ -140,13 +179,7 @@ fn running_fills_the_summary_cards() {
     h.key_press(Key::F5);
     h.run_steps(1);
     assert!(h.state().runner().is_running());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while h.state().runner().is_running() {
-        assert!(Instant::now() < deadline, "the run did not finish in time");
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run_steps(2);
+    wait_for_run(&mut h);
     let report = h
         .state()
         .runner()
@@ -167,6 +200,68 @@ fn running_fills_the_summary_cards() {
     h.get_by_label(&results::pct_text(0.0));
     // Time to detect, RTO and cost are not computed yet: dashes, not numbers.
     assert_eq!(h.query_all_by_label("-").count(), 3);
+
+    // Pin it as the baseline, double the station's instances, run again: the table compares.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::B);
+    h.run_steps(1);
+    let at = node_centre(h.state(), "station");
+    click_at(&mut h, at);
+    assert!(h.state().canvas().selection.nodes.contains("station"));
+    h.get_by_label("instances").set_value_accesskit(2.0);
+    h.run_steps(2);
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    wait_for_run(&mut h);
+    h.get_by_label("baseline");
+    h.get_by_label("station utilisation");
+    let app = h.state();
+    let (Some(base), Some(change)) = (app.baseline(), app.runner().report()) else {
+        panic!("no baseline or no report");
+    };
+    let rows = gatesim::gui::compare::rows(base, change);
+    let util = rows
+        .iter()
+        .find(|r| r.label == "station utilisation")
+        .unwrap_or_else(|| panic!("no utilisation row in {rows:?}"));
+    // Twice the servers, the same load: utilisation about halves (0.5 -> 0.25).
+    assert!(
+        util.baseline.starts_with("50.") || util.baseline.starts_with("49."),
+        "{util:?}"
+    );
+    assert!(
+        util.change.starts_with("25.") || util.change.starts_with("24."),
+        "{util:?}"
+    );
+    h.get_by_label(&util.delta);
+}
+
+#[test]
+fn copy_paste_keeps_links_and_routes_among_the_copies() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "paste");
+    h.state_mut()
+        .dispatch(gatesim::gui::actions::UiCommand::SelectAll);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::C);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::V);
+    h.run_steps(2);
+    let topo = &h.state().document().scenario().topology;
+    assert_eq!(topo.nodes.len(), 12);
+    assert_eq!(topo.links.len(), 10);
+    assert!(
+        topo.links
+            .iter()
+            .any(|l| l.from == "edge-gw-2" && l.to == "lb-2")
+    );
+    match topo.node("edge-gw-2") {
+        Some(gatesim::model::Node::Gateway(g)) => assert_eq!(g.routes[0].upstream, "lb-2"),
+        other => panic!("{other:?}"),
+    }
+    // The copies are selected; Delete removes them and their links in one undo step.
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().topology.nodes.len(), 6);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().topology.links.len(), 10);
 }
 
 #[test]
@@ -237,18 +332,46 @@ fn frame_time_with_200_nodes() {
         .with_size([1600.0, 1000.0])
         .build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
     h.run_steps(5);
-    // Select a node so the inspector is busy too, and zoom to show every card.
+    // Select a service so the inspector shows a full form.
+    h.state_mut()
+        .dispatch(gatesim::gui::actions::UiCommand::SelectAll);
+    h.run_steps(1);
     let frames = 60;
     let start = Instant::now();
     for k in 0..frames {
         h.hover_at(Pos2::new(400.0 + k as f32, 300.0));
         h.step();
     }
-    let ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(frames);
+    let idle_ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(frames);
+    // Frames that each change the document (one undo step, validation of 201 nodes).
+    let names: Vec<String> = vec!["svc-3-4".into()];
+    let x_of = |app: &App| {
+        app.document()
+            .scenario()
+            .topology
+            .node("svc-3-4")
+            .and_then(|n| n.pos())
+            .map_or(f32::NAN, |p| p[0])
+    };
+    let x0 = x_of(h.state());
+    let start = Instant::now();
+    for _ in 0..frames {
+        h.state_mut().apply(
+            gatesim::gui::commands::Command::MoveNodes {
+                names: names.clone(),
+                delta: [20.0, 0.0],
+            },
+            None,
+        );
+        h.step();
+    }
+    let edit_ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(frames);
     println!(
-        "gui frame time, {} nodes, {frames} frames (egui layout + painting + kittest, no GPU): {ms:.2} ms/frame",
+        "gui frame time, {} nodes selected, {frames} frames each (egui layout + painting + kittest, no GPU): \
+         {idle_ms:.2} ms/frame pointer moving, {edit_ms:.2} ms/frame with an edit every frame",
         h.state().document().scenario().topology.nodes.len()
     );
+    assert_eq!(x_of(h.state()), x0 + 20.0 * f64::from(frames) as f32);
 }
 
 #[test]
