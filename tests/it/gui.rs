@@ -435,3 +435,44 @@ fn unsaved_work_is_autosaved_and_offered_back_at_the_next_start() {
     assert_eq!(app.document().path.as_deref(), Some(file.as_path()));
     assert!(!dir.join("data/recovery.ron").exists());
 }
+
+/// The viewport commands the app sent in the last frame.
+fn viewport_commands(h: &Harness<'static, App>) -> Vec<egui::ViewportCommand> {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .map(|v| v.commands.clone())
+        .unwrap_or_default()
+}
+
+fn request_close(h: &mut Harness<'static, App>) {
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.step();
+}
+
+#[test]
+fn closing_with_unsaved_changes_asks_first() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "close");
+    h.get_by_label("Service").click();
+    h.run_steps(2);
+    request_close(&mut h);
+    assert!(viewport_commands(&h).contains(&egui::ViewportCommand::CancelClose));
+    h.run_steps(1);
+    h.get_by_label("Save changes before closing?");
+    // Cancel keeps the window and the work.
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Save changes before closing?").is_none());
+    assert!(h.state().document().is_dirty());
+    // Discard closes.
+    request_close(&mut h);
+    h.run_steps(1);
+    h.get_by_label("Discard").click();
+    h.step();
+    assert!(viewport_commands(&h).contains(&egui::ViewportCommand::Close));
+}
