@@ -452,9 +452,14 @@ impl App {
             .map(|t| format!("Replaying the run at {t:.0} s (double-click the timeline ruler for the whole run)"));
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let doc = &self.doc;
-            let worst = |n: &str| doc.worst_of(n);
-            let commands =
-                canvas::canvas_ui(ui, doc.scenario(), &worst, &overlay, &mut self.canvas);
+            let commands = canvas::canvas_ui(
+                ui,
+                doc.scenario(),
+                doc.problems(),
+                doc.edited_nodes(),
+                &overlay,
+                &mut self.canvas,
+            );
             for c in commands {
                 self.apply(c, None);
             }

@@ -9,7 +9,7 @@ use super::canvas_paint;
 use super::commands::Command;
 use super::overlay::Overlay;
 use super::theme;
-use crate::model::validate::{Severity, validate};
+use crate::model::validate::{Problem, Severity, validate};
 use crate::model::{Dist, Link, Node, Scenario, Traffic};
 use egui::{
     Align2, FontId, Key, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2, pos2, vec2,
@@ -200,6 +200,15 @@ pub fn dist_words(d: &Dist) -> String {
     }
 }
 
+/// The worst severity among a node's problems.
+fn worst(problems: &[Problem], node: &str) -> Option<Severity> {
+    problems
+        .iter()
+        .filter(|p| p.node.as_deref() == Some(node))
+        .map(|p| p.severity)
+        .min()
+}
+
 fn snap(v: f32) -> f32 {
     (v / theme::GRID_STEP).round() * theme::GRID_STEP
 }
@@ -234,7 +243,8 @@ pub fn link_refusal(scenario: &Scenario, from: &str, to: &str) -> Option<String>
 pub fn canvas_ui(
     ui: &mut Ui,
     scenario: &Scenario,
-    problems: &dyn Fn(&str) -> Option<Severity>,
+    problems: &[Problem],
+    edited: &BTreeSet<String>,
     overlay: &Overlay,
     state: &mut CanvasState,
 ) -> Vec<Command> {
@@ -439,8 +449,11 @@ pub fn canvas_ui(
             &painter,
             node,
             state.node_rect(drawn[i]),
-            selected,
-            problems(node.name()),
+            canvas_paint::CardMarks {
+                selected,
+                problem: worst(problems, node.name()),
+                edited: edited.contains(node.name()),
+            },
             overlay,
             state.zoom,
         );
@@ -504,15 +517,27 @@ pub fn canvas_ui(
             theme::TEXT_DIM,
         );
     }
-    // Tooltip: the problems of the node under the pointer.
+    // Tooltip: the problems of the node under the pointer, as validation words them.
     if let Some(p) = resp.hover_pos()
         && let Some(i) = hit_node(state, p)
-        && problems(nodes[i].name()).is_some()
     {
-        let name = nodes[i].name().to_owned();
-        resp.on_hover_ui_at_pointer(|ui| {
-            ui.label(format!("Problems of {name} (see the inspector)"));
-        });
+        let name = nodes[i].name();
+        let mine: Vec<&Problem> = problems
+            .iter()
+            .filter(|p| p.node.as_deref() == Some(name))
+            .collect();
+        if !mine.is_empty() {
+            resp.on_hover_ui_at_pointer(|ui| {
+                for p in mine {
+                    let colour = if p.severity == Severity::Error {
+                        theme::BAD
+                    } else {
+                        theme::WARN
+                    };
+                    ui.colored_label(colour, &p.message);
+                }
+            });
+        }
     }
     commands
 }

@@ -129,15 +129,30 @@ pub(super) fn paint_link_labels(
     }
 }
 
+/// How a card is marked besides its contents.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct CardMarks {
+    /// Part of the selection.
+    pub selected: bool,
+    /// The worst problem validation found, if any.
+    pub problem: Option<Severity>,
+    /// New or changed since the file was saved.
+    pub edited: bool,
+}
+
 pub(super) fn paint_node(
     painter: &egui::Painter,
     node: &Node,
     r: Rect,
-    selected: bool,
-    problem: Option<Severity>,
+    marks: CardMarks,
     overlay: &Overlay,
     zoom: f32,
 ) {
+    let CardMarks {
+        selected,
+        problem,
+        edited,
+    } = marks;
     if !painter.clip_rect().intersects(r.expand(20.0)) {
         return;
     }
@@ -165,6 +180,14 @@ pub(super) fn paint_node(
         theme::CARD,
         Stroke::new(1.5, theme::kind_colour(node.kind())),
     );
+    if edited {
+        // An amber rule along the bottom: changed since the file was saved.
+        let rule = Rect::from_min_max(
+            r.left_bottom() + vec2(8.0 * zoom, -3.0 * zoom),
+            r.right_bottom() - vec2(8.0 * zoom, 1.0 * zoom),
+        );
+        painter.rect_filled(rule, 1.0, theme::WARN);
+    }
     if zoom < 0.35 {
         return;
     }

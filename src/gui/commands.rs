@@ -5,8 +5,9 @@
 //! field, the keystrokes of one text field) merge into one step; [`Document::end_gesture`] closes
 //! the step when the pointer is released and no field has focus.
 
-use crate::model::validate::{self, Problem, Severity};
+use crate::model::validate::{self, Problem};
 use crate::model::{Link, Node, Region, RunSettings, Scenario, Traffic};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// Undo steps kept.
@@ -81,6 +82,7 @@ pub struct Document {
     redo: Vec<Scenario>,
     open_merge: Option<u64>,
     problems: Vec<Problem>,
+    edited: BTreeSet<String>,
     /// Increments on every change (for caches keyed on the document).
     pub generation: u64,
 }
@@ -97,6 +99,7 @@ impl Document {
             redo: Vec::new(),
             open_merge: None,
             problems,
+            edited: BTreeSet::new(),
             generation: 0,
         }
     }
@@ -118,9 +121,9 @@ impl Document {
             .filter(move |p| p.node.as_deref() == Some(node))
     }
 
-    /// The worst severity among a node's problems.
-    pub fn worst_of(&self, node: &str) -> Option<Severity> {
-        self.problems_of(node).map(|p| p.severity).min()
+    /// The scenario as last saved (or loaded).
+    pub fn saved(&self) -> &Scenario {
+        &self.saved
     }
 
     /// True when the scenario differs from the file on disk.
@@ -132,11 +135,18 @@ impl Document {
     pub fn mark_saved(&mut self, path: PathBuf) {
         self.saved = self.scenario.clone();
         self.path = Some(path);
+        self.edited.clear();
+    }
+
+    /// Names of nodes that are new or differ from the saved file.
+    pub fn edited_nodes(&self) -> &BTreeSet<String> {
+        &self.edited
     }
 
     /// Marks the document as differing from its file (a restored autosave).
     pub fn forget_saved(&mut self) {
         self.saved = Scenario::new("", Default::default());
+        self.changed();
     }
 
     /// True when there is a step to undo.
@@ -194,6 +204,15 @@ impl Document {
 
     fn changed(&mut self) {
         self.problems = validate::validate(&self.scenario, None);
+        let saved = &self.saved.topology;
+        self.edited = self
+            .scenario
+            .topology
+            .nodes
+            .iter()
+            .filter(|n| saved.node(n.name()) != Some(*n))
+            .map(|n| n.name().to_owned())
+            .collect();
         self.generation += 1;
     }
 }
@@ -328,6 +347,27 @@ mod tests {
         d.undo();
         assert_eq!(d.scenario().topology.links.len(), 1);
         assert!(d.is_dirty());
+    }
+
+    #[test]
+    fn edited_nodes_are_those_that_differ_from_the_saved_file() {
+        let mut d = doc();
+        d.apply(
+            Command::MoveNodes {
+                names: vec!["s".into()],
+                delta: [20.0, 0.0],
+            },
+            None,
+        );
+        d.apply(
+            Command::AddNode(Node::with_defaults(NodeKind::Gateway, "g")),
+            None,
+        );
+        let edited: Vec<&str> = d.edited_nodes().iter().map(String::as_str).collect();
+        assert_eq!(edited, ["g", "s"]);
+        d.mark_saved(PathBuf::from("x.ron"));
+        assert!(d.edited_nodes().is_empty());
+        assert!(!d.is_dirty());
     }
 
     #[test]

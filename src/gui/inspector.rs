@@ -100,6 +100,21 @@ fn node_ui(
         ui.heading(&name);
         ui.label(RichText::new(node.kind().label()).color(theme::kind_colour(node.kind())));
     });
+    match doc.saved().topology.node(&name) {
+        Some(was) if was != node => {
+            ui.colored_label(
+                theme::WARN,
+                format!(
+                    "Changed since saved; was: {}",
+                    super::canvas::node_summary(was)
+                ),
+            );
+        }
+        None => {
+            ui.colored_label(theme::WARN, "New since saved");
+        }
+        Some(_) => {}
+    }
     callouts_ui(ui, doc.problems_of(&name));
     let mut edited = node.clone();
     let mut field: Option<&'static str> = None;
