@@ -40,6 +40,7 @@ enum Gesture {
     #[default]
     None,
     Pan,
+    Minimap,
     Move {
         names: Vec<String>,
         delta: Vec2,
@@ -200,6 +201,72 @@ pub fn dist_words(d: &Dist) -> String {
     }
 }
 
+/// The minimap in the canvas's bottom-right corner: every node, and the view's outline. Click or
+/// drag in it to move the view.
+#[derive(Clone, Copy, Debug)]
+struct Minimap {
+    rect: Rect,
+    /// Canvas-unit bounds of the graph shown.
+    world: Rect,
+}
+
+impl Minimap {
+    fn new(scenario: &Scenario, state: &CanvasState) -> Option<Minimap> {
+        let mut world = Rect::NOTHING;
+        for n in &scenario.topology.nodes {
+            let [x, y] = n.pos().unwrap_or_default();
+            world = world.union(Rect::from_min_size(
+                pos2(x, y),
+                vec2(theme::NODE_SIZE[0], theme::NODE_SIZE[1]),
+            ));
+        }
+        if !world.is_positive() || state.rect.width() < 500.0 || state.rect.height() < 300.0 {
+            return None;
+        }
+        let world = world.expand(40.0);
+        let size = vec2(170.0, 170.0 * world.height() / world.width()).min(vec2(170.0, 110.0));
+        let rect = Rect::from_min_size(state.rect.right_bottom() - size - vec2(12.0, 12.0), size);
+        Some(Minimap { rect, world })
+    }
+
+    fn scale(&self) -> f32 {
+        (self.rect.width() / self.world.width()).min(self.rect.height() / self.world.height())
+    }
+
+    fn map_pos(&self, p: [f32; 2]) -> Pos2 {
+        self.rect.min + (pos2(p[0], p[1]) - self.world.min) * self.scale()
+    }
+
+    fn centre_view_on(&self, state: &mut CanvasState, p: Pos2) {
+        let world = self.world.min + (p - self.rect.min) / self.scale();
+        state.pan = state.rect.size() / 2.0 - world.to_vec2() * state.zoom;
+    }
+
+    fn paint(&self, painter: &egui::Painter, scenario: &Scenario, state: &CanvasState) {
+        painter.rect(
+            self.rect.expand(4.0),
+            theme::RADIUS,
+            theme::PANEL,
+            Stroke::new(1.0, theme::CARD_BORDER),
+            StrokeKind::Outside,
+        );
+        let node = vec2(theme::NODE_SIZE[0], theme::NODE_SIZE[1]) * self.scale();
+        for n in &scenario.topology.nodes {
+            let r = Rect::from_min_size(self.map_pos(n.pos().unwrap_or_default()), node);
+            painter.rect_filled(r, 1.0, theme::kind_colour(n.kind()).gamma_multiply(0.7));
+        }
+        let a = self.map_pos(state.to_canvas(state.rect.min));
+        let b = self.map_pos(state.to_canvas(state.rect.max));
+        let view = Rect::from_min_max(a, b).intersect(self.rect.expand(4.0));
+        painter.rect_stroke(
+            view,
+            1.0,
+            Stroke::new(1.0, theme::ACCENT),
+            StrokeKind::Inside,
+        );
+    }
+}
+
 /// The worst severity among a node's problems.
 fn worst(problems: &[Problem], node: &str) -> Option<Severity> {
     problems
@@ -300,8 +367,14 @@ pub fn canvas_ui(
     let space = space && !ui.ctx().egui_wants_keyboard_input();
 
     // Start of a drag: decide what it does from where it began.
+    let minimap = Minimap::new(scenario, state);
+    let origin = ui.input(|i| i.pointer.press_origin());
     if resp.drag_started_by(PointerButton::Middle) || (resp.drag_started() && space) {
         state.gesture = Gesture::Pan;
+    } else if resp.drag_started()
+        && minimap.is_some_and(|m| origin.is_some_and(|o| m.rect.contains(o)))
+    {
+        state.gesture = Gesture::Minimap;
     } else if resp.drag_started_by(PointerButton::Primary) {
         let origin = ui
             .input(|i| i.pointer.press_origin())
@@ -337,6 +410,11 @@ pub fn canvas_ui(
         let pointer = resp.interact_pointer_pos();
         match &mut state.gesture {
             Gesture::Pan => state.pan += d,
+            Gesture::Minimap => {
+                if let (Some(m), Some(p)) = (minimap, pointer) {
+                    m.centre_view_on(state, p);
+                }
+            }
             Gesture::Move { delta, .. } => *delta += d / state.zoom,
             Gesture::Connect { to, .. } => *to = pointer.unwrap_or(*to),
             Gesture::Box { end, .. } => *end = pointer.unwrap_or(*end),
@@ -396,13 +474,15 @@ pub fn canvas_ui(
                     }
                 }
             }
-            Gesture::Pan | Gesture::None => {}
+            Gesture::Pan | Gesture::Minimap | Gesture::None => {}
         }
     }
     if resp.clicked()
         && let Some(p) = resp.interact_pointer_pos()
     {
-        if let Some(i) = hit_node(state, p) {
+        if let Some(m) = minimap.filter(|m| m.rect.contains(p)) {
+            m.centre_view_on(state, p);
+        } else if let Some(i) = hit_node(state, p) {
             let name = nodes[i].name().to_owned();
             if shift {
                 state.selection.link = None;
@@ -479,6 +559,9 @@ pub fn canvas_ui(
             );
         }
         _ => {}
+    }
+    if let Some(m) = Minimap::new(scenario, state) {
+        m.paint(&painter, scenario, state);
     }
     if let Some(why) = &state.refusal {
         let text = format!("Link refused: {why}");
