@@ -5,7 +5,7 @@ use super::overlay::Overlay;
 use super::theme;
 use crate::model::validate::Severity;
 use crate::model::{Node, Scenario};
-use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, StrokeKind, pos2, vec2};
+use egui::{Align2, FontId, Pos2, Rect, Shape, Stroke, StrokeKind, pos2, vec2};
 
 pub(super) fn paint_grid(painter: &egui::Painter, state: &CanvasState) {
     let step = theme::GRID_STEP * 2.0 * state.zoom;
@@ -198,7 +198,7 @@ pub(super) fn paint_node(
         let galley = painter.layout_no_wrap(
             b.text.clone(),
             FontId::proportional(11.0 * zoom),
-            Color32::BLACK,
+            theme::ON_COLOUR,
         );
         let size = galley.size() + vec2(12.0, 4.0) * zoom;
         let br = Rect::from_min_size(
@@ -206,7 +206,7 @@ pub(super) fn paint_node(
             size,
         );
         inner.rect_filled(br, 8.0 * zoom, b.colour);
-        inner.galley(br.min + vec2(6.0, 2.0) * zoom, galley, Color32::BLACK);
+        inner.galley(br.min + vec2(6.0, 2.0) * zoom, galley, theme::ON_COLOUR);
         badge_w = size.x + 14.0 * zoom;
     }
     let name_font = FontId::proportional(14.0 * zoom);
@@ -250,7 +250,7 @@ pub(super) fn paint_node(
             Align2::CENTER_CENTER,
             "!",
             FontId::proportional(12.0 * zoom.clamp(0.7, 1.2)),
-            Color32::BLACK,
+            theme::ON_COLOUR,
         );
     }
 }
@@ -259,7 +259,7 @@ pub(super) fn paint_node(
 fn elide(painter: &egui::Painter, text: &str, font: &FontId, width: f32) -> String {
     let fits = |t: &str| {
         painter
-            .layout_no_wrap(t.to_owned(), font.clone(), Color32::WHITE)
+            .layout_no_wrap(t.to_owned(), font.clone(), theme::TEXT)
             .size()
             .x
             <= width

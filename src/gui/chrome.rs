@@ -9,6 +9,9 @@ use super::run::RunState;
 use super::{compare, results, theme, timeline};
 use egui::{RichText, Ui};
 
+/// Merge key of the top bar's run settings (one drag of the seed is one undo step).
+const MERGE_RUN_SETTINGS: u64 = 0x5eed;
+
 impl App {
     fn menu_item_ui(&mut self, ui: &mut Ui, action: UiCommand) {
         let mut button = egui::Button::new(action.label());
@@ -135,7 +138,7 @@ impl App {
                     .show_percentage(),
             );
         } else {
-            let run = egui::Button::new(RichText::new("Run (F5)").color(egui::Color32::BLACK))
+            let run = egui::Button::new(RichText::new("Run (F5)").color(theme::ON_COLOUR))
                 .fill(theme::OK);
             let clicked = ui.add(run).on_hover_text("Simulate the scenario").clicked();
             match &self.runner.state {
@@ -173,7 +176,7 @@ impl App {
             ui.colored_label(colour, msg);
         }
         if changed {
-            self.apply(Command::SetRun(run), Some(7));
+            self.apply(Command::SetRun(run), Some(MERGE_RUN_SETTINGS));
         }
     }
 

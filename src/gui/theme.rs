@@ -36,6 +36,8 @@ pub const REGION: Color32 = Color32::from_rgb(0x4a, 0x50, 0x5c);
 pub const SELECT_FILL: Color32 = Color32::from_rgba_premultiplied(0x13, 0x23, 0x3d, 0x40);
 /// Time scrubber.
 pub const SCRUB: Color32 = Color32::from_rgb(0x4c, 0x8d, 0xf6);
+/// Text on coloured pills and buttons (badges, Run).
+pub const ON_COLOUR: Color32 = Color32::from_rgb(0x10, 0x12, 0x16);
 /// Callout background for warnings.
 pub const CALLOUT_WARN_BG: Color32 = Color32::from_rgb(0x3a, 0x30, 0x1c);
 /// Callout background for errors.

@@ -476,3 +476,36 @@ fn closing_with_unsaved_changes_asks_first() {
     h.step();
     assert!(viewport_commands(&h).contains(&egui::ViewportCommand::Close));
 }
+
+#[test]
+fn examples_gallery_opens_and_save_as_writes_a_new_file() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "dialogs");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::E);
+    h.run_steps(2);
+    h.get_by_label("scenarios/validation/mm1_rho050.ron")
+        .click();
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().name, "M/M/1 at rho 0.5");
+    // Nodes without positions were laid out on load.
+    assert!(
+        h.state()
+            .document()
+            .scenario()
+            .topology
+            .nodes
+            .iter()
+            .all(|n| n.pos().is_some())
+    );
+
+    let target = temp_dir("save-as").join("copy.ron");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
+    h.run_steps(2);
+    h.get_by_label("Path")
+        .set_text_value_accesskit(&target.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let saved = gatesim::model::load::load(&target).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&saved, h.state().document().scenario());
+    assert_eq!(h.state().document().path.as_deref(), Some(target.as_path()));
+}
