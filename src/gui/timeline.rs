@@ -197,6 +197,9 @@ pub fn timeline_ui(
             ui.scope_id().with(("lane", name)),
             Sense::click_and_drag(),
         );
+        resp.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::Canvas, true, format!("traffic lane {name}"))
+        });
         let hit = |p: Pos2| handles.iter().position(|h| h.distance(p) < 8.0);
         if resp.drag_started_by(PointerButton::Primary)
             && let Some(origin) = ui.input(|i| i.pointer.press_origin())

@@ -509,3 +509,34 @@ fn examples_gallery_opens_and_save_as_writes_a_new_file() {
     assert_eq!(&saved, h.state().document().scenario());
     assert_eq!(h.state().document().path.as_deref(), Some(target.as_path()));
 }
+
+#[test]
+fn dragging_a_traffic_step_in_the_timeline_moves_it_in_one_undo_step() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "timeline");
+    let steps = |app: &App| match app.document().scenario().topology.node("shoppers") {
+        Some(gatesim::model::Node::Clients(c)) => match &c.traffic {
+            gatesim::model::Traffic::Steps { steps } => steps
+                .iter()
+                .map(|s| (s.at_s, s.rate_rps))
+                .collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(steps(h.state()), [(0.0, 400.0), (300.0, 560.0)]);
+    // The lane spans the run (600 s); its height spans 0 to 1.5 x the peak rate (840 r/s).
+    let lane = h.get_by_label("traffic lane shoppers").rect();
+    let at = |t: f32, rate: f32| {
+        Pos2::new(
+            lane.min.x + lane.width() * t / 600.0,
+            lane.max.y - lane.height() * rate / 840.0,
+        )
+    };
+    drag(&mut h, at(300.0, 560.0), at(450.0, 560.0));
+    let moved = steps(h.state());
+    assert!((moved[1].0 - 450.0).abs() < 5.0, "{moved:?}");
+    assert!((moved[1].1 - 560.0).abs() < 30.0, "{moved:?}");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(steps(h.state()), [(0.0, 400.0), (300.0, 560.0)]);
+}
