@@ -57,7 +57,17 @@ pub struct App {
     pub(super) allow_close: bool,
     pub(super) autorun: bool,
     pub(super) themed: bool,
-    pub(super) overlay: (u64, Option<usize>, bool, Overlay),
+    pub(super) overlay: OverlayCache,
+    /// Print "gatesim: run finished" when the autorun's run ends (for scripts).
+    announce_finish: bool,
+}
+
+/// The canvas overlay and what it was computed from (document generation, scrubbed bucket,
+/// report version).
+#[derive(Debug, Default)]
+pub(super) struct OverlayCache {
+    key: Option<(u64, Option<usize>, u64)>,
+    value: Overlay,
 }
 
 /// Lays out nodes that have no canvas position (all of them, layered, if any lacks one).
@@ -108,7 +118,8 @@ impl App {
             allow_close: false,
             autorun: options.autorun,
             themed: false,
-            overlay: (u64::MAX, None, false, Overlay::default()),
+            overlay: OverlayCache::default(),
+            announce_finish: options.autorun,
         }
     }
 
@@ -375,18 +386,16 @@ impl App {
         };
     }
 
-    /// The canvas overlay for the report shown, cached per (document, scrub, report).
-    fn current_overlay(&mut self) -> Overlay {
-        let live = self.runner.is_running();
-        let key = (self.doc.generation, self.scrub, live);
-        if live || (self.overlay.0, self.overlay.1, self.overlay.2) != key {
-            let o = match self.runner.shown() {
+    /// Brings the canvas overlay up to date with the document, the scrubber and the report.
+    fn update_overlay(&mut self) {
+        let key = (self.doc.generation, self.scrub, self.runner.version());
+        if self.overlay.key != Some(key) {
+            self.overlay.value = match self.runner.shown() {
                 Some(r) => overlay::overlay(r, self.doc.scenario(), self.scrub),
                 None => Overlay::default(),
             };
-            self.overlay = (key.0, key.1, key.2, o);
+            self.overlay.key = Some(key);
         }
-        self.overlay.3.clone()
     }
 
     /// The whole window, one frame. eframe calls it through `eframe::App::ui`; tests call it from
@@ -401,11 +410,9 @@ impl App {
             self.autorun = false;
             self.start_run(&ctx);
         }
-        if self.runner.poll() {
-            self.overlay.0 = u64::MAX;
-            if std::env::var("GATESIM_AUTORUN").is_ok_and(|v| v == "1") {
-                println!("gatesim: run finished");
-            }
+        if self.runner.poll() && self.announce_finish {
+            self.announce_finish = false;
+            println!("gatesim: run finished");
         }
         self.autosave(&ctx);
         self.shortcuts(&ctx);
@@ -443,7 +450,7 @@ impl App {
                     self.apply(c, merge);
                 }
             });
-        let overlay = self.current_overlay();
+        self.update_overlay();
         self.canvas.caption = self
             .runner
             .shown()
@@ -457,7 +464,7 @@ impl App {
                 doc.scenario(),
                 doc.problems(),
                 doc.edited_nodes(),
-                &overlay,
+                &self.overlay.value,
                 &mut self.canvas,
             );
             for c in commands {

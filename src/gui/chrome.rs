@@ -190,7 +190,6 @@ impl App {
             let left_w = (ui.available_width() - compare_w - 12.0).max(300.0);
             ui.vertical(|ui| {
                 ui.set_width(left_w);
-                let scrub_before = self.scrub;
                 let commands = timeline::timeline_ui(
                     ui,
                     self.doc.scenario(),
@@ -200,9 +199,6 @@ impl App {
                 );
                 for c in commands {
                     self.apply(c, None);
-                }
-                if self.scrub != scrub_before {
-                    self.overlay.0 = u64::MAX;
                 }
                 let scrub_s = shown
                     .as_ref()

@@ -250,6 +250,12 @@ impl Dialog {
                 DialogKind::Examples => examples(),
                 DialogKind::SaveAs => Vec::new(),
             };
+            if list.is_empty() && self.kind == DialogKind::Examples {
+                ui.label(
+                    "No scenarios/ directory here: start gatesim from the repository to list its \
+                     examples (File > New or Open work anywhere).",
+                );
+            }
             if !list.is_empty() {
                 ui.separator();
                 ui.label(if self.kind == DialogKind::Open {

@@ -47,6 +47,7 @@ pub struct Runner {
     /// During a run: replicate 0 so far (for live charts).
     pub live: Option<Box<Report>>,
     rx: Option<Receiver<Msg>>,
+    version: u64,
 }
 
 impl std::fmt::Debug for Msg {
@@ -56,6 +57,11 @@ impl std::fmt::Debug for Msg {
 }
 
 impl Runner {
+    /// Changes whenever the report shown changes (a partial report arrived, a run ended).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
     /// True while a run is under way.
     pub fn is_running(&self) -> bool {
         matches!(self.state, RunState::Running { .. })
@@ -94,6 +100,7 @@ impl Runner {
                 };
                 self.live = None;
                 self.rx = Some(rx);
+                self.version += 1;
             }
             Err(e) => self.state = RunState::Failed(format!("could not start the worker: {e}")),
         }
@@ -118,7 +125,10 @@ impl Runner {
                         *progress = p as f32;
                     }
                 }
-                Ok(Msg::Partial(r)) => self.live = Some(r),
+                Ok(Msg::Partial(r)) => {
+                    self.live = Some(r);
+                    self.version += 1;
+                }
                 Ok(Msg::Done(result)) => {
                     self.state = match result {
                         Ok(r) => RunState::Finished(r),
@@ -126,12 +136,14 @@ impl Runner {
                     };
                     self.live = None;
                     self.rx = None;
+                    self.version += 1;
                     return true;
                 }
                 Err(TryRecvError::Empty) => return false,
                 Err(TryRecvError::Disconnected) => {
                     self.state = RunState::Failed("the simulation worker stopped".into());
                     self.rx = None;
+                    self.version += 1;
                     return true;
                 }
             }
