@@ -159,6 +159,25 @@ impl App {
             self.canvas.selection = Selection::default();
         }
         self.doc.apply(command, merge);
+        self.prune_selection();
+    }
+
+    /// Drops selected names that no longer exist, and a link selection whose index no longer
+    /// points at the same link (after undo, redo or removals).
+    fn prune_selection(&mut self) {
+        let topo = &self.doc.scenario().topology;
+        self.canvas
+            .selection
+            .nodes
+            .retain(|n| topo.node(n).is_some());
+        if self
+            .canvas
+            .selection
+            .link
+            .is_some_and(|l| l >= topo.links.len())
+        {
+            self.canvas.selection.link = None;
+        }
     }
 
     /// Replaces the document (New, Open, recovery): not undoable, the old one was saved or
@@ -236,8 +255,16 @@ impl App {
             UiCommand::Examples => {
                 self.dialog = Some(Dialog::new(DialogKind::Examples, String::new()));
             }
-            UiCommand::Undo => self.doc.undo(),
-            UiCommand::Redo => self.doc.redo(),
+            UiCommand::Undo => {
+                self.doc.undo();
+                self.canvas.selection.link = None;
+                self.prune_selection();
+            }
+            UiCommand::Redo => {
+                self.doc.redo();
+                self.canvas.selection.link = None;
+                self.prune_selection();
+            }
             UiCommand::Run => {}
             UiCommand::Cancel => self.runner.cancel(),
             UiCommand::Delete => {

@@ -104,7 +104,7 @@ impl App {
     }
 
     fn recent_menu_ui(&mut self, ui: &mut Ui) {
-        let recent = self.store.recent();
+        let recent = self.store.recent().to_vec();
         ui.separator();
         ui.menu_button("Recent files", |ui| {
             if recent.is_empty() {
@@ -182,38 +182,40 @@ impl App {
 
     pub(super) fn bottom_ui(&mut self, ui: &mut Ui) {
         ui.add_space(6.0);
-        let shown = self.runner.shown().cloned();
         results::cards_ui(ui, &results::cards(self.runner.report()));
         ui.add_space(6.0);
         let compare_w = 370.0;
+        let shown = self.runner.shown();
+        let mut commands = Vec::new();
+        let mut pin = false;
         ui.horizontal_top(|ui| {
             let left_w = (ui.available_width() - compare_w - 12.0).max(300.0);
             ui.vertical(|ui| {
                 ui.set_width(left_w);
-                let commands = timeline::timeline_ui(
+                commands = timeline::timeline_ui(
                     ui,
                     self.doc.scenario(),
-                    shown.as_ref(),
+                    shown,
                     &mut self.scrub,
                     &mut self.timeline,
                 );
-                for c in commands {
-                    self.apply(c, None);
-                }
                 let scrub_s = shown
-                    .as_ref()
                     .zip(self.scrub)
                     .and_then(|(r, b)| timeline::bucket_time(r, b));
-                results::charts_ui(ui, shown.as_ref(), scrub_s);
+                results::charts_ui(ui, shown, scrub_s);
             });
             ui.separator();
             ui.vertical(|ui| {
                 ui.set_width(compare_w - 40.0);
-                if compare::compare_ui(ui, self.baseline.as_deref(), self.runner.report()) {
-                    self.dispatch(UiCommand::PinBaseline);
-                }
+                pin = compare::compare_ui(ui, self.baseline.as_deref(), self.runner.report());
             });
         });
+        for c in commands {
+            self.apply(c, None);
+        }
+        if pin {
+            self.dispatch(UiCommand::PinBaseline);
+        }
     }
 
     pub(super) fn modals_ui(&mut self, ctx: &egui::Context) {
@@ -221,8 +223,7 @@ impl App {
             self.dispatch_in(ctx, action);
         }
         if let Some(mut dialog) = self.dialog.take() {
-            let recent = self.store.recent();
-            let (choice, keep) = dialog.ui(ctx, &recent);
+            let (choice, keep) = dialog.ui(ctx, self.store.recent());
             let result = match choice {
                 Some(DialogChoice::Open(p)) => Some(self.open(p)),
                 Some(DialogChoice::SaveAs(p)) => Some(self.save_to(p)),

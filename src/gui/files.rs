@@ -32,6 +32,7 @@ pub fn data_dir() -> Option<PathBuf> {
 #[derive(Clone, Debug)]
 pub struct Store {
     dir: Option<PathBuf>,
+    recent: Vec<PathBuf>,
 }
 
 /// A recovery file found at start.
@@ -46,7 +47,17 @@ pub struct Recovery {
 impl Store {
     /// A store in `dir` (None: nothing is remembered, nothing autosaved).
     pub fn new(dir: Option<PathBuf>) -> Self {
-        Store { dir }
+        let recent = dir
+            .as_ref()
+            .and_then(|d| std::fs::read_to_string(d.join("recent.txt")).ok())
+            .map(|t| {
+                t.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(PathBuf::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Store { dir, recent }
     }
 
     fn file(&self, name: &str) -> Option<PathBuf> {
@@ -90,30 +101,25 @@ impl Store {
         Some(Recovery { scenario, path })
     }
 
-    /// Recently opened or saved files, newest first.
-    pub fn recent(&self) -> Vec<PathBuf> {
-        self.file("recent.txt")
-            .and_then(|f| std::fs::read_to_string(f).ok())
-            .map(|t| {
-                t.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(PathBuf::from)
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// Recently opened or saved files, newest first (read at start, kept up to date).
+    pub fn recent(&self) -> &[PathBuf] {
+        &self.recent
     }
 
     /// Puts `path` first in the recent list.
-    pub fn remember(&self, path: &Path) {
+    pub fn remember(&mut self, path: &Path) {
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        self.recent.retain(|p| p != &abs);
+        self.recent.insert(0, abs);
+        self.recent.truncate(RECENT_MAX);
         let (Some(file), Some(dir)) = (self.file("recent.txt"), &self.dir) else {
             return;
         };
-        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-        let mut list = self.recent();
-        list.retain(|p| p != &abs);
-        list.insert(0, abs);
-        list.truncate(RECENT_MAX);
-        let text: String = list.iter().map(|p| format!("{}\n", p.display())).collect();
+        let text: String = self
+            .recent
+            .iter()
+            .map(|p| format!("{}\n", p.display()))
+            .collect();
         if std::fs::create_dir_all(dir).is_ok() {
             // The recent list is a convenience: failing to write it must not bother the user.
             load::write_atomic(&file, text.as_bytes()).ok();
@@ -183,6 +189,8 @@ pub struct Dialog {
     pub path: String,
     /// The last error, shown under the field.
     pub error: Option<String>,
+    /// The examples listed (read when the gallery opens).
+    examples: Vec<PathBuf>,
 }
 
 /// What the user chose in a dialog.
@@ -197,10 +205,16 @@ pub enum DialogChoice {
 impl Dialog {
     /// A dialog of a kind, its field filled with `path`.
     pub fn new(kind: DialogKind, path: String) -> Self {
+        let examples = if kind == DialogKind::Examples {
+            examples()
+        } else {
+            Vec::new()
+        };
         Dialog {
             kind,
             path,
             error: None,
+            examples,
         }
     }
 
@@ -247,7 +261,7 @@ impl Dialog {
             }
             let list: Vec<PathBuf> = match self.kind {
                 DialogKind::Open => recent.to_vec(),
-                DialogKind::Examples => examples(),
+                DialogKind::Examples => self.examples.clone(),
                 DialogKind::SaveAs => Vec::new(),
             };
             if list.is_empty() && self.kind == DialogKind::Examples {
@@ -295,7 +309,7 @@ mod tests {
     #[test]
     fn autosave_round_trips_and_clears() {
         let dir = std::env::temp_dir().join(format!("gatesim-store-{}", std::process::id()));
-        let store = Store::new(Some(dir.clone()));
+        let mut store = Store::new(Some(dir.clone()));
         let (s, _) = default_example();
         store
             .autosave(&s, Some(Path::new("x.ron")))
@@ -308,7 +322,7 @@ mod tests {
         store.remember(Path::new("a.ron"));
         store.remember(Path::new("b.ron"));
         store.remember(Path::new("a.ron"));
-        let recent = store.recent();
+        let recent = Store::new(Some(dir.clone())).recent().to_vec();
         assert_eq!(recent.len(), 2);
         assert!(recent[0].ends_with("a.ron"));
         std::fs::remove_dir_all(dir).ok();
