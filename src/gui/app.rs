@@ -472,6 +472,7 @@ impl App {
                     &self.doc,
                     &self.canvas.selection,
                     &mut self.inspector,
+                    self.runner.report(),
                 );
                 for (c, merge) in edits {
                     self.apply(c, merge);

@@ -12,6 +12,7 @@ use crate::model::validate::{Problem, Severity};
 use crate::model::{
     ArrivalProcess, KeyDistribution, LbRule, Link, Node, Region, Route, RouteShare, Scenario,
 };
+use crate::report::Report;
 use egui::{Grid, RichText, Ui};
 use std::hash::{Hash, Hasher};
 
@@ -42,6 +43,7 @@ pub fn inspector_ui(
     doc: &Document,
     selection: &Selection,
     state: &mut InspectorState,
+    report: Option<&Report>,
 ) -> Vec<Edit> {
     let mut edits = Vec::new();
     ui.label(RichText::new("INSPECTOR").small().color(theme::TEXT_DIM));
@@ -54,6 +56,9 @@ pub fn inspector_ui(
         && let Some(node) = selection.nodes.first().and_then(|n| s.topology.node(n))
     {
         node_ui(ui, doc, node, state, &mut edits);
+        if let Some(r) = report {
+            facts_ui(ui, r, node.name());
+        }
     } else if selection.nodes.len() > 1 {
         ui.heading(format!("{} nodes selected", selection.nodes.len()));
         ui.label("Drag to move them together; Delete removes them; Ctrl+D duplicates them.");
@@ -61,6 +66,26 @@ pub fn inspector_ui(
         scenario_ui(ui, doc, state, &mut edits);
     }
     edits
+}
+
+/// What the last run found about the node.
+fn facts_ui(ui: &mut Ui, report: &Report, name: &str) {
+    let facts = super::overlay::node_facts(report, name);
+    if facts.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.label(RichText::new("LAST RUN").small().color(theme::TEXT_DIM));
+    Grid::new("facts-grid")
+        .num_columns(2)
+        .spacing([10.0, 4.0])
+        .show(ui, |ui| {
+            for (figure, value) in facts {
+                ui.label(figure);
+                ui.label(RichText::new(value).color(theme::TEXT));
+                ui.end_row();
+            }
+        });
 }
 
 fn callouts_ui<'a>(ui: &mut Ui, problems: impl Iterator<Item = &'a Problem>) {

@@ -153,3 +153,49 @@ pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> O
     }
     out
 }
+
+/// What the last run found about one node, as `(figure, value)` rows for the inspector: arrival
+/// rate, and for a service its utilisation, queue wait and the share turned away (with the 99%
+/// confidence half-width over replicates when there are several).
+pub fn node_facts(report: &Report, name: &str) -> Vec<(&'static str, String)> {
+    let Some(n) = report.nodes.iter().find(|n| n.name == name) else {
+        return Vec::new();
+    };
+    let window_s = (report.duration_s - report.warmup_s).max(1e-9);
+    let ci = |figure: &str, scale: f64, unit: &str| {
+        report
+            .estimates
+            .get(&format!("{name}.{figure}"))
+            .and_then(|e| e.ci99_half_width)
+            .map(|h| format!(" ± {:.2}{unit}", h * scale))
+            .unwrap_or_default()
+    };
+    let mut rows = vec![("arrivals", rate_text(n.arrivals / window_s))];
+    if let Some(s) = &n.service {
+        rows.push((
+            "utilisation",
+            format!(
+                "{:.1} %{}",
+                100.0 * s.utilisation,
+                ci("utilisation", 100.0, " %")
+            ),
+        ));
+        rows.push((
+            "mean queue wait",
+            match s.mean_queue_wait_ms {
+                Some(w) => format!("{w:.2} ms{}", ci("mean_queue_wait_ms", 1.0, " ms")),
+                None => "-".into(),
+            },
+        ));
+        rows.push(("mean queue length", format!("{:.2}", s.mean_queue_len)));
+        rows.push((
+            "turned away (queue full)",
+            format!(
+                "{:.2} %{}",
+                100.0 * s.blocking_probability,
+                ci("blocking_probability", 100.0, " %")
+            ),
+        ));
+    }
+    rows
+}

@@ -207,6 +207,9 @@ fn running_fills_the_summary_cards() {
     let at = node_centre(h.state(), "station");
     click_at(&mut h, at);
     assert!(h.state().canvas().selection.nodes.contains("station"));
+    // The inspector says what the run found about the station.
+    h.get_by_label("LAST RUN");
+    h.get_by_label("turned away (queue full)");
     h.get_by_label("instances").set_value_accesskit(2.0);
     h.run_steps(2);
     h.key_press(Key::F5);
@@ -549,4 +552,19 @@ fn dragging_a_traffic_step_in_the_timeline_moves_it_in_one_undo_step() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run_steps(2);
     assert_eq!(steps(h.state()), [(0.0, 400.0), (300.0, 560.0)]);
+}
+
+#[test]
+fn escape_cancels_a_running_simulation() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "cancel");
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    assert!(h.state().runner().is_running());
+    h.key_press(Key::Escape);
+    wait_for_run(&mut h);
+    match &h.state().runner().state {
+        gatesim::gui::run::RunState::Failed(why) => assert_eq!(why, "cancelled"),
+        other => panic!("expected a cancelled run, got {other:?}"),
+    }
+    h.get_by_label("cancelled");
 }
