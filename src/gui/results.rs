@@ -3,7 +3,7 @@
 
 use super::theme;
 use crate::metrics::Outcome;
-use crate::report::Report;
+use crate::report::{Report, ServiceSeries};
 use egui::{Color32, RichText, Ui};
 use egui_plot::{AxisHints, Corner, FilledArea, Legend, Line, Plot, PlotPoints, VLine};
 
@@ -269,53 +269,61 @@ pub fn charts_ui(ui: &mut Ui, report: Option<&Report>, scrub_s: Option<f64>) {
                 scrub(p);
             });
         });
-        ui.vertical(|ui| {
-            ui.label(
-                RichText::new("utilisation (%)")
-                    .small()
-                    .color(theme::TEXT_DIM),
-            );
-            let top = s
-                .services
-                .iter()
-                .flat_map(|x| &x.utilisation)
-                .fold(0.0, |a: f64, &b| a.max(100.0 * b));
-            chart("utilisation", h - 18.0, w, top).show(ui, |p| {
-                for (i, svc) in s.services.iter().enumerate() {
-                    p.line(
-                        Line::new(
-                            svc.name.clone(),
-                            points(t, svc.utilisation.iter().map(|u| Some(100.0 * u))),
-                        )
-                        .color(theme::series_colour(i)),
-                    );
-                }
-                scrub(p);
-            });
-        });
-        ui.vertical(|ui| {
-            ui.label(
-                RichText::new("queue length (waiting)")
-                    .small()
-                    .color(theme::TEXT_DIM),
-            );
-            let top = s
-                .services
-                .iter()
-                .flat_map(|x| &x.queue_len)
-                .fold(0.0, |a: f64, &b| a.max(b));
-            chart("queue", h - 18.0, w, top).show(ui, |p| {
-                for (i, svc) in s.services.iter().enumerate() {
-                    p.line(
-                        Line::new(
-                            svc.name.clone(),
-                            points(t, svc.queue_len.iter().map(|&q| Some(q))),
-                        )
-                        .color(theme::series_colour(i)),
-                    );
-                }
-                scrub(p);
-            });
+        service_chart_ui(
+            ui,
+            "utilisation (%)",
+            w,
+            h,
+            t,
+            &s.services,
+            |x| &x.utilisation,
+            100.0,
+            scrub_s,
+        );
+        service_chart_ui(
+            ui,
+            "queue length (waiting)",
+            w,
+            h,
+            t,
+            &s.services,
+            |x| &x.queue_len,
+            1.0,
+            scrub_s,
+        );
+    });
+}
+
+/// One line per service of one of its series (`values`, times `scale`), titled.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a chart's layout and data, all needed"
+)]
+fn service_chart_ui(
+    ui: &mut Ui,
+    title: &str,
+    w: f32,
+    h: f32,
+    t: &[f64],
+    services: &[ServiceSeries],
+    values: fn(&ServiceSeries) -> &Vec<f64>,
+    scale: f64,
+    scrub_s: Option<f64>,
+) {
+    ui.vertical(|ui| {
+        ui.label(RichText::new(title).small().color(theme::TEXT_DIM));
+        let top = services
+            .iter()
+            .flat_map(values)
+            .fold(0.0, |a: f64, &b| a.max(scale * b));
+        chart(title, h - 18.0, w, top).show(ui, |p| {
+            for (i, svc) in services.iter().enumerate() {
+                let v = values(svc).iter().map(|x| Some(scale * x));
+                p.line(Line::new(svc.name.clone(), points(t, v)).color(theme::series_colour(i)));
+            }
+            if let Some(x) = scrub_s {
+                p.vline(VLine::new("", x).color(theme::SCRUB).width(1.5));
+            }
         });
     });
 }

@@ -48,14 +48,19 @@ fn drag(h: &mut Harness<'static, App>, from: Pos2, to: Pos2) {
 
 /// Where a node's card is on screen.
 fn node_centre(app: &App, name: &str) -> Pos2 {
-    let pos = app
-        .document()
-        .scenario()
-        .topology
-        .node(name)
-        .and_then(|n| n.pos())
-        .unwrap_or_else(|| panic!("no node {name}"));
-    app.canvas().node_rect(pos).center()
+    handle_and_card(app, name, name).1
+}
+
+/// Screen positions of `from`'s output handle and of the centre of `to`'s card.
+fn handle_and_card(app: &App, from: &str, to: &str) -> (Pos2, Pos2) {
+    let topo = &app.document().scenario().topology;
+    let pos = |n: &str| {
+        topo.node(n)
+            .and_then(|n| n.pos())
+            .unwrap_or_else(|| panic!("no node {n}"))
+    };
+    let c = app.canvas();
+    (c.handle_pos(pos(from)), c.node_rect(pos(to)).center())
 }
 
 /// A primary click at a screen position.
@@ -111,16 +116,7 @@ fn edit_connect_undo_redo_save_and_reload() {
     assert!(h.state().canvas().selection.nodes.contains("service"));
 
     // Connect the load balancer to it by dragging from lb's output handle onto the new card.
-    let (from, to) = {
-        let app = h.state();
-        let topo = &app.document().scenario().topology;
-        let pos = |n: &str| topo.node(n).and_then(|n| n.pos()).unwrap_or_default();
-        let c = app.canvas();
-        (
-            c.handle_pos(pos("lb")),
-            c.node_rect(pos("service")).center(),
-        )
-    };
+    let (from, to) = handle_and_card(h.state(), "lb", "service");
     drag(&mut h, from, to);
     let linked = |app: &App| {
         app.document()
@@ -133,16 +129,7 @@ fn edit_connect_undo_redo_save_and_reload() {
     assert!(linked(h.state()), "the drag did not add lb -> service");
 
     // A refused link says why: a service cannot call the gateway.
-    let (from, to) = {
-        let app = h.state();
-        let topo = &app.document().scenario().topology;
-        let pos = |n: &str| topo.node(n).and_then(|n| n.pos()).unwrap_or_default();
-        let c = app.canvas();
-        (
-            c.handle_pos(pos("service")),
-            c.node_rect(pos("edge-gw")).center(),
-        )
-    };
+    let (from, to) = handle_and_card(h.state(), "service", "edge-gw");
     drag(&mut h, from, to);
     assert!(h.state().canvas().refusal.is_some());
 
