@@ -465,7 +465,8 @@ impl App {
             });
         egui::Panel::right("right")
             .resizable(true)
-            .default_size(330.0)
+            .default_size(340.0)
+            .max_size(520.0)
             .show(ui, |ui| {
                 let edits = inspector::inspector_ui(
                     ui,

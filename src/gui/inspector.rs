@@ -300,6 +300,51 @@ fn kind_fields_ui(
     }
 }
 
+/// An editable list: a title, one row per item (`row` returns whether it changed the item), a
+/// remove button per row and an add button. Returns whether the list changed.
+fn list_ui<T>(
+    ui: &mut Ui,
+    title: &str,
+    noun: &str,
+    items: &mut Vec<T>,
+    mut row: impl FnMut(&mut Ui, usize, &mut T) -> bool,
+    new: impl FnOnce() -> T,
+) -> bool {
+    ui.separator();
+    ui.label(RichText::new(title).small().color(theme::TEXT_DIM));
+    let mut changed = false;
+    let mut remove = None;
+    for (i, item) in items.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            if ui
+                .small_button("×")
+                .on_hover_text(format!("Remove this {noun}"))
+                .clicked()
+            {
+                remove = Some(i);
+            }
+            changed |= row(ui, i, item);
+        });
+    }
+    if let Some(i) = remove {
+        items.remove(i);
+        changed = true;
+    }
+    if ui.button(format!("Add {noun}")).clicked() {
+        items.push(new());
+        changed = true;
+    }
+    changed
+}
+
+/// A path-prefix text field labelled `label`.
+fn prefix_ui(ui: &mut Ui, label: &str, text: &mut String, width: f32) -> bool {
+    let l = ui.label(label);
+    ui.add(egui::TextEdit::singleline(text).desired_width(width))
+        .labelled_by(l.id)
+        .changed()
+}
+
 /// Route mixes, gateway routes, balancer rules.
 fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bool, &'static str)) {
     let names: Vec<String> = s
@@ -307,10 +352,12 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
         .links_from(node.name())
         .map(|(_, l)| l.to.clone())
         .collect();
+    let first = names.first().cloned().unwrap_or_default();
     let pick = |ui: &mut Ui, id: (&str, usize), value: &mut String| -> bool {
         let before = value.clone();
         egui::ComboBox::from_id_salt(id)
             .selected_text(value.as_str())
+            .width(110.0)
             .show_ui(ui, |ui| {
                 for n in &names {
                     ui.selectable_value(value, n.clone(), n);
@@ -320,127 +367,90 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
     };
     match node {
         Node::Clients(c) => {
-            ui.separator();
-            ui.label(RichText::new("REQUEST MIX").small().color(theme::TEXT_DIM));
-            let mut remove = None;
-            for (i, r) in c.routes.iter_mut().enumerate() {
-                ui.horizontal(|ui| {
-                    let l = ui.label("path");
-                    mark(
-                        ui.add(egui::TextEdit::singleline(&mut r.path).desired_width(120.0))
-                            .labelled_by(l.id)
-                            .changed(),
-                        "mix",
-                    );
-                    mark(
-                        ui.add(
+            let changed = list_ui(
+                ui,
+                "REQUEST MIX",
+                "path",
+                &mut c.routes,
+                |ui, _, r| {
+                    let mut changed = prefix_ui(ui, "path", &mut r.path, 120.0);
+                    changed |= ui
+                        .add(
                             egui::DragValue::new(&mut r.weight)
                                 .range(0.0..=1e6)
                                 .prefix("weight "),
                         )
-                        .labelled_by(l.id)
-                        .changed(),
-                        "mix",
-                    );
-                    if ui
-                        .small_button("×")
-                        .on_hover_text("Remove this path")
-                        .clicked()
-                    {
-                        remove = Some(i);
-                    }
-                });
-            }
-            if let Some(i) = remove {
-                c.routes.remove(i);
-                mark(true, "mix");
-            }
-            if ui.button("Add path").clicked() {
-                c.routes.push(RouteShare {
+                        .on_hover_text("relative weight")
+                        .changed();
+                    changed
+                },
+                || RouteShare {
                     path: "/".into(),
                     weight: 1.0,
-                });
-                mark(true, "mix");
-            }
+                },
+            );
+            mark(changed, "mix");
         }
         Node::Gateway(g) => {
-            ui.separator();
-            ui.label(RichText::new("ROUTES").small().color(theme::TEXT_DIM));
-            let mut remove = None;
-            for (i, r) in g.routes.iter_mut().enumerate() {
-                ui.horizontal(|ui| {
-                    let l = ui.label("prefix");
-                    mark(
-                        ui.add(egui::TextEdit::singleline(&mut r.path_prefix).desired_width(90.0))
-                            .labelled_by(l.id)
-                            .changed(),
-                        "routes",
-                    );
-                    ui.label("->");
-                    mark(pick(ui, ("route", i), &mut r.upstream), "routes");
-                    if ui
-                        .small_button("×")
-                        .on_hover_text("Remove this route")
-                        .clicked()
-                    {
-                        remove = Some(i);
-                    }
-                });
-                Grid::new(("route-timeout", i)).show(ui, |ui| {
-                    mark(
-                        optional_ui(ui, "  timeout", &mut r.timeout_ms, 2000.0, " ms"),
-                        "routes",
-                    );
-                });
-            }
-            if let Some(i) = remove {
-                g.routes.remove(i);
-                mark(true, "routes");
-            }
-            if ui.button("Add route").clicked() {
-                g.routes.push(Route {
+            let changed = list_ui(
+                ui,
+                "ROUTES",
+                "route",
+                &mut g.routes,
+                |ui, i, r| {
+                    ui.vertical(|ui| {
+                        let mut changed = false;
+                        ui.horizontal(|ui| {
+                            changed |= prefix_ui(ui, "prefix", &mut r.path_prefix, 90.0);
+                            ui.label("->");
+                            changed |= pick(ui, ("route", i), &mut r.upstream);
+                        });
+                        ui.horizontal(|ui| {
+                            let mut on = r.timeout_ms.is_some();
+                            if ui
+                                .checkbox(&mut on, "timeout")
+                                .on_hover_text("Answer 504 when the upstream is slower")
+                                .changed()
+                            {
+                                r.timeout_ms = on.then_some(r.timeout_ms.unwrap_or(2000.0));
+                                changed = true;
+                            }
+                            if let Some(t) = &mut r.timeout_ms {
+                                changed |= ui
+                                    .add(egui::DragValue::new(t).range(0.0..=1e9).suffix(" ms"))
+                                    .on_hover_text("upstream timeout")
+                                    .changed();
+                            }
+                        });
+                        changed
+                    })
+                    .inner
+                },
+                || Route {
                     path_prefix: "/".into(),
-                    upstream: names.first().cloned().unwrap_or_default(),
+                    upstream: first.clone(),
                     timeout_ms: None,
-                });
-                mark(true, "routes");
-            }
+                },
+            );
+            mark(changed, "routes");
         }
         Node::LoadBalancer(lb) => {
-            ui.separator();
-            ui.label(RichText::new("RULES").small().color(theme::TEXT_DIM));
-            let mut remove = None;
-            for (i, r) in lb.rules.iter_mut().enumerate() {
-                ui.horizontal(|ui| {
-                    let l = ui.label("prefix");
-                    mark(
-                        ui.add(egui::TextEdit::singleline(&mut r.path_prefix).desired_width(100.0))
-                            .labelled_by(l.id)
-                            .changed(),
-                        "rules",
-                    );
+            let changed = list_ui(
+                ui,
+                "RULES",
+                "rule",
+                &mut lb.rules,
+                |ui, i, r| {
+                    let changed = prefix_ui(ui, "prefix", &mut r.path_prefix, 100.0);
                     ui.label("->");
-                    mark(pick(ui, ("rule", i), &mut r.service), "rules");
-                    if ui
-                        .small_button("×")
-                        .on_hover_text("Remove this rule")
-                        .clicked()
-                    {
-                        remove = Some(i);
-                    }
-                });
-            }
-            if let Some(i) = remove {
-                lb.rules.remove(i);
-                mark(true, "rules");
-            }
-            if ui.button("Add rule").clicked() {
-                lb.rules.push(LbRule {
+                    changed | pick(ui, ("rule", i), &mut r.service)
+                },
+                || LbRule {
                     path_prefix: "/".into(),
-                    service: names.first().cloned().unwrap_or_default(),
-                });
-                mark(true, "rules");
-            }
+                    service: first.clone(),
+                },
+            );
+            mark(changed, "rules");
         }
         Node::Service(_) => {}
     }

@@ -555,3 +555,35 @@ fn escape_cancels_a_running_simulation() {
     }
     h.get_by_label("cancelled");
 }
+
+#[test]
+fn inspector_lists_add_routes_and_rules() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "lists");
+    let routes = |app: &App| match app.document().scenario().topology.node("edge-gw") {
+        Some(gatesim::model::Node::Gateway(g)) => g.routes.clone(),
+        other => panic!("{other:?}"),
+    };
+    let at = node_centre(h.state(), "edge-gw");
+    click_at(&mut h, at);
+    h.get_by_label("Add route").click();
+    h.run_steps(2);
+    let r = routes(h.state());
+    assert_eq!(r.len(), 2);
+    // A new route points at the gateway's linked upstream.
+    assert_eq!(
+        (r[1].path_prefix.as_str(), r[1].upstream.as_str()),
+        ("/", "lb")
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(routes(h.state()).len(), 1);
+
+    let at = node_centre(h.state(), "lb");
+    click_at(&mut h, at);
+    h.get_by_label("Add rule").click();
+    h.run_steps(2);
+    match h.state().document().scenario().topology.node("lb") {
+        Some(gatesim::model::Node::LoadBalancer(lb)) => assert_eq!(lb.rules.len(), 4),
+        other => panic!("{other:?}"),
+    }
+}
