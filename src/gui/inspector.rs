@@ -88,7 +88,8 @@ fn facts_ui(ui: &mut Ui, report: &Report, name: &str) {
         });
 }
 
-fn callouts_ui<'a>(ui: &mut Ui, problems: impl Iterator<Item = &'a Problem>) {
+/// Problems as callouts; `with_node` prefixes each with the node it concerns.
+fn callouts_ui<'a>(ui: &mut Ui, problems: impl Iterator<Item = &'a Problem>, with_node: bool) {
     for p in problems {
         let (fg, bg, word) = match p.severity {
             Severity::Error => (theme::BAD, theme::CALLOUT_BAD_BG, "error"),
@@ -101,11 +102,10 @@ fn callouts_ui<'a>(ui: &mut Ui, problems: impl Iterator<Item = &'a Problem>) {
             .inner_margin(8.0)
             .show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                let node = p
-                    .node
-                    .as_deref()
-                    .map(|n| format!("[{n}] "))
-                    .unwrap_or_default();
+                let node = match (&p.node, with_node) {
+                    (Some(n), true) => format!("[{n}] "),
+                    _ => String::new(),
+                };
                 ui.colored_label(fg, format!("{word}: {node}{}", p.message));
             });
         ui.add_space(4.0);
@@ -140,7 +140,7 @@ fn node_ui(
         }
         Some(_) => {}
     }
-    callouts_ui(ui, doc.problems_of(&name));
+    callouts_ui(ui, doc.problems_of(&name), false);
     let mut edited = node.clone();
     let mut field: Option<&'static str> = None;
     let mut mark = |changed: bool, f: &'static str| {
@@ -616,5 +616,5 @@ fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &
     if n == 0 {
         ui.colored_label(theme::OK, "No problems: the scenario can run.");
     }
-    callouts_ui(ui, doc.problems().iter());
+    callouts_ui(ui, doc.problems().iter(), true);
 }
