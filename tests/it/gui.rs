@@ -587,3 +587,123 @@ fn inspector_lists_add_routes_and_rules() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn canvas_box_select_shift_click_pan_and_node_drag() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "canvas");
+    let selected = |app: &App| {
+        app.canvas()
+            .selection
+            .nodes
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // Box-select the three services (they share a column on the right).
+    let (orders, accounts) = {
+        let app = h.state();
+        let topo = &app.document().scenario().topology;
+        let pos = |n: &str| topo.node(n).and_then(|n| n.pos()).unwrap_or_default();
+        (
+            app.canvas().node_rect(pos("orders")),
+            app.canvas().node_rect(pos("accounts")),
+        )
+    };
+    drag(
+        &mut h,
+        orders.left_top() - egui::vec2(10.0, 10.0),
+        accounts.right_bottom() + egui::vec2(10.0, 10.0),
+    );
+    assert_eq!(selected(h.state()), ["accounts", "orders", "payments"]);
+    // Shift-click adds the balancer.
+    let lb = node_centre(h.state(), "lb");
+    h.hover_at(lb);
+    h.run_steps(1);
+    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: lb,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::SHIFT,
+        });
+        h.run_steps(1);
+    }
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.run_steps(1);
+    assert_eq!(
+        selected(h.state()),
+        ["accounts", "lb", "orders", "payments"]
+    );
+    // Dragging one of them moves all four, snapped to the grid, as one undo step.
+    let before: Vec<_> = h
+        .state()
+        .document()
+        .scenario()
+        .topology
+        .nodes
+        .iter()
+        .map(|n| n.pos())
+        .collect();
+    let from = node_centre(h.state(), "orders");
+    let zoom = h.state().canvas().zoom;
+    drag(&mut h, from, from + egui::vec2(100.0, 0.0) * zoom);
+    let after: Vec<_> = h
+        .state()
+        .document()
+        .scenario()
+        .topology
+        .nodes
+        .iter()
+        .map(|n| n.pos())
+        .collect();
+    let moved: Vec<bool> = before.iter().zip(&after).map(|(a, b)| a != b).collect();
+    // Node order: shoppers, edge-gw, lb, orders, payments, accounts.
+    assert_eq!(moved, [false, false, true, true, true, true]);
+    for p in after.iter().flatten() {
+        assert_eq!(p[0] % 20.0, 0.0, "not snapped: {p:?}");
+    }
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    let undone: Vec<_> = h
+        .state()
+        .document()
+        .scenario()
+        .topology
+        .nodes
+        .iter()
+        .map(|n| n.pos())
+        .collect();
+    assert_eq!(undone, before);
+
+    // A middle-button drag on empty canvas pans the view and changes nothing else.
+    let pan = h.state().canvas().pan;
+    let empty = orders.right_top() + egui::vec2(60.0, -60.0);
+    h.hover_at(empty);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: empty,
+        button: egui::PointerButton::Middle,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(1);
+    for k in 1..=5 {
+        h.hover_at(empty - egui::vec2(20.0 * k as f32, 0.0));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: empty - egui::vec2(100.0, 0.0),
+        button: egui::PointerButton::Middle,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(2);
+    let moved_by = h.state().canvas().pan - pan;
+    assert!((moved_by.x + 100.0).abs() < 25.0, "{moved_by:?}");
+    assert_eq!(
+        selected(h.state()),
+        ["accounts", "lb", "orders", "payments"]
+    );
+}
