@@ -12,6 +12,16 @@ use egui::{RichText, Ui};
 /// Merge key of the top bar's run settings (one drag of the seed is one undo step).
 const MERGE_RUN_SETTINGS: u64 = 0x5eed;
 
+/// A message in the top bar: at most 60 characters shown, the whole of it on hover.
+fn short_label_ui(ui: &mut Ui, text: &str, colour: egui::Color32) {
+    let short: String = if text.chars().count() > 60 {
+        text.chars().take(59).chain(['…']).collect()
+    } else {
+        text.to_owned()
+    };
+    ui.colored_label(colour, short).on_hover_text(text);
+}
+
 impl App {
     fn menu_item_ui(&mut self, ui: &mut Ui, action: UiCommand) {
         let mut button = egui::Button::new(action.label());
@@ -143,7 +153,7 @@ impl App {
             let clicked = ui.add(run).on_hover_text("Simulate the scenario").clicked();
             match &self.runner.state {
                 RunState::Failed(e) => {
-                    ui.colored_label(theme::BAD, e);
+                    short_label_ui(ui, e, theme::BAD);
                 }
                 RunState::Finished(r) => {
                     ui.weak(format!("{} events", results::count_text(r.events as f64)));
@@ -173,7 +183,7 @@ impl App {
         ui.separator();
         if let Some((msg, bad)) = &self.status {
             let colour = if *bad { theme::BAD } else { theme::TEXT_DIM };
-            ui.colored_label(colour, msg);
+            short_label_ui(ui, msg, colour);
         }
         if changed {
             self.apply(Command::SetRun(run), Some(MERGE_RUN_SETTINGS));

@@ -707,3 +707,36 @@ fn canvas_box_select_shift_click_pan_and_node_drag() {
         ["accounts", "lb", "orders", "payments"]
     );
 }
+
+#[test]
+fn clicking_a_link_selects_it_for_the_inspector_and_delete_removes_it() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "link");
+    let mid = {
+        let app = h.state();
+        let (lb, _) = handle_and_card(app, "lb", "lb");
+        let (_, pay) = handle_and_card(app, "payments", "payments");
+        let pay_left = pay - egui::vec2(app.canvas().node_rect([0.0, 0.0]).width() / 2.0, 0.0);
+        lb + (pay_left - lb) * 0.5
+    };
+    click_at(&mut h, mid);
+    let index = |app: &App| {
+        app.document()
+            .scenario()
+            .topology
+            .links
+            .iter()
+            .position(|l| l.from == "lb" && l.to == "payments")
+    };
+    assert_eq!(h.state().canvas().selection.link, index(h.state()));
+    h.get_by_label("lb -> payments");
+    h.get_by_label("weight").set_value_accesskit(3.0);
+    h.run_steps(2);
+    let weight = |app: &App| index(app).map(|i| app.document().scenario().topology.links[i].weight);
+    assert_eq!(weight(h.state()), Some(3.0));
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(index(h.state()), None);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(weight(h.state()), Some(3.0));
+}
