@@ -290,15 +290,20 @@ pub(super) fn link_ends(state: &CanvasState, a: [f32; 2], b: [f32; 2]) -> (Pos2,
     (state.handle_pos(a), state.node_rect(b).left_center())
 }
 
-/// Why linking `from` to `to` would be refused by validation, if it would.
-pub fn link_refusal(scenario: &Scenario, from: &str, to: &str) -> Option<String> {
-    let mut trial = scenario.clone();
-    trial.topology.links.push(Link {
+/// A new link as the editor adds it: 1 ms of latency, weight 1.
+pub fn new_link(from: &str, to: &str) -> Link {
+    Link {
         from: from.to_owned(),
         to: to.to_owned(),
         latency: Dist::Constant { ms: 1.0 },
         weight: 1.0,
-    });
+    }
+}
+
+/// Why linking `from` to `to` would be refused by validation, if it would.
+pub fn link_refusal(scenario: &Scenario, from: &str, to: &str) -> Option<String> {
+    let mut trial = scenario.clone();
+    trial.topology.links.push(new_link(from, to));
     let before = validate(scenario, None);
     validate(&trial, None)
         .into_iter()
@@ -448,12 +453,7 @@ pub fn canvas_ui(
                             Some(why) => state.refusal = Some(why),
                             None => {
                                 state.refusal = None;
-                                commands.push(Command::AddLink(Link {
-                                    from,
-                                    to: target,
-                                    latency: Dist::Constant { ms: 1.0 },
-                                    weight: 1.0,
-                                }));
+                                commands.push(Command::AddLink(new_link(&from, &target)));
                             }
                         }
                     }

@@ -496,12 +496,7 @@ fn links_of_ui(ui: &mut Ui, s: &Scenario, name: &str, edits: &mut Vec<Edit>) {
                 }
                 None => {
                     edits.push((
-                        Command::AddLink(Link {
-                            from: name.to_owned(),
-                            to: target.clone(),
-                            latency: crate::model::Dist::Constant { ms: 1.0 },
-                            weight: 1.0,
-                        }),
+                        Command::AddLink(super::canvas::new_link(name, &target)),
                         None,
                     ));
                     ui.data_mut(|d| d.remove::<String>(id.with("why")));
