@@ -115,7 +115,25 @@ pub fn timeline_ui(
         ruler_resp.on_hover_text("Click or drag to replay the run on the canvas; double-click to show the whole run again");
     }
 
-    // Lanes.
+    // Lanes (the first four populations; the inspector edits the others).
+    let populations = clients(scenario).count();
+    if populations == 0 {
+        painter.text(
+            pos2(plot.min.x, ruler.max.y + LANE_H / 2.0),
+            Align2::LEFT_CENTER,
+            "No client population: add Clients from the palette to send traffic",
+            FontId::proportional(12.0),
+            theme::TEXT_DIM,
+        );
+    } else if populations > 4 {
+        painter.text(
+            pos2(rect.min.x, rect.max.y - 2.0),
+            Align2::LEFT_BOTTOM,
+            format!("+{} more (select them to edit)", populations - 4),
+            FontId::proportional(10.0),
+            theme::TEXT_DIM,
+        );
+    }
     for (k, (name, traffic)) in clients(scenario).take(4).enumerate() {
         let lane = Rect::from_min_size(
             pos2(rect.min.x, ruler.max.y + k as f32 * LANE_H),
