@@ -156,9 +156,14 @@ pub(super) fn paint_node(
     if !painter.clip_rect().intersects(r.expand(20.0)) {
         return;
     }
-    let border = match (selected, problem) {
-        (true, _) => Stroke::new(2.0, theme::ACCENT),
-        (false, Some(Severity::Error)) => Stroke::new(1.5, theme::BAD),
+    // After a run, the outline takes the colour of the node's load or errors.
+    let badge = overlay.nodes.get(node.name());
+    let border = match (selected, problem, badge) {
+        (true, _, _) => Stroke::new(2.0, theme::ACCENT),
+        (false, Some(Severity::Error), _) => Stroke::new(1.5, theme::BAD),
+        (false, _, Some(b)) if b.colour != theme::TEXT_DIM => {
+            Stroke::new(1.5, b.colour.gamma_multiply(0.7))
+        }
         _ => Stroke::new(1.0, theme::CARD_BORDER),
     };
     painter.rect(r, theme::RADIUS, theme::CARD, border, StrokeKind::Inside);
@@ -194,7 +199,7 @@ pub(super) fn paint_node(
     let inner = painter.with_clip_rect(r.shrink(2.0).intersect(painter.clip_rect()));
     let pad = 14.0 * zoom;
     let mut badge_w = 0.0;
-    if let Some(b) = overlay.nodes.get(node.name()) {
+    if let Some(b) = badge {
         let galley = painter.layout_no_wrap(
             b.text.clone(),
             FontId::proportional(11.0 * zoom),
