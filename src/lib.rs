@@ -38,6 +38,8 @@
 //! ```
 
 pub mod cli;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod metrics;
 pub mod model;
 pub mod policy;

@@ -1,9 +1,22 @@
-//! The `gatesim` binary: parses the command line and hands over to the library.
+//! The `gatesim` binary: parses the command line and hands over to the library. Without a
+//! subcommand it opens the desktop app (when built with the `gui` feature) on the bundled example
+//! `scenarios/incidents/rate-limit-tightened.ron` (from the current directory, else the built-in
+//! copy): the mechanism of the first seed incident.
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = gatesim::cli::Cli::parse();
+    #[cfg(feature = "gui")]
+    if cli.command.is_none() {
+        return match gatesim::gui::run_native(gatesim::gui::AppOptions::from_env()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: could not open the window: {e}");
+                ExitCode::from(gatesim::cli::EXIT_BAD_INPUT)
+            }
+        };
+    }
     gatesim::cli::run(cli)
 }

@@ -11,7 +11,14 @@ use crate::model::{
 use egui::{ComboBox, Ui};
 
 /// A combo box row choosing among `options` by label; returns whether the choice changed.
-fn choice_ui<T: Clone>(ui: &mut Ui, label: &str, id: impl std::hash::Hash, current: &mut T, options: &[(&str, T)], same: impl Fn(&T, &T) -> bool) -> bool {
+fn choice_ui<T: Clone>(
+    ui: &mut Ui,
+    label: &str,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    current: &mut T,
+    options: &[(&str, T)],
+    same: impl Fn(&T, &T) -> bool,
+) -> bool {
     let selected = options.iter().find(|(_, v)| same(v, current)).map_or("?", |(l, _)| *l);
     let mut changed = false;
     row_ui(ui, label, |ui| {
@@ -106,9 +113,15 @@ pub fn balancer_ui(ui: &mut Ui, lb: &mut LoadBalancer, mark: &mut impl FnMut(boo
     if let Some(o) = &mut lb.outlier_detection {
         mark(number_ui(ui, "  consecutive_5xx", &mut o.consecutive_5xx, 1..=1000, "", 0.1), "consecutive_5xx");
         mark(number_ui(ui, "  interval", &mut o.interval_ms, 1..=3_600_000, " ms", 100.0), "interval");
-        mark(number_ui(ui, "  base ejection", &mut o.base_ejection_time_ms, 1..=3_600_000, " ms", 100.0), "base_ejection");
+        mark(
+            number_ui(ui, "  base ejection", &mut o.base_ejection_time_ms, 1..=3_600_000, " ms", 100.0),
+            "base_ejection",
+        );
         mark(number_ui(ui, "  max ejection %", &mut o.max_ejection_percent, 0..=100, " %", 0.1), "max_ejection");
-        mark(row_ui(ui, "  always eject one", |ui| ui.checkbox(&mut o.always_eject_one_host, "")).changed(), "eject_one");
+        mark(
+            row_ui(ui, "  always eject one", |ui| ui.checkbox(&mut o.always_eject_one_host, "")).changed(),
+            "eject_one",
+        );
     }
     mark(toggle_ui(ui, "circuit breaker", &mut lb.circuit_breaker, CircuitBreaker::default), "breaker");
     if let Some(b) = &mut lb.circuit_breaker {
@@ -127,7 +140,13 @@ pub fn route_policies_ui(ui: &mut Ui, i: usize, route: &mut Route, mark: &mut im
     mark(
         toggle_ui(ui, "  rate limit", &mut route.rate_limit, || RateLimit {
             key: LimitKey::Client,
-            algorithm: Limiter::NginxLimitReq { rate: "100r/s".into(), burst: 20, nodelay: true, delay: None, status: 503 },
+            algorithm: Limiter::NginxLimitReq {
+                rate: "100r/s".into(),
+                burst: 20,
+                nodelay: true,
+                delay: None,
+                status: 503,
+            },
         }),
         "rate_limit",
     );
@@ -135,29 +154,47 @@ pub fn route_policies_ui(ui: &mut Ui, i: usize, route: &mut Route, mark: &mut im
         let keys = [("per client", LimitKey::Client), ("global", LimitKey::Global)];
         mark(choice_ui(ui, "    key", ("rl-key", i), &mut rl.key, &keys, |a, b| a == b), "key");
         let limiters = [
-            ("NGINX limit_req", Limiter::NginxLimitReq { rate: "100r/s".into(), burst: 20, nodelay: true, delay: None, status: 503 }),
-            ("HAProxy http_req_rate", Limiter::HaproxyHttpReqRate { period_ms: 10_000, limit: 100, expire_ms: 30_000, deny_status: 429 }),
-            ("Envoy local rate limit", Limiter::EnvoyLocalRateLimit { max_tokens: 100, tokens_per_fill: 100, fill_interval_ms: 1000 }),
+            (
+                "NGINX limit_req",
+                Limiter::NginxLimitReq { rate: "100r/s".into(), burst: 20, nodelay: true, delay: None, status: 503 },
+            ),
+            (
+                "HAProxy http_req_rate",
+                Limiter::HaproxyHttpReqRate { period_ms: 10_000, limit: 100, expire_ms: 30_000, deny_status: 429 },
+            ),
+            (
+                "Envoy local rate limit",
+                Limiter::EnvoyLocalRateLimit { max_tokens: 100, tokens_per_fill: 100, fill_interval_ms: 1000 },
+            ),
             ("AWS API Gateway", Limiter::AwsThrottle { rate_rps: 100, burst: 200 }),
             ("GCRA (governor)", Limiter::Gcra { per_second: 100, burst: 100 }),
             ("Traefik", Limiter::Traefik { average: 100, period_ms: 1000, burst: 50 }),
-            ("Kong", Limiter::Kong { second: Some(100), minute: None, hour: None, day: None, policy: KongPolicy::Local }),
-            ("Envoy rate-limit service", Limiter::EnvoyRateLimitService { requests_per_unit: 100, unit: WindowUnit::Second }),
+            (
+                "Kong",
+                Limiter::Kong { second: Some(100), minute: None, hour: None, day: None, policy: KongPolicy::Local },
+            ),
+            (
+                "Envoy rate-limit service",
+                Limiter::EnvoyRateLimitService { requests_per_unit: 100, unit: WindowUnit::Second },
+            ),
         ];
         mark(choice_ui(ui, "    algorithm", ("rl-algo", i), &mut rl.algorithm, &limiters, same_variant), "limiter");
         limiter_params_ui(ui, &mut rl.algorithm, mark);
         if let Some(problem) = rl.algorithm.problem() {
             ui.label("");
-            ui.colored_label(super::theme::ERROR, problem);
+            ui.colored_label(super::theme::BAD, problem);
             ui.end_row();
         }
     }
-    mark(toggle_ui(ui, "  retries (Envoy)", &mut route.retry_policy, || RetryPolicy {
-        num_retries: 1,
-        retry_on: vec![crate::model::RetryOn::FiveXx],
-        base_interval_ms: 25,
-        max_interval_ms: None,
-    }), "retry_policy");
+    mark(
+        toggle_ui(ui, "  retries (Envoy)", &mut route.retry_policy, || RetryPolicy {
+            num_retries: 1,
+            retry_on: vec![crate::model::RetryOn::FiveXx],
+            base_interval_ms: 25,
+            max_interval_ms: None,
+        }),
+        "retry_policy",
+    );
     if let Some(rp) = &mut route.retry_policy {
         mark(number_ui(ui, "    num_retries", &mut rp.num_retries, 0..=100, "", 0.1), "num_retries");
         mark(number_ui(ui, "    base interval", &mut rp.base_interval_ms, 1..=60_000, " ms", 1.0), "base_interval");
@@ -215,7 +252,10 @@ fn limiter_params_ui(ui: &mut Ui, l: &mut Limiter, mark: &mut impl FnMut(bool, &
             mark(choice_ui(ui, "    policy", "kong-policy", policy, &policies, |a, b| a == b), "policy");
         }
         Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
-            mark(number_ui(ui, "    requests_per_unit", requests_per_unit, 0..=10_000_000, "", 1.0), "requests_per_unit");
+            mark(
+                number_ui(ui, "    requests_per_unit", requests_per_unit, 0..=10_000_000, "", 1.0),
+                "requests_per_unit",
+            );
             let units = [
                 ("second", WindowUnit::Second),
                 ("minute", WindowUnit::Minute),
@@ -248,8 +288,12 @@ pub fn clients_policies_ui(ui: &mut Ui, c: &mut Clients, mark: &mut impl FnMut(b
     if let Some(r) = &mut c.retry {
         mark(number_ui(ui, "  attempts", &mut r.max_attempts, 1..=20, "", 0.1), "attempts");
         mark(optional_ui(ui, "  give up after", &mut r.timeout_ms, 5000.0, " ms"), "client_timeout");
-        let jitters =
-            [("full", Jitter::Full), ("equal", Jitter::Equal), ("decorrelated", Jitter::Decorrelated), ("none", Jitter::None)];
+        let jitters = [
+            ("full", Jitter::Full),
+            ("equal", Jitter::Equal),
+            ("decorrelated", Jitter::Decorrelated),
+            ("none", Jitter::None),
+        ];
         mark(choice_ui(ui, "  jitter", "client-jitter", &mut r.jitter, &jitters, |a, b| a == b), "jitter");
         mark(number_ui(ui, "  backoff base", &mut r.base_ms, 1..=600_000, " ms", 1.0), "base");
         mark(number_ui(ui, "  backoff cap", &mut r.cap_ms, 1..=3_600_000, " ms", 10.0), "cap");

@@ -310,7 +310,8 @@ pub enum TrafficPlan {
 }
 
 impl TrafficPlan {
-    fn new(t: &Traffic) -> TrafficPlan {
+    /// The plan of a traffic profile (also used by the GUI to draw it).
+    pub fn new(t: &Traffic) -> TrafficPlan {
         match t {
             Traffic::Constant { rate_rps } => TrafficPlan::Piecewise(vec![(0, *rate_rps)]),
             Traffic::Steps { steps } => {

@@ -92,7 +92,7 @@ fn an_unwritable_path_is_an_error_naming_it() {
 #[test]
 fn every_bundled_scenario_loads_without_errors() {
     let mut files = vec![];
-    for dir in ["scenarios", "scenarios/validation"] {
+    for dir in ["scenarios", "scenarios/incidents", "scenarios/validation"] {
         for e in std::fs::read_dir(repo(dir)).into_iter().flatten().flatten() {
             if e.path().extension().is_some_and(|x| x == "ron") {
                 files.push(e.path());

@@ -4,6 +4,8 @@
 mod cli;
 mod determinism;
 mod engine;
+#[cfg(feature = "gui")]
+mod gui;
 mod incident;
 mod loader;
 mod queueing;

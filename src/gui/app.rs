@@ -1,0 +1,489 @@
+//! The application: owns the document, the runner and the view state, lays out the panels, and
+//! applies every [`Command`] in one place ([`App::apply`]).
+
+use super::actions::{Palette, UiCommand};
+use super::canvas::{self, CanvasState, Selection};
+use super::commands::{Command, Document};
+use super::files::{self, Dialog, DialogKind, Recovery, Store};
+use super::inspector::{self, InspectorState};
+use super::overlay::{self, Overlay};
+use super::run::Runner;
+use super::timeline::{self, TimelineState};
+use super::{layout, palette, theme};
+use crate::model::{Link, Node, Scenario};
+use crate::report::Report;
+use egui::Ui;
+use std::path::PathBuf;
+
+/// How the app starts.
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// The scenario to open; None opens the bundled example.
+    pub file: Option<PathBuf>,
+    /// Where autosave, recovery and recent files live; None: [`files::data_dir`].
+    pub data_dir: Option<PathBuf>,
+    /// Run the scenario once at start (for screenshots and demos; env `GATESIM_AUTORUN=1`).
+    pub autorun: bool,
+}
+
+impl AppOptions {
+    /// Options from the environment: `GATESIM_AUTORUN=1` runs the example at start.
+    pub fn from_env() -> Self {
+        AppOptions { autorun: std::env::var("GATESIM_AUTORUN").is_ok_and(|v| v == "1"), ..Default::default() }
+    }
+}
+
+/// The gatesim desktop app.
+#[derive(Debug)]
+pub struct App {
+    pub(super) doc: Document,
+    pub(super) canvas: CanvasState,
+    pub(super) inspector: InspectorState,
+    pub(super) runner: Runner,
+    pub(super) baseline: Option<Box<Report>>,
+    pub(super) palette: Palette,
+    pub(super) dialog: Option<Dialog>,
+    pub(super) store: Store,
+    pub(super) recovery: Option<Recovery>,
+    pub(super) clipboard: Option<(Vec<Node>, Vec<Link>)>,
+    pub(super) scrub: Option<usize>,
+    pub(super) timeline: TimelineState,
+    pub(super) last_autosave_s: f64,
+    pub(super) status: Option<(String, bool)>,
+    pub(super) close_prompt: bool,
+    pub(super) allow_close: bool,
+    pub(super) autorun: bool,
+    pub(super) themed: bool,
+    pub(super) overlay: OverlayCache,
+    /// Print "gatesim: run finished" when the autorun's run ends (for scripts).
+    announce_finish: bool,
+}
+
+/// The canvas overlay and what it was computed from (document generation, scrubbed bucket,
+/// report version).
+#[derive(Debug, Default)]
+pub(super) struct OverlayCache {
+    key: Option<(u64, Option<usize>, u64)>,
+    value: Overlay,
+}
+
+/// Lays out nodes that have no canvas position (all of them, layered, if any lacks one).
+fn with_positions(mut scenario: Scenario) -> Scenario {
+    if scenario.topology.nodes.iter().any(|n| n.pos().is_none()) {
+        let pos = layout::layered(&scenario.topology);
+        for (n, p) in scenario.topology.nodes.iter_mut().zip(pos) {
+            n.set_pos(Some(p));
+        }
+    }
+    scenario
+}
+
+impl App {
+    /// The app, with its file opened (or the example), and any recovery file offered.
+    pub fn new(options: AppOptions) -> Self {
+        let store = Store::new(options.data_dir.clone().or_else(files::data_dir));
+        let (scenario, path, status) = match &options.file {
+            Some(p) => match files::open(p) {
+                Ok(s) => (s, Some(p.clone()), None),
+                Err(e) => {
+                    let (s, path) = files::default_example();
+                    (s, path, Some((e.to_string(), true)))
+                }
+            },
+            None => {
+                let (s, p) = files::default_example();
+                (s, p, None)
+            }
+        };
+        let recovery = store.recovery();
+        App {
+            doc: Document::new(with_positions(scenario), path),
+            canvas: CanvasState::default(),
+            inspector: InspectorState::default(),
+            runner: Runner::default(),
+            baseline: None,
+            palette: Palette::default(),
+            dialog: None,
+            store,
+            recovery,
+            clipboard: None,
+            scrub: None,
+            timeline: TimelineState::default(),
+            last_autosave_s: 0.0,
+            status,
+            close_prompt: false,
+            allow_close: false,
+            autorun: options.autorun,
+            themed: false,
+            overlay: OverlayCache::default(),
+            announce_finish: options.autorun,
+        }
+    }
+
+    /// The document (tests read it).
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+
+    /// The run state (tests read it).
+    pub fn runner(&self) -> &Runner {
+        &self.runner
+    }
+
+    /// The pinned baseline report, if any.
+    pub fn baseline(&self) -> Option<&Report> {
+        self.baseline.as_deref()
+    }
+
+    /// The canvas view (tests use it to find nodes on screen).
+    pub fn canvas(&self) -> &CanvasState {
+        &self.canvas
+    }
+
+    /// Blocks until the running simulation ends (tests).
+    pub fn wait_for_run(&mut self) {
+        self.runner.wait();
+    }
+
+    /// Applies a document change: the one place the scenario is changed.
+    pub fn apply(&mut self, command: Command, merge: Option<u64>) {
+        if let Command::RenameNode { old, new } = &command
+            && self.canvas.selection.nodes.remove(old)
+        {
+            self.canvas.selection.nodes.insert(new.clone());
+        }
+        if matches!(command, Command::RemoveLink(_) | Command::RemoveNodes(_)) {
+            self.canvas.selection = Selection::default();
+        }
+        self.doc.apply(command, merge);
+        self.prune_selection();
+    }
+
+    /// Drops selected names that no longer exist, and a link selection whose index no longer
+    /// points at the same link (after undo, redo or removals).
+    fn prune_selection(&mut self) {
+        let topo = &self.doc.scenario().topology;
+        self.canvas.selection.nodes.retain(|n| topo.node(n).is_some());
+        if self.canvas.selection.link.is_some_and(|l| l >= topo.links.len()) {
+            self.canvas.selection.link = None;
+        }
+    }
+
+    /// Replaces the document (New, Open, recovery): not undoable, the old one was saved or
+    /// discarded by choice.
+    pub(super) fn replace(&mut self, scenario: Scenario, path: Option<PathBuf>) {
+        self.doc = Document::new(with_positions(scenario), path);
+        self.canvas.selection = Selection::default();
+        self.canvas.fit_requested = true;
+        self.runner = Runner::default();
+        self.scrub = None;
+    }
+
+    /// Opens a file into the editor.
+    pub fn open(&mut self, path: PathBuf) -> Result<(), String> {
+        let s = files::open(&path).map_err(|e| e.to_string())?;
+        self.store.remember(&path);
+        self.replace(s, Some(path));
+        Ok(())
+    }
+
+    /// Saves to `path` atomically.
+    pub fn save_to(&mut self, path: PathBuf) -> Result<(), String> {
+        crate::model::load::save(self.doc.scenario(), &path).map_err(|e| e.to_string())?;
+        self.store.remember(&path);
+        self.store.clear_recovery();
+        self.status = Some((format!("Saved {}", path.display()), false));
+        self.doc.mark_saved(path);
+        Ok(())
+    }
+
+    pub(super) fn save(&mut self) {
+        match self.doc.path.clone() {
+            Some(p) => {
+                if let Err(e) = self.save_to(p) {
+                    self.status = Some((e, true));
+                }
+            }
+            None => self.dispatch(UiCommand::SaveAs),
+        }
+    }
+
+    pub(super) fn start_run(&mut self, ctx: &egui::Context) {
+        let ctx = ctx.clone();
+        self.scrub = None;
+        self.runner.start(self.doc.scenario().clone(), move || ctx.request_repaint());
+    }
+
+    /// Performs a user action (from a menu, a shortcut or the palette).
+    pub fn dispatch_in(&mut self, ctx: &egui::Context, action: UiCommand) {
+        match action {
+            UiCommand::Run => self.start_run(ctx),
+            other => self.dispatch(other),
+        }
+    }
+
+    /// Performs a user action that needs no context.
+    pub fn dispatch(&mut self, action: UiCommand) {
+        let sel = self.canvas.selection.clone();
+        match action {
+            UiCommand::New => self.replace(files::empty_scenario(), None),
+            UiCommand::Open => {
+                self.dialog = Some(Dialog::new(DialogKind::Open, String::new()));
+            }
+            UiCommand::SaveAs => {
+                let p =
+                    self.doc.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "untitled.ron".into());
+                self.dialog = Some(Dialog::new(DialogKind::SaveAs, p));
+            }
+            UiCommand::Save => self.save(),
+            UiCommand::Examples => {
+                self.dialog = Some(Dialog::new(DialogKind::Examples, String::new()));
+            }
+            UiCommand::Undo => {
+                self.doc.undo();
+                self.canvas.selection.link = None;
+                self.prune_selection();
+            }
+            UiCommand::Redo => {
+                self.doc.redo();
+                self.canvas.selection.link = None;
+                self.prune_selection();
+            }
+            UiCommand::Run => {}
+            UiCommand::Cancel => self.runner.cancel(),
+            UiCommand::Delete => {
+                if let Some(l) = sel.link {
+                    self.apply(Command::RemoveLink(l), None);
+                } else if !sel.nodes.is_empty() {
+                    self.apply(Command::RemoveNodes(sel.nodes.into_iter().collect()), None);
+                }
+            }
+            UiCommand::Copy => self.clipboard = Some(self.copied(&sel)),
+            UiCommand::Paste => {
+                if let Some((nodes, links)) = self.clipboard.clone() {
+                    self.paste(nodes, links);
+                }
+            }
+            UiCommand::Duplicate => {
+                let (nodes, links) = self.copied(&sel);
+                self.paste(nodes, links);
+            }
+            UiCommand::SelectAll => {
+                self.canvas.selection = Selection {
+                    nodes: self.doc.scenario().topology.nodes.iter().map(|n| n.name().to_owned()).collect(),
+                    link: None,
+                };
+            }
+            UiCommand::AutoLayout => {
+                let topo = &self.doc.scenario().topology;
+                let positions =
+                    topo.nodes.iter().zip(layout::layered(topo)).map(|(n, p)| (n.name().to_owned(), p)).collect();
+                self.apply(Command::SetPositions(positions), None);
+                self.canvas.fit_requested = true;
+            }
+            UiCommand::FitView => self.canvas.fit_requested = true,
+            UiCommand::PinBaseline => {
+                if let Some(r) = self.runner.report() {
+                    self.baseline = Some(Box::new(r.clone()));
+                }
+            }
+            UiCommand::CommandPalette => self.palette.open = true,
+            UiCommand::AddNode(kind) => {
+                let base = match kind {
+                    crate::model::NodeKind::Clients => "clients",
+                    crate::model::NodeKind::Gateway => "gateway",
+                    crate::model::NodeKind::LoadBalancer => "lb",
+                    crate::model::NodeKind::Service => "service",
+                };
+                let name = super::commands::free_name(self.doc.scenario(), base);
+                let mut node = Node::with_defaults(kind, name.clone());
+                node.set_pos(Some(self.free_spot()));
+                self.apply(Command::AddNode(node), None);
+                self.canvas.selection = Selection::only(&name);
+            }
+        }
+    }
+
+    /// A grid-snapped spot near the view's centre that no node occupies.
+    fn free_spot(&self) -> [f32; 2] {
+        let [cx, cy] = self.canvas.view_centre();
+        let step = theme::GRID_STEP;
+        let snap = |v: f32| (v / step).round() * step;
+        let taken = |x: f32, y: f32| {
+            self.doc.scenario().topology.nodes.iter().any(|n| {
+                let [nx, ny] = n.pos().unwrap_or_default();
+                (nx - x).abs() < theme::NODE_SIZE[0] && (ny - y).abs() < theme::NODE_SIZE[1] + 10.0
+            })
+        };
+        let (x, mut y) = (snap(cx - theme::NODE_SIZE[0] / 2.0), snap(cy));
+        for _ in 0..50 {
+            if !taken(x, y) {
+                break;
+            }
+            y += 80.0;
+        }
+        [x, y]
+    }
+
+    /// The selected nodes and the links among them.
+    fn copied(&self, sel: &Selection) -> (Vec<Node>, Vec<Link>) {
+        let topo = &self.doc.scenario().topology;
+        let nodes: Vec<Node> = topo.nodes.iter().filter(|n| sel.nodes.contains(n.name())).cloned().collect();
+        let links =
+            topo.links.iter().filter(|l| sel.nodes.contains(&l.from) && sel.nodes.contains(&l.to)).cloned().collect();
+        (nodes, links)
+    }
+
+    /// Inserts copies with fresh names (links, routes and rules among them follow), offset on the
+    /// canvas, and selects them.
+    fn paste(&mut self, nodes: Vec<Node>, links: Vec<Link>) {
+        if nodes.is_empty() {
+            return;
+        }
+        let mut temp = crate::model::Topology { regions: Vec::new(), nodes, links };
+        let originals: Vec<String> = temp.nodes.iter().map(|n| n.name().to_owned()).collect();
+        let mut chosen: Vec<String> = Vec::new();
+        for old in &originals {
+            let scenario = self.doc.scenario();
+            let new = (2..)
+                .map(|i| format!("{old}-{i}"))
+                .find(|n| scenario.topology.node(n).is_none() && temp.node(n).is_none() && !chosen.contains(n))
+                .unwrap_or_else(|| format!("{old}-copy"));
+            temp.rename(old, &new);
+            chosen.push(new);
+        }
+        for n in &mut temp.nodes {
+            let [x, y] = n.pos().unwrap_or_default();
+            n.set_pos(Some([x + 40.0, y + 40.0]));
+        }
+        self.apply(Command::Insert { nodes: temp.nodes, links: temp.links }, None);
+        self.canvas.selection = Selection { nodes: chosen.into_iter().collect(), link: None };
+    }
+
+    /// Brings the canvas overlay up to date with the document, the scrubber and the report.
+    fn update_overlay(&mut self) {
+        let key = (self.doc.generation, self.scrub, self.runner.version());
+        if self.overlay.key != Some(key) {
+            self.overlay.value = match self.runner.shown() {
+                Some(r) => overlay::overlay(r, self.doc.scenario(), self.scrub),
+                None => Overlay::default(),
+            };
+            self.overlay.key = Some(key);
+        }
+    }
+
+    /// The whole window, one frame. eframe calls it through `eframe::App::ui`; tests call it from
+    /// an egui_kittest harness.
+    pub fn ui_root(&mut self, ui: &mut Ui) {
+        let ctx = ui.ctx().clone();
+        if !self.themed {
+            theme::apply(&ctx);
+            self.themed = true;
+        }
+        if self.autorun {
+            self.autorun = false;
+            self.start_run(&ctx);
+        }
+        if self.runner.poll() && self.announce_finish {
+            self.announce_finish = false;
+            println!("gatesim: run finished");
+        }
+        self.autosave(&ctx);
+        self.shortcuts(&ctx);
+        self.close_guard(&ctx);
+
+        egui::Panel::top("top-bar").show(ui, |ui| self.top_bar_ui(ui));
+        let bottom_h = 96.0 + timeline::height(self.doc.scenario()) + 190.0;
+        egui::Panel::bottom("bottom").resizable(true).default_size(bottom_h).show(ui, |ui| self.bottom_ui(ui));
+        egui::Panel::left("left").resizable(true).default_size(190.0).show(ui, |ui| {
+            let out = palette::left_panel_ui(ui, self.doc.scenario(), &self.canvas.selection);
+            if let Some(kind) = out.add {
+                self.dispatch(UiCommand::AddNode(kind));
+            }
+            if let Some(name) = out.select {
+                self.canvas.selection = Selection::only(&name);
+            }
+        });
+        egui::Panel::right("right").resizable(true).default_size(340.0).max_size(520.0).show(ui, |ui| {
+            let edits = inspector::inspector_ui(
+                ui,
+                &self.doc,
+                &self.canvas.selection,
+                &mut self.inspector,
+                self.runner.report(),
+            );
+            for (c, merge) in edits {
+                self.apply(c, merge);
+            }
+        });
+        self.update_overlay();
+        self.canvas.caption = self
+            .runner
+            .shown()
+            .zip(self.scrub)
+            .and_then(|(r, b)| timeline::bucket_time(r, b))
+            .map(|t| format!("Replaying the run at {t:.0} s (double-click the timeline ruler for the whole run)"));
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            let doc = &self.doc;
+            let commands = canvas::canvas_ui(
+                ui,
+                doc.scenario(),
+                doc.problems(),
+                doc.edited_nodes(),
+                &self.overlay.value,
+                &mut self.canvas,
+            );
+            for c in commands {
+                self.apply(c, None);
+            }
+        });
+        self.modals_ui(&ctx);
+        // A gesture ends when nothing is dragged and no field has the keyboard.
+        if ctx.dragged_id().is_none() && !ctx.egui_wants_keyboard_input() {
+            self.doc.end_gesture();
+        }
+    }
+
+    fn autosave(&mut self, ctx: &egui::Context) {
+        let now = ctx.input(|i| i.time);
+        if self.doc.is_dirty() && now - self.last_autosave_s >= files::AUTOSAVE_EVERY_S {
+            self.last_autosave_s = now;
+            if let Err(e) = self.store.autosave(self.doc.scenario(), self.doc.path.as_deref()) {
+                self.status = Some((format!("autosave failed: {e}"), true));
+            }
+        }
+        ctx.request_repaint_after(std::time::Duration::from_secs_f64(files::AUTOSAVE_EVERY_S));
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        if self.palette.open || self.dialog.is_some() {
+            return;
+        }
+        let typing = ctx.egui_wants_keyboard_input();
+        for action in UiCommand::ALL {
+            let Some(sc) = action.shortcut() else {
+                continue;
+            };
+            if typing && action.yields_to_text_fields() {
+                continue;
+            }
+            if action == UiCommand::Cancel && !self.runner.is_running() {
+                continue;
+            }
+            if ctx.input_mut(|i| i.consume_shortcut(&sc)) {
+                self.dispatch_in(ctx, action);
+            }
+        }
+    }
+
+    fn close_guard(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested()) {
+            if self.doc.is_dirty() && !self.allow_close {
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.close_prompt = true;
+            } else if !self.doc.is_dirty() {
+                self.store.clear_recovery();
+            }
+        }
+    }
+}

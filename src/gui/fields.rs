@@ -1,0 +1,202 @@
+//! Form rows for the inspector: a label and a widget tied to it (so screen readers and tests find
+//! the widget by its label), numbers with units and ranges, distributions and traffic profiles.
+
+use crate::model::{Dist, Step, Traffic};
+use egui::{DragValue, Response, Ui};
+
+/// A row of a two-column grid: `label`, then the widget `add` makes, labelled by it.
+pub fn row_ui(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> Response) -> Response {
+    let l = ui.label(label);
+    let r = add(ui).labelled_by(l.id);
+    ui.end_row();
+    r
+}
+
+/// A number row with a unit suffix and a range.
+pub fn number_ui<N: egui::emath::Numeric>(
+    ui: &mut Ui,
+    label: &str,
+    value: &mut N,
+    range: std::ops::RangeInclusive<N>,
+    suffix: &str,
+    speed: f64,
+) -> bool {
+    row_ui(ui, label, |ui| ui.add(DragValue::new(value).range(range).suffix(suffix).speed(speed))).changed()
+}
+
+/// An optional number: a checkbox (with `on_label`) and the value when set.
+pub fn optional_ui(ui: &mut Ui, label: &str, value: &mut Option<f64>, default: f64, suffix: &str) -> bool {
+    let l = ui.label(label);
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        let mut on = value.is_some();
+        if ui.checkbox(&mut on, "").labelled_by(l.id).on_hover_text(format!("{label}: on or off")).changed() {
+            *value = on.then_some(value.unwrap_or(default));
+            changed = true;
+        }
+        if let Some(v) = value {
+            changed |= ui.add(DragValue::new(v).range(0.0..=1e9).suffix(suffix).speed(1.0)).labelled_by(l.id).changed();
+        }
+    });
+    ui.end_row();
+    changed
+}
+
+const DIST_KINDS: [&str; 4] = ["constant", "exponential", "log-normal", "uniform"];
+
+fn dist_kind(d: &Dist) -> usize {
+    match d {
+        Dist::Constant { .. } => 0,
+        Dist::Exponential { .. } => 1,
+        Dist::LogNormal { .. } => 2,
+        Dist::Uniform { .. } => 3,
+    }
+}
+
+/// The same mean in another family (switching the kind keeps the scale).
+fn convert(d: &Dist, kind: usize) -> Dist {
+    let m = d.mean_ms().max(0.001);
+    match kind {
+        0 => Dist::Constant { ms: m },
+        1 => Dist::Exponential { mean_ms: m },
+        2 => Dist::LogNormal { median_ms: m, p99_ms: m * 4.0 },
+        _ => Dist::Uniform { min_ms: m * 0.5, max_ms: m * 1.5 },
+    }
+}
+
+/// A distribution: its family in a combo box, then its parameters in ms.
+pub fn dist_ui(ui: &mut Ui, label: &str, d: &mut Dist) -> bool {
+    let mut changed = false;
+    let l = ui.label(label);
+    let mut kind = dist_kind(d);
+    let r = egui::ComboBox::from_id_salt((label, "dist")).selected_text(DIST_KINDS[kind]).show_index(
+        ui,
+        &mut kind,
+        DIST_KINDS.len(),
+        |i| DIST_KINDS[i],
+    );
+    let r = r.labelled_by(l.id);
+    if r.changed() {
+        *d = convert(d, kind);
+        changed = true;
+    }
+    ui.end_row();
+    let ms = |ui: &mut Ui, name: &str, v: &mut f64| number_ui(ui, &format!("  {name}"), v, 0.0..=1e7, " ms", 0.1);
+    match d {
+        Dist::Constant { ms: v } => changed |= ms(ui, "value", v),
+        Dist::Exponential { mean_ms } => changed |= ms(ui, "mean", mean_ms),
+        Dist::LogNormal { median_ms, p99_ms } => {
+            changed |= ms(ui, "median", median_ms);
+            changed |= ms(ui, "p99", p99_ms);
+        }
+        Dist::Uniform { min_ms, max_ms } => {
+            changed |= ms(ui, "min", min_ms);
+            changed |= ms(ui, "max", max_ms);
+        }
+    }
+    changed
+}
+
+const TRAFFIC_KINDS: [&str; 4] = ["constant", "steps", "diurnal", "spike"];
+
+fn traffic_kind(t: &Traffic) -> usize {
+    match t {
+        Traffic::Constant { .. } => 0,
+        Traffic::Steps { .. } => 1,
+        Traffic::Diurnal { .. } => 2,
+        Traffic::Spike { .. } => 3,
+    }
+}
+
+/// The mean rate of a profile, roughly (to keep the scale when the kind changes).
+fn typical_rps(t: &Traffic) -> f64 {
+    match t {
+        Traffic::Constant { rate_rps } => *rate_rps,
+        Traffic::Steps { steps } => steps.first().map_or(100.0, |s| s.rate_rps),
+        Traffic::Diurnal { mean_rps, .. } => *mean_rps,
+        Traffic::Spike { base_rps, .. } => *base_rps,
+    }
+}
+
+/// A traffic profile: its kind, then its parameters; steps as an editable list.
+pub fn traffic_ui(ui: &mut Ui, t: &mut Traffic, duration_s: f64) -> bool {
+    let mut changed = false;
+    let l = ui.label("traffic");
+    let mut kind = traffic_kind(t);
+    let r = egui::ComboBox::from_id_salt("traffic-kind")
+        .selected_text(TRAFFIC_KINDS[kind])
+        .show_index(ui, &mut kind, TRAFFIC_KINDS.len(), |i| TRAFFIC_KINDS[i])
+        .labelled_by(l.id);
+    ui.end_row();
+    if r.changed() {
+        let r0 = typical_rps(t);
+        *t = match kind {
+            0 => Traffic::Constant { rate_rps: r0 },
+            1 => Traffic::Steps {
+                steps: vec![Step { at_s: 0.0, rate_rps: r0 }, Step { at_s: duration_s / 2.0, rate_rps: r0 * 2.0 }],
+            },
+            2 => Traffic::Diurnal {
+                mean_rps: r0,
+                amplitude: 0.5,
+                period_s: duration_s.max(1.0),
+                peak_at_s: duration_s / 2.0,
+            },
+            _ => Traffic::Spike {
+                base_rps: r0,
+                peak_rps: r0 * 5.0,
+                start_s: duration_s / 3.0,
+                duration_s: duration_s / 6.0,
+            },
+        };
+        changed = true;
+    }
+    let rps = |ui: &mut Ui, name: &str, v: &mut f64| number_ui(ui, &format!("  {name}"), v, 0.0..=1e7, " r/s", 1.0);
+    let secs = |ui: &mut Ui, name: &str, v: &mut f64| number_ui(ui, &format!("  {name}"), v, 0.0..=1e7, " s", 1.0);
+    match t {
+        Traffic::Constant { rate_rps } => changed |= rps(ui, "rate", rate_rps),
+        Traffic::Steps { steps } => {
+            let mut remove = None;
+            for (i, s) in steps.iter_mut().enumerate() {
+                let l = ui.label(format!("  step {}", i + 1));
+                ui.horizontal(|ui| {
+                    changed |= ui
+                        .add(DragValue::new(&mut s.at_s).range(0.0..=1e7).prefix("at ").suffix(" s"))
+                        .labelled_by(l.id)
+                        .changed();
+                    changed |= ui
+                        .add(DragValue::new(&mut s.rate_rps).range(0.0..=1e7).suffix(" r/s"))
+                        .labelled_by(l.id)
+                        .changed();
+                    if ui.small_button("×").on_hover_text("Remove this step").clicked() {
+                        remove = Some(i);
+                    }
+                });
+                ui.end_row();
+            }
+            if let Some(i) = remove {
+                steps.remove(i);
+                changed = true;
+            }
+            ui.label("");
+            if ui.button("Add step").clicked() {
+                let last = steps.last().map_or((0.0, 100.0), |s| (s.at_s, s.rate_rps));
+                steps.push(Step { at_s: (last.0 + duration_s / 10.0).min(duration_s), rate_rps: last.1 });
+                changed = true;
+            }
+            ui.end_row();
+        }
+        Traffic::Diurnal { mean_rps, amplitude, period_s, peak_at_s } => {
+            changed |= rps(ui, "mean", mean_rps);
+            changed |= number_ui(ui, "  amplitude", amplitude, 0.0..=1.0, "", 0.01);
+            changed |= secs(ui, "period", period_s);
+            changed |= secs(ui, "peak at", peak_at_s);
+        }
+        Traffic::Spike { base_rps, peak_rps, start_s, duration_s: d } => {
+            changed |= rps(ui, "base", base_rps);
+            changed |= rps(ui, "peak", peak_rps);
+            changed |= secs(ui, "start", start_s);
+            changed |= secs(ui, "length", d);
+        }
+    }
+    changed
+}

@@ -1,0 +1,301 @@
+//! Files: open and save dialogs (a path field), recent files, the examples gallery, and the
+//! autosave that never touches the user's file.
+//!
+//! Autosave writes the scenario every [`AUTOSAVE_EVERY_S`] seconds while it has unsaved changes to
+//! `recovery.ron` in the app's data directory (`directories::ProjectDirs`), next to
+//! `recovery-path.txt` naming the file it belongs to. A clean save or a clean exit deletes both; if
+//! they are still there at the next start, the app offers to restore them.
+
+use crate::model::Scenario;
+use crate::model::load::{self, LoadError};
+use std::path::{Path, PathBuf};
+
+/// Seconds between autosaves of a scenario with unsaved changes.
+pub const AUTOSAVE_EVERY_S: f64 = 60.0;
+/// Recent files remembered.
+const RECENT_MAX: usize = 8;
+
+/// The bundled example opened when no file is given.
+pub const DEFAULT_EXAMPLE: &str = "scenarios/incidents/rate-limit-tightened.ron";
+/// Its text, built in, for when the binary runs away from the repository.
+pub const BUILTIN_EXAMPLE: &str = include_str!("../../scenarios/incidents/rate-limit-tightened.ron");
+
+/// The app's data directory: `$GATESIM_DATA_DIR` if set, else the platform's data directory.
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("GATESIM_DATA_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    directories::ProjectDirs::from("org", "gatesim", "gatesim").map(|d| d.data_dir().to_owned())
+}
+
+/// Where autosave, recovery and the recent list live.
+#[derive(Clone, Debug)]
+pub struct Store {
+    dir: Option<PathBuf>,
+    recent: Vec<PathBuf>,
+}
+
+/// A recovery file found at start.
+#[derive(Debug)]
+pub struct Recovery {
+    /// The autosaved scenario.
+    pub scenario: Scenario,
+    /// The file it belonged to, if it had one.
+    pub path: Option<PathBuf>,
+}
+
+impl Store {
+    /// A store in `dir` (None: nothing is remembered, nothing autosaved).
+    pub fn new(dir: Option<PathBuf>) -> Self {
+        let recent = dir
+            .as_ref()
+            .and_then(|d| std::fs::read_to_string(d.join("recent.txt")).ok())
+            .map(|t| t.lines().filter(|l| !l.trim().is_empty()).map(PathBuf::from).collect())
+            .unwrap_or_default();
+        Store { dir, recent }
+    }
+
+    fn file(&self, name: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join(name))
+    }
+
+    /// Writes the recovery copy (never the user's file).
+    pub fn autosave(&self, scenario: &Scenario, path: Option<&Path>) -> Result<(), String> {
+        let (Some(file), Some(dir)) = (self.file("recovery.ron"), &self.dir) else {
+            return Ok(());
+        };
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        load::save(scenario, &file).map_err(|e| e.to_string())?;
+        if let Some(marker) = self.file("recovery-path.txt") {
+            let text = path.map(|p| p.display().to_string()).unwrap_or_default();
+            load::write_atomic(&marker, text.as_bytes()).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the recovery copy (after a save, or a clean exit).
+    pub fn clear_recovery(&self) {
+        for name in ["recovery.ron", "recovery-path.txt"] {
+            if let Some(f) = self.file(name) {
+                std::fs::remove_file(f).ok();
+            }
+        }
+    }
+
+    /// The recovery copy left by a previous session, if any and readable.
+    pub fn recovery(&self) -> Option<Recovery> {
+        let file = self.file("recovery.ron")?;
+        let text = load::read_text(&file).ok()?;
+        let scenario = load::parse(&text, &file).ok()?;
+        let path = self
+            .file("recovery-path.txt")
+            .and_then(|m| std::fs::read_to_string(m).ok())
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .map(PathBuf::from);
+        Some(Recovery { scenario, path })
+    }
+
+    /// Recently opened or saved files, newest first (read at start, kept up to date).
+    pub fn recent(&self) -> &[PathBuf] {
+        &self.recent
+    }
+
+    /// Puts `path` first in the recent list.
+    pub fn remember(&mut self, path: &Path) {
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        self.recent.retain(|p| p != &abs);
+        self.recent.insert(0, abs);
+        self.recent.truncate(RECENT_MAX);
+        let (Some(file), Some(dir)) = (self.file("recent.txt"), &self.dir) else {
+            return;
+        };
+        let text: String = self.recent.iter().map(|p| format!("{}\n", p.display())).collect();
+        if std::fs::create_dir_all(dir).is_ok() {
+            // The recent list is a convenience: failing to write it must not bother the user.
+            load::write_atomic(&file, text.as_bytes()).ok();
+        }
+    }
+}
+
+/// Bundled examples: `scenarios/*.ron`, `scenarios/incidents/*.ron` and `scenarios/validation/*.ron` under the current
+/// directory, sorted.
+pub fn examples() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["scenarios", "scenarios/incidents", "scenarios/validation"] {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+                .collect();
+            files.sort();
+            out.extend(files);
+        }
+    }
+    out
+}
+
+/// Loads a scenario for editing: parse errors fail, semantic problems do not (the editor shows
+/// them on the nodes).
+pub fn open(path: &Path) -> Result<Scenario, LoadError> {
+    let text = load::read_text(path)?;
+    load::parse(&text, path)
+}
+
+/// The default example: from the current directory if there, else the built-in copy.
+pub fn default_example() -> (Scenario, Option<PathBuf>) {
+    let path = PathBuf::from(DEFAULT_EXAMPLE);
+    if let Ok(s) = open(&path) {
+        return (s, Some(path));
+    }
+    match load::parse(BUILTIN_EXAMPLE, Path::new(DEFAULT_EXAMPLE)) {
+        Ok(s) => (s, None),
+        Err(_) => (empty_scenario(), None),
+    }
+}
+
+/// A new, empty scenario.
+pub fn empty_scenario() -> Scenario {
+    Scenario::new("untitled", Default::default())
+}
+
+/// Which file dialog is open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogKind {
+    /// Open a file.
+    Open,
+    /// Save under a new path.
+    SaveAs,
+    /// The examples gallery.
+    Examples,
+}
+
+/// A file dialog: a path field plus recent files or examples.
+#[derive(Debug)]
+pub struct Dialog {
+    /// Which one.
+    pub kind: DialogKind,
+    /// The path typed.
+    pub path: String,
+    /// The last error, shown under the field.
+    pub error: Option<String>,
+    /// The examples listed (read when the gallery opens).
+    examples: Vec<PathBuf>,
+}
+
+/// What the user chose in a dialog.
+#[derive(Debug, PartialEq)]
+pub enum DialogChoice {
+    /// Open this file.
+    Open(PathBuf),
+    /// Save to this file.
+    SaveAs(PathBuf),
+}
+
+impl Dialog {
+    /// A dialog of a kind, its field filled with `path`.
+    pub fn new(kind: DialogKind, path: String) -> Self {
+        let examples = if kind == DialogKind::Examples { examples() } else { Vec::new() };
+        Dialog { kind, path, error: None, examples }
+    }
+
+    /// Shows the dialog; returns the choice, and whether it should stay open.
+    pub fn ui(&mut self, ctx: &egui::Context, recent: &[PathBuf]) -> (Option<DialogChoice>, bool) {
+        let mut choice = None;
+        let title = match self.kind {
+            DialogKind::Open => "Open scenario",
+            DialogKind::SaveAs => "Save scenario as",
+            DialogKind::Examples => "Examples",
+        };
+        let mut keep_open = true;
+        let modal = egui::Modal::new(egui::Id::unique("file-dialog")).show(ctx, |ui| {
+            ui.set_width(520.0);
+            ui.heading(title);
+            if self.kind != DialogKind::Examples {
+                ui.horizontal(|ui| {
+                    let label = ui.label("Path");
+                    let edit = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.path)
+                                .desired_width(360.0)
+                                .hint_text("scenarios/my-topology.ron"),
+                        )
+                        .labelled_by(label.id);
+                    let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    let verb = if self.kind == DialogKind::Open { "Open" } else { "Save" };
+                    if ui.button(verb).clicked() || enter {
+                        let p = PathBuf::from(self.path.trim());
+                        choice = Some(if self.kind == DialogKind::Open {
+                            DialogChoice::Open(p)
+                        } else {
+                            DialogChoice::SaveAs(p)
+                        });
+                    }
+                });
+            }
+            if let Some(e) = &self.error {
+                ui.colored_label(super::theme::BAD, e);
+            }
+            let list: Vec<PathBuf> = match self.kind {
+                DialogKind::Open => recent.to_vec(),
+                DialogKind::Examples => self.examples.clone(),
+                DialogKind::SaveAs => Vec::new(),
+            };
+            if list.is_empty() && self.kind == DialogKind::Examples {
+                ui.label(
+                    "No scenarios/ directory here: start gatesim from the repository to list its \
+                     examples (File > New or Open work anywhere).",
+                );
+            }
+            if !list.is_empty() {
+                ui.separator();
+                ui.label(if self.kind == DialogKind::Open {
+                    "Recent files"
+                } else {
+                    "Bundled scenarios (scenarios/ and scenarios/validation/)"
+                });
+                egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
+                    for p in list {
+                        if ui.selectable_label(false, p.display().to_string()).clicked() {
+                            choice = Some(DialogChoice::Open(p));
+                        }
+                    }
+                });
+            }
+            ui.separator();
+            if ui.button("Close").clicked() {
+                keep_open = false;
+            }
+        });
+        if modal.should_close() {
+            keep_open = false;
+        }
+        (choice, keep_open)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn autosave_round_trips_and_clears() {
+        let dir = std::env::temp_dir().join(format!("gatesim-store-{}", std::process::id()));
+        let mut store = Store::new(Some(dir.clone()));
+        let (s, _) = default_example();
+        store.autosave(&s, Some(Path::new("x.ron"))).unwrap_or_else(|e| panic!("{e}"));
+        let r = store.recovery().unwrap_or_else(|| panic!("no recovery"));
+        assert_eq!(r.scenario, s);
+        assert_eq!(r.path, Some(PathBuf::from("x.ron")));
+        store.clear_recovery();
+        assert!(store.recovery().is_none());
+        store.remember(Path::new("a.ron"));
+        store.remember(Path::new("b.ron"));
+        store.remember(Path::new("a.ron"));
+        let recent = Store::new(Some(dir.clone())).recent().to_vec();
+        assert_eq!(recent.len(), 2);
+        assert!(recent[0].ends_with("a.ron"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

@@ -1,0 +1,70 @@
+//! The desktop app (feature `gui`): an eframe application over the library.
+//!
+//! The app owns a [`commands::Document`] (the scenario, its undo stack and its problems), the
+//! latest reports, and view state. Data flows one way: widgets return [`commands::Command`]s, the
+//! app applies them in one place, the simulation runs on a worker thread ([`run`]) and its reports
+//! are read, never written, by the panels. No simulation logic lives here.
+//!
+//! | file | what |
+//! |---|---|
+//! | `app.rs` | the [`App`]: panels, menus, shortcuts, dispatch of [`actions::UiCommand`]s |
+//! | `actions.rs` | every user action, its shortcut, and the Ctrl+K palette |
+//! | `commands.rs` | the document, its [`commands::Command`]s, undo/redo |
+//! | `canvas.rs`, `canvas_paint.rs` | the topology canvas: interaction, then painting |
+//! | `chrome.rs` | menus, top bar, bottom panel, dialogs |
+//! | `overlay.rs` | what a report says about each node and link (badges, link rates) |
+//! | `inspector.rs`, `fields.rs` | editing the selection |
+//! | `palette.rs` | node palette and outline |
+//! | `timeline.rs` | traffic lanes and the time scrubber |
+//! | `results.rs` | summary cards and charts |
+//! | `compare.rs` | baseline versus change |
+//! | `files.rs` | open/save dialogs, recent files, examples, autosave and recovery |
+//! | `layout.rs` | automatic layered layout |
+//! | `run.rs` | the simulation worker and [`run::RunState`] |
+//! | `theme.rs` | every colour |
+
+pub mod actions;
+mod app;
+pub mod canvas;
+mod canvas_paint;
+mod chrome;
+pub mod commands;
+pub mod compare;
+mod fields;
+pub mod files;
+mod inspector;
+pub mod layout;
+pub mod overlay;
+mod palette;
+mod policy_fields;
+pub mod results;
+pub mod run;
+pub mod theme;
+mod timeline;
+
+pub use app::{App, AppOptions};
+
+/// Opens the window on `options.file` (or the bundled example) and runs until it is closed.
+pub fn run_native(options: AppOptions) -> eframe::Result {
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("gatesim")
+            .with_inner_size([1600.0, 1000.0])
+            .with_min_inner_size([900.0, 600.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "gatesim",
+        native,
+        Box::new(move |cc| {
+            theme::apply(&cc.egui_ctx);
+            Ok(Box::new(App::new(options)))
+        }),
+    )
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.ui_root(ui);
+    }
+}

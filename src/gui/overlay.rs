@@ -1,0 +1,157 @@
+//! What a report says about each node and link, computed as plain data before anything is drawn:
+//! the canvas badges and edge labels, for the whole summary window or one scrubbed time bucket.
+
+use super::theme;
+use crate::model::{NodeKind, Scenario};
+use crate::report::Report;
+use egui::Color32;
+use std::collections::BTreeMap;
+
+/// A node's status badge.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Badge {
+    /// E.g. `78%` or `12% rej`.
+    pub text: String,
+    /// Its colour (by load or error share).
+    pub colour: Color32,
+}
+
+/// A link's traffic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkLoad {
+    /// E.g. `123 r/s`.
+    pub text: String,
+    /// Its rate as a share of the busiest link's (0 to 1).
+    pub share: f64,
+}
+
+/// Badges and link loads by name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overlay {
+    /// By node name.
+    pub nodes: BTreeMap<String, Badge>,
+    /// By `(from, to)`.
+    pub links: BTreeMap<(String, String), LinkLoad>,
+}
+
+/// A rate in words: `560 r/s`, `1.2k r/s`.
+pub fn rate_text(rps: f64) -> String {
+    if rps >= 10_000.0 {
+        format!("{:.0}k r/s", rps / 1000.0)
+    } else if rps >= 1000.0 {
+        format!("{:.1}k r/s", rps / 1000.0)
+    } else if rps >= 10.0 {
+        format!("{rps:.0} r/s")
+    } else {
+        format!("{rps:.1} r/s")
+    }
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 }
+}
+
+/// The overlay of a report: over the summary window (`bucket` None) or at one time bucket.
+/// Services show utilisation (or their rejected share when above 1%); gateways and balancers
+/// their arrival rate; links their crossings per second.
+pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> Overlay {
+    let mut out = Overlay::default();
+    let window_s = (report.duration_s - report.warmup_s).max(1e-9);
+    let first = report.series.t_s.iter().position(|&t| t >= report.warmup_s).unwrap_or(0);
+    let at = |v: &[f64]| -> f64 {
+        match bucket {
+            Some(b) => v.get(b).copied().unwrap_or(0.0),
+            None => mean(v.get(first..).unwrap_or(&[])),
+        }
+    };
+    let mut busiest: f64 = 0.0;
+    for l in &report.series.links {
+        let rps = at(&l.rps);
+        busiest = busiest.max(rps);
+        out.links.insert((l.from.clone(), l.to.clone()), LinkLoad { text: rate_text(rps), share: rps });
+    }
+    for load in out.links.values_mut() {
+        load.share = if busiest > 0.0 { load.share / busiest } else { 0.0 };
+    }
+    for n in &report.nodes {
+        let badge = match (&n.service, n.kind) {
+            (Some(s), _) => {
+                let series = report.series.services.iter().find(|x| x.name == n.name);
+                let util = match (bucket, series) {
+                    (Some(_), Some(x)) => at(&x.utilisation),
+                    _ => s.utilisation,
+                };
+                if bucket.is_none() && s.blocking_probability > 0.01 {
+                    Badge {
+                        text: format!("{:.0}% rej", 100.0 * s.blocking_probability),
+                        colour: theme::error_colour(s.blocking_probability),
+                    }
+                } else {
+                    Badge { text: format!("{:.0}%", 100.0 * util), colour: theme::load_colour(util) }
+                }
+            }
+            (None, NodeKind::Gateway | NodeKind::LoadBalancer) => {
+                let rps = match bucket {
+                    Some(b) => report
+                        .series
+                        .links
+                        .iter()
+                        .filter(|l| l.to == n.name)
+                        .map(|l| l.rps.get(b).copied().unwrap_or(0.0))
+                        .sum(),
+                    None => n.arrivals / window_s,
+                };
+                Badge { text: rate_text(rps), colour: theme::TEXT_DIM }
+            }
+            (None, _) => continue,
+        };
+        out.nodes.insert(n.name.clone(), badge);
+    }
+    // With one client population, the users-impacted share is that population's.
+    let clients: Vec<_> = scenario.topology.nodes.iter().filter(|n| n.kind() == NodeKind::Clients).collect();
+    if let [c] = clients.as_slice()
+        && bucket.is_none()
+    {
+        let pct = report.summary.users_impacted_pct;
+        out.nodes.insert(
+            c.name().to_owned(),
+            Badge { text: format!("{pct:.1}% hurt"), colour: theme::error_colour(pct / 100.0) },
+        );
+    }
+    out
+}
+
+/// What the last run found about one node, as `(figure, value)` rows for the inspector: arrival
+/// rate, and for a service its utilisation, queue wait and the share turned away (with the 99%
+/// confidence half-width over replicates when there are several).
+pub fn node_facts(report: &Report, name: &str) -> Vec<(&'static str, String)> {
+    let Some(n) = report.nodes.iter().find(|n| n.name == name) else {
+        return Vec::new();
+    };
+    let window_s = (report.duration_s - report.warmup_s).max(1e-9);
+    let ci = |figure: &str, scale: f64, unit: &str| {
+        report
+            .estimates
+            .get(&format!("{name}.{figure}"))
+            .and_then(|e| e.ci99_half_width)
+            .map(|h| format!(" ± {:.2}{unit}", h * scale))
+            .unwrap_or_default()
+    };
+    let mut rows = vec![("arrivals", rate_text(n.arrivals / window_s))];
+    if let Some(s) = &n.service {
+        rows.push(("utilisation", format!("{:.1} %{}", 100.0 * s.utilisation, ci("utilisation", 100.0, " %"))));
+        rows.push((
+            "mean queue wait",
+            match s.mean_queue_wait_ms {
+                Some(w) => format!("{w:.2} ms{}", ci("mean_queue_wait_ms", 1.0, " ms")),
+                None => "-".into(),
+            },
+        ));
+        rows.push(("mean queue length", format!("{:.2}", s.mean_queue_len)));
+        rows.push((
+            "turned away (queue full)",
+            format!("{:.2} %{}", 100.0 * s.blocking_probability, ci("blocking_probability", 100.0, " %")),
+        ));
+    }
+    rows
+}

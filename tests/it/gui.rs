@@ -1,0 +1,560 @@
+//! The desktop app driven headless through egui_kittest (no GPU, no display): the real `App`,
+//! clicked and typed at by label, its state read back. No pixel snapshots.
+
+use egui::{Key, Modifiers, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use gatesim::gui::{App, AppOptions, results};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A fresh temporary directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("gatesim-gui-{}-{name}", std::process::id()));
+    std::fs::remove_dir_all(&d).ok();
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{e}"));
+    d
+}
+
+/// The app on a copy of a bundled scenario (so saving does not touch the repository).
+fn harness_on(example: &str, name: &str) -> (Harness<'static, App>, PathBuf) {
+    let dir = temp_dir(name);
+    let file = dir.join("scenario.ron");
+    std::fs::copy(super::repo(example), &file).unwrap_or_else(|e| panic!("{e}"));
+    let app = App::new(AppOptions { file: Some(file.clone()), data_dir: Some(dir.join("data")), autorun: false });
+    let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
+    h.run_steps(3);
+    (h, file)
+}
+
+fn drag(h: &mut Harness<'static, App>, from: Pos2, to: Pos2) {
+    h.hover_at(from);
+    h.run_steps(1);
+    h.drag_at(from);
+    h.run_steps(1);
+    for k in 1..=6 {
+        h.hover_at(from + (to - from) * (k as f32 / 6.0));
+        h.run_steps(1);
+    }
+    h.drop_at(to);
+    h.run_steps(2);
+}
+
+/// Where a node's card is on screen.
+fn node_centre(app: &App, name: &str) -> Pos2 {
+    handle_and_card(app, name, name).1
+}
+
+/// Screen positions of `from`'s output handle and of the centre of `to`'s card.
+fn handle_and_card(app: &App, from: &str, to: &str) -> (Pos2, Pos2) {
+    let topo = &app.document().scenario().topology;
+    let pos = |n: &str| topo.node(n).and_then(|n| n.pos()).unwrap_or_else(|| panic!("no node {n}"));
+    let c = app.canvas();
+    (c.handle_pos(pos(from)), c.node_rect(pos(to)).center())
+}
+
+/// A primary click at a screen position.
+fn click_at(h: &mut Harness<'static, App>, at: Pos2) {
+    h.hover_at(at);
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+    h.run_steps(1);
+}
+
+/// Steps the UI until the worker's run ends.
+fn wait_for_run(h: &mut Harness<'static, App>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while h.state().runner().is_running() {
+        assert!(Instant::now() < deadline, "the run did not finish in time");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_steps(2);
+}
+
+fn concurrency_of(app: &App, name: &str) -> u32 {
+    match app.document().scenario().topology.node(name) {
+        Some(gatesim::model::Node::Service(s)) => s.concurrency,
+        other => panic!("{name} is not a service: {other:?}"),
+    }
+}
+
+#[test]
+fn edit_connect_undo_redo_save_and_reload() {
+    let (mut h, file) = harness_on("scenarios/checkout.ron", "edit");
+    assert!(!h.state().document().is_dirty());
+
+    // Add a node from the palette: it is named, placed and selected.
+    h.get_by_label("Service").click();
+    h.run_steps(2);
+    assert!(h.state().document().scenario().topology.node("service").is_some());
+    assert!(h.state().canvas().selection.nodes.contains("service"));
+
+    // Connect the load balancer to it by dragging from lb's output handle onto the new card.
+    let (from, to) = handle_and_card(h.state(), "lb", "service");
+    drag(&mut h, from, to);
+    let linked =
+        |app: &App| app.document().scenario().topology.links.iter().any(|l| l.from == "lb" && l.to == "service");
+    assert!(linked(h.state()), "the drag did not add lb -> service");
+
+    // A refused link says why: a service cannot call the gateway.
+    let (from, to) = handle_and_card(h.state(), "service", "edge-gw");
+    drag(&mut h, from, to);
+    assert!(h.state().canvas().refusal.is_some());
+
+    // The refused drag left the document and the selection alone; edit the new service's
+    // capacity in the inspector.
+    assert!(h.state().canvas().selection.nodes.contains("service"));
+    assert_eq!(concurrency_of(h.state(), "service"), 8);
+    h.get_by_label("concurrency").set_value_accesskit(24.0);
+    h.run_steps(3);
+    assert_eq!(concurrency_of(h.state(), "service"), 24);
+    assert!(h.state().document().is_dirty());
+
+    // Undo and redo with the keyboard.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(concurrency_of(h.state(), "service"), 8);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(concurrency_of(h.state(), "service"), 24);
+
+    // Save (Ctrl+S, atomic, to the file it came from) and reload: the same scenario.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+    assert!(!h.state().document().is_dirty());
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let reloaded = gatesim::model::load::parse(&text, &file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&reloaded, h.state().document().scenario());
+}
+
+#[test]
+fn running_fills_the_summary_cards() {
+    let (mut h, _) = harness_on("scenarios/validation/mm1_rho050.ron", "run");
+    assert_eq!(h.query_all_by_label("run the scenario (F5)").count(), 6);
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    assert!(h.state().runner().is_running());
+    wait_for_run(&mut h);
+    let report =
+        h.state().runner().report().unwrap_or_else(|| panic!("no report: {:?}", h.state().runner().state)).clone();
+    // The p99 card shows the report's p99 (read from the UI by its text).
+    let p99 = report.summary.latency_ms.p99.unwrap_or_else(|| panic!("no p99"));
+    h.get_by_label(results::LATENCY_P99);
+    h.get_by_label(&results::ms_text(p99));
+    // And the users-impacted card its share (M/M/1 without limits hurts nobody).
+    assert_eq!(report.summary.users_impacted_pct, 0.0);
+    h.get_by_label(results::USERS_IMPACTED);
+    h.get_by_label(&results::pct_text(0.0));
+    // Time to detect, RTO and cost are not computed yet: dashes, not numbers.
+    assert_eq!(h.query_all_by_label("-").count(), 3);
+
+    // Pin it as the baseline, double the station's instances, run again: the table compares.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::B);
+    h.run_steps(1);
+    let at = node_centre(h.state(), "station");
+    click_at(&mut h, at);
+    assert!(h.state().canvas().selection.nodes.contains("station"));
+    // The inspector says what the run found about the station.
+    h.get_by_label("LAST RUN");
+    h.get_by_label("turned away (queue full)");
+    h.get_by_label("instances").set_value_accesskit(2.0);
+    h.run_steps(2);
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    wait_for_run(&mut h);
+    h.get_by_label("baseline");
+    h.get_by_label("station utilisation");
+    let app = h.state();
+    let (Some(base), Some(change)) = (app.baseline(), app.runner().report()) else {
+        panic!("no baseline or no report");
+    };
+    let rows = gatesim::gui::compare::rows(base, change);
+    let util = rows
+        .iter()
+        .find(|r| r.label == "station utilisation")
+        .unwrap_or_else(|| panic!("no utilisation row in {rows:?}"));
+    // Twice the servers, the same load: utilisation about halves (0.5 -> 0.25).
+    assert!(util.baseline.starts_with("50.") || util.baseline.starts_with("49."), "{util:?}");
+    assert!(util.change.starts_with("25.") || util.change.starts_with("24."), "{util:?}");
+    h.get_by_label(&util.delta);
+}
+
+#[test]
+fn copy_paste_keeps_links_and_routes_among_the_copies() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "paste");
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::SelectAll);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::C);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::V);
+    h.run_steps(2);
+    let topo = &h.state().document().scenario().topology;
+    assert_eq!(topo.nodes.len(), 12);
+    assert_eq!(topo.links.len(), 10);
+    assert!(topo.links.iter().any(|l| l.from == "edge-gw-2" && l.to == "lb-2"));
+    match topo.node("edge-gw-2") {
+        Some(gatesim::model::Node::Gateway(g)) => assert_eq!(g.routes[0].upstream, "lb-2"),
+        other => panic!("{other:?}"),
+    }
+    // The copies are selected; Delete removes them and their links in one undo step.
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().topology.nodes.len(), 6);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().topology.links.len(), 10);
+}
+
+#[test]
+fn command_palette_lists_actions_and_runs_them() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "palette");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    // The palette's title and its own entry.
+    assert_eq!(h.query_all_by_label("Command palette").count(), 2);
+    // Narrow the list by typing, then Enter runs the first match.
+    h.event(egui::Event::Text("add balancer".into()));
+    h.run_steps(2);
+    assert_eq!(h.query_all_by_label("Command palette").count(), 1);
+    h.get_by_label("Add load balancer");
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert!(h.state().document().scenario().topology.node("lb-2").is_some());
+}
+
+/// Mean time of a frame for a 200-node topology (printed, not asserted: a measured figure).
+#[test]
+fn frame_time_with_200_nodes() {
+    use gatesim::model::{Dist, Link, Node, NodeKind, Scenario, Topology};
+    let mut t = Topology::default();
+    t.nodes.push(Node::with_defaults(NodeKind::Clients, "users"));
+    for g in 0..10 {
+        t.nodes.push(Node::with_defaults(NodeKind::LoadBalancer, format!("lb-{g}")));
+        t.links.push(Link {
+            from: "users".into(),
+            to: format!("lb-{g}"),
+            latency: Dist::Constant { ms: 1.0 },
+            weight: 1.0,
+        });
+        for s in 0..19 {
+            let name = format!("svc-{g}-{s}");
+            t.nodes.push(Node::with_defaults(NodeKind::Service, name.clone()));
+            t.links.push(Link { from: format!("lb-{g}"), to: name, latency: Dist::Constant { ms: 1.0 }, weight: 1.0 });
+        }
+    }
+    assert!(t.nodes.len() >= 200, "{}", t.nodes.len());
+    let dir = temp_dir("frames");
+    let file = dir.join("big.ron");
+    gatesim::model::load::save(&Scenario::new("200 nodes", t), &file).unwrap_or_else(|e| panic!("{e}"));
+    let app = App::new(AppOptions { file: Some(file), data_dir: Some(dir.join("data")), autorun: false });
+    let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
+    h.run_steps(5);
+    // Select a service so the inspector shows a full form.
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::SelectAll);
+    h.run_steps(1);
+    let frames = 60;
+    let start = Instant::now();
+    // Each frame: egui's pass (layout, painting into shapes) and the tessellation into meshes
+    // that a GPU backend would upload; the upload and rasterisation are not measured.
+    let tessellate = |h: &Harness<'static, App>| {
+        let out = h.output();
+        h.ctx.tessellate(out.shapes.clone(), out.pixels_per_point).len()
+    };
+    for k in 0..frames {
+        h.hover_at(Pos2::new(400.0 + k as f32, 300.0));
+        h.step();
+        assert!(tessellate(&h) > 0);
+    }
+    let idle_ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(frames);
+    // Frames that each change the document (one undo step, validation of 201 nodes).
+    let names: Vec<String> = vec!["svc-3-4".into()];
+    let x_of =
+        |app: &App| app.document().scenario().topology.node("svc-3-4").and_then(|n| n.pos()).map_or(f32::NAN, |p| p[0]);
+    let x0 = x_of(h.state());
+    let start = Instant::now();
+    for _ in 0..frames {
+        h.state_mut()
+            .apply(gatesim::gui::commands::Command::MoveNodes { names: names.clone(), delta: [20.0, 0.0] }, None);
+        h.step();
+        assert!(tessellate(&h) > 0);
+    }
+    let edit_ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(frames);
+    println!(
+        "gui frame time, {} nodes selected, {frames} frames each (egui pass + tessellation, no GPU upload): \
+         {idle_ms:.2} ms/frame pointer moving, {edit_ms:.2} ms/frame with an edit every frame",
+        h.state().document().scenario().topology.nodes.len()
+    );
+    assert_eq!(x_of(h.state()), x0 + 20.0 * f64::from(frames) as f32);
+}
+
+#[test]
+fn unsaved_work_is_autosaved_and_offered_back_at_the_next_start() {
+    let dir = temp_dir("recovery");
+    let file = dir.join("scenario.ron");
+    std::fs::copy(super::repo("scenarios/checkout.ron"), &file).unwrap_or_else(|e| panic!("{e}"));
+    let options = AppOptions { file: Some(file.clone()), data_dir: Some(dir.join("data")), autorun: false };
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(|ui, app: &mut App| app.ui_root(ui), App::new(options.clone()));
+    h.run_steps(2);
+    h.get_by_label("Service").click();
+    h.run_steps(2);
+    assert!(h.state().document().is_dirty());
+    assert!(!dir.join("data/recovery.ron").exists(), "autosaved too early");
+    // Let a minute of input time pass.
+    for s in [30.0, 61.0] {
+        h.input_mut().time = Some(s);
+        h.step();
+    }
+    assert!(dir.join("data/recovery.ron").exists(), "no autosave after a minute");
+    let before = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    drop(h);
+
+    // The user's file is untouched; the next start offers the autosaved work back.
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(|ui, app: &mut App| app.ui_root(ui), App::new(options));
+    h.run_steps(2);
+    assert_eq!(std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}")), before);
+    assert!(h.state().document().scenario().topology.node("service").is_none());
+    h.get_by_label("Restore").click();
+    h.run_steps(2);
+    let app = h.state();
+    assert!(app.document().scenario().topology.node("service").is_some());
+    assert!(app.document().is_dirty());
+    assert_eq!(app.document().path.as_deref(), Some(file.as_path()));
+    assert!(!dir.join("data/recovery.ron").exists());
+}
+
+/// The viewport commands the app sent in the last frame.
+fn viewport_commands(h: &Harness<'static, App>) -> Vec<egui::ViewportCommand> {
+    h.output().viewport_output.get(&egui::ViewportId::ROOT).map(|v| v.commands.clone()).unwrap_or_default()
+}
+
+fn request_close(h: &mut Harness<'static, App>) {
+    h.input_mut().viewports.entry(egui::ViewportId::ROOT).or_default().events.push(egui::ViewportEvent::Close);
+    h.step();
+}
+
+#[test]
+fn closing_with_unsaved_changes_asks_first() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "close");
+    h.get_by_label("Service").click();
+    h.run_steps(2);
+    request_close(&mut h);
+    assert!(viewport_commands(&h).contains(&egui::ViewportCommand::CancelClose));
+    h.run_steps(1);
+    h.get_by_label("Save changes before closing?");
+    // Cancel keeps the window and the work.
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Save changes before closing?").is_none());
+    assert!(h.state().document().is_dirty());
+    // Discard closes.
+    request_close(&mut h);
+    h.run_steps(1);
+    h.get_by_label("Discard").click();
+    h.step();
+    assert!(viewport_commands(&h).contains(&egui::ViewportCommand::Close));
+}
+
+#[test]
+fn examples_gallery_opens_and_save_as_writes_a_new_file() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "dialogs");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::E);
+    h.run_steps(2);
+    h.get_by_label("scenarios/validation/mm1_rho050.ron").click();
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().name, "M/M/1 at rho 0.5");
+    // Nodes without positions were laid out on load.
+    assert!(h.state().document().scenario().topology.nodes.iter().all(|n| n.pos().is_some()));
+
+    let target = temp_dir("save-as").join("copy.ron");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
+    h.run_steps(2);
+    h.get_by_label("Path").set_text_value_accesskit(&target.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let saved = gatesim::model::load::load(&target).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&saved, h.state().document().scenario());
+    assert_eq!(h.state().document().path.as_deref(), Some(target.as_path()));
+}
+
+#[test]
+fn dragging_a_traffic_step_in_the_timeline_moves_it_in_one_undo_step() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "timeline");
+    let steps = |app: &App| match app.document().scenario().topology.node("shoppers") {
+        Some(gatesim::model::Node::Clients(c)) => match &c.traffic {
+            gatesim::model::Traffic::Steps { steps } => steps.iter().map(|s| (s.at_s, s.rate_rps)).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(steps(h.state()), [(0.0, 400.0), (300.0, 560.0)]);
+    // The lane spans the run (600 s); its height spans 0 to 1.5 x the peak rate (840 r/s).
+    let lane = h.get_by_label("traffic lane shoppers").rect();
+    let at =
+        |t: f32, rate: f32| Pos2::new(lane.min.x + lane.width() * t / 600.0, lane.max.y - lane.height() * rate / 840.0);
+    drag(&mut h, at(300.0, 560.0), at(450.0, 560.0));
+    let moved = steps(h.state());
+    assert!((moved[1].0 - 450.0).abs() < 5.0, "{moved:?}");
+    assert!((moved[1].1 - 560.0).abs() < 30.0, "{moved:?}");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(steps(h.state()), [(0.0, 400.0), (300.0, 560.0)]);
+}
+
+#[test]
+fn escape_cancels_a_running_simulation() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "cancel");
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    assert!(h.state().runner().is_running());
+    h.key_press(Key::Escape);
+    wait_for_run(&mut h);
+    match &h.state().runner().state {
+        gatesim::gui::run::RunState::Failed(why) => assert_eq!(why, "cancelled"),
+        other => panic!("expected a cancelled run, got {other:?}"),
+    }
+    h.get_by_label("cancelled");
+}
+
+#[test]
+fn inspector_lists_add_routes_and_rules() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "lists");
+    let routes = |app: &App| match app.document().scenario().topology.node("edge-gw") {
+        Some(gatesim::model::Node::Gateway(g)) => g.routes.clone(),
+        other => panic!("{other:?}"),
+    };
+    let at = node_centre(h.state(), "edge-gw");
+    click_at(&mut h, at);
+    h.get_by_label("Add route").click();
+    h.run_steps(2);
+    let r = routes(h.state());
+    assert_eq!(r.len(), 2);
+    // A new route points at the gateway's linked upstream.
+    assert_eq!((r[1].path_prefix.as_str(), r[1].upstream.as_str()), ("/", "lb"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(routes(h.state()).len(), 1);
+
+    let at = node_centre(h.state(), "lb");
+    click_at(&mut h, at);
+    h.get_by_label("Add rule").click();
+    h.run_steps(2);
+    match h.state().document().scenario().topology.node("lb") {
+        Some(gatesim::model::Node::LoadBalancer(lb)) => assert_eq!(lb.rules.len(), 4),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn canvas_box_select_shift_click_pan_and_node_drag() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "canvas");
+    let selected = |app: &App| app.canvas().selection.nodes.iter().cloned().collect::<Vec<_>>();
+    // Box-select the three services (they share a column on the right).
+    let (orders, accounts) = {
+        let app = h.state();
+        let topo = &app.document().scenario().topology;
+        let pos = |n: &str| topo.node(n).and_then(|n| n.pos()).unwrap_or_default();
+        (app.canvas().node_rect(pos("orders")), app.canvas().node_rect(pos("accounts")))
+    };
+    drag(&mut h, orders.left_top() - egui::vec2(10.0, 10.0), accounts.right_bottom() + egui::vec2(10.0, 10.0));
+    assert_eq!(selected(h.state()), ["accounts", "orders", "payments"]);
+    // Shift-click adds the balancer.
+    let lb = node_centre(h.state(), "lb");
+    h.hover_at(lb);
+    h.run_steps(1);
+    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: lb,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::SHIFT,
+        });
+        h.run_steps(1);
+    }
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.run_steps(1);
+    assert_eq!(selected(h.state()), ["accounts", "lb", "orders", "payments"]);
+    // Dragging one of them moves all four, snapped to the grid, as one undo step.
+    let before: Vec<_> = h.state().document().scenario().topology.nodes.iter().map(|n| n.pos()).collect();
+    let from = node_centre(h.state(), "orders");
+    let zoom = h.state().canvas().zoom;
+    drag(&mut h, from, from + egui::vec2(100.0, 0.0) * zoom);
+    let after: Vec<_> = h.state().document().scenario().topology.nodes.iter().map(|n| n.pos()).collect();
+    let moved: Vec<bool> = before.iter().zip(&after).map(|(a, b)| a != b).collect();
+    // Node order: shoppers, edge-gw, lb, orders, payments, accounts.
+    assert_eq!(moved, [false, false, true, true, true, true]);
+    for p in after.iter().flatten() {
+        assert_eq!(p[0] % 20.0, 0.0, "not snapped: {p:?}");
+    }
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    let undone: Vec<_> = h.state().document().scenario().topology.nodes.iter().map(|n| n.pos()).collect();
+    assert_eq!(undone, before);
+
+    // A middle-button drag on empty canvas pans the view and changes nothing else.
+    let pan = h.state().canvas().pan;
+    let empty = orders.right_top() + egui::vec2(60.0, -60.0);
+    h.hover_at(empty);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: empty,
+        button: egui::PointerButton::Middle,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(1);
+    for k in 1..=5 {
+        h.hover_at(empty - egui::vec2(20.0 * k as f32, 0.0));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: empty - egui::vec2(100.0, 0.0),
+        button: egui::PointerButton::Middle,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(2);
+    let moved_by = h.state().canvas().pan - pan;
+    assert!((moved_by.x + 100.0).abs() < 25.0, "{moved_by:?}");
+    assert_eq!(selected(h.state()), ["accounts", "lb", "orders", "payments"]);
+}
+
+#[test]
+fn clicking_a_link_selects_it_for_the_inspector_and_delete_removes_it() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "link");
+    let mid = {
+        let app = h.state();
+        let (lb, _) = handle_and_card(app, "lb", "lb");
+        let (_, pay) = handle_and_card(app, "payments", "payments");
+        let pay_left = pay - egui::vec2(app.canvas().node_rect([0.0, 0.0]).width() / 2.0, 0.0);
+        lb + (pay_left - lb) * 0.5
+    };
+    click_at(&mut h, mid);
+    let index =
+        |app: &App| app.document().scenario().topology.links.iter().position(|l| l.from == "lb" && l.to == "payments");
+    assert_eq!(h.state().canvas().selection.link, index(h.state()));
+    h.get_by_label("lb -> payments");
+    h.get_by_label("weight").set_value_accesskit(3.0);
+    h.run_steps(2);
+    let weight = |app: &App| index(app).map(|i| app.document().scenario().topology.links[i].weight);
+    assert_eq!(weight(h.state()), Some(3.0));
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(index(h.state()), None);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(weight(h.state()), Some(3.0));
+}
