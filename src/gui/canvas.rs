@@ -132,14 +132,28 @@ impl CanvasState {
 pub fn node_summary(node: &Node) -> String {
     match node {
         Node::Clients(c) => format!("{} users · {}", thousands(c.users), traffic_words(&c.traffic)),
-        Node::Gateway(g) => format!(
-            "{} route{} · {}",
-            g.routes.len(),
-            if g.routes.len() == 1 { "" } else { "s" },
-            dist_words(&g.processing)
-        ),
-        Node::LoadBalancer(lb) => format!("round robin · {} rules", lb.rules.len()),
-        Node::Service(s) => format!("x{} · {} slots · {}", s.instances, s.concurrency, dist_words(&s.service_time)),
+        Node::Gateway(g) => match g.routes.iter().find_map(|r| r.rate_limit.as_ref()) {
+            // The policy that decides most, in words, as the sketch shows it.
+            Some(rl) => rl.algorithm.describe(),
+            None => format!(
+                "{} route{} · {}",
+                g.routes.len(),
+                if g.routes.len() == 1 { "" } else { "s" },
+                dist_words(&g.processing)
+            ),
+        },
+        Node::LoadBalancer(lb) if lb.rules.is_empty() => lb.algorithm.label().to_owned(),
+        Node::LoadBalancer(lb) => format!("{} · {} pools", lb.algorithm.label(), lb.rules.len()),
+        Node::Service(s) => match &s.autoscaling {
+            Some(a) => format!(
+                "HPA {}–{} · {} slots · {}",
+                a.min_replicas,
+                a.max_replicas,
+                s.concurrency,
+                dist_words(&s.service_time)
+            ),
+            None => format!("x{} · {} slots · {}", s.instances, s.concurrency, dist_words(&s.service_time)),
+        },
     }
 }
 

@@ -90,6 +90,12 @@ pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> O
                     Badge { text: format!("{:.0}%", 100.0 * util), colour: theme::load_colour(util) }
                 }
             }
+            (None, NodeKind::Gateway | NodeKind::LoadBalancer)
+                if bucket.is_none() && n.arrivals > 0.0 && n.rejected / n.arrivals > 0.01 =>
+            {
+                let share = n.rejected / n.arrivals;
+                Badge { text: format!("{:.0}% rej", 100.0 * share), colour: theme::error_colour(share) }
+            }
             (None, NodeKind::Gateway | NodeKind::LoadBalancer) => {
                 let rps = match bucket {
                     Some(b) => report

@@ -74,6 +74,9 @@ pub struct Recorder {
     pub replica_steps: Vec<Vec<(u64, u32)>>,
     /// Per model node: requests that reached it in the summary window.
     pub node_arrivals: Vec<u64>,
+    /// Per model node: requests it answered itself with a failure (a gateway's rate limit, a
+    /// balancer's overflow or "no upstream") in the summary window.
+    pub node_rejected: Vec<u64>,
     /// Per link and bucket: crossings (`[link * n_buckets + bucket]`).
     pub link_series: Vec<u32>,
     /// Events processed (for throughput figures).
@@ -118,6 +121,7 @@ impl Recorder {
             svc_capacity_area: vec![0; plan.services.len()],
             replica_steps: plan.services.iter().map(|s| vec![(0, s.initial)]).collect(),
             node_arrivals: vec![0; plan.nodes.len()],
+            node_rejected: vec![0; plan.nodes.len()],
             link_series: vec![0; plan.links.len() * nb],
             events: 0,
             users_active_count: 0,
@@ -188,6 +192,14 @@ impl Recorder {
     pub fn node_arrival(&mut self, node: u32, t: u64) {
         if self.in_window(t) {
             self.node_arrivals[node as usize] += 1;
+        }
+    }
+
+    /// Model node `node` answered a request itself with a failure at `t`.
+    #[inline]
+    pub fn node_rejected(&mut self, node: u32, t: u64) {
+        if self.in_window(t) {
+            self.node_rejected[node as usize] += 1;
         }
     }
 
@@ -323,6 +335,7 @@ impl Recorder {
             *a += b;
         }
         add_all(&mut self.node_arrivals, &o.node_arrivals);
+        add_all(&mut self.node_rejected, &o.node_rejected);
         for (a, b) in self.link_series.iter_mut().zip(&o.link_series) {
             *a = a.saturating_add(*b);
         }

@@ -517,6 +517,27 @@ pub enum Product {
 }
 
 impl Balance {
+    /// A short name, e.g. `NGINX smooth WRR`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Balance::RoundRobin => "round robin",
+            Balance::Random => "random",
+            Balance::NginxRoundRobin { .. } => "NGINX smooth WRR",
+            Balance::NginxLeastConn { .. } => "NGINX least_conn",
+            Balance::NginxIpHash { .. } => "NGINX ip_hash",
+            Balance::NginxHash { consistent: true, .. } => "NGINX consistent hash",
+            Balance::NginxHash { .. } => "NGINX hash",
+            Balance::HaproxyRoundRobin => "HAProxy roundrobin",
+            Balance::HaproxyLeastConn => "HAProxy leastconn",
+            Balance::HaproxyFirst => "HAProxy first",
+            Balance::HaproxySource => "HAProxy source",
+            Balance::EnvoyRoundRobin => "Envoy round robin",
+            Balance::EnvoyLeastRequest { .. } => "Envoy least request",
+            Balance::EnvoyRingHash { .. } => "Envoy ring hash",
+            Balance::EnvoyMaglev { .. } => "Envoy Maglev",
+        }
+    }
+
     /// The product whose balancer this is.
     pub fn product(self) -> Product {
         match self {

@@ -116,6 +116,9 @@ pub struct NodeSummary {
     pub kind: NodeKind,
     /// Requests that reached it in the window, per replicate.
     pub arrivals: f64,
+    /// Requests it answered itself with a failure (a gateway's rate limit, a balancer's overflow or
+    /// "no upstream"), per replicate.
+    pub rejected: f64,
     /// Services: station figures.
     pub service: Option<ServiceSummary>,
 }
@@ -341,6 +344,7 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
             name: name.clone(),
             kind: *kind,
             arrivals: merged.node_arrivals[i] as f64 / runs,
+            rejected: merged.node_rejected[i] as f64 / runs,
             service: svc_of_node.get(&(i as u32)).map(|&s| service_figures(plan, merged, s, runs)),
         })
         .collect();

@@ -517,6 +517,7 @@ impl<'p> Simulation<'p> {
             match self.apply_limit(l, r) {
                 LimitDecision::Reject { status } => {
                     self.reqs[r as usize].status = status;
+                    self.rec.node_rejected(self.plan.gateways[g as usize].node, self.now);
                     return self.end_journey(r, Outcome::RateLimited);
                 }
                 LimitDecision::Pass { delay_ns } if delay_ns > 0 => {

@@ -222,6 +222,7 @@ impl Simulation<'_> {
     /// No instance can take request `r`: the balancer answers itself.
     pub(super) fn no_upstream(&mut self, b: u32, r: u32) {
         self.reqs[r as usize].status = no_upstream_status(&self.plan.balancers[b as usize]);
+        self.rec.node_rejected(self.plan.balancers[b as usize].node, self.now);
         self.end_journey(r, Outcome::NoUpstream);
     }
 

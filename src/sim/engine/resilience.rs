@@ -28,6 +28,7 @@ impl Simulation<'_> {
         let req = &mut self.reqs[r as usize];
         if req.bk & HOLDS_REQUEST == 0 {
             if breaker.try_request(state).is_err() {
+                self.rec.node_rejected(self.plan.balancers[b as usize].node, self.now);
                 return self.overloaded(r);
             }
             req.bk |= HOLDS_REQUEST;
@@ -51,6 +52,7 @@ impl Simulation<'_> {
             pool.pending.push_back(r);
             return;
         }
+        self.rec.node_rejected(self.plan.balancers[b as usize].node, self.now);
         self.overloaded(r);
     }
 
