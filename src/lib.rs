@@ -37,6 +37,7 @@
 //! ```
 
 pub mod cli;
+pub mod export;
 pub mod metrics;
 pub mod model;
 pub mod policy;
