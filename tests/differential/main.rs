@@ -11,6 +11,9 @@
 //! replayed and reported, but only asserted when [`ENGINE_HAS_PRODUCT_SEMANTICS`] is true. The
 //! generic round-robin traces prove the harness itself and are always asserted.
 
+// A test binary: a failed unwrap is a failed test (clippy.toml's test allowance covers only #[test] fns).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod backends;
 mod haproxy;
 mod nginx;
