@@ -49,8 +49,11 @@ impl Running {
     /// The product's log so far (for failure messages).
     pub fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("limiting requests") && !l.contains("delaying request") && !l.contains("[notice]"))
+            .collect();
+        lines[lines.len().saturating_sub(12)..].join("\n")
     }
 }
 

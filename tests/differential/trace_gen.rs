@@ -351,10 +351,10 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
                 // A burst, mostly one key.
                 (rng.range(4, 10) as u32, SPACING_MS, 14, Some(keys[rng.range(0, 3) as usize]))
             } else if r < 4 {
-                t += rng.range(800, 1800); // a gap
+                t += rng.range(600, 1200); // a gap
                 (rng.range(3, 8) as u32, 40, 120, None)
             } else {
-                (rng.range(10, 30) as u32, 25, 110, None)
+                (rng.range(10, 30) as u32, 20, 80, None)
             };
         }
         phase.0 -= 1;
