@@ -85,23 +85,24 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
     }
     for (p, pool) in r.pools.iter().enumerate() {
         let _ = writeln!(s);
-        backend(&mut s, pool)?;
         // Route timeouts: `set-timeout` needs backend capability, and the route variable is still set.
-        for (i, route) in r.routes.iter().enumerate().filter(|(_, x)| x.pool == p) {
-            if let Some(t) = route.timeout_ms {
-                let _ = writeln!(
-                    s,
-                    "    http-request set-timeout server {} if {{ var(txn.gatesim_route) -m str r{i} }}",
-                    ms(t)
-                );
-            }
-        }
+        let rules: Vec<String> = r
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.pool == p)
+            .filter_map(|(i, x)| {
+                let t = x.timeout_ms?;
+                Some(format!("http-request set-timeout server {} if {{ var(txn.gatesim_route) -m str r{i} }}", ms(t)))
+            })
+            .collect();
+        backend(&mut s, pool, &rules)?;
     }
     Ok(s)
 }
 
 /// One `backend` block.
-fn backend(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
+fn backend(s: &mut String, pool: &Pool<'_>, rules: &[String]) -> Result<(), ExportError> {
     let (balance, weighted) = match pool.algorithm() {
         Balance::RoundRobin => ("roundrobin", false),
         Balance::HaproxyRoundRobin => ("roundrobin", true),
@@ -141,6 +142,9 @@ fn backend(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
                 "NGINX's proxy_next_upstream; use HaproxyRetries",
             ));
         }
+    }
+    for rule in rules {
+        let _ = writeln!(s, "    {rule}");
     }
     let check = pool.balancer.and_then(|b| b.health_check.as_ref()).map_or(String::new(), |c| {
         format!(" check inter {}ms rise {} fall {}", c.inter_ms.max(1), c.rise.max(1), c.fall.max(1))

@@ -122,6 +122,7 @@ const CASES: &[Case] = &[
             "retries 1",
             "option redispatch",
             "timeout connect 300ms",
+            "http-request set-timeout server 2000ms if { var(txn.gatesim_route) -m str r0 }",
             "server a-0 127.0.0.1:9001 weight 3 check inter 200ms rise 2 fall 3",
             "server b-0 127.0.0.1:9003 weight 2 check inter 200ms rise 2 fall 3",
             "server c-0 127.0.0.1:9004 weight 1 check inter 200ms rise 2 fall 3",

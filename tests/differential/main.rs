@@ -190,6 +190,19 @@ fn run_once(
             ));
         }
     }
+    let mut real = String::from("id,status,backend,late_ms,latency_ms,error\n");
+    for (r, s) in trace.requests.iter().zip(&seen) {
+        real.push_str(&format!(
+            "{},{},{},{:.3},{:.3},{}\n",
+            r.id,
+            s.status,
+            s.backend,
+            s.late_ms,
+            s.latency_ms,
+            s.error.as_deref().unwrap_or("").replace([',', '\n'], " ")
+        ));
+    }
+    std::fs::write(workdir.join("real.csv"), real).unwrap();
     let late = seen.iter().map(|s| s.late_ms).fold(0.0, f64::max);
     let late_2 = seen.iter().filter(|s| s.late_ms > 2.0).count();
     println!(
@@ -340,4 +353,43 @@ fn haproxy_stick_table_http_req_rate() {
 #[test]
 fn haproxy_checks_and_redispatch() {
     differential(Kind::HaproxyChecks);
+}
+
+/// `gatesim export` without the products: configs are written, unexpressible policies and unknown
+/// names exit 2 with a message naming them.
+#[test]
+fn export_cli_exit_codes_and_messages() {
+    let dir = process::temp_dir("cli");
+    let nginx_trace = trace_gen::generate(Kind::NginxLimitReqNodelay, 1);
+    let scenario = dir.join("scenario.ron");
+    std::fs::write(&scenario, &nginx_trace.scenario).unwrap();
+    let export = |target: &str, gateway: &str, extra: &[&str]| {
+        let out = gatesim()
+            .args(["export", "--target", target, "--gateway", gateway])
+            .args(extra)
+            .arg(&scenario)
+            .arg("-o")
+            .arg(dir.join(format!("out.{target}")))
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, _) = export("nginx", "gw", &["--backend", "s0-0=127.0.0.1:7001"]);
+    assert_eq!(code, Some(0));
+    let config = std::fs::read_to_string(dir.join("out.nginx")).unwrap();
+    assert!(config.contains("server 127.0.0.1:7001 weight=2 max_fails=1 fail_timeout=60s; # s0-0"), "{config}");
+    assert!(config.contains("limit_req zone=gw_r0 burst=4 nodelay;"), "{config}");
+    let (code, err) = export("haproxy", "gw", &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("\"gw\"") && err.contains("haproxy cannot express") && err.contains("limit_req"), "{err}");
+    let (code, err) = export("nginx", "nope", &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no node named \"nope\""), "{err}");
+    let (code, err) = export("nginx", "gw", &["--backend", "zz-0=127.0.0.1:1"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("zz-0") && err.contains("s0-0, s1-0, s2-0"), "{err}");
+    let (code, err) = export("envoy", "gw", &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown target"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
 }

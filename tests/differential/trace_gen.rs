@@ -7,7 +7,9 @@
 //!   NGINX `limit_req` delay, computed with `gatesim::policy`'s `LimitReq`);
 //! - a rate-limit verdict must be the same at t-8..t+8 ms (NGINX) or t-10..t+10 ms (HAProxy), and an
 //!   HAProxy key's request must not sit within 12 ms of a period rotation or of its entry's expiry;
-//! - with least-connection balancers no request reaches the balancer within 10 ms of another's end;
+//! - with least-connection balancers no request reaches the balancer within 20 ms of another's end,
+//!   and no two requests end within 20 ms of each other (HAProxy's leastconn breaks ties by the order
+//!   in which servers were requeued, i.e. by end times);
 //! - no request reaches the balancer within 15 ms of an outage event; with active checks the pool
 //!   is left alone for `(fall+1) x inter` after a server goes down and `(rise+1) x inter` after it
 //!   comes back;
@@ -89,7 +91,7 @@ pub const INSTANCES: [&str; 3] = ["s0-0", "s1-0", "s2-0"];
 
 const REQUESTS: usize = 220;
 const SPACING_MS: u64 = 11;
-const LC_MARGIN_MS: u64 = 10;
+const LC_MARGIN_MS: u64 = 20;
 const OUTAGE_MARGIN_MS: u64 = 15;
 
 /// splitmix64.
@@ -399,8 +401,10 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
                     continue;
                 }
                 let end = d + service + 1;
+                // Least connections: a dispatch must not race an end, and two ends must not race
+                // each other (HAProxy breaks key ties by the order servers were requeued).
                 if spec.least_conn
-                    && (ends.iter().any(|&e| e.abs_diff(d) < LC_MARGIN_MS)
+                    && (ends.iter().any(|&e| e.abs_diff(d) < LC_MARGIN_MS || e.abs_diff(end) < LC_MARGIN_MS)
                         || dispatches.iter().any(|&x| x.abs_diff(end) < LC_MARGIN_MS))
                 {
                     t += 3;
