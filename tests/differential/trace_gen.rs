@@ -113,24 +113,38 @@ impl Rng {
     }
 }
 
-enum Limit {
+/// A trace's rate limiter, as `gatesim::policy` implements it.
+pub enum Limit {
+    /// None.
     None,
+    /// NGINX limit_req.
     Nginx(LimitReq),
+    /// HAProxy http_req_rate, with its period and expiry (ms).
     Haproxy(HttpReqRate, u64, u64),
 }
 
-struct Spec {
-    product: Product,
-    balance: &'static str,
-    failover: &'static str,
-    health: Option<(u64, u64, u64)>,
-    weights: [u32; 3],
-    rate_limit: &'static str,
-    limit: Limit,
-    least_conn: bool,
-    service: (u64, u64),
+/// What a trace kind is made of.
+pub struct Spec {
+    /// Product.
+    pub product: Product,
+    /// The balancer's algorithm (RON).
+    pub balance: &'static str,
+    /// The balancer's failover (RON).
+    pub failover: &'static str,
+    /// Active checks: (inter ms, rise, fall).
+    pub health: Option<(u64, u64, u64)>,
+    /// Link weights to s0, s1, s2.
+    pub weights: [u32; 3],
+    /// The route's rate limit (RON).
+    pub rate_limit: &'static str,
+    /// The same limit as a policy.
+    pub limit: Limit,
+    /// Least-connection balancer.
+    pub least_conn: bool,
+    /// Service time range, ms.
+    pub service: (u64, u64),
     /// (down ms, up ms, instance)
-    outage: Option<(u64, u64, &'static str)>,
+    pub outage: Option<(u64, u64, &'static str)>,
 }
 
 impl Kind {
@@ -160,7 +174,8 @@ impl Kind {
         !matches!(self, Kind::NginxGenericRr | Kind::HaproxyGenericRr)
     }
 
-    fn spec(self) -> Spec {
+    /// The kind's parameters.
+    pub fn spec(self) -> Spec {
         let nginx_rr = "NginxRoundRobin(max_fails: 1, fail_timeout_s: 60)";
         let next = "NginxNextUpstream(tries: 0)";
         let hretries = "HaproxyRetries(retries: 1, redispatch: true, connect_timeout_ms: 300)";
