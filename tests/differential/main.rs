@@ -5,11 +5,15 @@
 //!
 //! Without the product binary a test prints `SKIPPED: ...` and passes, unless `CI=true`, where a
 //! missing binary fails. Environment: `GATESIM_DIFF_SEED` overrides every trace's seed,
-//! `GATESIM_DIFF_REPEATS` the number of runs per trace (default 3, a fresh product each run).
+//! `GATESIM_DIFF_REPEATS` the number of runs per trace (default 3, a fresh product each run);
+//! `GATESIM_DIFF_KEEP=1` keeps every trace's files (they are kept anyway when an asserted check
+//! fails).
 //!
-//! Traces of kinds whose decisions depend on product semantics the engine does not have yet are
-//! replayed and reported, but only asserted when [`ENGINE_HAS_PRODUCT_SEMANTICS`] is true. The
-//! generic round-robin traces prove the harness itself and are always asserted.
+//! Every run is also compared with a reference prediction built on `gatesim::policy` alone
+//! (`oracle.rs`); that agreement is always asserted at 100 %: it proves the harness, the exporter,
+//! the traces' margins and the policy library. The engine's agreement is asserted for the generic
+//! round-robin traces always, and for the others once [`ENGINE_HAS_PRODUCT_SEMANTICS`] is true
+//! (until then it is printed with the first mismatching rows).
 
 // A test binary: a failed unwrap is a failed test (clippy.toml's test allowance covers only #[test] fns).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -155,7 +159,7 @@ fn run_once(
     run: usize,
     expected: &BTreeMap<String, Expected>,
     reference: &[(u16, String)],
-) -> (usize, Vec<replayer::Seen>) {
+) -> (usize, usize, Vec<replayer::Seen>) {
     let product = trace.kind.product();
     let workdir = dir.join(format!("run{run}"));
     std::fs::create_dir_all(&workdir).unwrap();
@@ -244,7 +248,7 @@ fn run_once(
     if agree < trace.requests.len() && !log.is_empty() {
         println!("  product log (last lines, limit_req notices left out):\n{log}");
     }
-    (agree, seen)
+    (agree, ref_agree, seen)
 }
 
 /// Seed of a kind's trace: `GATESIM_DIFF_SEED`, else a fixed one per kind.
@@ -288,12 +292,12 @@ fn differential(kind: Kind) {
     assert_eq!(expected.len(), trace.requests.len(), "one decision per request");
     let repeats: usize =
         std::env::var("GATESIM_DIFF_REPEATS").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(3).max(1);
-    let mut runs: Vec<(usize, Vec<replayer::Seen>)> = Vec::new();
+    let mut runs: Vec<(usize, usize, Vec<replayer::Seen>)> = Vec::new();
     let mut attempt = 0;
     while runs.len() < repeats {
         let r = run_once(&bin, &trace, &dir, attempt, &expected, &reference);
         attempt += 1;
-        let late = r.1.iter().map(|s| s.late_ms).fold(0.0, f64::max);
+        let late = r.2.iter().map(|s| s.late_ms).fold(0.0, f64::max);
         // A send later than the traces were designed for says nothing about the simulator: the
         // machine was busy. Run again with a fresh product (bounded).
         if late > MAX_LATE_MS && attempt < repeats + MAX_RERUNS {
@@ -308,7 +312,7 @@ fn differential(kind: Kind) {
     // without enough margin (or a busy machine), whatever the simulator says.
     let unstable: Vec<&str> = (0..n)
         .filter(|&i| {
-            runs.iter().any(|r| (r.1[i].status, &r.1[i].backend) != (runs[0].1[i].status, &runs[0].1[i].backend))
+            runs.iter().any(|r| (r.2[i].status, &r.2[i].backend) != (runs[0].2[i].status, &runs[0].2[i].backend))
         })
         .map(|i| trace.requests[i].id.as_str())
         .collect();
@@ -322,12 +326,21 @@ fn differential(kind: Kind) {
         }
     );
     let all = agreed.iter().all(|&a| a == n);
-    if all {
+    // The reference built on gatesim::policy alone checks the harness, the exporter, the traces'
+    // margins and the policy library against the product, whatever state the engine is in.
+    let reference_agreed: Vec<usize> = runs.iter().map(|r| r.1).collect();
+    let reference_all = reference_agreed.iter().all(|&a| a == n);
+    let asserted = !kind.needs_product_semantics() || ENGINE_HAS_PRODUCT_SEMANTICS;
+    if (all || !asserted) && reference_all && std::env::var_os("GATESIM_DIFF_KEEP").is_none() {
         std::fs::remove_dir_all(&dir).ok();
     } else {
-        println!("  files kept in {}", dir.display());
+        println!("  files kept in {} (scenario, requests, outages, decisions, run*/real.csv, configs)", dir.display());
     }
-    if kind.needs_product_semantics() && !ENGINE_HAS_PRODUCT_SEMANTICS {
+    assert!(
+        reference_all,
+        "{kind:?} seed {seed}: the gatesim::policy reference agreed {reference_agreed:?} of {n} per run; expected 100 %"
+    );
+    if !asserted {
         println!(
             "NOT ASSERTED: {kind:?} needs product semantics the engine does not have yet (agree {agreed:?} of {n})"
         );
