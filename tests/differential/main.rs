@@ -6,6 +6,7 @@
 //! Without the product binary a test prints `SKIPPED: ...` and passes, unless `CI=true`, where a
 //! missing binary fails. Environment: `GATESIM_DIFF_SEED` overrides every trace's seed,
 //! `GATESIM_DIFF_REPEATS` the number of runs per trace (default 3, a fresh product each run);
+//! `GATESIM_NGINX` / `GATESIM_HAPROXY` name the binaries (default: PATH, then /usr/sbin);
 //! `GATESIM_DIFF_KEEP=1` keeps every trace's files (they are kept anyway when an asserted check
 //! fails).
 //!

@@ -9,8 +9,14 @@ use std::time::{Duration, Instant};
 /// Longest wait for a product to start listening.
 const START_LIMIT: Duration = Duration::from_secs(10);
 
-/// `name` on PATH, or in the sbin directories Debian installs daemons into.
+/// `name` on PATH, or in the sbin directories Debian installs daemons into. The environment
+/// variable `GATESIM_<NAME>` (e.g. `GATESIM_NGINX`) names the binary instead; a path that does not
+/// exist counts as not installed.
 pub fn find_binary(name: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(format!("GATESIM_{}", name.to_ascii_uppercase())) {
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
+    }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].iter().map(PathBuf::from))
