@@ -241,7 +241,9 @@ fn run_once(
         if ref_shown.is_empty() { String::new() } else { format!(" (first: {})", ref_shown.join("; ")) }
     );
     if late > 4.0 {
-        println!("  warning: a send was {late:.2} ms late; the traces' margins assume at most 4 ms (machine busy?)");
+        println!(
+            "  warning: a send was {late:.2} ms late (traces are designed for ±4 ms; over {MAX_LATE_MS} ms a run is left out)"
+        );
     }
     for line in &shown {
         println!("{line}");
