@@ -187,14 +187,15 @@ pub fn export(
     }
 }
 
-/// The instance names behind gateway `gateway`, in pool order (for filling in addresses).
-pub fn instances(scenario: &Scenario, gateway: &str) -> Result<Vec<String>, ExportError> {
+/// The instance names behind gateway `gateway`, in pool order (for filling in addresses); errors as
+/// [`export`] would give them for `target`, apart from missing addresses.
+pub fn instances(scenario: &Scenario, gateway: &str, target: Target) -> Result<Vec<String>, ExportError> {
     let any = ExportOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         backends: BTreeMap::new(),
         workdir: PathBuf::new(),
     };
-    let resolved = resolve_inner(scenario, gateway, &any, false, Target::Nginx)?;
+    let resolved = resolve_inner(scenario, gateway, &any, false, target)?;
     let mut names: Vec<String> = Vec::new();
     for s in resolved.pools.iter().flat_map(|p| p.servers.iter()) {
         if !names.contains(&s.instance) {
