@@ -38,6 +38,7 @@
 //! ```
 
 pub mod cli;
+pub mod export;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod metrics;

@@ -1,4 +1,4 @@
-//! The command line: `gatesim run`, `gatesim lint`, `gatesim bench`. Parsing (clap) is separate from
+//! The command line: `gatesim run`, `gatesim lint`, `gatesim bench`, `gatesim export`. Parsing (clap) is separate from
 //! doing; every command returns an exit code:
 //!
 //! | code | meaning |
@@ -10,6 +10,7 @@
 //! The CLI lives in the library (not in `main.rs`) so integration tests can call it in-process.
 
 pub mod bench;
+pub mod export;
 
 use crate::model::{load, validate};
 use crate::report;
@@ -76,6 +77,8 @@ pub enum Command {
         /// The scenario file (.ron).
         file: PathBuf,
     },
+    /// Write a gateway of a scenario as an NGINX or HAProxy config.
+    Export(export::ExportArgs),
     /// Measure the engine's speed on the reference topology and an M/M/c station.
     Bench {
         /// Requests to simulate per measurement.
@@ -106,6 +109,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Lint { file }) => lint(&file),
         Some(Command::Bench { requests, replay_lines }) => bench::bench(requests, replay_lines),
+        Some(Command::Export(args)) => export::run(&args),
         None => {
             eprintln!("gatesim was built without the `gui` feature; use a subcommand (gatesim --help)");
             EXIT_BAD_INPUT

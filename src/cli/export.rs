@@ -1,0 +1,97 @@
+//! `gatesim export`: a gateway of a scenario written as an NGINX or HAProxy config.
+
+use super::{EXIT_BAD_INPUT, EXIT_OK};
+use crate::export::{self, ExportOptions, Target};
+use crate::model::load;
+use clap::Args;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Arguments of `gatesim export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The product: nginx or haproxy.
+    #[arg(long, value_parser = parse_target)]
+    pub target: Target,
+    /// The gateway node to export.
+    #[arg(long)]
+    pub gateway: String,
+    /// Where the gateway listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// An instance's address, `INSTANCE=HOST:PORT` (repeatable). Instances not given get
+    /// 127.0.0.1:9001, 9002, ... in pool order.
+    #[arg(long = "backend", value_name = "INSTANCE=ADDR", value_parser = parse_backend)]
+    pub backends: Vec<(String, SocketAddr)>,
+    /// Directory for the product's pid file, logs and temporary files.
+    #[arg(long, default_value = "/tmp/gatesim")]
+    pub workdir: PathBuf,
+    /// The scenario file (.ron).
+    pub file: PathBuf,
+    /// Where to write the config (replaced atomically).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+fn parse_target(s: &str) -> Result<Target, String> {
+    s.parse()
+}
+
+fn parse_backend(s: &str) -> Result<(String, SocketAddr), String> {
+    let (name, addr) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected INSTANCE=HOST:PORT"))?;
+    let addr: SocketAddr = addr.trim().parse().map_err(|e| format!("{s:?}: bad address: {e}"))?;
+    Ok((name.trim().to_owned(), addr))
+}
+
+/// Runs `gatesim export`; returns the exit code.
+pub fn run(a: &ExportArgs) -> u8 {
+    let scenario = match load::load(&a.file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let names = match export::instances(&scenario, &a.gateway, a.target) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {}: {e}", a.file.display());
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let mut backends = BTreeMap::new();
+    for (name, addr) in &a.backends {
+        if !names.contains(name) {
+            eprintln!(
+                "error: --backend {name}: no such instance behind gateway {:?} (instances: {})",
+                a.gateway,
+                names.join(", ")
+            );
+            return EXIT_BAD_INPUT;
+        }
+        backends.insert(name.clone(), *addr);
+    }
+    let mut next_port = 9001u16;
+    for name in &names {
+        if !backends.contains_key(name) {
+            let addr = SocketAddr::from(([127, 0, 0, 1], next_port));
+            eprintln!("note: {name} has no --backend; using {addr}");
+            backends.insert(name.clone(), addr);
+        }
+        next_port = next_port.saturating_add(1);
+    }
+    let options = ExportOptions { listen: a.listen, backends, workdir: a.workdir.clone() };
+    let config = match export::export(&scenario, &a.gateway, a.target, &options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {}: {e}", a.file.display());
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if let Err(e) = load::write_atomic(&a.output, config.as_bytes()) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
+    EXIT_OK
+}

@@ -1,0 +1,161 @@
+//! In-process loopback HTTP/1.1 backends: each answers `200` with its instance name in the
+//! `X-Backend` header and the body, after sleeping the request's `X-Service-Ms`. A backend can be
+//! taken down (its listener is closed, so new connections are refused; requests in flight finish)
+//! and brought back up (it listens again on the same port) at exact times of a schedule.
+
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How often a backend polls its listener and its schedule.
+const POLL: Duration = Duration::from_micros(200);
+/// Longest a connection handler waits for a request or sleeps for service.
+const HANDLER_LIMIT: Duration = Duration::from_secs(20);
+
+/// A schedule armed at trace start: (ms from `t0`, up?) per backend, in time order.
+type Schedule = Arc<Mutex<Option<(Instant, Vec<(f64, bool)>)>>>;
+
+/// A set of running backends.
+pub struct Backends {
+    /// Address of each instance.
+    pub addrs: BTreeMap<String, SocketAddr>,
+    schedules: BTreeMap<String, Schedule>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Backends {
+    /// Starts one backend per name on a free loopback port.
+    pub fn start(names: &[String]) -> Backends {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut addrs = BTreeMap::new();
+        let mut schedules = BTreeMap::new();
+        let mut threads = Vec::new();
+        for name in names {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.set_nonblocking(true).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let schedule: Schedule = Arc::new(Mutex::new(None));
+            addrs.insert(name.clone(), addr);
+            schedules.insert(name.clone(), schedule.clone());
+            let (name, stop) = (name.clone(), stop.clone());
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("backend-{name}"))
+                    .spawn(move || serve(name, addr, listener, schedule, stop))
+                    .unwrap(),
+            );
+        }
+        Backends { addrs, schedules, stop, threads }
+    }
+
+    /// Arms the outage schedule: `events` are (ms from `t0`, instance, up?) in time order.
+    pub fn arm(&self, t0: Instant, events: &[(f64, String, bool)]) {
+        for (name, sched) in &self.schedules {
+            let mine: Vec<(f64, bool)> = events.iter().filter(|e| &e.1 == name).map(|e| (e.0, e.2)).collect();
+            *sched.lock().unwrap() = Some((t0, mine));
+        }
+    }
+}
+
+impl Drop for Backends {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            t.join().ok();
+        }
+    }
+}
+
+/// Whether the backend should be listening now.
+fn wanted_up(schedule: &Schedule) -> bool {
+    let guard = schedule.lock().unwrap();
+    let Some((t0, events)) = guard.as_ref() else { return true };
+    let now_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    events.iter().take_while(|e| e.0 <= now_ms).last().is_none_or(|e| e.1)
+}
+
+fn serve(name: String, addr: SocketAddr, listener: TcpListener, schedule: Schedule, stop: Arc<AtomicBool>) {
+    let mut listener = Some(listener);
+    while !stop.load(Ordering::SeqCst) {
+        let up = wanted_up(&schedule);
+        if !up {
+            // Closing the listener makes the kernel refuse new connections (and reset any not accepted).
+            listener = None;
+        } else if listener.is_none() {
+            // Listen again on the same port (std sets SO_REUSEADDR); retry on the next poll if busy.
+            if let Ok(l) = TcpListener::bind(addr)
+                && l.set_nonblocking(true).is_ok()
+            {
+                listener = Some(l);
+            }
+        }
+        if let Some(l) = &listener {
+            loop {
+                match l.accept() {
+                    Ok((stream, _)) => {
+                        let name = name.clone();
+                        std::thread::Builder::new().stack_size(128 * 1024).spawn(move || handle(&name, stream)).ok();
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(_) => break,
+                }
+            }
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Serves one connection: one request, then close. Connections closed without a request (TCP
+/// health checks) are fine.
+fn handle(name: &str, mut stream: TcpStream) {
+    stream.set_nonblocking(false).ok();
+    stream.set_nodelay(true).ok();
+    stream.set_read_timeout(Some(HANDLER_LIMIT)).ok();
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    let header_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        if buf.len() > 64 * 1024 {
+            return;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]);
+    let service_ms: u64 = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("x-service-ms"))
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0);
+    let wait = Duration::from_millis(service_ms).min(HANDLER_LIMIT);
+    if !wait.is_zero() {
+        std::thread::sleep(wait);
+    }
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Backend: {name}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{name}",
+        name.len()
+    );
+    stream.write_all(response.as_bytes()).ok();
+    stream.flush().ok();
+    stream.shutdown(std::net::Shutdown::Write).ok();
+    // Let the peer read before the socket closes (a close with unread input would send a reset).
+    stream.set_read_timeout(Some(Duration::from_millis(200))).ok();
+    let mut rest = [0u8; 256];
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < deadline {
+        match stream.read(&mut rest) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Sends each trace request at its exact time on its own connection (one thread per request,
+//! `Connection: close`) and records the status and the `X-Backend` header of the answer.
+
+use crate::trace_gen::Request;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+/// Longest wait for a whole response.
+const RESPONSE_LIMIT: Duration = Duration::from_secs(30);
+
+/// What the client saw for one request.
+#[derive(Clone, Debug, Default)]
+pub struct Seen {
+    /// HTTP status; 0 when there was no valid response.
+    pub status: u16,
+    /// `X-Backend` header, empty when absent.
+    pub backend: String,
+    /// How late the connection attempt started, ms.
+    pub late_ms: f64,
+    /// Time from send to the end of the response, ms.
+    pub latency_ms: f64,
+    /// A transport error, if any.
+    pub error: Option<String>,
+}
+
+/// Replays `requests` against `addr`, request `i` at `t0 + send_ms`. Returns one result per request.
+pub fn replay(addr: SocketAddr, requests: &[Request], t0: Instant) -> Vec<Seen> {
+    let threads: Vec<_> = requests
+        .iter()
+        .map(|r| {
+            let r = r.clone();
+            std::thread::Builder::new()
+                .stack_size(128 * 1024)
+                .spawn(move || send_at(addr, &r, t0 + Duration::from_secs_f64(r.send_ms / 1000.0)))
+                .unwrap()
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap_or_default()).collect()
+}
+
+fn send_at(addr: SocketAddr, r: &Request, at: Instant) -> Seen {
+    // Sleep to just before the time, then spin (yielding) to it.
+    let early = Duration::from_micros(1500);
+    if let Some(d) = at.checked_duration_since(Instant::now()).and_then(|d| d.checked_sub(early)) {
+        std::thread::sleep(d);
+    }
+    while Instant::now() < at {
+        std::thread::yield_now();
+    }
+    let started = Instant::now();
+    let late_ms = started.saturating_duration_since(at).as_secs_f64() * 1000.0;
+    let mut seen = Seen { late_ms, ..Seen::default() };
+    let mut head = format!("GET {} HTTP/1.1\r\nHost: gatesim\r\nX-Request-Id: {}\r\n", r.path, r.id);
+    if !r.client_key.is_empty() {
+        head.push_str(&format!("X-Client-Key: {}\r\n", r.client_key));
+    }
+    head.push_str(&format!("X-Service-Ms: {}\r\nConnection: close\r\n\r\n", r.service_ms));
+    let result = (|| -> std::io::Result<Vec<u8>> {
+        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+        s.set_nodelay(true)?;
+        s.write_all(head.as_bytes())?;
+        s.set_read_timeout(Some(RESPONSE_LIMIT))?;
+        let mut out = Vec::new();
+        let deadline = Instant::now() + RESPONSE_LIMIT;
+        let mut chunk = [0u8; 4096];
+        while Instant::now() < deadline {
+            match s.read(&mut chunk)? {
+                0 => break,
+                n => out.extend_from_slice(&chunk[..n]),
+            }
+        }
+        Ok(out)
+    })();
+    seen.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Err(e) => seen.error = Some(e.to_string()),
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let mut lines = text.split("\r\n");
+            seen.status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
+            for l in lines.take_while(|l| !l.is_empty()) {
+                if let Some((k, v)) = l.split_once(':')
+                    && k.trim().eq_ignore_ascii_case("x-backend")
+                {
+                    seen.backend = v.trim().to_string();
+                }
+            }
+            if seen.status == 0 {
+                seen.error = Some(format!("no HTTP status in {:?}", text.chars().take(80).collect::<String>()));
+            }
+        }
+    }
+    seen
+}

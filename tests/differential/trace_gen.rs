@@ -1,0 +1,521 @@
+//! Seeded traces with margins: a scenario (gateway `gw` -> balancer `lb` -> services `s0`, `s1`,
+//! `s2`, one instance each), a `REQUESTS.csv` and an `OUTAGES.csv`, built so that every decision
+//! (rate-limit verdict, balancer pick, failover) stays the same when any send time moves by
+//! -4..+4 ms:
+//!
+//! - sends are at least 11 ms apart, and so are the times requests reach the balancer (after an
+//!   NGINX `limit_req` delay, computed with `gatesim::policy`'s `LimitReq`);
+//! - a rate-limit verdict must be the same at t-8..t+8 ms (NGINX) or t-10..t+10 ms (HAProxy), and an
+//!   HAProxy key's request must not sit within 12 ms of a period rotation or of its entry's expiry;
+//! - with least-connection balancers no request reaches the balancer within 20 ms of another's end,
+//!   and no two requests end within 20 ms of each other (HAProxy's leastconn breaks ties by the order
+//!   in which servers were requeued, i.e. by end times);
+//! - no request reaches the balancer within 15 ms of an outage event; with active checks the pool
+//!   is left alone for `(fall+1) x inter` after a server goes down and `(rise+1) x inter` after it
+//!   comes back;
+//! - NGINX `fail_timeout` is 60 s, longer than any trace, so passive-failure effects never depend on
+//!   the wall-clock second.
+
+use gatesim::policy::ratelimit::freq_ctr::{HttpReqRate, HttpReqRateState, TrackDecision};
+use gatesim::policy::ratelimit::limit_req::{LimitReq, LimitReqDecision, LimitReqDelay, LimitReqRate, LimitReqState};
+use std::collections::BTreeMap;
+
+/// The product a trace kind runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Product {
+    /// nginx 1.22.
+    Nginx,
+    /// HAProxy 2.6.
+    Haproxy,
+}
+
+/// The trace kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Harness check: generic round robin (equal weights, no limit, no outage) vs nginx.
+    NginxGenericRr,
+    /// `limit_req` burst + nodelay, smooth WRR, one backend down mid-trace.
+    NginxLimitReqNodelay,
+    /// `limit_req` burst + delay=N.
+    NginxLimitReqDelay,
+    /// Smooth weighted round robin 5,1,1.
+    NginxWrr511,
+    /// `least_conn` with varied service times.
+    NginxLeastConn,
+    /// Passive failover: max_fails=2, proxy_next_upstream error, one backend down mid-trace.
+    NginxPassiveFailover,
+    /// Harness check: generic round robin (equal weights, no limit, no outage) vs HAProxy.
+    HaproxyGenericRr,
+    /// `balance roundrobin` weights 3,2,1, retries + redispatch, one server down mid-trace.
+    HaproxyRoundRobin321,
+    /// `balance leastconn` with varied service times.
+    HaproxyLeastConn,
+    /// Stick-table `http_req_rate` deny.
+    HaproxyStickTable,
+    /// `check inter rise fall`, a server down mid-trace, `option redispatch`.
+    HaproxyChecks,
+}
+
+/// One request of a trace.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Id.
+    pub id: String,
+    /// Send time, ms from the trace start.
+    pub send_ms: f64,
+    /// Rate-limit key; empty = none.
+    pub client_key: String,
+    /// Path.
+    pub path: String,
+    /// Backend service time, ms.
+    pub service_ms: u64,
+}
+
+/// A generated trace.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its seed.
+    pub seed: u64,
+    /// The scenario (RON).
+    pub scenario: String,
+    /// Requests in time order.
+    pub requests: Vec<Request>,
+    /// (ms, instance, up?) in time order.
+    pub outages: Vec<(f64, String, bool)>,
+}
+
+/// The instances of every trace's pool.
+pub const INSTANCES: [&str; 3] = ["s0-0", "s1-0", "s2-0"];
+
+const REQUESTS: usize = 220;
+const SPACING_MS: u64 = 11;
+const LC_MARGIN_MS: u64 = 20;
+const OUTAGE_MARGIN_MS: u64 = 15;
+
+/// splitmix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// A trace's rate limiter, as `gatesim::policy` implements it.
+pub enum Limit {
+    /// None.
+    None,
+    /// NGINX limit_req.
+    Nginx(LimitReq),
+    /// HAProxy http_req_rate, with its period and expiry (ms).
+    Haproxy(HttpReqRate, u64, u64),
+}
+
+/// What a trace kind is made of.
+pub struct Spec {
+    /// Product.
+    pub product: Product,
+    /// The balancer's algorithm (RON).
+    pub balance: &'static str,
+    /// The balancer's failover (RON).
+    pub failover: &'static str,
+    /// Active checks: (inter ms, rise, fall).
+    pub health: Option<(u64, u64, u64)>,
+    /// Link weights to s0, s1, s2.
+    pub weights: [u32; 3],
+    /// The route's rate limit (RON).
+    pub rate_limit: &'static str,
+    /// The same limit as a policy.
+    pub limit: Limit,
+    /// Least-connection balancer.
+    pub least_conn: bool,
+    /// Service time range, ms.
+    pub service: (u64, u64),
+    /// (down ms, up ms, instance)
+    pub outage: Option<(u64, u64, &'static str)>,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 11] = [
+        Kind::NginxGenericRr,
+        Kind::NginxLimitReqNodelay,
+        Kind::NginxLimitReqDelay,
+        Kind::NginxWrr511,
+        Kind::NginxLeastConn,
+        Kind::NginxPassiveFailover,
+        Kind::HaproxyGenericRr,
+        Kind::HaproxyRoundRobin321,
+        Kind::HaproxyLeastConn,
+        Kind::HaproxyStickTable,
+        Kind::HaproxyChecks,
+    ];
+
+    /// The product.
+    pub fn product(self) -> Product {
+        self.spec().product
+    }
+
+    /// Whether agreement needs the product semantics the engine gets from `src/policy` (everything
+    /// but the generic round-robin harness checks).
+    pub fn needs_product_semantics(self) -> bool {
+        !matches!(self, Kind::NginxGenericRr | Kind::HaproxyGenericRr)
+    }
+
+    /// The kind's parameters.
+    pub fn spec(self) -> Spec {
+        let nginx_rr = "NginxRoundRobin(max_fails: 1, fail_timeout_s: 60)";
+        let next = "NginxNextUpstream(tries: 0)";
+        let hretries = "HaproxyRetries(retries: 1, redispatch: true, connect_timeout_ms: 300)";
+        let base = Spec {
+            product: Product::Nginx,
+            balance: "RoundRobin",
+            failover: "NextInstance",
+            health: None,
+            weights: [1, 1, 1],
+            rate_limit: "None",
+            limit: Limit::None,
+            least_conn: false,
+            service: (5, 300),
+            outage: None,
+        };
+        let ok = |r: Result<LimitReq, _>| r.unwrap();
+        match self {
+            Kind::NginxGenericRr => Spec { service: (5, 200), ..base },
+            Kind::NginxLimitReqNodelay => Spec {
+                balance: nginx_rr,
+                failover: next,
+                weights: [2, 1, 1],
+                rate_limit: r#"Some((key: Client, algorithm: NginxLimitReq(rate: "5r/s", burst: 4, nodelay: true, status: 429)))"#,
+                limit: Limit::Nginx(ok(LimitReq::new(
+                    LimitReqRate::PerSecond(5),
+                    4,
+                    LimitReqDelay::NoDelay,
+                    429,
+                    false,
+                ))),
+                outage: Some((5000, 8000, "s1-0")),
+                ..base
+            },
+            Kind::NginxLimitReqDelay => Spec {
+                balance: nginx_rr,
+                failover: next,
+                rate_limit: r#"Some((key: Client, algorithm: NginxLimitReq(rate: "5r/s", burst: 6, delay: Some(3), status: 503)))"#,
+                limit: Limit::Nginx(ok(LimitReq::new(
+                    LimitReqRate::PerSecond(5),
+                    6,
+                    LimitReqDelay::Requests(3),
+                    503,
+                    false,
+                ))),
+                outage: Some((5000, 8000, "s2-0")),
+                ..base
+            },
+            Kind::NginxWrr511 => Spec {
+                balance: nginx_rr,
+                failover: next,
+                weights: [5, 1, 1],
+                outage: Some((5000, 8000, "s1-0")),
+                ..base
+            },
+            Kind::NginxLeastConn => Spec {
+                balance: "NginxLeastConn(max_fails: 1, fail_timeout_s: 60)",
+                failover: next,
+                weights: [2, 1, 1],
+                least_conn: true,
+                service: (20, 600),
+                outage: Some((5000, 8000, "s2-0")),
+                ..base
+            },
+            Kind::NginxPassiveFailover => Spec {
+                balance: "NginxRoundRobin(max_fails: 2, fail_timeout_s: 60)",
+                failover: next,
+                weights: [3, 2, 1],
+                outage: Some((4000, 20000, "s0-0")),
+                ..base
+            },
+            Kind::HaproxyGenericRr => Spec { product: Product::Haproxy, failover: "Off", service: (5, 200), ..base },
+            Kind::HaproxyRoundRobin321 => Spec {
+                product: Product::Haproxy,
+                balance: "HaproxyRoundRobin",
+                failover: hretries,
+                weights: [3, 2, 1],
+                outage: Some((5000, 8000, "s1-0")),
+                ..base
+            },
+            Kind::HaproxyLeastConn => Spec {
+                product: Product::Haproxy,
+                balance: "HaproxyLeastConn",
+                failover: hretries,
+                weights: [2, 1, 1],
+                least_conn: true,
+                service: (20, 600),
+                outage: Some((5000, 8000, "s2-0")),
+                ..base
+            },
+            Kind::HaproxyStickTable => Spec {
+                product: Product::Haproxy,
+                balance: "HaproxyRoundRobin",
+                failover: hretries,
+                rate_limit: "Some((key: Client, algorithm: HaproxyHttpReqRate(period_ms: 2000, limit: 6, expire_ms: 30000, deny_status: 429)))",
+                limit: Limit::Haproxy(HttpReqRate::new(2000, 6, 30000, 429).unwrap(), 2000, 30000),
+                outage: Some((5000, 8000, "s0-0")),
+                ..base
+            },
+            Kind::HaproxyChecks => Spec {
+                product: Product::Haproxy,
+                balance: "HaproxyRoundRobin",
+                failover: hretries,
+                health: Some((200, 2, 2)),
+                weights: [1, 1, 1],
+                outage: Some((4000, 7000, "s1-0")),
+                ..base
+            },
+        }
+    }
+}
+
+/// Windows (ms) in which no request may reach the balancer.
+fn forbidden(spec: &Spec) -> Vec<(u64, u64)> {
+    let Some((down, up, _)) = spec.outage else { return Vec::new() };
+    match spec.health {
+        Some((inter, rise, fall)) => vec![
+            (down - OUTAGE_MARGIN_MS, down + (fall + 1) * inter + 60),
+            (up - OUTAGE_MARGIN_MS, up + (rise + 1) * inter + 60),
+        ],
+        None => {
+            vec![(down - OUTAGE_MARGIN_MS, down + OUTAGE_MARGIN_MS), (up - OUTAGE_MARGIN_MS, up + OUTAGE_MARGIN_MS)]
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Verdict {
+    Pass(u64),
+    Reject,
+}
+
+/// The limiter's verdict at `t`, if it is the same at every shifted time in the margin.
+fn robust_verdict(limit: &Limit, ng: &LimitReqState, hp: &HttpReqRateState, t: u64) -> Option<Verdict> {
+    let ns = |ms: u64| ms * 1_000_000;
+    match limit {
+        Limit::None => Some(Verdict::Pass(0)),
+        Limit::Nginx(l) => {
+            let at = |ms: u64| match l.check(&mut ng.clone(), ns(ms)) {
+                LimitReqDecision::Pass { delay_ms } => Verdict::Pass(delay_ms),
+                _ => Verdict::Reject,
+            };
+            let v = at(t);
+            let same = (t.saturating_sub(8)..=t + 8).all(|x| {
+                matches!((at(x), v), (Verdict::Reject, Verdict::Reject) | (Verdict::Pass(_), Verdict::Pass(_)))
+            });
+            same.then_some(v)
+        }
+        Limit::Haproxy(l, period, expire) => {
+            if hp.ctr.started {
+                let idle = t.saturating_sub(hp.last_touch_ms);
+                if idle.abs_diff(*expire) < 12 {
+                    return None;
+                }
+                if t >= hp.ctr.curr_tick {
+                    let rel = (t - hp.ctr.curr_tick) % period;
+                    if rel < 12 || rel > period - 12 {
+                        return None;
+                    }
+                }
+            }
+            let at = |ms: u64| match l.track(&mut hp.clone(), ns(ms)) {
+                TrackDecision::Allow { .. } => Verdict::Pass(0),
+                TrackDecision::Deny { .. } => Verdict::Reject,
+            };
+            let v = at(t);
+            (t.saturating_sub(10)..=t + 10).all(|x| at(x) == v).then_some(v)
+        }
+    }
+}
+
+/// Generates a trace of `kind` from `seed`.
+pub fn generate(kind: Kind, seed: u64) -> Trace {
+    let spec = kind.spec();
+    let mut rng = Rng(seed ^ 0x5EED_0000_0000_0000 ^ (kind as u64) << 40);
+    let windows = forbidden(&spec);
+    let keys = ["alice", "bob", "carol", "dave"];
+    let mut ng: BTreeMap<String, LimitReqState> = BTreeMap::new();
+    let mut hp: BTreeMap<String, HttpReqRateState> = BTreeMap::new();
+    let mut requests = Vec::new();
+    let mut dispatches: Vec<u64> = Vec::new();
+    let mut ends: Vec<u64> = Vec::new();
+    let mut t: u64 = 50;
+    // Phase: (remaining, spacing lo, spacing hi, burst key)
+    let mut phase: (u32, u64, u64, Option<&str>) = (0, 0, 0, None);
+    let mut last_send = 0u64;
+    while requests.len() < REQUESTS {
+        if phase.0 == 0 {
+            let r = rng.range(0, 9);
+            phase = if r < 3 {
+                // A burst, mostly one key.
+                (rng.range(4, 10) as u32, SPACING_MS, 14, Some(keys[rng.range(0, 3) as usize]))
+            } else if r < 4 {
+                t += rng.range(600, 1200); // a gap
+                (rng.range(3, 8) as u32, 40, 120, None)
+            } else {
+                (rng.range(10, 30) as u32, 20, 80, None)
+            };
+        }
+        phase.0 -= 1;
+        t += rng.range(phase.1, phase.2);
+        let key = match phase.3 {
+            Some(k) if rng.chance(0.85) => k.to_string(),
+            _ if rng.chance(0.1) => String::new(),
+            _ => keys[rng.range(0, 3) as usize].to_string(),
+        };
+        let routed = !rng.chance(0.03);
+        let path = if routed { format!("/api/items/{}", rng.range(1, 999)) } else { "/static/logo.png".into() };
+        let service = rng.range(spec.service.0, spec.service.1);
+        // Move the candidate later until every margin holds (bounded).
+        let mut accepted = None;
+        for _ in 0..400 {
+            t = t.max(last_send + SPACING_MS);
+            let limited = routed && !key.is_empty();
+            let verdict = if limited {
+                let n = ng.get(&key).copied().unwrap_or_default();
+                let h = hp.get(&key).copied().unwrap_or_default();
+                match robust_verdict(&spec.limit, &n, &h, t) {
+                    Some(v) => v,
+                    None => {
+                        t += 3;
+                        continue;
+                    }
+                }
+            } else {
+                Verdict::Pass(0)
+            };
+            let dispatch = match (routed, verdict) {
+                (true, Verdict::Pass(d)) => Some(t + d),
+                _ => None,
+            };
+            if let Some(d) = dispatch {
+                if let Some(&(_, end)) = windows.iter().find(|w| d + 8 >= w.0 && d <= w.1 + 8) {
+                    t = t.max(end + 10);
+                    continue;
+                }
+                if dispatches.iter().any(|&x| x.abs_diff(d) < SPACING_MS) {
+                    t += 3;
+                    continue;
+                }
+                let end = d + service + 1;
+                // Least connections: a dispatch must not race an end, and two ends must not race
+                // each other (HAProxy breaks key ties by the order servers were requeued).
+                if spec.least_conn
+                    && (ends.iter().any(|&e| e.abs_diff(d) < LC_MARGIN_MS || e.abs_diff(end) < LC_MARGIN_MS)
+                        || dispatches.iter().any(|&x| x.abs_diff(end) < LC_MARGIN_MS))
+                {
+                    t += 3;
+                    continue;
+                }
+            }
+            accepted = Some(dispatch);
+            break;
+        }
+        let Some(dispatch) = accepted else { continue };
+        // Commit the limiter state at the nominal time.
+        if routed && !key.is_empty() {
+            let ns = t * 1_000_000;
+            match &spec.limit {
+                Limit::None => {}
+                Limit::Nginx(l) => {
+                    l.check(ng.entry(key.clone()).or_default(), ns);
+                }
+                Limit::Haproxy(l, _, _) => {
+                    l.track(hp.entry(key.clone()).or_default(), ns);
+                }
+            }
+        }
+        if let Some(d) = dispatch {
+            dispatches.push(d);
+            ends.push(d + service + 1);
+        }
+        last_send = t;
+        requests.push(Request {
+            id: format!("r{:04}", requests.len() + 1),
+            send_ms: t as f64,
+            client_key: key,
+            path,
+            service_ms: service,
+        });
+    }
+    let outages = match spec.outage {
+        Some((down, up, inst)) => vec![(down as f64, inst.to_string(), false), (up as f64, inst.to_string(), true)],
+        None => Vec::new(),
+    };
+    Trace { kind, seed, scenario: scenario(kind, seed, &spec), requests, outages }
+}
+
+fn scenario(kind: Kind, seed: u64, spec: &Spec) -> String {
+    let health = match spec.health {
+        Some((inter, rise, fall)) => format!("Some((inter_ms: {inter}, rise: {rise}, fall: {fall}))"),
+        None => "None".into(),
+    };
+    let services: String = (0..3)
+        .map(|i| {
+            format!(
+                "            Service((name: \"s{i}\", instances: 1, concurrency: 10000, queue_capacity: Some(0), service_time: Constant(ms: 10.0))),\n"
+            )
+        })
+        .collect();
+    let links: String =
+        (0..3).map(|i| format!("            (from: \"lb\", to: \"s{i}\", weight: {}.0),\n", spec.weights[i])).collect();
+    format!(
+        r#"// Differential trace {kind:?}, seed {seed}.
+Scenario(
+    format_version: 1,
+    name: "differential {kind:?} seed {seed}",
+    run: (seed: 1, duration_s: 60.0),
+    topology: (
+        nodes: [
+            Clients((name: "trace", traffic: Constant(rate_rps: 1.0))),
+            Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "lb", timeout_ms: Some(10000.0), rate_limit: {rl})])),
+            LoadBalancer((name: "lb", algorithm: {balance}, health_check: {health}, failover: {failover})),
+{services}        ],
+        links: [
+            (from: "trace", to: "gw"),
+            (from: "gw", to: "lb"),
+{links}        ],
+    ),
+)
+"#,
+        rl = spec.rate_limit,
+        balance = spec.balance,
+        failover = spec.failover,
+    )
+}
+
+/// Writes `REQUESTS.csv`.
+pub fn requests_csv(t: &Trace) -> String {
+    let mut s = String::from("id,send_ms,client_key,path,service_ms\n");
+    for r in &t.requests {
+        s.push_str(&format!("{},{},{},{},{}\n", r.id, r.send_ms, r.client_key, r.path, r.service_ms));
+    }
+    s
+}
+
+/// Writes `OUTAGES.csv`.
+pub fn outages_csv(t: &Trace) -> String {
+    let mut s = String::from("time_ms,backend,action\n");
+    for (ms, b, up) in &t.outages {
+        s.push_str(&format!("{ms},{b},{}\n", if *up { "up" } else { "down" }));
+    }
+    s
+}
