@@ -281,8 +281,8 @@ fn pool_of<'a>(
     target: Target,
 ) -> Result<Pool<'a>, ExportError> {
     let topo = &scenario.topology;
-    let server = |svc: &str, i: u32, weight: u32| -> Result<Server, ExportError> {
-        let instance = format!("{svc}-{i}");
+    let server = |svc: &crate::model::Service, i: u32, weight: u32| -> Result<Server, ExportError> {
+        let instance = svc.instance_name(i);
         let addr = match options.backends.get(&instance) {
             Some(a) => *a,
             None if !need_addrs => SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -292,7 +292,7 @@ fn pool_of<'a>(
     };
     match topo.node(upstream) {
         Some(Node::Service(s)) => {
-            let servers = (0..s.instances).map(|i| server(&s.name, i, 1)).collect::<Result<_, _>>()?;
+            let servers = (0..s.instance_slots()).map(|i| server(s, i, 1)).collect::<Result<_, _>>()?;
             Ok(Pool { name: upstream.into(), balancer: None, servers })
         }
         Some(Node::LoadBalancer(lb)) => {
@@ -322,8 +322,8 @@ fn pool_of<'a>(
                         ),
                     });
                 }
-                for i in 0..s.instances {
-                    servers.push(server(&s.name, i, w as u32)?);
+                for i in 0..s.instance_slots() {
+                    servers.push(server(s, i, w as u32)?);
                 }
             }
             if servers.is_empty() {

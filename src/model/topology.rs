@@ -650,6 +650,22 @@ fn one_u32() -> u32 {
     1
 }
 
+impl Service {
+    /// How many instances the service can run: `instances`, or `max_replicas` when it autoscales.
+    pub fn instance_slots(&self) -> u32 {
+        match &self.autoscaling {
+            Some(a) => a.max_replicas.max(self.instances),
+            None => self.instances,
+        }
+    }
+
+    /// The name of instance `i`: `<name>-<i>`, or the service's own name when it has one slot.
+    /// Reports, traces, decisions and exported configs all use it.
+    pub fn instance_name(&self, i: u32) -> String {
+        if self.instance_slots() == 1 { self.name.clone() } else { format!("{}-{i}", self.name) }
+    }
+}
+
 impl Topology {
     /// The node with this name.
     pub fn node(&self, name: &str) -> Option<&Node> {

@@ -616,10 +616,10 @@ pub fn compile(s: &Scenario) -> Plan {
                     config.downscale_stabilization_s = a.downscale_stabilization_s;
                     Some(HpaPlan { config, target: a.target_utilization, startup_ns: secs_to_ns(a.startup_s) })
                 });
-                let allocated = hpa.as_ref().map_or(svc.instances, |h| h.config.max_replicas.max(svc.instances));
+                let allocated = if hpa.is_some() { svc.instance_slots() } else { svc.instances };
                 for k in 0..allocated {
                     plan.stations.push(StationPlan {
-                        name: if allocated == 1 { svc.name.clone() } else { format!("{}-{k}", svc.name) },
+                        name: svc.instance_name(k),
                         service: si,
                         concurrency: svc.concurrency.max(1),
                         queue_capacity: svc.queue_capacity.unwrap_or(u32::MAX),

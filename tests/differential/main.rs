@@ -438,10 +438,10 @@ fn export_cli_exit_codes_and_messages() {
             .unwrap();
         (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
     };
-    let (code, _) = export("nginx", "gw", &["--backend", "s0-0=127.0.0.1:7001"]);
+    let (code, _) = export("nginx", "gw", &["--backend", "s0=127.0.0.1:7001"]);
     assert_eq!(code, Some(0));
     let config = std::fs::read_to_string(dir.join("out.nginx")).unwrap();
-    assert!(config.contains("server 127.0.0.1:7001 weight=2 max_fails=1 fail_timeout=60s; # s0-0"), "{config}");
+    assert!(config.contains("server 127.0.0.1:7001 weight=2 max_fails=1 fail_timeout=60s; # s0"), "{config}");
     assert!(config.contains("limit_req zone=gw_r0 burst=4 nodelay;"), "{config}");
     let (code, err) = export("haproxy", "gw", &[]);
     assert_eq!(code, Some(2));
@@ -451,7 +451,7 @@ fn export_cli_exit_codes_and_messages() {
     assert!(err.contains("no node named \"nope\""), "{err}");
     let (code, err) = export("nginx", "gw", &["--backend", "zz-0=127.0.0.1:1"]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("zz-0") && err.contains("s0-0, s1-0, s2-0"), "{err}");
+    assert!(err.contains("zz-0") && err.contains("s0, s1, s2"), "{err}");
     let (code, err) = export("envoy", "gw", &[]);
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown target"), "{err}");

@@ -87,7 +87,7 @@ pub struct Trace {
 }
 
 /// The instances of every trace's pool.
-pub const INSTANCES: [&str; 3] = ["s0-0", "s1-0", "s2-0"];
+pub const INSTANCES: [&str; 3] = ["s0", "s1", "s2"];
 
 const REQUESTS: usize = 220;
 const SPACING_MS: u64 = 11;
@@ -206,7 +206,7 @@ impl Kind {
                     429,
                     false,
                 ))),
-                outage: Some((5000, 8000, "s1-0")),
+                outage: Some((5000, 8000, "s1")),
                 ..base
             },
             Kind::NginxLimitReqDelay => Spec {
@@ -220,30 +220,26 @@ impl Kind {
                     503,
                     false,
                 ))),
-                outage: Some((5000, 8000, "s2-0")),
+                outage: Some((5000, 8000, "s2")),
                 ..base
             },
-            Kind::NginxWrr511 => Spec {
-                balance: nginx_rr,
-                failover: next,
-                weights: [5, 1, 1],
-                outage: Some((5000, 8000, "s1-0")),
-                ..base
-            },
+            Kind::NginxWrr511 => {
+                Spec { balance: nginx_rr, failover: next, weights: [5, 1, 1], outage: Some((5000, 8000, "s1")), ..base }
+            }
             Kind::NginxLeastConn => Spec {
                 balance: "NginxLeastConn(max_fails: 1, fail_timeout_s: 60)",
                 failover: next,
                 weights: [2, 1, 1],
                 least_conn: true,
                 service: (20, 600),
-                outage: Some((5000, 8000, "s2-0")),
+                outage: Some((5000, 8000, "s2")),
                 ..base
             },
             Kind::NginxPassiveFailover => Spec {
                 balance: "NginxRoundRobin(max_fails: 2, fail_timeout_s: 60)",
                 failover: next,
                 weights: [3, 2, 1],
-                outage: Some((4000, 20000, "s0-0")),
+                outage: Some((4000, 20000, "s0")),
                 ..base
             },
             Kind::HaproxyGenericRr => Spec { product: Product::Haproxy, failover: "Off", service: (5, 200), ..base },
@@ -252,7 +248,7 @@ impl Kind {
                 balance: "HaproxyRoundRobin",
                 failover: hretries,
                 weights: [3, 2, 1],
-                outage: Some((5000, 8000, "s1-0")),
+                outage: Some((5000, 8000, "s1")),
                 ..base
             },
             Kind::HaproxyLeastConn => Spec {
@@ -262,7 +258,7 @@ impl Kind {
                 weights: [2, 1, 1],
                 least_conn: true,
                 service: (20, 600),
-                outage: Some((5000, 8000, "s2-0")),
+                outage: Some((5000, 8000, "s2")),
                 ..base
             },
             Kind::HaproxyStickTable => Spec {
@@ -271,7 +267,7 @@ impl Kind {
                 failover: hretries,
                 rate_limit: "Some((key: Client, algorithm: HaproxyHttpReqRate(period_ms: 2000, limit: 6, expire_ms: 30000, deny_status: 429)))",
                 limit: Limit::Haproxy(HttpReqRate::new(2000, 6, 30000, 429).unwrap(), 2000, 30000),
-                outage: Some((5000, 8000, "s0-0")),
+                outage: Some((5000, 8000, "s0")),
                 ..base
             },
             Kind::HaproxyChecks => Spec {
@@ -280,7 +276,7 @@ impl Kind {
                 failover: hretries,
                 health: Some((200, 2, 2)),
                 weights: [1, 1, 1],
-                outage: Some((4000, 7000, "s1-0")),
+                outage: Some((4000, 7000, "s1")),
                 ..base
             },
         }
