@@ -32,9 +32,10 @@
 //! };
 //! let mut scenario = Scenario::new("doc example", topology);
 //! scenario.run.duration_s = 10.0;
-//! let report = gatesim::sim::run(&scenario, &Default::default()).unwrap();
+//! let report = gatesim::sim::run(&scenario, &Default::default())?;
 //! assert!(report.summary.requests > 400.0);
 //! assert_eq!(report.summary.success_rate, 1.0);
+//! # Ok::<(), gatesim::sim::RunError>(())
 //! ```
 
 pub mod cli;

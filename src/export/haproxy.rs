@@ -8,7 +8,6 @@
 
 use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, ms};
 use crate::model::{Balance, Failover, LimitKey, Limiter};
-use std::fmt::Write as _;
 
 const T: Target = Target::Haproxy;
 
@@ -27,30 +26,26 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
     }
     let gw = ident(&r.gateway);
     let mut s = String::new();
-    let _ = writeln!(s, "# gatesim export of gateway {:?} for HAProxy 2.6", r.gateway);
-    let _ = writeln!(s, "global");
-    let _ = writeln!(s, "    nbthread 1");
-    let _ = writeln!(s, "    pidfile \"{pidfile}\"");
-    let _ = writeln!(s);
-    let _ = writeln!(s, "defaults");
-    let _ = writeln!(s, "    mode http");
-    let _ = writeln!(s, "    timeout connect 5s");
-    let _ = writeln!(s, "    timeout client {DEFAULT_TIMEOUT}");
-    let _ = writeln!(s, "    timeout server {DEFAULT_TIMEOUT}");
-    let _ = writeln!(s);
-    let _ = writeln!(s, "frontend {gw}");
-    let _ = writeln!(s, "    bind {}", o.listen);
+    emit!(s, "# gatesim export of gateway {:?} for HAProxy 2.6", r.gateway);
+    emit!(s, "global");
+    emit!(s, "    nbthread 1");
+    emit!(s, "    pidfile \"{pidfile}\"");
+    emit!(s);
+    emit!(s, "defaults");
+    emit!(s, "    mode http");
+    emit!(s, "    timeout connect 5s");
+    emit!(s, "    timeout client {DEFAULT_TIMEOUT}");
+    emit!(s, "    timeout server {DEFAULT_TIMEOUT}");
+    emit!(s);
+    emit!(s, "frontend {gw}");
+    emit!(s, "    bind {}", o.listen);
     // Longest prefix wins: set the route variable in increasing prefix length, later ones override.
     let mut order: Vec<usize> = (0..r.routes.len()).collect();
     order.sort_by_key(|&i| (r.routes[i].prefix.len(), i));
     for &i in &order {
-        let _ = writeln!(
-            s,
-            "    http-request set-var(txn.gatesim_route) str(r{i}) if {{ path_beg {} }}",
-            r.routes[i].prefix
-        );
+        emit!(s, "    http-request set-var(txn.gatesim_route) str(r{i}) if {{ path_beg {} }}", r.routes[i].prefix);
     }
-    let _ = writeln!(s, "    http-request deny deny_status 404 if !{{ var(txn.gatesim_route) -m found }}");
+    emit!(s, "    http-request deny deny_status 404 if !{{ var(txn.gatesim_route) -m found }}");
     let mut tables = Vec::new();
     for (i, route) in r.routes.iter().enumerate() {
         let is_route = format!("{{ var(txn.gatesim_route) -m str r{i} }}");
@@ -68,8 +63,8 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                 LimitKey::Client => ("req.hdr(x-client-key)", " { req.hdr(x-client-key) -m found }"),
                 LimitKey::Global => ("str(global)", ""),
             };
-            let _ = writeln!(s, "    http-request track-sc0 {key} table {table} if {is_route}{present}");
-            let _ = writeln!(
+            emit!(s, "    http-request track-sc0 {key} table {table} if {is_route}{present}");
+            emit!(
                 s,
                 "    http-request deny deny_status {deny_status} if {is_route} {{ sc_http_req_rate(0) gt {limit} }}"
             );
@@ -77,14 +72,14 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                 "backend {table}\n    stick-table type string len 64 size 100k expire {expire_ms}ms store http_req_rate({period_ms}ms)\n"
             ));
         }
-        let _ = writeln!(s, "    use_backend {} if {is_route}", ident(&r.pools[route.pool].name));
+        emit!(s, "    use_backend {} if {is_route}", ident(&r.pools[route.pool].name));
     }
     for t in tables {
-        let _ = writeln!(s);
+        emit!(s);
         s.push_str(&t);
     }
     for (p, pool) in r.pools.iter().enumerate() {
-        let _ = writeln!(s);
+        emit!(s);
         // Route timeouts: `set-timeout` needs backend capability, and the route variable is still set.
         let rules: Vec<String> = r
             .routes
@@ -107,32 +102,35 @@ fn backend(s: &mut String, pool: &Pool<'_>, rules: &[String]) -> Result<(), Expo
         Balance::RoundRobin => ("roundrobin", false),
         Balance::HaproxyRoundRobin => ("roundrobin", true),
         Balance::HaproxyLeastConn => ("leastconn", true),
+        Balance::HaproxyFirst => ("first", false),
+        // `source` hashes the client address (`src`): the simulator's client key must be it.
+        Balance::HaproxySource => ("source", true),
         other => {
             return Err(ExportError::unsupported(
                 &pool.name,
                 format!("balance {other:?}"),
                 T,
-                "NGINX's algorithms; use HaproxyRoundRobin or HaproxyLeastConn",
+                "another product's algorithm; use one of the Haproxy* balancers",
             ));
         }
     };
-    let _ = writeln!(s, "backend {}", ident(&pool.name));
-    let _ = writeln!(s, "    balance {balance}");
+    emit!(s, "backend {}", ident(&pool.name));
+    emit!(s, "    balance {balance}");
     match pool.failover() {
         Failover::HaproxyRetries { retries, redispatch, connect_timeout_ms } => {
-            let _ = writeln!(s, "    retries {retries}");
+            emit!(s, "    retries {retries}");
             if redispatch {
-                let _ = writeln!(s, "    option redispatch");
+                emit!(s, "    option redispatch");
             }
-            let _ = writeln!(s, "    timeout connect {}", ms(connect_timeout_ms as f64));
+            emit!(s, "    timeout connect {}", ms(connect_timeout_ms as f64));
         }
         Failover::NextInstance => {
             // Closest: one retry per other server, each on another server.
-            let _ = writeln!(s, "    retries {}", pool.servers.len().saturating_sub(1));
-            let _ = writeln!(s, "    option redispatch 1");
+            emit!(s, "    retries {}", pool.servers.len().saturating_sub(1));
+            emit!(s, "    option redispatch 1");
         }
         Failover::Off => {
-            let _ = writeln!(s, "    retries 0");
+            emit!(s, "    retries 0");
         }
         f @ Failover::NginxNextUpstream { .. } => {
             return Err(ExportError::unsupported(
@@ -144,7 +142,7 @@ fn backend(s: &mut String, pool: &Pool<'_>, rules: &[String]) -> Result<(), Expo
         }
     }
     for rule in rules {
-        let _ = writeln!(s, "    {rule}");
+        emit!(s, "    {rule}");
     }
     let check = pool.balancer.and_then(|b| b.health_check.as_ref()).map_or(String::new(), |c| {
         format!(" check inter {}ms rise {} fall {}", c.inter_ms.max(1), c.rise.max(1), c.fall.max(1))
@@ -153,7 +151,7 @@ fn backend(s: &mut String, pool: &Pool<'_>, rules: &[String]) -> Result<(), Expo
         let w = if weighted { sv.weight } else { 1 };
         let name: String =
             sv.instance.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-        let _ = writeln!(s, "    server {name} {} weight {w}{check}", sv.addr);
+        emit!(s, "    server {name} {} weight {w}{check}", sv.addr);
     }
     Ok(())
 }

@@ -10,6 +10,19 @@
 //! [`ExportOptions::backends`]. Weights come from the balancer's link `weight` to each service and
 //! must be whole numbers.
 
+/// Appends one formatted line to a config being built in a `String` (writing to a `String` cannot
+/// fail, so there is no `Result` to handle).
+macro_rules! emit {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        $out.write_fmt(format_args!($($arg)*)).ok();
+        $out.push('\n');
+    }};
+}
+
 pub mod haproxy;
 pub mod nginx;
 

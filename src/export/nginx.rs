@@ -10,7 +10,6 @@
 
 use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, ms};
 use crate::model::{Balance, Failover, LimitKey, Limiter};
-use std::fmt::Write as _;
 use std::path::Path;
 
 const T: Target = Target::Nginx;
@@ -19,15 +18,15 @@ const T: Target = Target::Nginx;
 pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError> {
     let wd = |file: &str| quoted_path(&o.workdir.join(file), &r.gateway);
     let mut s = String::new();
-    let _ = writeln!(s, "# gatesim export of gateway {:?} for nginx 1.22", r.gateway);
-    let _ = writeln!(s, "daemon off;");
-    let _ = writeln!(s, "master_process off;");
-    let _ = writeln!(s, "worker_processes 1;");
-    let _ = writeln!(s, "pid {};", wd("nginx.pid")?);
-    let _ = writeln!(s, "error_log {} notice;", wd("error.log")?);
-    let _ = writeln!(s, "events {{\n    worker_connections 1024;\n}}");
-    let _ = writeln!(s, "http {{");
-    let _ = writeln!(s, "    access_log off;");
+    emit!(s, "# gatesim export of gateway {:?} for nginx 1.22", r.gateway);
+    emit!(s, "daemon off;");
+    emit!(s, "master_process off;");
+    emit!(s, "worker_processes 1;");
+    emit!(s, "pid {};", wd("nginx.pid")?);
+    emit!(s, "error_log {} notice;", wd("error.log")?);
+    emit!(s, "events {{\n    worker_connections 1024;\n}}");
+    emit!(s, "http {{");
+    emit!(s, "    access_log off;");
     for (dir, name) in [
         ("client_body_temp_path", "client_body_temp"),
         ("proxy_temp_path", "proxy_temp"),
@@ -35,7 +34,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
         ("uwsgi_temp_path", "uwsgi_temp"),
         ("scgi_temp_path", "scgi_temp"),
     ] {
-        let _ = writeln!(s, "    {dir} {};", wd(name)?);
+        emit!(s, "    {dir} {};", wd(name)?);
     }
     let mut zones = Vec::new();
     for (i, route) in r.routes.iter().enumerate() {
@@ -60,7 +59,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             LimitKey::Global => "\"global\"",
         };
         let unit = if per_minute { "r/m" } else { "r/s" };
-        let _ = writeln!(s, "    limit_req_zone {key} zone={zone}:1m rate={n}{unit};");
+        emit!(s, "    limit_req_zone {key} zone={zone}:1m rate={n}{unit};");
         let mode = match (nodelay, delay) {
             (true, _) => " nodelay".to_string(),
             (false, Some(d)) => format!(" delay={d}"),
@@ -71,27 +70,27 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
     for pool in &r.pools {
         upstream(&mut s, pool)?;
     }
-    let _ = writeln!(s, "    server {{");
-    let _ = writeln!(s, "        listen {};", o.listen);
-    let _ = writeln!(s, "        add_header X-Upstream $upstream_addr always;");
+    emit!(s, "    server {{");
+    emit!(s, "        listen {};", o.listen);
+    emit!(s, "        add_header X-Upstream $upstream_addr always;");
     for (route, zone) in r.routes.iter().zip(&zones) {
         let pool = &r.pools[route.pool];
-        let _ = writeln!(s, "        location {} {{", route.prefix);
+        emit!(s, "        location {} {{", route.prefix);
         if let Some((line, status)) = zone {
-            let _ = writeln!(s, "            {line}");
-            let _ = writeln!(s, "            limit_req_status {status};");
+            emit!(s, "            {line}");
+            emit!(s, "            limit_req_status {status};");
         }
-        let _ = writeln!(s, "            proxy_pass http://{};", ident(&pool.name));
+        emit!(s, "            proxy_pass http://{};", ident(&pool.name));
         match pool.failover() {
             Failover::NextInstance => {
-                let _ = writeln!(s, "            proxy_next_upstream error;");
+                emit!(s, "            proxy_next_upstream error;");
             }
             Failover::NginxNextUpstream { tries } => {
-                let _ = writeln!(s, "            proxy_next_upstream error;");
-                let _ = writeln!(s, "            proxy_next_upstream_tries {tries};");
+                emit!(s, "            proxy_next_upstream error;");
+                emit!(s, "            proxy_next_upstream_tries {tries};");
             }
             Failover::Off => {
-                let _ = writeln!(s, "            proxy_next_upstream off;");
+                emit!(s, "            proxy_next_upstream off;");
             }
             f @ Failover::HaproxyRetries { .. } => {
                 return Err(ExportError::unsupported(
@@ -103,16 +102,16 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             }
         }
         if let Some(t) = route.timeout_ms {
-            let _ = writeln!(s, "            proxy_read_timeout {};", ms(t));
-            let _ = writeln!(s, "            proxy_send_timeout {};", ms(t));
+            emit!(s, "            proxy_read_timeout {};", ms(t));
+            emit!(s, "            proxy_send_timeout {};", ms(t));
         }
-        let _ = writeln!(s, "        }}");
+        emit!(s, "        }}");
     }
     if !r.routes.iter().any(|x| x.prefix == "/") {
-        let _ = writeln!(s, "        location / {{\n            return 404;\n        }}");
+        emit!(s, "        location / {{\n            return 404;\n        }}");
     }
-    let _ = writeln!(s, "    }}");
-    let _ = writeln!(s, "}}");
+    emit!(s, "    }}");
+    emit!(s, "}}");
     Ok(s)
 }
 
@@ -128,34 +127,43 @@ fn upstream(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
             "open-source NGINX has only passive health (max_fails/fail_timeout)",
         ));
     }
-    // (least_conn?, use weights?, max_fails, fail_timeout)
-    let (least_conn, weighted, max_fails, fail_timeout) = match pool.algorithm() {
+    // (the balancing directive, use weights?, max_fails, fail_timeout)
+    let (directive, weighted, max_fails, fail_timeout) = match pool.algorithm() {
         // Generic round robin ignores weights and has no passive health.
-        Balance::RoundRobin => (false, false, 0, 10),
-        Balance::NginxRoundRobin { max_fails, fail_timeout_s } => (false, true, max_fails, fail_timeout_s),
-        Balance::NginxLeastConn { max_fails, fail_timeout_s } => (true, true, max_fails, fail_timeout_s),
+        Balance::RoundRobin => (None, false, 0, 10),
+        Balance::NginxRoundRobin { max_fails, fail_timeout_s } => (None, true, max_fails, fail_timeout_s),
+        Balance::NginxLeastConn { max_fails, fail_timeout_s } => (Some("least_conn;"), true, max_fails, fail_timeout_s),
+        // ip_hash hashes the client address ($remote_addr): the simulator's client key must be it.
+        Balance::NginxIpHash { max_fails, fail_timeout_s } => (Some("ip_hash;"), true, max_fails, fail_timeout_s),
+        Balance::NginxHash { consistent: true, max_fails, fail_timeout_s } => {
+            (Some("hash $http_x_client_key consistent;"), true, max_fails, fail_timeout_s)
+        }
+        Balance::NginxHash { consistent: false, max_fails, fail_timeout_s } => {
+            (Some("hash $http_x_client_key;"), true, max_fails, fail_timeout_s)
+        }
         other => {
             return Err(ExportError::unsupported(
                 &pool.name,
                 format!("balance {other:?}"),
                 T,
-                "HAProxy's algorithms; use NginxRoundRobin or NginxLeastConn",
+                "another product's algorithm; use one of the Nginx* balancers",
             ));
         }
     };
-    let _ = writeln!(s, "    upstream {} {{", ident(&pool.name));
-    if least_conn {
-        let _ = writeln!(s, "        least_conn;");
+    emit!(s, "    upstream {} {{", ident(&pool.name));
+    if let Some(d) = directive {
+        emit!(s, "        {d}");
     }
     for sv in &pool.servers {
         let w = if weighted { sv.weight } else { 1 };
-        let _ = writeln!(
+        emit!(
             s,
             "        server {} weight={w} max_fails={max_fails} fail_timeout={fail_timeout}s; # {}",
-            sv.addr, sv.instance
+            sv.addr,
+            sv.instance
         );
     }
-    let _ = writeln!(s, "    }}");
+    emit!(s, "    }}");
     Ok(())
 }
 

@@ -34,7 +34,7 @@ fn scenario(lb: &str, rl: &str, weights: [f64; 3]) -> Scenario {
 }
 
 fn options() -> ExportOptions {
-    let backends = ["a-0", "a-1", "b-0", "c-0"]
+    let backends = ["a-0", "a-1", "b", "c"]
         .iter()
         .enumerate()
         .map(|(i, n)| (n.to_string(), SocketAddr::from(([127, 0, 0, 1], 9001 + i as u16))))
@@ -72,7 +72,7 @@ const CASES: &[Case] = &[
             "upstream lb {",
             "server 127.0.0.1:9001 weight=5 max_fails=2 fail_timeout=60s; # a-0",
             "server 127.0.0.1:9002 weight=5 max_fails=2 fail_timeout=60s; # a-1",
-            "server 127.0.0.1:9003 weight=1 max_fails=2 fail_timeout=60s; # b-0",
+            "server 127.0.0.1:9003 weight=1 max_fails=2 fail_timeout=60s; # b",
             "listen 127.0.0.1:8080;",
             "add_header X-Upstream $upstream_addr always;",
             "location /api {",
@@ -94,7 +94,7 @@ const CASES: &[Case] = &[
         expect: &[
             "limit_req_zone \"global\" zone=gw_r0:1m rate=30r/m;",
             "least_conn;",
-            "server 127.0.0.1:9004 weight=3 max_fails=1 fail_timeout=10s; # c-0",
+            "server 127.0.0.1:9004 weight=3 max_fails=1 fail_timeout=10s; # c",
             "limit_req zone=gw_r0 burst=6 delay=3;",
             "limit_req_status 503;",
         ],
@@ -124,8 +124,8 @@ const CASES: &[Case] = &[
             "timeout connect 300ms",
             "http-request set-timeout server 2000ms if { var(txn.gatesim_route) -m str r0 }",
             "server a-0 127.0.0.1:9001 weight 3 check inter 200ms rise 2 fall 3",
-            "server b-0 127.0.0.1:9003 weight 2 check inter 200ms rise 2 fall 3",
-            "server c-0 127.0.0.1:9004 weight 1 check inter 200ms rise 2 fall 3",
+            "server b 127.0.0.1:9003 weight 2 check inter 200ms rise 2 fall 3",
+            "server c 127.0.0.1:9004 weight 1 check inter 200ms rise 2 fall 3",
         ],
     },
     Case {
@@ -188,14 +188,14 @@ fn names_weights_and_addresses_are_checked() {
     assert!(matches!(export(&sc, "nope", Target::Nginx, &options()), Err(ExportError::UnknownGateway { .. })));
     assert!(matches!(export(&sc, "lb", Target::Nginx, &options()), Err(ExportError::NotAGateway { .. })));
     let mut o = options();
-    o.backends.remove("b-0");
+    o.backends.remove("b");
     let e = export(&sc, "gw", Target::Haproxy, &o);
-    assert_eq!(e, Err(ExportError::MissingBackend { instance: "b-0".into() }));
+    assert_eq!(e, Err(ExportError::MissingBackend { instance: "b".into() }));
     let sc = scenario("", "None", [1.5, 1.0, 1.0]);
     assert!(matches!(export(&sc, "gw", Target::Nginx, &options()), Err(ExportError::Broken { .. })));
     assert_eq!(
         instances(&scenario("", "None", [1.0; 3]), "gw", Target::Haproxy).unwrap(),
-        ["a-0", "a-1", "b-0", "c-0"]
+        ["a-0", "a-1", "b", "c"]
     );
 }
 

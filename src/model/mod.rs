@@ -11,12 +11,14 @@
 //! Nothing in this module runs a simulation or touches the GUI: it is loaded ([`load`]), checked
 //! ([`validate`]) and compiled by `sim::plan`.
 
+mod balance;
 mod dist;
 pub mod load;
 mod policy;
 mod topology;
 pub mod validate;
 
+pub use balance::{Balance, Product};
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
 pub use policy::{
@@ -24,8 +26,8 @@ pub use policy::{
     RateLimit, RetryOn, RetryPolicy, WindowUnit,
 };
 pub use topology::{
-    ArrivalProcess, Autoscaling, Balance, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node,
-    NodeKind, Product, Region, Route, RouteShare, Service, Step, Topology, Traffic,
+    ArrivalProcess, Autoscaling, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Region,
+    Route, RouteShare, Service, Step, Topology, Traffic,
 };
 
 use serde::{Deserialize, Serialize};
