@@ -193,10 +193,7 @@ fn names_weights_and_addresses_are_checked() {
     assert_eq!(e, Err(ExportError::MissingBackend { instance: "b".into() }));
     let sc = scenario("", "None", [1.5, 1.0, 1.0]);
     assert!(matches!(export(&sc, "gw", Target::Nginx, &options()), Err(ExportError::Broken { .. })));
-    assert_eq!(
-        instances(&scenario("", "None", [1.0; 3]), "gw", Target::Haproxy).unwrap(),
-        ["a-0", "a-1", "b", "c"]
-    );
+    assert_eq!(instances(&scenario("", "None", [1.0; 3]), "gw", Target::Haproxy).unwrap(), ["a-0", "a-1", "b", "c"]);
 }
 
 #[test]
