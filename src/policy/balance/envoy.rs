@@ -14,7 +14,7 @@
 //! default, so `tried` and `full` are ignored.
 
 use super::super::{Entropy, PolicyError, uniform_below};
-use super::{PeerStatus, status_of};
+use super::PeerStatus;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct EdfEntry {
@@ -113,14 +113,7 @@ impl HostSet {
 
     /// Applies `status`; true when the healthy set changed.
     fn sync(&mut self, status: &[PeerStatus]) -> bool {
-        let mut changed = false;
-        for i in 0..self.healthy.len() {
-            let h = !status_of(status, i).down;
-            if self.healthy[i] != h {
-                self.healthy[i] = h;
-                changed = true;
-            }
-        }
+        let changed = super::sync_healthy(&mut self.healthy, status);
         if changed {
             self.healthy_count = self.healthy.iter().filter(|&&h| h).count();
         }

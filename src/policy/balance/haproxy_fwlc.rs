@@ -32,12 +32,7 @@ pub struct HaproxyLeastConn {
 impl HaproxyLeastConn {
     /// Servers with user weights 1..=256, all up and idle, queued in config order.
     pub fn new(weights: &[u32]) -> Result<Self, PolicyError> {
-        if weights.is_empty() {
-            return Err(PolicyError::Zero { param: "servers" });
-        }
-        for &w in weights {
-            super::super::check_range("weight", i128::from(w), 1, 256)?;
-        }
+        super::check_haproxy_weights(weights)?;
         let srv = weights
             .iter()
             .enumerate()

@@ -57,12 +57,7 @@ pub struct HaproxyRoundRobin {
 impl HaproxyRoundRobin {
     /// Servers with user weights 1..=256, all up. Errors: no server, weight outside 1..=256.
     pub fn new(weights: &[u32]) -> Result<Self, PolicyError> {
-        if weights.is_empty() {
-            return Err(PolicyError::Zero { param: "servers" });
-        }
-        for &w in weights {
-            super::super::check_range("weight", i128::from(w), 1, 256)?;
-        }
+        super::check_haproxy_weights(weights)?;
         let srv: Vec<Srv> = weights
             .iter()
             .map(|&w| Srv {

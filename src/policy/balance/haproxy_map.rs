@@ -56,12 +56,7 @@ pub struct HaproxySource {
 impl HaproxySource {
     /// Servers with user weights 1..=256, all up.
     pub fn new(weights: &[u32]) -> Result<Self, PolicyError> {
-        if weights.is_empty() {
-            return Err(PolicyError::Zero { param: "servers" });
-        }
-        for &w in weights {
-            super::super::check_range("weight", i128::from(w), 1, 256)?;
-        }
+        super::check_haproxy_weights(weights)?;
         let gcd = weights.iter().fold(0u32, |a, &b| gcd(a, b)).max(1);
         let eweight: Vec<u64> = weights.iter().map(|&w| u64::from(w.div_ceil(gcd))).collect();
         let cap = eweight.iter().sum::<u64>() as usize;

@@ -7,8 +7,8 @@
 //! healthy hosts, rebuilt when that set changes.
 
 use super::super::PolicyError;
+use super::PeerStatus;
 use super::xxhash::xxh64;
-use super::{PeerStatus, status_of};
 
 /// A Maglev lookup table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,15 +114,7 @@ impl Maglev {
 
     /// The host for a request hash: `table[hash % M]`.
     pub fn pick(&mut self, hash: u64, _now_ns: u64, status: &[PeerStatus]) -> Option<usize> {
-        let mut changed = false;
-        for i in 0..self.healthy.len() {
-            let h = !status_of(status, i).down;
-            if self.healthy[i] != h {
-                self.healthy[i] = h;
-                changed = true;
-            }
-        }
-        if changed {
+        if super::sync_healthy(&mut self.healthy, status) {
             self.build();
         }
         let slot = self.table[(hash % self.table.len() as u64) as usize];

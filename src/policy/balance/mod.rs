@@ -59,3 +59,28 @@ impl PeerStatus {
 pub(crate) fn status_of(status: &[PeerStatus], i: usize) -> PeerStatus {
     status.get(i).copied().unwrap_or_default()
 }
+
+/// Copies the engine's view of which peers are up into `healthy`; true when anything changed (the
+/// balancers that precompute tables rebuild them then).
+pub(crate) fn sync_healthy(healthy: &mut [bool], status: &[PeerStatus]) -> bool {
+    let mut changed = false;
+    for (i, h) in healthy.iter_mut().enumerate() {
+        let up = !status_of(status, i).down;
+        if *h != up {
+            *h = up;
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// HAProxy's server list: at least one server, user weights within 1..=256.
+pub(crate) fn check_haproxy_weights(weights: &[u32]) -> Result<(), super::PolicyError> {
+    if weights.is_empty() {
+        return Err(super::PolicyError::Zero { param: "servers" });
+    }
+    for &w in weights {
+        super::check_range("weight", i128::from(w), 1, 256)?;
+    }
+    Ok(())
+}

@@ -9,8 +9,8 @@
 //! set updates.
 
 use super::super::PolicyError;
+use super::PeerStatus;
 use super::xxhash::xxh64;
-use super::{PeerStatus, status_of};
 
 /// A ring over named hosts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,15 +102,7 @@ impl RingHash {
 
     /// The host for a request hash (e.g. xxHash64 of a header value).
     pub fn pick(&mut self, hash: u64, _now_ns: u64, status: &[PeerStatus]) -> Option<usize> {
-        let mut changed = false;
-        for i in 0..self.healthy.len() {
-            let h = !status_of(status, i).down;
-            if self.healthy[i] != h {
-                self.healthy[i] = h;
-                changed = true;
-            }
-        }
-        if changed {
+        if super::sync_healthy(&mut self.healthy, status) {
             self.build();
         }
         if self.ring.is_empty() {
