@@ -53,7 +53,7 @@ pub fn run(a: &ExportArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    let names = match export::instances(&scenario, &a.gateway, a.target) {
+    let names = match export::instances(&scenario, &a.gateway) {
         Ok(n) => n,
         Err(e) => {
             eprintln!("error: {}: {e}", a.file.display());

@@ -58,7 +58,8 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                     "HAProxy limits with a stick-table http_req_rate; use HaproxyHttpReqRate",
                 ));
             };
-            let table = format!("{gw}_r{i}");
+            // Routes split from one gateway route share its stick table, as they share a limiter.
+            let table = format!("{gw}_r{}", route.limit_group);
             let (key, present) = match rl.key {
                 LimitKey::Client => ("req.hdr(x-client-key)", " { req.hdr(x-client-key) -m found }"),
                 LimitKey::Global => ("str(global)", ""),
@@ -68,9 +69,12 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                 s,
                 "    http-request deny deny_status {deny_status} if {is_route} {{ sc_http_req_rate(0) gt {limit} }}"
             );
-            tables.push(format!(
+            let t = format!(
                 "backend {table}\n    stick-table type string len 64 size 100k expire {expire_ms}ms store http_req_rate({period_ms}ms)\n"
-            ));
+            );
+            if !tables.contains(&t) {
+                tables.push(t);
+            }
         }
         emit!(s, "    use_backend {} if {is_route}", ident(&r.pools[route.pool].name));
     }

@@ -173,6 +173,9 @@ pub struct ResolvedRoute<'a> {
     pub timeout_ms: Option<f64>,
     /// Rate limit, if any.
     pub rate_limit: Option<&'a RateLimit>,
+    /// The gateway route this comes from: routes split by a balancer's path rules share their
+    /// gateway route's rate-limit state (one zone or stick table), as in the simulator.
+    pub limit_group: usize,
 }
 
 /// A gateway with its routes and pools resolved against the scenario and the options.
@@ -193,7 +196,7 @@ pub fn export(
     target: Target,
     options: &ExportOptions,
 ) -> Result<String, ExportError> {
-    let resolved = resolve(scenario, gateway, target, options)?;
+    let resolved = resolve(scenario, gateway, options)?;
     match target {
         Target::Nginx => nginx::write(&resolved, options),
         Target::Haproxy => haproxy::write(&resolved, options),
@@ -201,14 +204,14 @@ pub fn export(
 }
 
 /// The instance names behind gateway `gateway`, in pool order (for filling in addresses); errors as
-/// [`export`] would give them for `target`, apart from missing addresses.
-pub fn instances(scenario: &Scenario, gateway: &str, target: Target) -> Result<Vec<String>, ExportError> {
+/// [`export`] would give them when resolving, apart from missing addresses.
+pub fn instances(scenario: &Scenario, gateway: &str) -> Result<Vec<String>, ExportError> {
     let any = ExportOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         backends: BTreeMap::new(),
         workdir: PathBuf::new(),
     };
-    let resolved = resolve_inner(scenario, gateway, &any, false, target)?;
+    let resolved = resolve_inner(scenario, gateway, &any, false)?;
     let mut names: Vec<String> = Vec::new();
     for s in resolved.pools.iter().flat_map(|p| p.servers.iter()) {
         if !names.contains(&s.instance) {
@@ -222,10 +225,9 @@ pub fn instances(scenario: &Scenario, gateway: &str, target: Target) -> Result<V
 pub fn resolve<'a>(
     scenario: &'a Scenario,
     gateway: &str,
-    target: Target,
     options: &ExportOptions,
 ) -> Result<Resolved<'a>, ExportError> {
-    resolve_inner(scenario, gateway, options, true, target)
+    resolve_inner(scenario, gateway, options, true)
 }
 
 fn resolve_inner<'a>(
@@ -233,7 +235,6 @@ fn resolve_inner<'a>(
     gateway: &str,
     options: &ExportOptions,
     need_addrs: bool,
-    target: Target,
 ) -> Result<Resolved<'a>, ExportError> {
     let topo = &scenario.topology;
     let gw = match topo.node(gateway) {
@@ -246,27 +247,52 @@ fn resolve_inner<'a>(
         }
     };
     let broken = |message: String| ExportError::Broken { node: gw.name.clone(), message };
-    // (prefix, upstream, timeout, rate limit)
-    let mut wanted: Vec<(String, String, Option<f64>, Option<&'a RateLimit>)> = Vec::new();
+    // (prefix, upstream, the one service of the balancer's rule if any, timeout, rate limit, group)
+    type Wanted<'r> = (String, String, Option<String>, Option<f64>, Option<&'r RateLimit>, usize);
+    let mut wanted: Vec<Wanted<'a>> = Vec::new();
     if gw.routes.is_empty() {
         let link = topo.links_from(&gw.name).next().ok_or_else(|| broken("has no routes and no link".into()))?;
-        wanted.push(("/".into(), link.1.to.clone(), None, None));
+        wanted.push(("/".into(), link.1.to.clone(), None, None, None, 0));
     }
-    for r in &gw.routes {
+    for (group, r) in gw.routes.iter().enumerate() {
         check_prefix(&gw.name, &r.path_prefix)?;
-        wanted.push((r.path_prefix.clone(), r.upstream.clone(), r.timeout_ms, r.rate_limit.as_ref()));
+        let (timeout, limit) = (r.timeout_ms, r.rate_limit.as_ref());
+        match topo.node(&r.upstream) {
+            // A balancer with path rules: one route per rule that can match under this prefix,
+            // each to a pool of the rule's service.
+            Some(Node::LoadBalancer(lb)) if !lb.rules.is_empty() => {
+                for rule in &lb.rules {
+                    check_prefix(&lb.name, &rule.path_prefix)?;
+                    let prefix = if rule.path_prefix.starts_with(&r.path_prefix) {
+                        rule.path_prefix.clone()
+                    } else if r.path_prefix.starts_with(&rule.path_prefix) {
+                        r.path_prefix.clone()
+                    } else {
+                        continue;
+                    };
+                    wanted.push((prefix, lb.name.clone(), Some(rule.service.clone()), timeout, limit, group));
+                }
+            }
+            _ => wanted.push((r.path_prefix.clone(), r.upstream.clone(), None, timeout, limit, group)),
+        }
     }
     let mut pools: Vec<Pool<'a>> = Vec::new();
     let mut routes = Vec::new();
-    for (prefix, upstream, timeout_ms, rate_limit) in wanted {
-        let pool = match pools.iter().position(|p| p.name == upstream) {
+    for (prefix, upstream, only, timeout_ms, rate_limit, limit_group) in wanted {
+        let name = match &only {
+            Some(svc) => format!("{upstream}_{svc}"),
+            None => upstream.clone(),
+        };
+        let pool = match pools.iter().position(|p| p.name == name) {
             Some(i) => i,
             None => {
-                pools.push(pool_of(scenario, &gw.name, &upstream, options, need_addrs, target)?);
+                let mut pool = pool_of(scenario, &gw.name, &upstream, only.as_deref(), options, need_addrs)?;
+                pool.name = name;
+                pools.push(pool);
                 pools.len() - 1
             }
         };
-        routes.push(ResolvedRoute { prefix, pool, timeout_ms, rate_limit });
+        routes.push(ResolvedRoute { prefix, pool, timeout_ms, rate_limit, limit_group });
     }
     Ok(Resolved { gateway: gw.name.clone(), routes, pools })
 }
@@ -284,14 +310,15 @@ fn check_prefix(node: &str, prefix: &str) -> Result<(), ExportError> {
     Ok(())
 }
 
-/// The servers behind `upstream`: a balancer's services' instances, or a service's own.
+/// The servers behind `upstream`: a balancer's services' instances (only those of service `only`
+/// when given: one pool of a balancer's path rules), or a service's own.
 fn pool_of<'a>(
     scenario: &'a Scenario,
     gateway: &str,
     upstream: &str,
+    only: Option<&str>,
     options: &ExportOptions,
     need_addrs: bool,
-    target: Target,
 ) -> Result<Pool<'a>, ExportError> {
     let topo = &scenario.topology;
     let server = |svc: &crate::model::Service, i: u32, weight: u32| -> Result<Server, ExportError> {
@@ -309,16 +336,8 @@ fn pool_of<'a>(
             Ok(Pool { name: upstream.into(), balancer: None, servers })
         }
         Some(Node::LoadBalancer(lb)) => {
-            if !lb.rules.is_empty() {
-                return Err(ExportError::unsupported(
-                    &lb.name,
-                    "balancer path rules",
-                    target,
-                    "not exported yet; route each prefix to its own balancer",
-                ));
-            }
             let mut servers = Vec::new();
-            for (_, link) in topo.links_from(&lb.name) {
+            for (_, link) in topo.links_from(&lb.name).filter(|(_, l)| only.is_none_or(|s| l.to == s)) {
                 let Some(Node::Service(s)) = topo.node(&link.to) else {
                     return Err(ExportError::Broken {
                         node: lb.name.clone(),

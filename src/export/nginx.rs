@@ -37,11 +37,13 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
         emit!(s, "    {dir} {};", wd(name)?);
     }
     let mut zones = Vec::new();
-    for (i, route) in r.routes.iter().enumerate() {
+    let mut declared = std::collections::BTreeSet::new();
+    for route in &r.routes {
         let Some(rl) = route.rate_limit else {
             zones.push(None);
             continue;
         };
+        let i = route.limit_group;
         let Limiter::NginxLimitReq { rate, burst, nodelay, delay, status } = &rl.algorithm else {
             return Err(ExportError::unsupported(
                 &r.gateway,
@@ -59,7 +61,10 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             LimitKey::Global => "\"global\"",
         };
         let unit = if per_minute { "r/m" } else { "r/s" };
-        emit!(s, "    limit_req_zone {key} zone={zone}:1m rate={n}{unit};");
+        // Routes split from one gateway route share its zone: one bucket per key, as simulated.
+        if declared.insert(i) {
+            emit!(s, "    limit_req_zone {key} zone={zone}:1m rate={n}{unit};");
+        }
         let mode = match (nodelay, delay) {
             (true, _) => " nodelay".to_string(),
             (false, Some(d)) => format!(" delay={d}"),

@@ -193,7 +193,7 @@ fn names_weights_and_addresses_are_checked() {
     assert_eq!(e, Err(ExportError::MissingBackend { instance: "b".into() }));
     let sc = scenario("", "None", [1.5, 1.0, 1.0]);
     assert!(matches!(export(&sc, "gw", Target::Nginx, &options()), Err(ExportError::Broken { .. })));
-    assert_eq!(instances(&scenario("", "None", [1.0; 3]), "gw", Target::Haproxy).unwrap(), ["a-0", "a-1", "b", "c"]);
+    assert_eq!(instances(&scenario("", "None", [1.0; 3]), "gw").unwrap(), ["a-0", "a-1", "b", "c"]);
 }
 
 #[test]
@@ -201,4 +201,34 @@ fn generic_round_robin_ignores_weights_and_passive_health() {
     let sc = scenario("", "None", [5.0, 1.0, 1.0]);
     let config = export(&sc, "gw", Target::Nginx, &options()).unwrap();
     assert!(lines(&config).contains(&"server 127.0.0.1:9001 weight=1 max_fails=0 fail_timeout=10s; # a-0".into()));
+}
+
+#[test]
+fn balancer_path_rules_become_one_upstream_per_rule_sharing_the_routes_limit() {
+    // The bundled incident: one gateway route /api with limit_req, a balancer whose rules send
+    // /api/payments and /api/accounts to their own services.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/incidents/rate-limit-tightened.ron"),
+    )
+    .unwrap();
+    let sc = load::parse(&text, Path::new("incident.ron")).unwrap();
+    let names = instances(&sc, "edge-gw").unwrap();
+    let backends = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), SocketAddr::from(([127, 0, 0, 1], 9100 + i as u16))))
+        .collect();
+    let o = ExportOptions { backends, ..options() };
+    let nginx = export(&sc, "edge-gw", Target::Nginx, &o).unwrap();
+    assert_eq!(nginx.matches("limit_req_zone ").count(), 1, "{nginx}");
+    assert_eq!(nginx.matches("limit_req zone=edge_gw_r0 burst=20 nodelay;").count(), 2, "{nginx}");
+    for needle in
+        ["upstream lb_payments {", "upstream lb_accounts {", "location /api/payments {", "location /api/accounts {"]
+    {
+        assert!(nginx.contains(needle), "missing {needle:?} in\n{nginx}");
+    }
+    // Payments' six instances in its own upstream, none of accounts' there.
+    let payments = nginx.split("upstream lb_payments {").nth(1).and_then(|t| t.split('}').next()).unwrap_or("");
+    assert_eq!(payments.matches("server ").count(), 6, "{payments}");
+    assert!(!payments.contains("accounts"));
 }
