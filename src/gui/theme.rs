@@ -72,6 +72,8 @@ pub fn outcome_colour(outcome: Outcome) -> Color32 {
         Outcome::RateLimited => Color32::from_rgb(0xd9, 0x9a, 0x2b),
         Outcome::Overloaded => Color32::from_rgb(0xd0, 0x6a, 0x3a),
         Outcome::ClientTimeout => Color32::from_rgb(0x6b, 0x8f, 0xd6),
+        Outcome::UpstreamReset => Color32::from_rgb(0x9e, 0x3a, 0x2f),
+        Outcome::Unreachable => Color32::from_rgb(0x5a, 0x5f, 0x6b),
     }
 }
 

@@ -5,8 +5,10 @@
 mod outcome;
 pub mod queueing;
 mod recorder;
+mod timeline;
 mod users;
 
 pub use outcome::{N_OUTCOMES, Outcome};
 pub use recorder::{NO_USER, Recorder, StationStats};
+pub use timeline::{LogEntry, Logged, TimelineRec, USER_SEGMENTS};
 pub use users::BitSet;

@@ -27,10 +27,16 @@ pub enum Outcome {
     /// The client gave up waiting (its own timeout); no status reached it (499 in reports, as
     /// NGINX logs a client that closed the connection).
     ClientTimeout,
+    /// The instance serving it crashed (resource exhaustion): 502, as NGINX answers when an
+    /// upstream closes the connection before the response.
+    UpstreamReset,
+    /// The client could not reach the system at all (its gateway or balancer down, a partitioned
+    /// link): no HTTP answer (status 0 in reports).
+    Unreachable,
 }
 
 /// Number of [`Outcome`] variants.
-pub const N_OUTCOMES: usize = 9;
+pub const N_OUTCOMES: usize = 11;
 
 impl Outcome {
     /// Every outcome, in report order.
@@ -44,6 +50,8 @@ impl Outcome {
         Outcome::RateLimited,
         Outcome::Overloaded,
         Outcome::ClientTimeout,
+        Outcome::UpstreamReset,
+        Outcome::Unreachable,
     ];
 
     /// The snake_case name used in reports and CSV headers.
@@ -58,6 +66,8 @@ impl Outcome {
             Outcome::RateLimited => "rate_limited",
             Outcome::Overloaded => "overloaded",
             Outcome::ClientTimeout => "client_timeout",
+            Outcome::UpstreamReset => "upstream_reset",
+            Outcome::Unreachable => "unreachable",
         }
     }
 
@@ -74,6 +84,8 @@ impl Outcome {
             Outcome::RateLimited => 429,
             Outcome::Overloaded => 503,
             Outcome::ClientTimeout => 499,
+            Outcome::UpstreamReset => 502,
+            Outcome::Unreachable => 0,
         }
     }
 

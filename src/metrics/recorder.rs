@@ -5,7 +5,7 @@
 //! and busy/queue time inside it. The **time series** buckets cover `[0, duration)`: outcomes by
 //! the time the client received the answer, station time by when it passed.
 
-use super::{BitSet, N_OUTCOMES, Outcome};
+use super::{BitSet, N_OUTCOMES, Outcome, TimelineRec};
 use crate::sim::plan::Plan;
 use hdrhistogram::Histogram;
 
@@ -52,8 +52,10 @@ pub struct Recorder {
     pub latency: Histogram<u64>,
     /// Sum of successful latencies in the summary window, ns (for an exact mean).
     pub latency_sum_ns: u128,
-    /// Outcome counts per bucket (by the time the client got the answer).
+    /// Outcome counts per bucket (by the time the client got the answer), attack traffic included.
     pub outcome_series: Vec<[u64; N_OUTCOMES]>,
+    /// Per bucket: answers with a 4xx and with a 5xx status (attack traffic included).
+    pub class_series: Vec<[u64; 2]>,
     /// Latency of successes per bucket, µs (2 significant digits).
     pub latency_series: Vec<Histogram<u64>>,
     /// Per population: users who sent at least one request in the summary window.
@@ -70,8 +72,13 @@ pub struct Recorder {
     pub svc_capacity_series: Vec<u64>,
     /// Per service: running instance-ns in the summary window (filled by [`Recorder::finish`]).
     pub svc_capacity_area: Vec<u128>,
-    /// Per service: (time, running instances) each time the count changed, starting at 0.
-    pub replica_steps: Vec<Vec<(u64, u32)>>,
+    /// Per service and bucket: running slot-ns (instances x concurrency; filled by `finish`).
+    pub svc_slot_series: Vec<u64>,
+    /// Per service: running slot-ns in the summary window (filled by [`Recorder::finish`]).
+    pub svc_slot_area: Vec<u128>,
+    /// Per service: (time, running instances, their concurrency slots) each time either changed,
+    /// starting at 0.
+    pub replica_steps: Vec<Vec<(u64, u32, u32)>>,
     /// Per model node: requests that reached it in the summary window.
     pub node_arrivals: Vec<u64>,
     /// Per model node: requests it answered itself with a failure (a gateway's rate limit, a
@@ -85,11 +92,20 @@ pub struct Recorder {
     pub users_active_count: u64,
     /// Impacted users, counted by [`Recorder::finish`].
     pub users_impacted_count: u64,
+    /// Successes in the summary window slower than the latency SLO (they impact their users).
+    pub slow: u64,
+    /// Per population: the population whose users it counts as, and whether it is attack
+    /// traffic (counted apart).
+    pops: Vec<(u32, bool)>,
+    /// A success slower than this impacts its user (the latency SLO; `u64::MAX`: none).
+    latency_slo_ns: u64,
+    /// Timeline aggregates (only for runs with a timeline).
+    pub tl: Option<Box<TimelineRec>>,
 }
 
 /// An auto-resizing histogram: it grows to the largest value recorded, so short latencies cost
 /// little memory.
-fn histogram(sigfig: u8) -> Histogram<u64> {
+pub(super) fn histogram(sigfig: u8) -> Histogram<u64> {
     #[allow(clippy::expect_used)]
     let mut h = Histogram::new(sigfig).expect("1..=5 significant digits"); // invariant: sigfig is 2 or 3
     h.auto(true);
@@ -110,6 +126,7 @@ impl Recorder {
             latency: histogram(3),
             latency_sum_ns: 0,
             outcome_series: vec![[0; N_OUTCOMES]; nb],
+            class_series: vec![[0; 2]; nb],
             latency_series: vec![histogram(2); nb],
             // One set per population, and a last one for trace keys (which grows as keys appear).
             users_active: plan.pops.iter().map(|p| BitSet::new(p.users)).chain([BitSet::default()]).collect(),
@@ -119,14 +136,39 @@ impl Recorder {
             svc_queue_series: vec![0; plan.services.len() * nb],
             svc_capacity_series: vec![0; plan.services.len() * nb],
             svc_capacity_area: vec![0; plan.services.len()],
-            replica_steps: plan.services.iter().map(|s| vec![(0, s.initial)]).collect(),
+            svc_slot_series: vec![0; plan.services.len() * nb],
+            svc_slot_area: vec![0; plan.services.len()],
+            replica_steps: plan
+                .svc_cfgs
+                .iter()
+                .take(plan.services.len())
+                .map(|c| vec![(0, c.running, c.running * c.concurrency)])
+                .collect(),
             node_arrivals: vec![0; plan.nodes.len()],
             node_rejected: vec![0; plan.nodes.len()],
             link_series: vec![0; plan.links.len() * nb],
             events: 0,
             users_active_count: 0,
             users_impacted_count: 0,
+            slow: 0,
+            pops: plan.pops.iter().map(|p| (p.base, p.attack)).collect(),
+            latency_slo_ns: plan.slo.latency_ns.unwrap_or(u64::MAX),
+            tl: plan.timeline.as_ref().map(|t| {
+                // Users are kept under their own population (a flash crowd's under the one it joins).
+                let users: Vec<u32> = plan
+                    .pops
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| if p.base as usize == i && !p.attack { p.users } else { 0 })
+                    .collect();
+                Box::new(TimelineRec::new(plan.nodes.len(), t.route_scopes.len(), nb, &users, plan.duration_ns))
+            }),
         }
+    }
+
+    /// An empty latency histogram of the kind the per-bucket series use (µs, 2 significant digits).
+    pub fn latency_histogram() -> Histogram<u64> {
+        histogram(2)
     }
 
     #[inline]
@@ -144,7 +186,7 @@ impl Recorder {
 
     /// A request of population `pop`, sent by `user` at `sent`, got its answer (`outcome`, with HTTP
     /// `status`) at `answered`. `last` is false when the client will try again: a failure then
-    /// does not (yet) impact the user.
+    /// does not (yet) impact the user. `scopes`: the route scopes its path matches.
     #[inline]
     #[allow(clippy::too_many_arguments)] // one flat call per request on the hot path
     pub fn outcome(
@@ -156,33 +198,85 @@ impl Recorder {
         outcome: Outcome,
         status: u16,
         last: bool,
+        scopes: u32,
     ) {
         let latency_ns = answered.saturating_sub(sent);
         let latency_us = (latency_ns / 1000).clamp(1, MAX_LATENCY_US);
+        let (base, attack) = self.pops.get(pop as usize).copied().unwrap_or((pop, false));
+        let class = match status {
+            400..=499 => Some(0),
+            500..=599 => Some(1),
+            _ => None,
+        };
         if let Some(b) = self.bucket(answered) {
             self.outcome_series[b][outcome as usize] += 1;
+            if let Some(c) = class {
+                self.class_series[b][c] += 1;
+            }
             if outcome == Outcome::Success {
                 self.latency_series[b].record(latency_us).ok();
             }
+            if let Some(tl) = &mut self.tl {
+                if attack {
+                    tl.attack_series[b][outcome as usize] += 1;
+                }
+                let nb = self.n_buckets;
+                let mut bits = scopes;
+                while bits != 0 {
+                    let i = bits.trailing_zeros() as usize * nb + b;
+                    bits &= bits - 1;
+                    if let Some(o) = tl.scope_outcomes.get_mut(i) {
+                        o[outcome as usize] += 1;
+                    }
+                    if let (Some(c), Some(cl)) = (class, tl.scope_classes.get_mut(i)) {
+                        cl[c] += 1;
+                    }
+                    if outcome == Outcome::Success
+                        && let Some(h) = tl.scope_latency.get_mut(i)
+                    {
+                        h.record(latency_us).ok();
+                    }
+                }
+            }
         }
-        if self.in_window(sent) {
-            self.outcomes[outcome as usize] += 1;
-            if let Some(n) = self.statuses.get_mut(usize::from(status)) {
-                *n += 1;
+        if !self.in_window(sent) {
+            return;
+        }
+        if attack {
+            if let Some(tl) = &mut self.tl {
+                tl.attack_outcomes[outcome as usize] += 1;
             }
-            let p = pop as usize;
-            let has_user = user != NO_USER;
-            if has_user && let Some(set) = self.users_active.get_mut(p) {
-                set.insert(user);
+            return;
+        }
+        self.outcomes[outcome as usize] += 1;
+        if let Some(n) = self.statuses.get_mut(usize::from(status)) {
+            *n += 1;
+        }
+        let p = base as usize;
+        let has_user = user != NO_USER;
+        if has_user && let Some(set) = self.users_active.get_mut(p) {
+            set.insert(user);
+        }
+        let slow = outcome == Outcome::Success && latency_ns > self.latency_slo_ns;
+        if outcome == Outcome::Success {
+            self.latency.record(latency_us).ok();
+            self.latency_sum_ns += u128::from(latency_ns);
+            self.slow += u64::from(slow);
+        }
+        let impacts = slow || (outcome != Outcome::Success && last);
+        if impacts
+            && has_user
+            && let Some(set) = self.users_impacted.get_mut(p)
+        {
+            set.insert(user);
+        }
+        if has_user && let Some(tl) = &mut self.tl {
+            let bit = tl.segment_bit(sent);
+            if let Some(u) = tl.user_active.get_mut(p).and_then(|v| v.get_mut(user as usize)) {
+                *u |= bit;
             }
-            if outcome == Outcome::Success {
-                self.latency.record(latency_us).ok();
-                self.latency_sum_ns += u128::from(latency_ns);
-            } else if last
-                && has_user
-                && let Some(set) = self.users_impacted.get_mut(p)
-            {
-                set.insert(user);
+            if impacts && let Some(u) = tl.user_impact.get_mut(p).and_then(|v| v.get_mut(user as usize)) {
+                *u |= bit;
             }
         }
     }
@@ -193,6 +287,14 @@ impl Recorder {
         if self.in_window(t) {
             self.node_arrivals[node as usize] += 1;
         }
+        if let Some(tl) = &mut self.tl
+            && t < self.end_ns
+        {
+            let b = ((t / self.bucket_ns) as usize).min(self.n_buckets - 1);
+            if let Some(n) = tl.node_arrivals.get_mut(node as usize * self.n_buckets + b) {
+                *n = n.saturating_add(1);
+            }
+        }
     }
 
     /// Model node `node` answered a request itself with a failure at `t`.
@@ -200,6 +302,21 @@ impl Recorder {
     pub fn node_rejected(&mut self, node: u32, t: u64) {
         if self.in_window(t) {
             self.node_rejected[node as usize] += 1;
+        }
+        if let Some(tl) = &mut self.tl
+            && t < self.end_ns
+        {
+            let b = ((t / self.bucket_ns) as usize).min(self.n_buckets - 1);
+            if let Some(n) = tl.node_rejected.get_mut(node as usize * self.n_buckets + b) {
+                *n = n.saturating_add(1);
+            }
+        }
+    }
+
+    /// Something happened on the timeline at `t`.
+    pub fn log(&mut self, t: u64, what: super::Logged) {
+        if let Some(tl) = &mut self.tl {
+            tl.log.push(super::LogEntry { t_ns: t, what });
         }
     }
 
@@ -263,11 +380,27 @@ impl Recorder {
 
 /// Totals over finished replicates (see [`Recorder::finish`] and [`Recorder::merge`]).
 impl Recorder {
-    /// Service `svc` runs `instances` instances from `t` on.
-    pub fn replicas(&mut self, svc: u32, t: u64, instances: u32) {
+    /// Service `svc` runs `instances` instances with `slots` concurrency slots in all from `t` on.
+    pub fn replicas(&mut self, svc: u32, t: u64, instances: u32, slots: u32) {
         if let Some(steps) = self.replica_steps.get_mut(svc as usize) {
-            steps.push((t, instances));
+            steps.push((t, instances, slots));
         }
+    }
+
+    /// Running instance-ns and slot-ns of service `svc` during `[from, to)`, from the changes
+    /// recorded so far (for alarms that read utilisation while the run goes on).
+    pub fn capacity_in(&self, svc: u32, from: u64, to: u64) -> (u128, u128) {
+        let Some(steps) = self.replica_steps.get(svc as usize) else { return (0, 0) };
+        let mut area = (0u128, 0u128);
+        for (i, &(t0, n, slots)) in steps.iter().enumerate() {
+            let t1 = steps.get(i + 1).map_or(u64::MAX, |s| s.0);
+            let (a, b) = (t0.max(from), t1.min(to));
+            if b > a {
+                area.0 += u128::from(n) * u128::from(b - a);
+                area.1 += u128::from(slots) * u128::from(b - a);
+            }
+        }
+        area
     }
 
     /// Turns the user bit sets into counts (`users_active_count`, `users_impacted_count`) and the
@@ -277,7 +410,7 @@ impl Recorder {
         let end = upto.min(self.end_ns);
         let steps = std::mem::take(&mut self.replica_steps);
         for (svc, steps) in steps.iter().enumerate() {
-            for (i, &(from, n)) in steps.iter().enumerate() {
+            for (i, &(from, n, slots)) in steps.iter().enumerate() {
                 let to = steps.get(i + 1).map_or(end, |s| s.0).min(end);
                 if to <= from || n == 0 {
                     continue;
@@ -285,12 +418,14 @@ impl Recorder {
                 let (a, b) = (from.max(self.warmup_ns), to);
                 if b > a {
                     self.svc_capacity_area[svc] += u128::from(n) * u128::from(b - a);
+                    self.svc_slot_area[svc] += u128::from(slots) * u128::from(b - a);
                 }
                 let mut t = from;
                 while t < to {
                     let bucket = ((t / self.bucket_ns) as usize).min(self.n_buckets - 1);
                     let edge = ((bucket as u64 + 1) * self.bucket_ns).min(to);
                     self.svc_capacity_series[svc * self.n_buckets + bucket] += u64::from(n) * (edge - t);
+                    self.svc_slot_series[svc * self.n_buckets + bucket] += u64::from(slots) * (edge - t);
                     t = edge;
                 }
             }
@@ -315,6 +450,14 @@ impl Recorder {
                 *x += y;
             }
         }
+        for (a, b) in self.class_series.iter_mut().zip(&o.class_series) {
+            a[0] += b[0];
+            a[1] += b[1];
+        }
+        self.slow += o.slow;
+        if let (Some(a), Some(b)) = (self.tl.as_mut(), o.tl.as_ref()) {
+            a.merge(b);
+        }
         for (a, b) in self.latency_series.iter_mut().zip(&o.latency_series) {
             a.add(b).ok();
         }
@@ -331,7 +474,11 @@ impl Recorder {
         add_all(&mut self.svc_busy_series, &o.svc_busy_series);
         add_all(&mut self.svc_queue_series, &o.svc_queue_series);
         add_all(&mut self.svc_capacity_series, &o.svc_capacity_series);
+        add_all(&mut self.svc_slot_series, &o.svc_slot_series);
         for (a, b) in self.svc_capacity_area.iter_mut().zip(&o.svc_capacity_area) {
+            *a += b;
+        }
+        for (a, b) in self.svc_slot_area.iter_mut().zip(&o.svc_slot_area) {
             *a += b;
         }
         add_all(&mut self.node_arrivals, &o.node_arrivals);

@@ -100,7 +100,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, LoadError> {
         col: e.span.start.col,
         message: e.code.to_string(),
     };
-    let options = ron::Options::default();
+    // `Some(...)` may be left out around an optional value (`end: "15:30"`).
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     if let Ok(probe) = options.from_str::<VersionProbe>(text)
         && probe.format_version > FORMAT_VERSION
     {

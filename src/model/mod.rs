@@ -14,16 +14,26 @@
 mod balance;
 mod dist;
 pub mod load;
+pub mod param;
 mod policy;
+pub mod time;
+mod timeline;
 mod topology;
 pub mod validate;
+mod validate_timeline;
 
 pub use balance::{Balance, Product};
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
+pub use param::{ParamValue, Setting};
 pub use policy::{
     ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection,
     RateLimit, RetryOn, RetryPolicy, WindowUnit,
+};
+pub use time::{At, Span, UtcTime};
+pub use timeline::{
+    Act, Action, Alarm, AlarmRule, CanaryBy, Change, Comparison, Delay, Event, EventKind, Fault, FaultKind,
+    HumanResponse, Metric, MissingData, Response, Rollout, Scope, Slo, Stage, TrafficEvent, TrafficSource, Trigger,
 };
 pub use topology::{
     ArrivalProcess, Autoscaling, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Region,
@@ -51,6 +61,12 @@ pub struct Scenario {
     pub run: RunSettings,
     /// What is simulated.
     pub topology: Topology,
+    /// The objectives the report measures against (defaults: see [`Slo`]).
+    #[serde(default, skip_serializing_if = "Slo::is_default")]
+    pub slo: Slo,
+    /// What happens during the run: changes, faults, traffic events, alarms, actions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Event>,
 }
 
 /// How a scenario is run.
@@ -72,14 +88,19 @@ pub struct RunSettings {
     /// to a readable width.
     #[serde(default)]
     pub bucket_s: Option<f64>,
-    /// The wall-clock time of simulated time 0, in seconds since the Unix epoch (UTC). Policies with
-    /// calendar-aligned windows (Kong) use it. Default 0: a run starts at midnight UTC.
-    #[serde(default)]
-    pub start_unix_s: u64,
+    /// The wall-clock time of simulated time 0, UTC (`"2024-08-16T14:00:00Z"`; format version 1
+    /// files wrote `start_unix_s` in seconds). Timeline times of day (`"14:30"`) are read against
+    /// it, and policies with calendar-aligned windows (Kong) use it. Default: 1970-01-01T00:00:00Z.
+    #[serde(default, alias = "start_unix_s", skip_serializing_if = "is_epoch")]
+    pub start: UtcTime,
 }
 
 fn one() -> u32 {
     1
+}
+
+fn is_epoch(t: &UtcTime) -> bool {
+    t.0 == 0
 }
 
 impl Scenario {
@@ -95,9 +116,11 @@ impl Scenario {
                 warmup_s: 0.0,
                 replicates: 1,
                 bucket_s: None,
-                start_unix_s: 0,
+                start: UtcTime::default(),
             },
             topology,
+            slo: Slo::default(),
+            timeline: Vec::new(),
         }
     }
 }

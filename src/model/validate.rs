@@ -11,6 +11,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
+pub use super::validate_timeline::{MAX_CHANGES_PER_NODE, measurement_grid_ms};
+
 /// Hard limit on time-series buckets per run, to keep memory bounded.
 pub const MAX_BUCKETS: f64 = 100_000.0;
 
@@ -64,9 +66,9 @@ impl fmt::Display for DisplayIn<'_> {
     }
 }
 
-struct Checker<'a> {
-    text: Option<&'a str>,
-    problems: Vec<Problem>,
+pub(super) struct Checker<'a> {
+    pub(super) text: Option<&'a str>,
+    pub(super) problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
@@ -77,11 +79,15 @@ impl Checker<'_> {
         };
         self.problems.push(Problem { severity, node: node.map(str::to_owned), line, message });
     }
-    fn error(&mut self, node: Option<&str>, message: String) {
+    pub(super) fn error(&mut self, node: Option<&str>, message: String) {
         self.push(Severity::Error, node, message);
     }
-    fn warn(&mut self, node: Option<&str>, message: String) {
+    pub(super) fn warn(&mut self, node: Option<&str>, message: String) {
         self.push(Severity::Warning, node, message);
+    }
+    /// A problem at a known line (a timeline entry's), naming the node it concerns.
+    pub(super) fn push_at(&mut self, severity: Severity, line: Option<usize>, node: Option<&str>, message: String) {
+        self.problems.push(Problem { severity, node: node.map(str::to_owned), line, message });
     }
     fn dist(&mut self, node: &str, field: &str, d: &Dist) {
         if let Some(msg) = d.problem() {
@@ -91,7 +97,7 @@ impl Checker<'_> {
 }
 
 /// The 1-based line of `name: "<name>"` in RON text.
-fn line_of_name(text: &str, name: &str) -> Option<usize> {
+pub(super) fn line_of_name(text: &str, name: &str) -> Option<usize> {
     let quoted = format!("\"{name}\"");
     text.lines()
         .position(|l| {
@@ -170,6 +176,7 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         check_node(&mut c, scenario, node, receives.contains(node.name()));
     }
     check_cycles(&mut c, scenario);
+    super::validate_timeline::check(&mut c, scenario);
 
     c.problems.sort_by_key(|p| (p.severity, p.line));
     c.problems

@@ -169,6 +169,11 @@ impl Hpa {
         })
     }
 
+    /// The configuration it runs.
+    pub fn config(&self) -> &HpaConfig {
+        &self.cfg
+    }
+
     /// The raw proposal from one metric: `current` if the ratio is within tolerance, else
     /// `ceil(ratio * ready_pods)`.
     pub fn proposal(&self, current: u32, ready_pods: u32, ratio: f64) -> u32 {

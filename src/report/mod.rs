@@ -9,22 +9,52 @@
 //! - **latency**: from the moment the client sends to the moment it has the answer, over
 //!   *successful* requests only (failures are counted by cause, not timed).
 //! - **users active**: users who sent at least one request in the window; **users impacted**: users
-//!   with at least one request that finally failed in the window (a failure the client retries
-//!   does not count; the retry's own outcome does); **impacted %** = impacted / active.
+//!   with at least one request in the window that finally failed (a failure the client retries
+//!   does not count; the retry's own outcome does) or succeeded slower than the latency SLO
+//!   (`slo.latency_p99_ms`); **impacted %** = impacted / active. Attack traffic (a timeline's DDoS)
+//!   is never counted in requests, failures, latency or users: it is reported apart.
 //! - **utilisation** of a service: busy slot-time / (instances x concurrency x window length).
 //! - **mean queue wait**: time between reaching an instance and starting service, over requests
 //!   that reached the instance in the window and started service.
 //! - **blocking probability**: requests turned away by a full queue / requests that reached it.
 //! - **estimate ± half-width**: mean over replicates and the half-width of its 99% confidence
 //!   interval (Student t, `n - 1` degrees of freedom); `None` with one replicate.
+//!
+//! ## Time figures (see [`timeline`])
+//! - **SLO window**: the run is cut into windows of `slo.window` (from 0); a window's
+//!   **availability** is legitimate successes / legitimate answers received in it, its **p99** the
+//!   99th percentile latency of the successes received in it. A window **meets** the SLO when its
+//!   availability is at least `slo.availability` and its p99 at most `slo.latency_p99_ms` (a window
+//!   with no answers meets it). **SLO breach windows**: maximal runs of windows that do not, in the
+//!   replicates pooled; **time in breach**: their total length, per replicate.
+//! - **error budget burn rate**: failed / ((1 - availability objective) x requests) over the
+//!   summary window: 1 spends the budget exactly as fast as the SLO allows. **Budget spent**: the
+//!   share of one `slo.budget_period`'s budget that the run's failures spent, `100 x burn rate x run
+//!   length / budget period` percent.
+//! - **trigger**: the latest timeline start (a change's rollout, a fault, a traffic event) at or
+//!   before the end of the first breached window; with no breach, the first such start.
+//! - **time to detect**: from the trigger to the first alarm firing at or after it.
+//! - **measured RTO**: from the trigger to the start of the first window after the first breach
+//!   (after the trigger) that begins `slo.hold` of windows all meeting the SLO, inside the run; 0
+//!   when the SLO was not breached after the trigger; none when it had not recovered by the end.
+//!   Its resolution is one SLO window.
+//! - **incident**: from the trigger to the recovery (or the end of the run). **Users impacted in
+//!   the incident**: impacted / active users in it, at the resolution of 1/64 of the run
+//!   (per-user segments); **requests failed in the incident**: legitimate answers received in it,
+//!   by cause (whole buckets).
+//! - Over replicates, each of these is a [`timeline::Spread`]: the median, and an interval of two
+//!   order statistics that covers the median with 95% probability (with fewer than 8 replicates,
+//!   the smallest to the largest value, with its lower confidence stated).
 
 mod estimate;
 mod files;
 mod table;
+pub mod timeline;
 
 pub use estimate::{Estimate, t_quantile_995};
 pub use files::{write_csv, write_json};
-pub use table::summary_table;
+pub use table::{at_text, duration_text, summary_table};
+pub use timeline::{ReplicateSlo, ReplicateTimeline, SloReport, Spread, TimelineReport};
 
 use crate::metrics::{Outcome, Recorder};
 use crate::model::NodeKind;
@@ -33,8 +63,8 @@ use crate::sim::time::NS_PER_S;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Version of the report's JSON layout.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// Version of the report's JSON layout (2: SLO and timeline figures, two more outcomes).
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// Everything a run produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,6 +75,8 @@ pub struct Report {
     pub scenario: String,
     /// Seed used.
     pub seed: u64,
+    /// The wall-clock time of simulated time 0, when the scenario gives one.
+    pub start: Option<crate::model::UtcTime>,
     /// Replicates run.
     pub replicates: u32,
     /// Arrival window length.
@@ -61,6 +93,10 @@ pub struct Report {
     pub nodes: Vec<NodeSummary>,
     /// Time series.
     pub series: Series,
+    /// The SLOs and how the run met them.
+    pub slo: SloReport,
+    /// Time figures of a scenario with a timeline.
+    pub timeline: Option<TimelineReport>,
     /// Key figures of each replicate, in replicate order.
     pub per_replicate: Vec<ReplicateSummary>,
     /// Events processed over all replicates.
@@ -88,6 +124,8 @@ pub struct Summary {
     pub users_impacted: f64,
     /// users_impacted / users_active, in percent.
     pub users_impacted_pct: f64,
+    /// Successes slower than the latency SLO (they impact their users).
+    pub slow_successes: f64,
 }
 
 /// Latency statistics in milliseconds (`None` when nothing succeeded).
@@ -213,6 +251,10 @@ pub struct ReplicateSummary {
     pub users_impacted_pct: f64,
     /// Per service, in file order.
     pub services: Vec<ReplicateService>,
+    /// SLO figures.
+    pub slo: ReplicateSlo,
+    /// Time figures (with a timeline).
+    pub timeline: Option<ReplicateTimeline>,
 }
 
 /// Key figures of one service in one replicate.
@@ -253,7 +295,7 @@ fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> Servic
     let mut busy = 0.0;
     let (mut arrivals, mut rejected, mut started, mut wait, mut queue) = (0u64, 0u64, 0u64, 0u128, 0u128);
     let mut instances = Vec::new();
-    let conc = range.clone().next().map_or(1.0, |k| f64::from(plan.stations[k].concurrency));
+    let conc = plan.svc_cfgs.get(svc).map_or(1.0, |c| f64::from(c.concurrency));
     for k in range {
         let st = &rec.stations[k];
         busy += st.busy_area as f64;
@@ -271,8 +313,9 @@ fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> Servic
         });
     }
     let capacity = rec.svc_capacity_area.get(svc).copied().unwrap_or(0) as f64;
+    let slots = rec.svc_slot_area.get(svc).copied().unwrap_or(0) as f64;
     ServiceSummary {
-        utilisation: ratio(busy, conc * capacity),
+        utilisation: ratio(busy, slots),
         mean_instances: ratio(capacity, window_ns),
         mean_queue_wait_ms: (started > 0).then(|| wait as f64 / started as f64 / 1e6),
         mean_queue_len: ratio(queue as f64, window_ns),
@@ -303,6 +346,8 @@ pub fn replicate_summary(plan: &Plan, replicate: u32, rec: &Recorder) -> Replica
                 }
             })
             .collect(),
+        slo: timeline::replicate_slo(plan, rec),
+        timeline: timeline::replicate_timeline(plan, rec),
     }
 }
 
@@ -330,6 +375,7 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
         users_active: merged.users_active_count as f64 / runs,
         users_impacted: merged.users_impacted_count as f64 / runs,
         users_impacted_pct: 100.0 * ratio(merged.users_impacted_count as f64, merged.users_active_count as f64),
+        slow_successes: merged.slow as f64 / runs,
     };
 
     let mut svc_of_node = BTreeMap::new();
@@ -365,10 +411,15 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
             .insert(format!("{name}.blocking_probability"), Estimate::of(&figure(|t| Some(t.blocking_probability))));
     }
 
+    let slos: Vec<&ReplicateSlo> = per_replicate.iter().map(|r| &r.slo).collect();
+    let timelines: Vec<&ReplicateTimeline> = per_replicate.iter().filter_map(|r| r.timeline.as_ref()).collect();
     Report {
+        slo: timeline::slo_report(plan, merged, &slos),
+        timeline: timeline::timeline_report(plan, merged, &timelines),
         schema_version: REPORT_SCHEMA_VERSION,
         scenario: plan.name.clone(),
         seed: plan.seed,
+        start: (plan.start.0 != 0).then_some(plan.start),
         replicates,
         duration_s: plan.duration_ns as f64 / NS_PER_S as f64,
         warmup_s: plan.warmup_ns as f64 / NS_PER_S as f64,
@@ -403,14 +454,11 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
         .iter()
         .enumerate()
         .map(|(s, sp)| {
-            let conc = plan.stations.get(sp.first_station as usize).map_or(1.0, |st| f64::from(st.concurrency));
             let at = |v: &[u64], b: usize| v[s * nb + b] as f64;
             let bucket_ns = |b: usize| width_s(b) * NS_PER_S as f64 * runs;
             ServiceSeries {
                 name: plan.nodes[sp.node as usize].0.clone(),
-                utilisation: (0..nb)
-                    .map(|b| ratio(at(&rec.svc_busy_series, b), conc * at(&rec.svc_capacity_series, b)))
-                    .collect(),
+                utilisation: (0..nb).map(|b| ratio(at(&rec.svc_busy_series, b), at(&rec.svc_slot_series, b))).collect(),
                 queue_len: (0..nb).map(|b| ratio(at(&rec.svc_queue_series, b), bucket_ns(b))).collect(),
                 instances: (0..nb).map(|b| ratio(at(&rec.svc_capacity_series, b), bucket_ns(b))).collect(),
             }

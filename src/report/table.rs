@@ -44,7 +44,11 @@ pub fn summary_table(r: &Report) -> String {
             writeln!(out, "    {:<15} {:>14.0}  ({})", o.name(), n, percent(n, s.requests)).ok();
         }
     }
-    let statuses: Vec<String> = s.statuses.iter().map(|(code, n)| format!("{code}: {n:.0}")).collect();
+    let statuses: Vec<String> = s
+        .statuses
+        .iter()
+        .map(|(code, n)| if *code == 0 { format!("no answer: {n:.0}") } else { format!("{code}: {n:.0}") })
+        .collect();
     writeln!(out, "  HTTP statuses     {}", statuses.join(", ")).ok();
     writeln!(
         out,
@@ -66,6 +70,8 @@ pub fn summary_table(r: &Report) -> String {
         ms(l.p999)
     )
     .ok();
+    slo_section(&mut out, r);
+    timeline_section(&mut out, r);
     let services: Vec<_> = r.nodes.iter().filter_map(|n| n.service.as_ref().map(|s| (n, s))).collect();
     if !services.is_empty() {
         writeln!(out).ok();
@@ -91,6 +97,123 @@ pub fn summary_table(r: &Report) -> String {
         }
     }
     out
+}
+
+/// A time of the run as the report shows it: `14:30 (+1800 s)` with a start time, else `1800 s`.
+pub fn at_text(r: &Report, t_s: f64) -> String {
+    match r.start {
+        Some(start) => format!("{} (+{t_s:.0} s)", start.clock_after(t_s)),
+        None => format!("{t_s:.0} s"),
+    }
+}
+
+/// A duration in minutes and seconds: `75 min`, `2 min 30 s`, `45 s`.
+pub fn duration_text(s: f64) -> String {
+    let whole = s.round() as u64;
+    match (whole / 60, whole % 60) {
+        (0, sec) => format!("{sec} s"),
+        (m, 0) => format!("{m} min"),
+        (m, sec) => format!("{m} min {sec} s"),
+    }
+}
+
+/// A spread of durations: `75 min [71 min, 80 min]` (median and interval).
+fn spread_duration(s: &super::Spread) -> String {
+    match (s.median, s.low, s.high) {
+        (Some(m), Some(l), Some(h)) if s.n > 1 => {
+            format!("{} [{}, {}]", duration_text(m), duration_text(l), duration_text(h))
+        }
+        (Some(m), _, _) => duration_text(m),
+        _ => "-".into(),
+    }
+}
+
+fn slo_section(out: &mut String, r: &Report) {
+    let slo = &r.slo;
+    let latency = slo.latency_p99_ms.map(|l| format!(" and p99 <= {l:.0} ms")).unwrap_or_default();
+    writeln!(out).ok();
+    writeln!(
+        out,
+        "  SLO: availability >= {}%{latency} per {} window",
+        100.0 * slo.availability,
+        duration_text(slo.window_s)
+    )
+    .ok();
+    if slo.breaches.is_empty() {
+        writeln!(out, "    met in every window").ok();
+    } else {
+        let shown: Vec<String> = slo
+            .breaches
+            .iter()
+            .take(4)
+            .map(|w| format!("{} to {}", at_text(r, w.start_s), at_text(r, w.end_s)))
+            .collect();
+        let more = slo.breaches.len().saturating_sub(4);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        writeln!(out, "    breached       {}{more}", shown.join(", ")).ok();
+        writeln!(out, "    time in breach {}", spread_duration(&slo.breach_s)).ok();
+    }
+    if let Some(burn) = slo.budget_burn_rate.median {
+        writeln!(
+            out,
+            "    error budget   burn rate {burn:.1}x; this run spent {:.2}% of a {:.0}-day budget",
+            slo.budget_spent_pct.median.unwrap_or(0.0),
+            slo.budget_period_days
+        )
+        .ok();
+    }
+}
+
+fn timeline_section(out: &mut String, r: &Report) {
+    let Some(t) = &r.timeline else { return };
+    let per = if r.replicates > 1 { " (median [95% interval] over replicates)" } else { "" };
+    writeln!(out).ok();
+    writeln!(out, "  timeline{per}").ok();
+    match &t.trigger {
+        Some(tr) => writeln!(out, "    trigger         {} at {}", tr.name, at_text(r, tr.at_s)).ok(),
+        None => writeln!(out, "    trigger         none: no change, fault or traffic event started").ok(),
+    };
+    let detect = if t.time_to_detect_s.n == 0 {
+        "no alarm fired after the trigger".to_owned()
+    } else {
+        format!("{} (detected in {} of {})", spread_duration(&t.time_to_detect_s), t.time_to_detect_s.n, r.replicates)
+    };
+    writeln!(out, "    time to detect  {detect}").ok();
+    let rto = if t.recovered_in == 0 {
+        "not recovered by the end of the run".to_owned()
+    } else {
+        format!("{} (recovered in {} of {})", spread_duration(&t.rto_s), t.recovered_in, r.replicates)
+    };
+    writeln!(out, "    RTO (measured)  {rto}").ok();
+    if t.users_impacted_in_incident_pct.n > 0 {
+        writeln!(out, "    users impacted during the incident  {}", t.users_impacted_in_incident_pct.text(1.0, "%"))
+            .ok();
+    }
+    let failed: Vec<String> =
+        t.failed_in_incident.iter().filter(|(_, n)| **n >= 0.5).map(|(o, n)| format!("{} {n:.0}", o.name())).collect();
+    if !failed.is_empty() {
+        writeln!(out, "    failed during the incident  {}", failed.join(", ")).ok();
+    }
+    for (what, list) in [("alarm", &t.alarms), ("action", &t.actions)] {
+        for a in list.iter() {
+            let when = match a.at_s.median {
+                Some(m) => format!("at {} in {} of {}", at_text(r, m), a.happened_in, r.replicates),
+                None => "never".into(),
+            };
+            let verb = if what == "alarm" { "fired" } else { "acted" };
+            writeln!(out, "    {what} {:<24} {verb} {when}", a.name).ok();
+        }
+    }
+    if !t.attack.is_empty() {
+        let sent: f64 = t.attack.values().sum();
+        let blocked = t.attack.get(&Outcome::RateLimited).copied().unwrap_or(0.0);
+        writeln!(
+            out,
+            "    attack traffic  {sent:.0} requests, {} rate limited (counted apart)",
+            percent(blocked, sent)
+        )
+        .ok();
+    }
 }
 
 fn percent(part: f64, whole: f64) -> String {

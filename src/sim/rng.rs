@@ -35,6 +35,12 @@ pub enum Purpose {
     Errors = 5,
     /// Client retry backoffs.
     Retry = 6,
+    /// A staged rollout's split of requests between the old and new configuration.
+    Canary = 7,
+    /// A fault's draws (which requests it fails, the latency it adds).
+    Fault = 8,
+    /// A person's response delays.
+    Human = 9,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer.

@@ -65,5 +65,7 @@ fn the_bundled_incident_rejects_the_predicted_share_and_hurts_most_users() {
     }
     let r = run(&before);
     assert_eq!(r.summary.failures_by_cause[&Outcome::RateLimited], 0.0);
-    assert_eq!(r.summary.users_impacted_pct, 0.0);
+    // Only the rare request slower than the 1 s latency SLO (the log-normal tails of a mobile
+    // link crossed twice) still impacts its user.
+    assert!(r.summary.slow_successes > 0.0 && r.summary.users_impacted_pct < 0.1, "{:?}", r.summary);
 }

@@ -86,6 +86,34 @@ fn slot<T: Default + Clone>(v: &mut Vec<T>, key: usize) -> &mut T {
 const PASS: LimitDecision = LimitDecision::Pass { delay_ns: 0 };
 
 impl AnyLimiter {
+    /// Whether the product keeps this limiter's per-key state when its configuration is reloaded
+    /// with `new` in its place (same key):
+    /// - NGINX `limit_req`: yes, between two `limit_req` configurations. A reload reuses the
+    ///   shared-memory zone of the same name and size (src/core/ngx_cycle.c, `ngx_init_cycle`), and
+    ///   `ngx_http_limit_req_init_zone` takes over its nodes, which then drain at the new rate.
+    ///   (Changing the key makes NGINX refuse the reload; the simulator starts a fresh zone.)
+    /// - Kong `rate-limiting` (policy local): yes, the counters live in the shared dict
+    ///   `kong_rate_limiting_counters`, keyed by route, service, identifier and period, not by the
+    ///   plugin's limits (kong/plugins/rate-limiting/policies/init.lua).
+    /// - Envoy's rate-limit service: yes, its counters live in Redis, keyed by descriptor and window.
+    /// - AWS API Gateway: not documented; modelled as kept (a stage update changes the limits in
+    ///   place).
+    /// - HAProxy stick tables: no, a reload starts a new process with empty tables, unless a
+    ///   `peers` section pushes them to it (doc/configuration.txt, "Peers declaration").
+    /// - Envoy local rate limit: no, a new filter config builds a new token bucket, full
+    ///   (`FilterConfig::FilterConfig`, local_ratelimit.cc).
+    /// - Traefik: no, a dynamic configuration rebuilds its middlewares (`ratelimiter.New`).
+    /// - GCRA (`governor`): no, it is an in-process object built from its quota.
+    pub fn reload_keeps_state(&self, new: &AnyLimiter) -> bool {
+        matches!(
+            (self, new),
+            (AnyLimiter::NginxLimitReq(_), AnyLimiter::NginxLimitReq(_))
+                | (AnyLimiter::Kong(_), AnyLimiter::Kong(_))
+                | (AnyLimiter::EnvoyRatelimit(_), AnyLimiter::EnvoyRatelimit(_))
+                | (AnyLimiter::Aws(_), AnyLimiter::Aws(_))
+        )
+    }
+
     /// Empty per-key states of the right type for this limiter.
     pub fn states(&self) -> LimiterStates {
         match self {

@@ -64,7 +64,10 @@ impl Simulation<'_> {
     pub(super) fn send(&mut self, p: u32, r: u32) {
         let pop = &self.plan.pops[p as usize];
         self.rec.node_arrival(pop.node, self.now);
-        let target = if pop.targets.len() == 1 {
+        let shifted = if self.tl.is_some() { self.shifted_target(p) } else { None };
+        let target = if let Some(t) = shifted {
+            pop.targets.get(t as usize).copied()
+        } else if pop.targets.len() == 1 {
             pop.targets.first().copied()
         } else {
             let u = self.pop_choice[p as usize].unit();
@@ -92,7 +95,8 @@ impl Simulation<'_> {
     pub(super) fn settle(&mut self, r: u32, outcome: Outcome, answered: u64, status: u16) {
         let req = self.reqs[r as usize];
         let retried = outcome.is_failure() && self.client_retry(&req, answered, status);
-        self.rec.outcome(req.pop, req.user, req.created, answered, outcome, status, !retried);
+        let scopes = self.routings.get(req.routing as usize).map_or(0, |x| x.scopes);
+        self.rec.outcome(req.pop, req.user, req.created, answered, outcome, status, !retried, scopes);
         self.log_outcome(r, outcome, answered);
     }
 

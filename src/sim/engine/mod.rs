@@ -19,12 +19,15 @@
 //!
 //! The engine never reads the wall clock, never does I/O and allocates only while queues grow.
 
+mod alarms;
 mod autoscale;
 mod balancers;
 mod clients;
+mod faults;
 mod policies;
 mod resilience;
 mod stations;
+mod timeline;
 mod trace;
 
 pub use trace::TraceEntry;
@@ -74,6 +77,22 @@ enum Kind {
     ClientSend,
     /// A new pod of station `a` is ready.
     InstanceReady,
+    /// Change `a` reaches stage `b` of its rollout (`b == stages`: every request has it).
+    Change,
+    /// Change `a` is rolled back at its scheduled time.
+    Rollback,
+    /// Fault `a` starts (`b == 0`) or ends (`b == 1`).
+    Fault,
+    /// Traffic event `a` starts (`b == 0`) or ends (`b == 1`) (for the log; its population sends).
+    Traffic,
+    /// Alarm `a` is evaluated.
+    Alarm,
+    /// Action `a`: triggered (`b == 0`), a person's phase `b - 1` done (`b` 1 to 3), acts (`b == 4`).
+    Action,
+    /// Station `a` may crash: its queue has been full since the moment numbered `b`.
+    Crash,
+    /// Station `a` serves again after a crash.
+    Restart,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -136,6 +155,8 @@ const DONE: u8 = 1;
 const ENDED: u8 = 2;
 /// The request passed a gateway; latencies now add to the gateway leg.
 const VIA_GW: u8 = 4;
+/// Its instance crashed while serving it: when its service would have ended, it fails with 502.
+const CRASHED: u8 = 8;
 
 /// Per-request state, in a reused slab.
 #[derive(Clone, Copy, Debug)]
@@ -240,6 +261,27 @@ struct Station {
     starting: bool,
     /// Busy slot-ns since the autoscaler last read it.
     busy_acc: u128,
+    /// Crashed (resource exhaustion) and not restarted yet.
+    crashed: bool,
+}
+
+/// Which configuration of a node serves a request: `cur`, or for a share of requests during a
+/// staged rollout, `canary`.
+#[derive(Clone, Copy, Debug)]
+struct Live {
+    cur: u32,
+    /// `NONE32`: no canary.
+    canary: u32,
+    share: f64,
+    by_user: bool,
+    /// The change rolling out (whose stream draws the split).
+    change: u32,
+}
+
+impl Live {
+    fn fixed(cur: u32) -> Live {
+        Live { cur, canary: NONE32, share: 0.0, by_user: false, change: 0 }
+    }
 }
 
 /// One replicate in progress. Build it with [`Simulation::new`], then [`Simulation::run`] or
@@ -262,6 +304,20 @@ pub struct Simulation<'p> {
     hash_reqs: Vec<NginxHashRequest>,
     /// Reused buffer for a request's client key.
     key_buf: String,
+    /// Per gateway node: the configuration in force (an index into `plan.gateways`), and a canary.
+    gw_live: Vec<Live>,
+    /// Per balancer node: the stint in force (an index into `lbs`), and a canary stint.
+    lb_live: Vec<Live>,
+    /// Per stint: the balancer configuration it runs (an index into `plan.balancers`) and its node.
+    /// A stint is a balancer's state from one (re)load of its configuration to the next: requests
+    /// in flight finish on the stint that sent them, as old workers finish theirs after a reload.
+    stints: Vec<(u32, u32)>,
+    /// Per station: the configuration of its service it runs (an index into `plan.svc_cfgs`).
+    station_cfg: Vec<u32>,
+    /// Per service: the configuration in force.
+    svc_live: Vec<u32>,
+    /// The timeline's run-time state (none for a steady-state run).
+    tl: Option<Box<timeline::TlState>>,
     /// Active-check slots: (balancer, pool, position).
     check_slots: Vec<policies::CheckSlot>,
     /// Outlier-sweep slots: (balancer, pool).
@@ -291,6 +347,25 @@ pub struct Simulation<'p> {
     trace: Option<trace::TraceState<'p>>,
 }
 
+/// Per population (and last, the trace): the offset of its client addresses in the dense key
+/// space of rate limits. A flash crowd uses the addresses of the population it joins.
+fn key_offsets(plan: &Plan) -> Vec<u32> {
+    let mut offsets = Vec::with_capacity(plan.pops.len() + 1);
+    let mut next = 0u32;
+    for (i, p) in plan.pops.iter().enumerate() {
+        if p.base as usize != i
+            && let Some(&o) = offsets.get(p.base as usize)
+        {
+            offsets.push(o);
+        } else {
+            offsets.push(next);
+            next = next.saturating_add(p.addresses);
+        }
+    }
+    offsets.push(next);
+    offsets
+}
+
 impl<'p> Simulation<'p> {
     /// Replicate `replicate` of the plan, with its first arrivals scheduled.
     pub fn new(plan: &'p Plan, replicate: u32) -> Simulation<'p> {
@@ -306,6 +381,7 @@ impl<'p> Simulation<'p> {
     /// Replicate `replicate` of the plan with nothing scheduled but active checks.
     fn without_arrivals(plan: &'p Plan, replicate: u32) -> Simulation<'p> {
         let stream = |node: u32, purpose| Stream::new(plan.seed, replicate, &plan.nodes[node as usize].0, purpose);
+        let pop_stream = |p: &crate::sim::plan::PopPlan, purpose| Stream::new(plan.seed, replicate, &p.name, purpose);
         let mut sim = Simulation {
             plan,
             now: 0,
@@ -322,24 +398,26 @@ impl<'p> Simulation<'p> {
             lb_rngs: Vec::new(),
             hash_reqs: Vec::with_capacity(1024),
             key_buf: String::new(),
+            gw_live: (0..plan.base_gateways).map(Live::fixed).collect(),
+            lb_live: (0..plan.base_balancers).map(Live::fixed).collect(),
+            stints: (0..plan.base_balancers).map(|b| (b, b)).collect(),
+            station_cfg: plan.stations.iter().map(|s| s.service).collect(),
+            svc_live: (0..plan.services.len() as u32).collect(),
+            tl: None,
             scratch: Vec::new(),
             limit_states: plan.limiters.iter().map(|l| l.limiter.states()).collect(),
-            key_offsets: plan
-                .pops
-                .iter()
-                .scan(0u32, |acc, p| {
-                    let at = *acc;
-                    *acc = acc.saturating_add(p.addresses);
-                    Some(at)
-                })
-                .chain([plan.pops.iter().fold(0u32, |a, p| a.saturating_add(p.addresses))])
-                .collect(),
+            key_offsets: key_offsets(plan),
             routings: plan.paths.iter().map(|p| plan.resolve(p)).collect(),
             svc_next: vec![0; plan.services.len()],
-            pop_arrivals: plan.pops.iter().map(|p| stream(p.node, Purpose::Arrivals)).collect(),
-            pop_choice: plan.pops.iter().map(|p| stream(p.node, Purpose::Choice)).collect(),
-            pop_retry: plan.pops.iter().map(|p| stream(p.node, Purpose::Retry)).collect(),
-            gw_rng: plan.gateways.iter().map(|g| stream(g.node, Purpose::Service)).collect(),
+            pop_arrivals: plan.pops.iter().map(|p| pop_stream(p, Purpose::Arrivals)).collect(),
+            pop_choice: plan.pops.iter().map(|p| pop_stream(p, Purpose::Choice)).collect(),
+            pop_retry: plan.pops.iter().map(|p| pop_stream(p, Purpose::Retry)).collect(),
+            gw_rng: plan
+                .gateways
+                .iter()
+                .take(plan.base_gateways as usize)
+                .map(|g| stream(g.node, Purpose::Service))
+                .collect(),
             link_rng: plan.links.iter().map(|l| Stream::new(plan.seed, replicate, &l.name, Purpose::Latency)).collect(),
             svc_rng: plan.services.iter().map(|s| stream(s.node, Purpose::Service)).collect(),
             svc_err_rng: plan.services.iter().map(|s| stream(s.node, Purpose::Errors)).collect(),
@@ -349,14 +427,16 @@ impl<'p> Simulation<'p> {
         let setup = policies::balancers(plan, replicate);
         (sim.lbs, sim.lb_rngs, sim.check_slots, sim.sweep_slots) =
             (setup.pools, setup.rngs, setup.check_slots, setup.sweep_slots);
-        for svc in &plan.services {
-            for k in svc.first_station..svc.first_station + svc.initial {
+        for (svc, cfg) in plan.services.iter().zip(&plan.svc_cfgs) {
+            for k in svc.first_station..svc.first_station + cfg.running.min(svc.instances) {
                 sim.stations[k as usize].active = true;
             }
         }
         sim.schedule_checks();
         sim.schedule_sweeps();
         sim.schedule_autoscalers();
+        sim.tl = timeline::TlState::new(plan, replicate).map(Box::new);
+        sim.schedule_timeline();
         sim
     }
 
@@ -459,6 +539,14 @@ impl<'p> Simulation<'p> {
             Kind::Autoscale => self.on_autoscale(ev.a),
             Kind::ClientSend => self.send(ev.a, ev.b),
             Kind::InstanceReady => self.on_instance_ready(ev.a),
+            Kind::Change => self.on_change_stage(ev.a, ev.b),
+            Kind::Rollback => self.rollback_change(ev.a),
+            Kind::Fault => self.on_fault(ev.a, ev.b == 0),
+            Kind::Traffic => self.on_traffic(ev.a, ev.b == 0),
+            Kind::Alarm => self.on_alarm(ev.a),
+            Kind::Action => self.on_action(ev.a, ev.b),
+            Kind::Crash => self.on_crash(ev.a, ev.b),
+            Kind::Restart => self.on_restart(ev.a),
         }
     }
 
@@ -486,8 +574,16 @@ impl<'p> Simulation<'p> {
     #[inline]
     fn cross(&mut self, r: u32, link: u32, extra: u64, kind: Kind, a: u32) {
         let lp = &self.plan.links[link as usize];
-        let d = if lp.latency.is_zero() { 0 } else { lp.latency.sample(&mut self.link_rng[link as usize]) };
-        self.rec.link_crossed(link, self.now);
+        let stream = lp.stream as usize;
+        let mut d = if lp.latency.is_zero() { 0 } else { lp.latency.sample(&mut self.link_rng[stream]) };
+        if self.tl.is_some() {
+            match self.link_fault(stream) {
+                Some(faults::LinkFault::Partitioned) => return self.unreachable(r, kind, a),
+                Some(faults::LinkFault::Extra(ns)) => d += ns,
+                None => {}
+            }
+        }
+        self.rec.link_crossed(stream as u32, self.now);
         let req = &mut self.reqs[r as usize];
         req.last_hop = d;
         if req.flags & VIA_GW != 0 {
@@ -503,13 +599,36 @@ impl<'p> Simulation<'p> {
         }
     }
 
+    /// The configuration of gateway node `g` that serves request `r` (a canary's for its share).
+    #[inline]
+    fn gw_pick(&mut self, g: u32, r: u32) -> u32 {
+        let live = self.gw_live[g as usize];
+        if live.canary == NONE32 { live.cur } else { self.canary_pick(live, r) }
+    }
+
     fn at_gateway(&mut self, g: u32, r: u32) {
+        let node = self.plan.gateways[g as usize].node;
+        self.rec.node_arrival(node, self.now);
+        let mut extra = 0;
+        if self.tl.is_some() {
+            match self.node_fault(faults::NodeRef::Gateway(g), r) {
+                faults::NodeFault::None => {}
+                faults::NodeFault::Extra(ns) => extra = ns,
+                faults::NodeFault::Down => return self.unreachable(r, Kind::AtGateway, g),
+                faults::NodeFault::Answer(status) => {
+                    self.reqs[r as usize].status = status;
+                    self.rec.node_rejected(node, self.now);
+                    return self.end_journey(r, Outcome::ServerError);
+                }
+            }
+        }
+        let g = self.gw_pick(g, r);
         let gw = &self.plan.gateways[g as usize];
-        self.rec.node_arrival(gw.node, self.now);
         let Some(route) = self.gw_route(g, r) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
-        let processing = if gw.processing.is_zero() { 0 } else { gw.processing.sample(&mut self.gw_rng[g as usize]) };
+        let processing =
+            extra + if gw.processing.is_zero() { 0 } else { gw.processing.sample(&mut self.gw_rng[gw.base as usize]) };
         let req = &mut self.reqs[r as usize];
         req.flags |= VIA_GW;
         req.gw = g;
@@ -564,14 +683,34 @@ impl<'p> Simulation<'p> {
         self.cross(r, route.link, extra, kind, a);
     }
 
+    /// The balancer configuration a stint runs.
+    #[inline]
+    fn lbp(&self, stint: u32) -> &'p super::plan::LbPlan {
+        &self.plan.balancers[self.stints[stint as usize].0 as usize]
+    }
+
     fn at_balancer(&mut self, b: u32, r: u32) {
-        let lb = &self.plan.balancers[b as usize];
-        self.rec.node_arrival(lb.node, self.now);
+        let node = self.plan.balancers[b as usize].node;
+        self.rec.node_arrival(node, self.now);
+        if self.tl.is_some() {
+            match self.node_fault(faults::NodeRef::Balancer(b), r) {
+                faults::NodeFault::None | faults::NodeFault::Extra(_) => {}
+                faults::NodeFault::Down => return self.unreachable(r, Kind::AtBalancer, b),
+                faults::NodeFault::Answer(status) => {
+                    self.reqs[r as usize].status = status;
+                    self.rec.node_rejected(node, self.now);
+                    return self.end_journey(r, Outcome::ServerError);
+                }
+            }
+        }
+        let live = self.lb_live[b as usize];
+        let stint = if live.canary == NONE32 { live.cur } else { self.canary_pick(live, r) };
+        let variant = self.stints[stint as usize].0;
         let routing = self.reqs[r as usize].routing as usize;
-        let Some(p) = self.routings.get(routing).and_then(|x| x.lb[b as usize]) else {
+        let Some(p) = self.routings.get(routing).and_then(|x| x.lb[variant as usize]) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
-        self.admit(b, p, r);
+        self.admit(stint, p, r);
     }
 
     fn at_service(&mut self, s: u32, r: u32) {

@@ -49,48 +49,56 @@ pub(super) struct BalancerSetup {
 /// An active-check slot: (balancer, pool, position in the pool).
 pub(super) type CheckSlot = (u32, u16, u32);
 
-/// Builds every balancer's run-time state and random stream, and the list of active-check slots.
+/// Builds every balancer node's random stream and the first stint of each (the file's
+/// configuration), with their active-check and outlier-sweep slots.
 pub(super) fn balancers(plan: &Plan, replicate: u32) -> BalancerSetup {
-    let mut slots = Vec::new();
-    let mut sweeps = Vec::new();
-    let mut rngs = Vec::new();
-    let states = plan
-        .balancers
+    let mut setup =
+        BalancerSetup { pools: Vec::new(), rngs: Vec::new(), check_slots: Vec::new(), sweep_slots: Vec::new() };
+    for b in 0..plan.base_balancers {
+        let lb = &plan.balancers[b as usize];
+        let mut rng = Stream::new(plan.seed, replicate, &plan.nodes[lb.node as usize].0, Purpose::Choice);
+        let pools = stint_pools(plan, b, b, &mut rng, &mut setup.check_slots, &mut setup.sweep_slots);
+        setup.pools.push(pools);
+        setup.rngs.push(rng);
+    }
+    setup
+}
+
+/// Fresh run-time state of balancer configuration `variant` for stint `stint` (its algorithm's
+/// state, check and outlier state, breaker counters), adding its check and sweep slots.
+pub(super) fn stint_pools(
+    plan: &Plan,
+    variant: u32,
+    stint: u32,
+    rng: &mut Stream,
+    check_slots: &mut Vec<CheckSlot>,
+    sweep_slots: &mut Vec<(u32, u16)>,
+) -> Vec<PoolState> {
+    let lb = &plan.balancers[variant as usize];
+    lb.pools
         .iter()
         .enumerate()
-        .map(|(b, lb)| {
-            let mut rng = Stream::new(plan.seed, replicate, &plan.nodes[lb.node as usize].0, Purpose::Choice);
-            let pools = lb
-                .pools
-                .iter()
-                .enumerate()
-                .map(|(p, members)| {
-                    let initial = lb.check.as_ref().map(|c| c.initial_state()).unwrap_or_default();
-                    if lb.check.is_some() {
-                        slots.extend((0..members.len()).map(|pos| (b as u32, p as u16, pos as u32)));
-                    }
-                    let outlier = lb.outlier.clone().and_then(|cfg| OutlierDetector::new(cfg, members.len()).ok());
-                    if outlier.is_some() {
-                        sweeps.push((b as u32, p as u16));
-                    }
-                    let names: Vec<&str> =
-                        members.iter().map(|m| plan.stations[m.station as usize].name.as_str()).collect();
-                    PoolState {
-                        balancer: PoolBalancer::new(lb.algorithm, members, &names, &mut rng),
-                        down: vec![false; members.len()],
-                        checks: vec![initial; members.len()],
-                        ejected: vec![false; members.len()],
-                        outlier,
-                        breaker: BreakerState::default(),
-                        pending: VecDeque::new(),
-                    }
-                })
-                .collect();
-            rngs.push(rng);
-            pools
+        .map(|(p, members)| {
+            let initial = lb.check.as_ref().map(|c| c.initial_state()).unwrap_or_default();
+            if lb.check.is_some() {
+                check_slots.extend((0..members.len()).map(|pos| (stint, p as u16, pos as u32)));
+            }
+            let outlier = lb.outlier.clone().and_then(|cfg| OutlierDetector::new(cfg, members.len()).ok());
+            if outlier.is_some() {
+                sweep_slots.push((stint, p as u16));
+            }
+            let names: Vec<&str> = members.iter().map(|m| plan.stations[m.station as usize].name.as_str()).collect();
+            PoolState {
+                balancer: PoolBalancer::new(lb.algorithm, members, &names, rng),
+                down: vec![false; members.len()],
+                checks: vec![initial; members.len()],
+                ejected: vec![false; members.len()],
+                outlier,
+                breaker: BreakerState::default(),
+                pending: VecDeque::new(),
+            }
         })
-        .collect();
-    BalancerSetup { pools: states, rngs, check_slots: slots, sweep_slots: sweeps }
+        .collect()
 }
 
 /// The status a balancer answers when no attempt is left: HAProxy 503, NGINX (and the generic
@@ -138,7 +146,12 @@ impl Simulation<'_> {
         }
         if let Some(p) = self.plan.pops.get(req.pop as usize) {
             let a = req.user % p.addresses.max(1);
-            let ip = [10, (a >> 16) as u8, (a >> 8) as u8, a as u8];
+            // Users come from 10.0.0.0/8; attack traffic from 172.16.0.0/12.
+            let ip = if p.attack {
+                [172, 16 | ((a >> 16) & 0x0f) as u8, (a >> 8) as u8, a as u8]
+            } else {
+                [10, (a >> 16) as u8, (a >> 8) as u8, a as u8]
+            };
             write!(buf, "{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3]).ok();
             return Some(ip);
         }
@@ -154,8 +167,9 @@ impl Simulation<'_> {
         let ipv4 =
             if self.lbs[b as usize][p as usize].balancer.needs_key() { self.client_key(r, &mut buf) } else { None };
         let key = ClientKey { text: buf.as_bytes(), ipv4 };
-        let lb = &self.plan.balancers[b as usize];
+        let lb = self.lbp(b);
         let members = &lb.pools[p as usize];
+        let rng = self.stints[b as usize].1 as usize;
         let pool = &mut self.lbs[b as usize][p as usize];
         let req = &self.reqs[r as usize];
         let avoid_only_last = matches!(lb.failover, Failover::HaproxyRetries { .. });
@@ -196,7 +210,7 @@ impl Simulation<'_> {
             }
         }
         let hash = &mut self.hash_reqs[r as usize];
-        let picked = pool.balancer.pick(self.now, &self.scratch, key, hash, &mut self.lb_rngs[b as usize]);
+        let picked = pool.balancer.pick(self.now, &self.scratch, key, hash, &mut self.lb_rngs[rng]);
         self.key_buf = buf;
         self.send_to_member(b, p, r, picked);
     }
@@ -207,7 +221,7 @@ impl Simulation<'_> {
         let Some(pos) = picked else {
             return self.no_upstream(b, r);
         };
-        let members = &self.plan.balancers[b as usize].pools[p as usize];
+        let members = &self.lbp(b).pools[p as usize];
         let pool = &mut self.lbs[b as usize][p as usize];
         pool.balancer.on_start(pos);
         let member = members[pos];
@@ -221,8 +235,9 @@ impl Simulation<'_> {
 
     /// No instance can take request `r`: the balancer answers itself.
     pub(super) fn no_upstream(&mut self, b: u32, r: u32) {
-        self.reqs[r as usize].status = no_upstream_status(&self.plan.balancers[b as usize]);
-        self.rec.node_rejected(self.plan.balancers[b as usize].node, self.now);
+        let lb = self.lbp(b);
+        self.reqs[r as usize].status = no_upstream_status(lb);
+        self.rec.node_rejected(lb.node, self.now);
         self.end_journey(r, Outcome::NoUpstream);
     }
 
@@ -251,10 +266,11 @@ impl Simulation<'_> {
             return;
         }
         let b = self.reqs[r as usize].lb;
-        if self.plan.balancers[b as usize].algorithm.product() == Product::Envoy {
+        if self.lbp(b).algorithm.product() == Product::Envoy {
             // Envoy has no balancer-level failover: without a router retry the client gets 503.
             return self.no_upstream(b, r);
         }
+        let failover = self.lbp(b).failover.clone();
         let req = &mut self.reqs[r as usize];
         // The refusal travels back over the link it came by.
         let back = req.last_hop;
@@ -265,7 +281,7 @@ impl Simulation<'_> {
         }
         let attempts = u32::from(req.attempts);
         let pos = req.pool_pos;
-        match self.plan.balancers[b as usize].failover {
+        match failover {
             Failover::Off => return self.no_upstream(b, r),
             Failover::NextInstance => {}
             Failover::NginxNextUpstream { tries } => {
@@ -308,7 +324,7 @@ impl Simulation<'_> {
         let req = &mut self.reqs[r as usize];
         let (p, pos) = (req.pool, req.pool_pos as usize);
         req.attempts = req.attempts.saturating_add(1);
-        let member = self.plan.balancers[b as usize].pools[p as usize][pos];
+        let member = self.lbp(b).pools[p as usize][pos];
         if let Some(pool) = self.lbs.get_mut(b as usize).and_then(|l| l.get_mut(p as usize)) {
             pool.balancer.on_start(pos);
         }
@@ -318,12 +334,18 @@ impl Simulation<'_> {
     /// Schedules the first active check of every checked instance, spread over `inter` as HAProxy
     /// spreads the checks of a backend's servers.
     pub(super) fn schedule_checks(&mut self) {
-        for slot in 0..self.check_slots.len() {
+        self.schedule_checks_from(0);
+    }
+
+    /// Schedules the first checks of the check slots from `first` on (a new stint's), `inter`
+    /// spread from now.
+    pub(super) fn schedule_checks_from(&mut self, first: usize) {
+        for slot in first..self.check_slots.len() {
             let (b, p, pos) = self.check_slots[slot];
-            let lb = &self.plan.balancers[b as usize];
+            let lb = self.lbp(b);
             let Some(check) = &lb.check else { continue };
             let count = lb.pools[p as usize].len() as u64;
-            let at = check.first_delay_ns(u64::from(pos), count);
+            let at = self.now + check.first_delay_ns(u64::from(pos), count);
             self.schedule(at, Kind::Check, slot as u32, 0);
         }
     }
@@ -332,7 +354,7 @@ impl Simulation<'_> {
     /// of, or back into, the pool's rotation.
     pub(super) fn on_check(&mut self, slot: u32) {
         let Some(&(b, p, pos)) = self.check_slots.get(slot as usize) else { return };
-        let lb = &self.plan.balancers[b as usize];
+        let lb = self.lbp(b);
         let Some(check) = &lb.check else { return };
         let station = lb.pools[p as usize][pos as usize].station;
         let result = if self.stations[station as usize].down { CheckResult::Failure } else { CheckResult::Success };
@@ -350,7 +372,7 @@ impl Simulation<'_> {
             Transition::None => {}
         }
         let next = self.now + check.next_delay_ns(state);
-        if next < self.plan.duration_ns.saturating_add(CHECKS_AFTER_END_NS) {
+        if next < self.plan.duration_ns.saturating_add(CHECKS_AFTER_END_NS) && self.stint_in_use(b) {
             self.schedule(next, Kind::Check, slot, 0);
         }
     }

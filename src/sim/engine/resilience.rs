@@ -21,14 +21,14 @@ impl Simulation<'_> {
     /// Admits request `r` to pool `p` of balancer `b` (the breaker's `max_requests`, once per
     /// request), then connects it or queues it; overflow is answered 503 at once.
     pub(super) fn admit(&mut self, b: u32, p: u16, r: u32) {
-        let Some(breaker) = self.plan.balancers[b as usize].breaker.as_ref() else {
+        let Some(breaker) = self.lbp(b).breaker.as_ref() else {
             return self.pick_and_send(b, p, r);
         };
         let state = &mut self.lbs[b as usize][p as usize].breaker;
         let req = &mut self.reqs[r as usize];
         if req.bk & HOLDS_REQUEST == 0 {
             if breaker.try_request(state).is_err() {
-                self.rec.node_rejected(self.plan.balancers[b as usize].node, self.now);
+                self.rec.node_rejected(self.lbp(b).node, self.now);
                 return self.overloaded(r);
             }
             req.bk |= HOLDS_REQUEST;
@@ -40,7 +40,7 @@ impl Simulation<'_> {
 
     /// With a breaker: a connection if one is free, else a place in the pending queue, else 503.
     pub(super) fn connect_or_queue(&mut self, b: u32, p: u16, r: u32) {
-        let Some(breaker) = self.plan.balancers[b as usize].breaker.as_ref() else {
+        let Some(breaker) = self.lbp(b).breaker.as_ref() else {
             return self.pick_and_send(b, p, r);
         };
         let pool = &mut self.lbs[b as usize][p as usize];
@@ -52,7 +52,7 @@ impl Simulation<'_> {
             pool.pending.push_back(r);
             return;
         }
-        self.rec.node_rejected(self.plan.balancers[b as usize].node, self.now);
+        self.rec.node_rejected(self.lbp(b).node, self.now);
         self.overloaded(r);
     }
 
@@ -70,7 +70,11 @@ impl Simulation<'_> {
         }
         req.bk &= !HOLDS_CONN;
         let (b, p) = (req.bk_lb, req.bk_pool);
-        let Some(breaker) = self.plan.balancers.get(b as usize).and_then(|l| l.breaker.as_ref()) else { return };
+        let Some(breaker) =
+            self.stints.get(b as usize).and_then(|st| self.plan.balancers[st.0 as usize].breaker.as_ref())
+        else {
+            return;
+        };
         let pool = &mut self.lbs[b as usize][p as usize];
         breaker.release(&mut pool.breaker, Overflow::Connections);
         if let Some(next) = pool.pending.pop_front() {
@@ -88,7 +92,9 @@ impl Simulation<'_> {
         let req = &mut self.reqs[r as usize];
         let held = req.bk;
         req.bk = 0;
-        let Some(breaker) = self.plan.balancers.get(req.bk_lb as usize).and_then(|l| l.breaker.as_ref()) else {
+        let Some(breaker) =
+            self.stints.get(req.bk_lb as usize).and_then(|st| self.plan.balancers[st.0 as usize].breaker.as_ref())
+        else {
             return;
         };
         let state: &mut BreakerState = &mut self.lbs[req.bk_lb as usize][req.bk_pool as usize].breaker;
@@ -107,7 +113,7 @@ impl Simulation<'_> {
         let (b, p, pos) = (req.lb, req.pool, req.pool_pos as usize);
         let Some(pool) = self.lbs.get_mut(b as usize).and_then(|l| l.get_mut(p as usize)) else { return };
         let Some(detector) = pool.outlier.as_mut() else { return };
-        let event = detector.record(pos, status, self.now, &mut self.lb_rngs[b as usize]);
+        let event = detector.record(pos, status, self.now, &mut self.lb_rngs[self.stints[b as usize].1 as usize]);
         if event == crate::policy::outlier::OutlierEvent::Ejected {
             pool.ejected[pos] = true;
         }
@@ -116,10 +122,16 @@ impl Simulation<'_> {
     /// Schedules the first outlier sweep of every pool with outlier detection, one interval after
     /// the start (the sweep phase is anchored to Envoy's start).
     pub(super) fn schedule_sweeps(&mut self) {
-        for slot in 0..self.sweep_slots.len() {
+        self.schedule_sweeps_from(0);
+    }
+
+    /// Schedules the first sweep of the sweep slots from `first` on (a new stint's), one interval
+    /// from now.
+    pub(super) fn schedule_sweeps_from(&mut self, first: usize) {
+        for slot in first..self.sweep_slots.len() {
             let (b, _) = self.sweep_slots[slot];
-            if let Some(cfg) = &self.plan.balancers[b as usize].outlier {
-                self.schedule(cfg.interval_ns, Kind::Sweep, slot as u32, 0);
+            if let Some(cfg) = &self.lbp(b).outlier {
+                self.schedule(self.now + cfg.interval_ns, Kind::Sweep, slot as u32, 0);
             }
         }
     }
@@ -127,18 +139,19 @@ impl Simulation<'_> {
     /// One outlier sweep: hosts whose ejection time is over come back.
     pub(super) fn on_sweep(&mut self, slot: u32) {
         let Some(&(b, p)) = self.sweep_slots.get(slot as usize) else { return };
-        let Some(interval) = self.plan.balancers[b as usize].outlier.as_ref().map(|c| c.interval_ns) else { return };
+        let Some(interval) = self.lbp(b).outlier.as_ref().map(|c| c.interval_ns) else { return };
+        let rng = self.stints[b as usize].1 as usize;
         let pool = &mut self.lbs[b as usize][p as usize];
         let ejected = &mut pool.ejected;
         if let Some(detector) = pool.outlier.as_mut() {
-            detector.on_interval(self.now, &mut self.lb_rngs[b as usize], |host| {
+            detector.on_interval(self.now, &mut self.lb_rngs[rng], |host| {
                 if let Some(e) = ejected.get_mut(host) {
                     *e = false;
                 }
             });
         }
         let next = self.now + interval;
-        if next < self.plan.duration_ns.saturating_add(SWEEPS_AFTER_END_NS) {
+        if next < self.plan.duration_ns.saturating_add(SWEEPS_AFTER_END_NS) && self.stint_in_use(b) {
             self.schedule(next, Kind::Sweep, slot, 0);
         }
     }
@@ -157,7 +170,8 @@ impl Simulation<'_> {
             return false;
         }
         if req.bk & HOLDS_RETRY == 0
-            && let Some(breaker) = self.plan.balancers.get(req.bk_lb as usize).and_then(|l| l.breaker.as_ref())
+            && let Some(breaker) =
+                self.stints.get(req.bk_lb as usize).and_then(|st| self.plan.balancers[st.0 as usize].breaker.as_ref())
         {
             if breaker.try_retry(&mut self.lbs[req.bk_lb as usize][req.bk_pool as usize].breaker).is_err() {
                 return false;
@@ -166,7 +180,8 @@ impl Simulation<'_> {
         }
         let mut backoff =
             if req.retries == 0 { rp.backoff.start() } else { BackoffState { next_interval_ms: req.backoff_ms } };
-        let wait = rp.backoff.next_backoff_ns(&mut backoff, &mut self.gw_rng[req.gw as usize]);
+        let base = self.plan.gateways[req.gw as usize].base as usize;
+        let wait = rp.backoff.next_backoff_ns(&mut backoff, &mut self.gw_rng[base]);
         let back = req.back_gw;
         let req = &mut self.reqs[r as usize];
         req.retries += 1;

@@ -1,7 +1,8 @@
 //! Service instances as queueing stations: concurrency slots, a bounded FIFO queue, service
-//! times, and the accounting of busy and queue time.
+//! times, and the accounting of busy and queue time. Faults on an instance (errors, added latency,
+//! a slowdown, resource exhaustion) act here.
 
-use super::{Kind, NONE, Simulation};
+use super::{CRASHED, Kind, NONE, Simulation};
 use crate::metrics::Outcome;
 
 impl Simulation<'_> {
@@ -17,19 +18,22 @@ impl Simulation<'_> {
             return self.refused(k, r);
         }
         self.log_attempt(r, k, false);
-        let sp = &self.plan.stations[k as usize];
+        let cfg = &self.plan.svc_cfgs[self.station_cfg[k as usize] as usize];
         let st = &self.stations[k as usize];
         let (busy, queued) = (st.busy, st.queue.len() as u32);
         self.reqs[r as usize].station_in = now;
-        if busy < sp.concurrency {
+        if busy < cfg.concurrency {
             self.rec.station_arrival(k, now, false);
             self.touch_station(k);
             self.stations[k as usize].busy += 1;
             self.start_service(k, r);
-        } else if queued < sp.queue_capacity {
+        } else if queued < cfg.queue_capacity {
             self.rec.station_arrival(k, now, false);
             self.touch_station(k);
             self.stations[k as usize].queue.push_back(r);
+            if self.tl.is_some() && queued + 1 == cfg.queue_capacity {
+                self.queue_filled(k);
+            }
         } else {
             self.rec.station_arrival(k, now, true);
             // The instance answered 503 itself: the host did answer.
@@ -56,33 +60,55 @@ impl Simulation<'_> {
     pub(super) fn start_service(&mut self, k: u32, r: u32) {
         let arrived = self.reqs[r as usize].station_in;
         self.rec.station_start(k, arrived, self.now);
+        let cfg = self.station_cfg[k as usize] as usize;
         let svc = self.plan.stations[k as usize].service as usize;
         let given = self.reqs[r as usize].service_ns;
-        let d = if given != NONE { given } else { self.plan.services[svc].service_time.sample(&mut self.svc_rng[svc]) };
+        let mut d =
+            if given != NONE { given } else { self.plan.svc_cfgs[cfg].service_time.sample(&mut self.svc_rng[svc]) };
+        if self.tl.is_some() {
+            d = self.station_service_time(k, d);
+            self.serving_started(k, r);
+        }
         self.schedule(self.now + d, Kind::Done, k, r);
     }
 
     pub(super) fn on_done(&mut self, k: u32, r: u32) {
+        if self.reqs[r as usize].flags & CRASHED != 0 {
+            // Its instance crashed while serving it (the station's counts were reset then).
+            return self.crashed_in_service(r);
+        }
         self.touch_station(k);
+        let cfg = &self.plan.svc_cfgs[self.station_cfg[k as usize] as usize];
         let svc = self.plan.stations[k as usize].service as usize;
-        let error_rate = self.plan.services[svc].error_rate;
-        let outcome = if error_rate > 0.0 && self.svc_err_rng[svc].chance(error_rate) {
-            Outcome::ServerError
-        } else {
-            Outcome::Success
-        };
+        let mut status = 200;
+        if cfg.error_rate > 0.0 && self.svc_err_rng[svc].chance(cfg.error_rate) {
+            status = 500;
+        }
+        if self.tl.is_some() {
+            if let Some(fault_status) = self.station_error(k) {
+                status = fault_status;
+            }
+            self.serving_ended(k, r);
+        }
+        let capacity = cfg.queue_capacity;
         if let Some(next) = self.stations[k as usize].queue.pop_front() {
+            if self.tl.is_some() && self.stations[k as usize].queue.len() as u32 + 1 == capacity {
+                self.queue_unfilled(k);
+            }
             self.start_service(k, next);
         } else {
             self.stations[k as usize].busy -= 1;
         }
         self.log_backend(r, k);
         self.member_finished(r, true);
-        let status = if outcome == Outcome::ServerError { 500 } else { 200 };
         self.record_outlier(r, status);
-        if outcome == Outcome::ServerError && self.router_retry(r, 500) {
-            return;
+        if status != 200 {
+            if self.router_retry(r, status) {
+                return;
+            }
+            self.reqs[r as usize].status = status;
+            return self.end_journey(r, Outcome::ServerError);
         }
-        self.end_journey(r, outcome);
+        self.end_journey(r, Outcome::Success);
     }
 }

@@ -1,0 +1,731 @@
+//! Compiling a scenario into a [`Plan`]: the file's nodes first, then every configuration timeline
+//! changes can lead to, then the timeline itself.
+
+use super::timeline::*;
+use super::*;
+use crate::model::{
+    Act, AlarmRule, Comparison, Event, FaultKind, KeyDistribution, LimitKey, Link, Node, Response, Rollout, Scenario,
+    Scope, Topology, TrafficSource, Trigger, param,
+};
+use crate::sim::time::{ms_to_ns, secs_to_ns};
+use std::collections::BTreeMap;
+
+/// Compiles a validated scenario. Panic-free on any input; an invalid scenario (see
+/// [`model::validate`]) compiles to something meaningless but safe.
+pub fn compile(s: &Scenario) -> Plan {
+    let mut c = Compiler::new(s);
+    c.base();
+    c.variants();
+    c.timeline();
+    c.plan.timeouts_ns = std::mem::take(&mut c.timeouts_ns);
+    c.plan
+}
+
+/// A bucket width (whole ms) that divides `grid_ns` and is at most `default_ns`: the largest
+/// whole number of seconds that does, unless a width twice as large exists.
+fn bucket_dividing(grid_ns: u64, default_ns: u64) -> u64 {
+    let grid_ms = (grid_ns / NS_PER_MS).max(1);
+    let limit = (default_ns / NS_PER_MS).max(1);
+    let (mut best, mut round) = (1, 0);
+    let mut d = 1;
+    while d * d <= grid_ms {
+        if grid_ms % d == 0 {
+            for q in [d, grid_ms / d] {
+                if q <= limit {
+                    best = best.max(q);
+                    if q % 1000 == 0 {
+                        round = round.max(q);
+                    }
+                }
+            }
+        }
+        d += 1;
+    }
+    (if round * 2 >= best { round } else { best }) * NS_PER_MS
+}
+
+impl Plan {
+    /// The bucket width for a run of `duration_ns`: `explicit`, or about 300 buckets of a readable
+    /// width that divides every period the run must measure exactly (the SLO window, alarm
+    /// periods).
+    pub fn bucket_for(&self, duration_ns: u64, explicit: Option<u64>) -> u64 {
+        explicit.unwrap_or_else(|| bucket_dividing(self.grid_ns, super::default_bucket_ns(duration_ns))).max(1)
+    }
+}
+
+struct Compiler<'s> {
+    s: &'s Scenario,
+    kind_index: Vec<u32>,
+    path_set: BTreeMap<String, u16>,
+    timeouts_ns: Vec<u64>,
+    /// Per service: the stations it needs (the most any configuration may run).
+    slots: Vec<u32>,
+    /// Per changed node: its change indices and the topology of every mask.
+    changed: Vec<(u32, Vec<u32>, Vec<Topology>)>,
+    plan: Plan,
+}
+
+impl<'s> Compiler<'s> {
+    fn new(s: &'s Scenario) -> Self {
+        let topo = &s.topology;
+        let duration_ns = secs_to_ns(s.run.duration_s).max(1);
+        let grid_ns = crate::model::validate::measurement_grid_ms(s).saturating_mul(NS_PER_MS);
+        let bucket_ns = s
+            .run
+            .bucket_s
+            .map(secs_to_ns)
+            .unwrap_or_else(|| bucket_dividing(grid_ns, super::default_bucket_ns(duration_ns)))
+            .max(1);
+        let n_buckets = duration_ns.div_ceil(bucket_ns).clamp(1, model::validate::MAX_BUCKETS as u64) as usize;
+        let mut kind_index = vec![0u32; topo.nodes.len()];
+        let mut counts = [0u32; 4];
+        for (i, n) in topo.nodes.iter().enumerate() {
+            let k = n.kind() as usize;
+            kind_index[i] = counts[k];
+            counts[k] += 1;
+        }
+        // Intern paths in sorted order so indices do not depend on node order.
+        let mut path_set: BTreeMap<String, u16> = BTreeMap::new();
+        for n in &topo.nodes {
+            if let Node::Clients(p) = n {
+                if p.routes.is_empty() {
+                    path_set.insert("/".into(), 0);
+                }
+                for r in &p.routes {
+                    path_set.insert(r.path.clone(), 0);
+                }
+            }
+        }
+        for (i, v) in path_set.values_mut().enumerate() {
+            *v = i as u16;
+        }
+        let slo = &s.slo;
+        let plan = Plan {
+            name: s.name.clone(),
+            seed: s.run.seed,
+            start: s.run.start,
+            replicates: s.run.replicates.max(1),
+            duration_ns,
+            warmup_ns: secs_to_ns(s.run.warmup_s).min(duration_ns),
+            bucket_ns,
+            n_buckets,
+            grid_ns: grid_ns.max(NS_PER_MS),
+            nodes: topo.nodes.iter().map(|n| (n.name().to_owned(), n.kind())).collect(),
+            paths: path_set.keys().cloned().collect(),
+            pops: Vec::new(),
+            gateways: Vec::new(),
+            base_gateways: 0,
+            balancers: Vec::new(),
+            base_balancers: 0,
+            services: Vec::new(),
+            svc_cfgs: Vec::new(),
+            stations: Vec::new(),
+            links: topo
+                .links
+                .iter()
+                .enumerate()
+                .map(|(i, l)| LinkPlan {
+                    name: format!("{}->{}", l.from, l.to),
+                    from: l.from.clone(),
+                    to: l.to.clone(),
+                    latency: Sampler::new(&l.latency),
+                    stream: i as u32,
+                })
+                .collect(),
+            timeouts_ns: Vec::new(),
+            limiters: Vec::new(),
+            retries: Vec::new(),
+            slo: SloPlan {
+                availability: slo.availability,
+                latency_ns: slo.latency_p99_ms.map(ms_to_ns),
+                users_pct: slo.users_impacted_pct,
+                window_ns: secs_to_ns(slo.window.0).max(1),
+                hold_ns: secs_to_ns(slo.hold.0),
+                budget_period_s: slo.budget_period.0,
+            },
+            timeline: None,
+        };
+        let changed = changed_topologies(s);
+        let mut slots: Vec<u32> = topo
+            .nodes
+            .iter()
+            .filter_map(|n| match n {
+                Node::Service(svc) => Some(svc.instance_slots()),
+                _ => None,
+            })
+            .collect();
+        for (_, _, topos) in &changed {
+            for t in topos {
+                for n in &t.nodes {
+                    if let Node::Service(svc) = n
+                        && let Some(i) = topo.node_index(&svc.name)
+                        && let Some(slot) = slots.get_mut(kind_index[i] as usize)
+                    {
+                        *slot = (*slot).max(svc.instance_slots());
+                    }
+                }
+            }
+        }
+        // Scale actions may start more instances than the file runs.
+        for e in &s.timeline {
+            if let Event::Action(a) = e
+                && let Act::Scale { service, instances, .. } = &a.act
+                && let Some(i) = topo.node_index(service)
+                && let Some(slot) = slots.get_mut(kind_index[i] as usize)
+            {
+                *slot = (*slot).max(*instances);
+            }
+        }
+        Compiler { s, kind_index, path_set, timeouts_ns: Vec::new(), slots, changed, plan }
+    }
+
+    fn topo(&self) -> &'s Topology {
+        &self.s.topology
+    }
+
+    fn hop_to(&self, name: &str) -> Option<Hop> {
+        let i = self.topo().node_index(name)?;
+        Some(match self.topo().nodes[i].kind() {
+            NodeKind::Gateway => Hop::Gateway(self.kind_index[i]),
+            NodeKind::LoadBalancer => Hop::Balancer(self.kind_index[i]),
+            NodeKind::Service => Hop::Service(self.kind_index[i]),
+            NodeKind::Clients => return None,
+        })
+    }
+
+    fn timer(&mut self, ns: u64) -> u16 {
+        let ns = ns.max(1);
+        let pos = self.timeouts_ns.iter().position(|&x| x == ns).unwrap_or_else(|| {
+            self.timeouts_ns.push(ns);
+            self.timeouts_ns.len() - 1
+        });
+        pos as u16
+    }
+
+    /// The plan's link for `link` of some configuration: the file's link when its latency is the
+    /// file's, else a copy with the new latency (sharing the original's stream and series).
+    fn link_for(&mut self, link: &Link) -> Option<u32> {
+        let li = self.topo().links.iter().position(|l| l.from == link.from && l.to == link.to)?;
+        if self.topo().links[li].latency == link.latency {
+            return Some(li as u32);
+        }
+        let latency = Sampler::new(&link.latency);
+        let existing = self.plan.links.iter().position(|l| l.stream == li as u32 && l.latency == latency);
+        Some(existing.unwrap_or_else(|| {
+            self.plan.links.push(LinkPlan { latency, stream: li as u32, ..self.plan.links[li].clone() });
+            self.plan.links.len() - 1
+        }) as u32)
+    }
+
+    fn base(&mut self) {
+        let topo = self.topo();
+        for (i, node) in topo.nodes.iter().enumerate() {
+            let ni = i as u32;
+            match node {
+                Node::Clients(p) => {
+                    let pop = self.population(ni, p);
+                    self.plan.pops.push(pop);
+                }
+                Node::Gateway(g) => {
+                    let gw = self.gateway(ni, g, topo);
+                    self.plan.gateways.push(gw);
+                }
+                Node::LoadBalancer(lb) => {
+                    // Members name their service in `station` until every service has stations.
+                    let b = self.balancer(ni, lb, topo, false);
+                    self.plan.balancers.push(b);
+                }
+                Node::Service(svc) => {
+                    let si = self.plan.services.len() as u32;
+                    let first_station = self.plan.stations.len() as u32;
+                    let allocated = self.slots.get(si as usize).copied().unwrap_or(svc.instances);
+                    for k in 0..allocated {
+                        self.plan.stations.push(StationPlan { name: svc.instance_name(k), service: si });
+                    }
+                    self.plan.services.push(SvcPlan { node: ni, first_station, instances: allocated });
+                    let cfg = service_cfg(si, svc, allocated);
+                    self.plan.svc_cfgs.push(cfg);
+                }
+            }
+        }
+        for lb in &mut self.plan.balancers {
+            expand_pools(lb, &self.plan.services);
+        }
+        self.plan.base_gateways = self.plan.gateways.len() as u32;
+        self.plan.base_balancers = self.plan.balancers.len() as u32;
+    }
+
+    fn population(&mut self, ni: u32, p: &model::Clients) -> PopPlan {
+        let topo = self.topo();
+        let mut routes = Vec::new();
+        let total: f64 = p.routes.iter().map(|r| r.weight).sum();
+        let mut acc = 0.0;
+        for r in &p.routes {
+            acc += r.weight / total;
+            routes.push((acc, self.path_set.get(&r.path).copied().unwrap_or(0)));
+        }
+        if routes.is_empty() {
+            routes.push((1.0, self.path_set.get("/").copied().unwrap_or(0)));
+        }
+        let links: Vec<_> = topo.links_from(&p.name).collect();
+        let total: f64 = links.iter().map(|(_, l)| l.weight).sum();
+        let mut acc = 0.0;
+        let targets = links
+            .iter()
+            .filter_map(|(li, l)| {
+                acc += l.weight / total;
+                Some((acc, self.hop_to(&l.to)?, *li as u32))
+            })
+            .collect();
+        let retry = p.retry.as_ref().map(|r| {
+            let jitter = match r.jitter {
+                model::Jitter::Full => Some(crate::policy::retry::AwsJitter::Full),
+                model::Jitter::Equal => Some(crate::policy::retry::AwsJitter::Equal),
+                model::Jitter::Decorrelated => Some(crate::policy::retry::AwsJitter::Decorrelated),
+                model::Jitter::None => None,
+            };
+            let ms = |v: u64| v.saturating_mul(1_000_000);
+            ClientRetryPlan {
+                policy: r.clone(),
+                backoff: jitter.and_then(|j| AwsBackoff::new(j, ms(r.base_ms), ms(r.cap_ms)).ok()),
+                timer: r.timeout_ms.map(|t| self.timer(ms_to_ns(t))),
+            }
+        });
+        PopPlan {
+            node: ni,
+            name: p.name.clone(),
+            traffic: TrafficPlan::new(&p.traffic),
+            arrivals: p.arrivals,
+            users: p.users.max(1),
+            addresses: p.addresses.unwrap_or(p.users).clamp(1, p.users.max(1)),
+            zipf: match p.keys {
+                KeyDistribution::Uniform => None,
+                KeyDistribution::Zipf { exponent } => Some(Zipf::new(p.users.max(1), exponent)),
+            },
+            routes,
+            targets,
+            retry,
+            base: self.plan.pops.len() as u32,
+            attack: false,
+        }
+    }
+
+    fn gateway(&mut self, ni: u32, g: &model::Gateway, topo: &Topology) -> GwPlan {
+        let start_ms = self.s.run.start.0.saturating_mul(1000);
+        let resolve = |c: &mut Self, upstream: &str, route: Option<&model::Route>| -> Option<GwRoute> {
+            let timer = route.and_then(|r| r.timeout_ms).map(|ms| c.timer(ms_to_ns(ms)));
+            let limiter = route.and_then(|r| r.rate_limit.as_ref()).and_then(|l| {
+                let built = l.algorithm.build(start_ms).ok()?;
+                c.plan.limiters.push(LimiterPlan { global: l.key == LimitKey::Global, limiter: built });
+                Some((c.plan.limiters.len() - 1) as u16)
+            });
+            let retry = route.and_then(|r| r.retry_policy.as_ref()).and_then(|p| {
+                let backoff = EnvoyBackoff::new(p.base_interval_ms, p.max_interval_ms).ok()?;
+                c.plan.retries.push(RetryPlan { policy: p.clone(), backoff });
+                Some((c.plan.retries.len() - 1) as u16)
+            });
+            let link = topo.links.iter().find(|l| l.from == g.name && l.to == upstream)?;
+            Some(GwRoute { hop: c.hop_to(upstream)?, link: c.link_for(link)?, timer, limiter, retry })
+        };
+        let rules = g.routes.iter().map(|r| (r.path_prefix.clone(), resolve(self, &r.upstream, Some(r)))).collect();
+        let fallback = if g.routes.is_empty() {
+            topo.links_from(&g.name).next().and_then(|(_, l)| resolve(self, &l.to, None))
+        } else {
+            None
+        };
+        GwPlan {
+            node: ni,
+            base: self.kind_index[ni as usize],
+            processing: Sampler::new(&g.processing),
+            rules,
+            fallback,
+        }
+    }
+
+    /// A balancer; with `expand`, its pools name stations (else services, expanded later).
+    fn balancer(&mut self, ni: u32, lb: &model::LoadBalancer, topo: &Topology, expand: bool) -> LbPlan {
+        let mut linked = Vec::new();
+        for (_, l) in topo.links_from(&lb.name) {
+            if let (Some(Hop::Service(si)), Some(link)) = (self.hop_to(&l.to), self.link_for(l)) {
+                linked.push((Member { station: si, link, weight: (l.weight.round().clamp(1.0, 1e6)) as u32 }, &l.to));
+            }
+        }
+        let (pools, rules) = if lb.rules.is_empty() {
+            (vec![linked.iter().map(|m| m.0).collect()], Vec::new())
+        } else {
+            let pools =
+                lb.rules.iter().map(|r| linked.iter().filter(|m| *m.1 == r.service).map(|m| m.0).collect()).collect();
+            let rules = lb.rules.iter().enumerate().map(|(i, r)| (r.path_prefix.clone(), i as u16)).collect();
+            (pools, rules)
+        };
+        let check = lb
+            .health_check
+            .as_ref()
+            .and_then(|c| HaproxyCheck::new(c.inter_ms.saturating_mul(1_000_000), c.rise, c.fall).ok());
+        let mut plan = LbPlan {
+            node: ni,
+            pools,
+            rules,
+            algorithm: lb.algorithm,
+            failover: lb.failover.clone(),
+            check,
+            outlier: lb.outlier_detection.as_ref().map(|o| o.config()),
+            breaker: lb.circuit_breaker.as_ref().and_then(|c| {
+                let budget = match &c.retry_budget {
+                    Some(b) => {
+                        Some(crate::policy::retry::RetryBudget::new(b.budget_percent, b.min_retry_concurrency).ok()?)
+                    }
+                    None => None,
+                };
+                EnvoyBreaker::new(c.max_connections, c.max_pending_requests, c.max_requests, c.max_retries, budget).ok()
+            }),
+            panic: (lb.algorithm.product() == model::Product::Envoy)
+                .then(|| PanicThreshold::new(lb.healthy_panic_threshold.unwrap_or(50.0), 140).ok())
+                .flatten(),
+        };
+        if expand {
+            expand_pools(&mut plan, &self.plan.services);
+        }
+        plan
+    }
+
+    /// Every configuration each changed node can be in.
+    fn variants(&mut self) {
+        let changed = std::mem::take(&mut self.changed);
+        let mut nodes = Vec::new();
+        for (ni, changes, topos) in &changed {
+            let i = *ni as usize;
+            let ki = self.kind_index[i];
+            let of = match self.topo().nodes[i].kind() {
+                NodeKind::Gateway => VariantOf::Gateway(ki),
+                NodeKind::LoadBalancer => VariantOf::Balancer(ki),
+                NodeKind::Service => VariantOf::Service(ki),
+                NodeKind::Clients => continue,
+            };
+            let mut variants = vec![ki];
+            for t in topos.iter().skip(1) {
+                let id = match (&t.nodes[i], of) {
+                    (Node::Gateway(g), _) => {
+                        let gw = self.gateway(*ni, g, t);
+                        self.plan.gateways.push(gw);
+                        self.plan.gateways.len() - 1
+                    }
+                    (Node::LoadBalancer(lb), _) => {
+                        let b = self.balancer(*ni, lb, t, true);
+                        self.plan.balancers.push(b);
+                        self.plan.balancers.len() - 1
+                    }
+                    (Node::Service(svc), _) => {
+                        let slots = self.plan.services.get(ki as usize).map_or(svc.instances, |s| s.instances);
+                        self.plan.svc_cfgs.push(service_cfg(ki, svc, slots));
+                        self.plan.svc_cfgs.len() - 1
+                    }
+                    (Node::Clients(_), _) => continue,
+                };
+                variants.push(id as u32);
+            }
+            nodes.push(NodeVariants { node: *ni, of, changes: changes.clone(), variants });
+        }
+        self.changed = changed;
+        if !nodes.is_empty() {
+            self.plan.timeline.get_or_insert_with(Default::default).nodes = nodes;
+        }
+    }
+
+    fn at_ns(&self, at: model::At) -> u64 {
+        secs_to_ns(at.offset_s(self.s.run.start))
+    }
+
+    fn timeline(&mut self) {
+        let s = self.s;
+        if s.timeline.is_empty() {
+            self.plan.timeline = None;
+            return;
+        }
+        let mut tl = self.plan.timeline.take().map(|b| *b).unwrap_or_default();
+        let index = |kind: model::EventKind, name: &str| -> Option<u32> {
+            s.timeline.iter().filter(|e| e.kind() == kind).position(|e| e.name() == name).map(|i| i as u32)
+        };
+        let end = self.plan.duration_ns;
+        for e in &s.timeline {
+            let end_ns = match e {
+                Event::Change(c) => c.rollback_at.map(|a| self.at_ns(a)),
+                Event::Fault(f) => match (f.duration, f.end) {
+                    (Some(d), _) => Some(self.at_ns(f.at).saturating_add(secs_to_ns(d.0))),
+                    (None, Some(e)) => Some(self.at_ns(e)),
+                    (None, None) => None,
+                },
+                Event::Traffic(t) => Some(self.at_ns(t.at).saturating_add(secs_to_ns(t.duration.0))),
+                Event::Alarm(_) | Event::Action(_) => None,
+            };
+            tl.entries.push(EntryInfo {
+                name: e.name().to_owned(),
+                kind: e.kind(),
+                description: e.describe(),
+                at_ns: e.at().map(|a| self.at_ns(a)),
+                end_ns,
+            });
+            match e {
+                Event::Change(ch) => {
+                    let (slot, bit) = tl
+                        .nodes
+                        .iter()
+                        .enumerate()
+                        .find_map(|(si, nv)| {
+                            let me = tl.changes.len() as u32;
+                            nv.changes.iter().position(|&c| c == me).map(|b| (si as u32, b as u32))
+                        })
+                        .unwrap_or((u32::MAX, 0));
+                    let (stages, by_user) = match &ch.rollout {
+                        Rollout::AtOnce => (Vec::new(), false),
+                        Rollout::Staged { stages, by } => (
+                            stages.iter().map(|st| (st.share, secs_to_ns(st.duration.0).max(1))).collect(),
+                            *by == model::CanaryBy::Users,
+                        ),
+                    };
+                    tl.changes.push(ChangePlan {
+                        name: ch.name.clone(),
+                        slot,
+                        bit,
+                        at_ns: ch.at.map(|a| self.at_ns(a)),
+                        stages,
+                        by_user,
+                        rollback_ns: ch.rollback_at.map(|a| self.at_ns(a)),
+                    });
+                }
+                Event::Fault(f) => {
+                    let at_ns = self.at_ns(f.at);
+                    let end_ns = match (f.duration, f.end) {
+                        (Some(d), _) => Some(at_ns.saturating_add(secs_to_ns(d.0))),
+                        (None, Some(e)) => Some(self.at_ns(e)),
+                        (None, None) => None,
+                    };
+                    let Some(target) = self.fault_target(&f.target) else { continue };
+                    let effect = match &f.kind {
+                        FaultKind::Down => FaultEffect::Down,
+                        FaultKind::Errors { share, status } => FaultEffect::Errors { share: *share, status: *status },
+                        FaultKind::Latency { added } => FaultEffect::Latency(Sampler::new(added)),
+                        FaultKind::Slowdown { factor } => FaultEffect::Slowdown(*factor),
+                        FaultKind::Exhaustion { after, restart } => FaultEffect::Exhaustion {
+                            after_ns: secs_to_ns(after.0).max(1),
+                            restart_ns: secs_to_ns(restart.0),
+                        },
+                    };
+                    tl.faults.push(FaultPlan { name: f.name.clone(), target, effect, at_ns, end_ns });
+                }
+                Event::Traffic(t) => {
+                    let Some(base) = self.pop_of(&t.clients) else { continue };
+                    let at_ns = self.at_ns(t.at);
+                    let end_ns = at_ns.saturating_add(secs_to_ns(t.duration.0)).min(end);
+                    let mut pop = self.plan.pops[base as usize].clone();
+                    pop.name = t.name.clone();
+                    pop.traffic = TrafficPlan::Piecewise(vec![(0, 0.0), (at_ns, t.rate_rps), (end_ns, 0.0)]);
+                    pop.arrivals = ArrivalProcess::Poisson;
+                    if let TrafficSource::Attack { sources } = t.from {
+                        pop.users = sources.max(1);
+                        pop.addresses = sources.max(1);
+                        pop.zipf = None;
+                        pop.retry = None;
+                        pop.attack = true;
+                        pop.base = self.plan.pops.len() as u32;
+                    }
+                    let idx = self.plan.pops.len() as u32;
+                    self.plan.pops.push(pop);
+                    tl.traffic.push(TrafficEventPlan { name: t.name.clone(), pop: idx, at_ns, end_ns });
+                }
+                Event::Alarm(a) => {
+                    let scope = match &a.scope {
+                        Scope::System => ScopePlan::System,
+                        Scope::Route(p) => {
+                            let i = tl.route_scopes.iter().position(|x| x == p).unwrap_or_else(|| {
+                                tl.route_scopes.push(p.clone());
+                                tl.route_scopes.len() - 1
+                            });
+                            ScopePlan::Route(i as u32)
+                        }
+                        Scope::Node(n) => match self.hop_to(n) {
+                            Some(Hop::Service(si)) => ScopePlan::Service(si),
+                            _ => ScopePlan::Node(self.topo().node_index(n).map_or(0, |i| i as u32)),
+                        },
+                    };
+                    let ns = |sp: model::Span| secs_to_ns(sp.0).max(1);
+                    let rule = match &a.rule {
+                        AlarmRule::CloudWatch {
+                            period,
+                            evaluation_periods,
+                            datapoints_to_alarm,
+                            treat_missing_data,
+                        } => RulePlan::CloudWatch {
+                            period_ns: ns(*period),
+                            n: (*evaluation_periods).max(1),
+                            m: datapoints_to_alarm
+                                .unwrap_or(*evaluation_periods)
+                                .clamp(1, (*evaluation_periods).max(1)),
+                            missing: *treat_missing_data,
+                        },
+                        AlarmRule::Prometheus { interval, window, hold, keep_firing_for } => RulePlan::Prometheus {
+                            interval_ns: ns(*interval),
+                            window_ns: ns(*window),
+                            hold_ns: secs_to_ns(hold.0),
+                            keep_ns: secs_to_ns(keep_firing_for.0),
+                        },
+                    };
+                    tl.alarms.push(AlarmPlan {
+                        name: a.name.clone(),
+                        metric: a.metric,
+                        scope,
+                        threshold: a.threshold,
+                        above: a.comparison == Comparison::Above,
+                        rule,
+                    });
+                }
+                Event::Action(a) => {
+                    let trigger = match &a.trigger {
+                        Trigger::At(at) => TriggerPlan::At(self.at_ns(*at)),
+                        Trigger::Alarm(n) => TriggerPlan::Alarm(index(model::EventKind::Alarm, n).unwrap_or(u32::MAX)),
+                    };
+                    let response = match &a.response {
+                        Response::Automatic { delay } => ResponsePlan::Automatic(secs_to_ns(delay.0)),
+                        Response::Human(h) => ResponsePlan::Human(
+                            [&h.acknowledge, &h.investigate, &h.identify, &h.act].map(|d| Sampler::new(&d.as_dist())),
+                        ),
+                    };
+                    let act = match &a.act {
+                        Act::Rollback(n) => ActPlan::Rollback(index(model::EventKind::Change, n).unwrap_or(u32::MAX)),
+                        Act::Apply(n) => ActPlan::Apply(index(model::EventKind::Change, n).unwrap_or(u32::MAX)),
+                        Act::EndFault(n) => ActPlan::EndFault(index(model::EventKind::Fault, n).unwrap_or(u32::MAX)),
+                        Act::Scale { service, instances, startup } => match self.hop_to(service) {
+                            Some(Hop::Service(si)) => {
+                                ActPlan::Scale { service: si, instances: *instances, startup_ns: secs_to_ns(startup.0) }
+                            }
+                            _ => ActPlan::Page,
+                        },
+                        Act::ShiftTraffic { clients, to, share } => {
+                            let pop = self.pop_of(clients).unwrap_or(u32::MAX);
+                            let target = self
+                                .plan
+                                .pops
+                                .get(pop as usize)
+                                .and_then(|p| p.targets.iter().position(|t| self.plan.links[t.2 as usize].to == *to))
+                                .unwrap_or(0) as u32;
+                            ActPlan::Shift { pop, target, share: *share }
+                        }
+                        Act::Page => ActPlan::Page,
+                    };
+                    tl.actions.push(ActionPlan { name: a.name.clone(), trigger, response, act });
+                }
+            }
+        }
+        self.plan.timeline = Some(Box::new(tl));
+    }
+
+    /// The population index of client node `name` (its own, not a traffic event's).
+    fn pop_of(&self, name: &str) -> Option<u32> {
+        let i = self.topo().node_index(name)? as u32;
+        let own = |(k, p): &(usize, &PopPlan)| p.node == i && p.base == *k as u32 && !p.attack;
+        self.plan.pops.iter().enumerate().find(own).map(|(k, _)| k as u32)
+    }
+
+    fn fault_target(&self, target: &str) -> Option<FaultTarget> {
+        if let Some(hop) = self.hop_to(target) {
+            return Some(match hop {
+                Hop::Gateway(g) => FaultTarget::Gateway(g),
+                Hop::Balancer(b) => FaultTarget::Balancer(b),
+                Hop::Service(s) => {
+                    let sp = self.plan.services.get(s as usize)?;
+                    FaultTarget::Stations((sp.first_station..sp.first_station + sp.instances).collect())
+                }
+            });
+        }
+        if let Some((a, b)) = target.split_once("->") {
+            let li = self.topo().links.iter().position(|l| l.from == a.trim() && l.to == b.trim())?;
+            return Some(FaultTarget::Link(li as u32));
+        }
+        self.plan.station_by_name(target).map(|k| FaultTarget::Stations(vec![k]))
+    }
+}
+
+/// A service's parameters, for a service with `slots` stations.
+fn service_cfg(si: u32, svc: &model::Service, slots: u32) -> SvcCfg {
+    let hpa = svc.autoscaling.as_ref().and_then(|a| {
+        let mut config = HpaConfig::new(a.min_replicas, a.max_replicas).ok()?;
+        config.sync_period_s = a.sync_period_s.max(1);
+        config.downscale_stabilization_s = a.downscale_stabilization_s;
+        Some(HpaPlan { config, target: a.target_utilization, startup_ns: secs_to_ns(a.startup_s) })
+    });
+    SvcCfg {
+        service: si,
+        running: svc.instances.min(slots),
+        concurrency: svc.concurrency.max(1),
+        queue_capacity: svc.queue_capacity.unwrap_or(u32::MAX),
+        hpa,
+        service_time: Sampler::new(&svc.service_time),
+        error_rate: svc.error_rate,
+    }
+}
+
+/// Balancer pools name services; expands them to every station of each service.
+fn expand_pools(lb: &mut LbPlan, services: &[SvcPlan]) {
+    for pool in &mut lb.pools {
+        *pool = pool
+            .iter()
+            .flat_map(|m| {
+                let (first, n) = services.get(m.station as usize).map_or((0, 0), |s| (s.first_station, s.instances));
+                (first..first + n).map(move |st| Member { station: st, ..*m })
+            })
+            .collect();
+    }
+}
+
+/// For each node that timeline changes configure (in node order): its change indices (timeline
+/// order) and the topology after each subset of them (index = bit mask).
+fn changed_topologies(s: &Scenario) -> Vec<(u32, Vec<u32>, Vec<Topology>)> {
+    let changes: Vec<&model::Change> = s
+        .timeline
+        .iter()
+        .filter_map(|e| match e {
+            Event::Change(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let mut by_node: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+    for (ci, c) in changes.iter().enumerate() {
+        if let Some(i) = s.topology.node_index(&c.node) {
+            by_node.entry(i).or_default().push(ci as u32);
+        }
+    }
+    by_node
+        .into_iter()
+        .filter(|(_, cs)| cs.len() <= crate::model::validate::MAX_CHANGES_PER_NODE)
+        .map(|(i, cs)| {
+            let topos = (0..1u32 << cs.len())
+                .map(|mask| {
+                    let mut t = s.topology.clone();
+                    for (bit, &ci) in cs.iter().enumerate() {
+                        if mask & (1 << bit) != 0 {
+                            // A set of changes that does not fit together keeps what fits
+                            // (validation reports the full set).
+                            param::apply(&mut t, &changes[ci as usize].node, &changes[ci as usize].set).ok();
+                        }
+                    }
+                    t
+                })
+                .collect();
+            (i as u32, cs, topos)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_divide_the_measurement_grid() {
+        assert_eq!(bucket_dividing(60 * NS_PER_S, 2 * NS_PER_S), 2 * NS_PER_S);
+        assert_eq!(bucket_dividing(15 * NS_PER_S, 2 * NS_PER_S), NS_PER_S);
+        assert_eq!(bucket_dividing(1500 * NS_PER_MS, 2 * NS_PER_S), 1500 * NS_PER_MS);
+        assert_eq!(bucket_dividing(60 * NS_PER_S, 200 * NS_PER_S), 60 * NS_PER_S);
+        assert_eq!(bucket_dividing(7 * NS_PER_MS, NS_PER_S), 7 * NS_PER_MS);
+    }
+}
