@@ -295,9 +295,9 @@ pub enum FaultKind {
         /// Factor on service times (> 0).
         factor: f64,
     },
-    /// Resource exhaustion: an instance whose queue stays full for `after` crashes (what it holds
-    /// fails with 502) and serves again `restart` later (service or instance; the second seed
-    /// postmortem's "resource exhaustion and eventual failure").
+    /// Resource exhaustion: an instance whose queue fills up and does not drain (empty) within
+    /// `after` crashes (what it holds fails with 502) and serves again `restart` later (service or
+    /// instance; the second seed postmortem's "resource exhaustion and eventual failure").
     Exhaustion {
         /// How long a full queue is survived.
         after: Span,

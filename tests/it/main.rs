@@ -10,6 +10,7 @@ mod incident;
 mod loader;
 mod queueing;
 mod replay;
+mod timeline;
 
 use std::path::{Path, PathBuf};
 

@@ -8,9 +8,11 @@
 //!   fault's own stream; several such faults fail a request independently).
 //! - `Latency`: each request's service time (or the gateway's processing, or each crossing) gets
 //!   the drawn extra time; `Slowdown` multiplies service times.
-//! - `Exhaustion`: an instance whose queue stays full for `after` crashes: queued requests fail at
-//!   once with 502, requests in service fail with 502 when they would have finished, and the
-//!   instance refuses connections until it restarts `restart` later (with an empty queue).
+//! - `Exhaustion`: an instance whose queue fills up and does not drain (empty) again within `after`
+//!   crashes: queued requests fail at once with 502, requests in service fail with 502 when they
+//!   would have finished, and the instance refuses connections until it restarts `restart` later
+//!   (with an empty queue). A queue that keeps refilling as one request leaves counts as full:
+//!   sustained overload, not a momentary burst, is what exhausts an instance.
 
 use super::{CRASHED, Kind, NONE, Simulation, VIA_GW};
 use crate::metrics::{Logged, Outcome};
@@ -50,8 +52,8 @@ pub(super) struct Effects {
     gateways: Vec<Fx>,
     balancers: Vec<Fx>,
     links: Vec<Fx>,
-    /// Per station: since when its queue has been full (`NONE`: it is not), and a counter that
-    /// tells a stale crash check from a current one.
+    /// Per station: since when its queue has been full without draining since (`NONE`: it has
+    /// drained), and a counter that tells a stale crash check from a current one.
     full: Vec<(u64, u32)>,
     /// Per station: the requests in service (kept only when the timeline has an exhaustion fault).
     serving: Option<Vec<Vec<u32>>>,
@@ -315,7 +317,8 @@ impl Simulation<'_> {
         }
     }
 
-    /// Station `k`'s queue just became full: with an exhaustion fault, a crash check is due.
+    /// Station `k`'s queue just became full: with an exhaustion fault, a crash check is due unless
+    /// the queue drains first.
     pub(super) fn queue_filled(&mut self, k: u32) {
         let now = self.now;
         let Some(tl) = self.tl.as_mut() else { return };
@@ -330,8 +333,8 @@ impl Simulation<'_> {
         self.schedule(now + after, Kind::Crash, k, epoch);
     }
 
-    /// Station `k`'s queue is no longer full.
-    pub(super) fn queue_unfilled(&mut self, k: u32) {
+    /// Station `k`'s queue drained (emptied): the overload episode is over.
+    pub(super) fn queue_drained(&mut self, k: u32) {
         if let Some(entry) = self.tl.as_mut().and_then(|t| t.fx.full.get_mut(k as usize)) {
             entry.0 = NONE;
         }

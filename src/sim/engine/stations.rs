@@ -90,10 +90,9 @@ impl Simulation<'_> {
             }
             self.serving_ended(k, r);
         }
-        let capacity = cfg.queue_capacity;
         if let Some(next) = self.stations[k as usize].queue.pop_front() {
-            if self.tl.is_some() && self.stations[k as usize].queue.len() as u32 + 1 == capacity {
-                self.queue_unfilled(k);
+            if self.tl.is_some() && self.stations[k as usize].queue.is_empty() {
+                self.queue_drained(k);
             }
             self.start_service(k, next);
         } else {
