@@ -169,10 +169,78 @@ fn bench_replay(lines: u64) {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Runs both scenarios once and prints requests and events per second, then the trace replay.
+/// The reference topology with a timeline on it: a limit tightened on the gateway in two stages,
+/// a latency fault on one instance, a 5xx alarm (CloudWatch) and a latency alarm (Prometheus), and
+/// an automatic rollback when the first fires. What a timeline costs is the difference from
+/// [`reference_scenario`].
+pub fn timeline_scenario(requests: u64) -> Scenario {
+    use crate::model::{
+        Act, Action, Alarm, AlarmRule, At, Change, Event, Fault, FaultKind, Metric, ParamValue, Response, Rollout,
+        Setting, Span, Stage, Trigger,
+    };
+    let mut s = reference_scenario(requests);
+    s.name = "bench: reference topology with a timeline".into();
+    let third = At::Offset(Span(s.run.duration_s / 3.0));
+    s.timeline = vec![
+        Event::Change(Change {
+            name: "tighten".into(),
+            at: Some(third),
+            node: "gateway".into(),
+            set: vec![Setting { path: "routes[/].timeout_ms".into(), value: ParamValue(serde_json::json!(150.0)) }],
+            rollout: Rollout::Staged {
+                stages: vec![Stage { share: 0.2, duration: Span(s.run.duration_s / 10.0) }],
+                by: Default::default(),
+            },
+            rollback_at: None,
+        }),
+        Event::Fault(Fault {
+            name: "slow-instance".into(),
+            at: third,
+            duration: Some(Span(s.run.duration_s / 3.0)),
+            end: None,
+            target: "payments-1".into(),
+            kind: FaultKind::Latency { added: Dist::Exponential { mean_ms: 30.0 } },
+        }),
+        Event::Alarm(Alarm {
+            name: "5xx".into(),
+            metric: Metric::Share5xx,
+            scope: Default::default(),
+            threshold: 0.01,
+            comparison: Default::default(),
+            rule: AlarmRule::CloudWatch {
+                period: Span(10.0),
+                evaluation_periods: 3,
+                datapoints_to_alarm: None,
+                treat_missing_data: Default::default(),
+            },
+        }),
+        Event::Alarm(Alarm {
+            name: "p99".into(),
+            metric: Metric::LatencyP99Ms,
+            scope: Default::default(),
+            threshold: 200.0,
+            comparison: Default::default(),
+            rule: AlarmRule::Prometheus {
+                interval: Span(10.0),
+                window: Span(10.0),
+                hold: Span(20.0),
+                keep_firing_for: Span(0.0),
+            },
+        }),
+        Event::Action(Action {
+            name: "auto-rollback".into(),
+            trigger: Trigger::Alarm("5xx".into()),
+            response: Response::Automatic { delay: Span(5.0) },
+            act: Act::Rollback("tighten".into()),
+        }),
+    ];
+    s
+}
+
+/// Runs the scenarios once and prints requests and events per second, then the trace replay.
 pub fn bench(requests: u64, replay_lines: u64) -> u8 {
     out(&format!("one replicate, one thread, {requests} requests each\n"));
-    for scenario in [mmc_scenario(requests), reference_scenario(requests)] {
+    for scenario in [mmc_scenario(requests), reference_scenario(requests), timeline_scenario(requests)] {
         let plan = plan::compile(&scenario);
         let start = Instant::now();
         let rec = Simulation::new(&plan, 0).run();

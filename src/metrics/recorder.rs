@@ -200,14 +200,86 @@ impl Recorder {
         last: bool,
         scopes: u32,
     ) {
+        if self.tl.is_some() {
+            return self.outcome_with_timeline(pop, user, sent, answered, outcome, status, last, scopes);
+        }
+        let latency_ns = answered.saturating_sub(sent);
+        let latency_us = (latency_ns / 1000).clamp(1, MAX_LATENCY_US);
+        if let Some(b) = self.bucket(answered) {
+            self.outcome_series[b][outcome as usize] += 1;
+            if let Some(c) = status_class(status) {
+                self.class_series[b][c] += 1;
+            }
+            if outcome == Outcome::Success {
+                self.latency_series[b].record(latency_us).ok();
+            }
+        }
+        if self.in_window(sent) {
+            self.summary_outcome(pop, user, latency_ns, latency_us, outcome, status, last);
+        }
+    }
+
+    /// The summary window's part of [`Recorder::outcome`]; returns whether the answer impacts its
+    /// user.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn summary_outcome(
+        &mut self,
+        base: u32,
+        user: u32,
+        latency_ns: u64,
+        latency_us: u64,
+        outcome: Outcome,
+        status: u16,
+        last: bool,
+    ) -> bool {
+        self.outcomes[outcome as usize] += 1;
+        if let Some(n) = self.statuses.get_mut(usize::from(status)) {
+            *n += 1;
+        }
+        let p = base as usize;
+        let has_user = user != NO_USER;
+        if has_user && let Some(set) = self.users_active.get_mut(p) {
+            set.insert(user);
+        }
+        let impacts = if outcome == Outcome::Success {
+            self.latency.record(latency_us).ok();
+            self.latency_sum_ns += u128::from(latency_ns);
+            let slow = latency_ns > self.latency_slo_ns;
+            self.slow += u64::from(slow);
+            slow
+        } else {
+            last
+        };
+        if impacts
+            && has_user
+            && let Some(set) = self.users_impacted.get_mut(p)
+        {
+            set.insert(user);
+        }
+        impacts
+    }
+
+    /// [`Recorder::outcome`] in a run with a timeline: route-scope series, attack traffic apart,
+    /// per-user segments.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn outcome_with_timeline(
+        &mut self,
+        pop: u32,
+        user: u32,
+        sent: u64,
+        answered: u64,
+        outcome: Outcome,
+        status: u16,
+        last: bool,
+        scopes: u32,
+    ) {
         let latency_ns = answered.saturating_sub(sent);
         let latency_us = (latency_ns / 1000).clamp(1, MAX_LATENCY_US);
         let (base, attack) = self.pops.get(pop as usize).copied().unwrap_or((pop, false));
-        let class = match status {
-            400..=499 => Some(0),
-            500..=599 => Some(1),
-            _ => None,
-        };
+        let class = status_class(status);
+        let nb = self.n_buckets;
         if let Some(b) = self.bucket(answered) {
             self.outcome_series[b][outcome as usize] += 1;
             if let Some(c) = class {
@@ -220,7 +292,6 @@ impl Recorder {
                 if attack {
                     tl.attack_series[b][outcome as usize] += 1;
                 }
-                let nb = self.n_buckets;
                 let mut bits = scopes;
                 while bits != 0 {
                     let i = bits.trailing_zeros() as usize * nb + b;
@@ -248,34 +319,15 @@ impl Recorder {
             }
             return;
         }
-        self.outcomes[outcome as usize] += 1;
-        if let Some(n) = self.statuses.get_mut(usize::from(status)) {
-            *n += 1;
-        }
-        let p = base as usize;
-        let has_user = user != NO_USER;
-        if has_user && let Some(set) = self.users_active.get_mut(p) {
-            set.insert(user);
-        }
-        let slow = outcome == Outcome::Success && latency_ns > self.latency_slo_ns;
-        if outcome == Outcome::Success {
-            self.latency.record(latency_us).ok();
-            self.latency_sum_ns += u128::from(latency_ns);
-            self.slow += u64::from(slow);
-        }
-        let impacts = slow || (outcome != Outcome::Success && last);
-        if impacts
-            && has_user
-            && let Some(set) = self.users_impacted.get_mut(p)
+        let impacts = self.summary_outcome(base, user, latency_ns, latency_us, outcome, status, last);
+        if user != NO_USER
+            && let Some(tl) = &mut self.tl
         {
-            set.insert(user);
-        }
-        if has_user && let Some(tl) = &mut self.tl {
             let bit = tl.segment_bit(sent);
-            if let Some(u) = tl.user_active.get_mut(p).and_then(|v| v.get_mut(user as usize)) {
+            if let Some(u) = tl.user_active.get_mut(base as usize).and_then(|v| v.get_mut(user as usize)) {
                 *u |= bit;
             }
-            if impacts && let Some(u) = tl.user_impact.get_mut(p).and_then(|v| v.get_mut(user as usize)) {
+            if impacts && let Some(u) = tl.user_impact.get_mut(base as usize).and_then(|v| v.get_mut(user as usize)) {
                 *u |= bit;
             }
         }
@@ -375,6 +427,16 @@ impl Recorder {
             self.svc_queue_series[base + bucket] += u64::from(queued) * dt;
             t = edge;
         }
+    }
+}
+
+/// The status class index of the 4xx/5xx series (`None` for any other status).
+#[inline]
+fn status_class(status: u16) -> Option<usize> {
+    match status / 100 {
+        4 => Some(0),
+        5 => Some(1),
+        _ => None,
     }
 }
 

@@ -95,7 +95,8 @@ impl Simulation<'_> {
     pub(super) fn settle(&mut self, r: u32, outcome: Outcome, answered: u64, status: u16) {
         let req = self.reqs[r as usize];
         let retried = outcome.is_failure() && self.client_retry(&req, answered, status);
-        let scopes = self.routings.get(req.routing as usize).map_or(0, |x| x.scopes);
+        let scopes =
+            if self.tl.is_some() { self.routings.get(req.routing as usize).map_or(0, |x| x.scopes) } else { 0 };
         self.rec.outcome(req.pop, req.user, req.created, answered, outcome, status, !retried, scopes);
         self.log_outcome(r, outcome, answered);
     }

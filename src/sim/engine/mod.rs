@@ -513,7 +513,7 @@ impl<'p> Simulation<'p> {
         (u128::from(t) << 64) | u128::from(self.seq)
     }
 
-    #[inline]
+    #[inline(always)]
     fn schedule(&mut self, t: u64, kind: Kind, a: u32, b: u32) {
         let key = self.next_key(t);
         self.heap.push(Entry { key, ev: Event { kind, a, b } });
@@ -539,6 +539,15 @@ impl<'p> Simulation<'p> {
             Kind::Autoscale => self.on_autoscale(ev.a),
             Kind::ClientSend => self.send(ev.a, ev.b),
             Kind::InstanceReady => self.on_instance_ready(ev.a),
+            _ => self.dispatch_timeline(ev),
+        }
+    }
+
+    /// The timeline's events: rare, kept out of the hot dispatch.
+    #[cold]
+    #[inline(never)]
+    fn dispatch_timeline(&mut self, ev: Event) {
+        match ev.kind {
             Kind::Change => self.on_change_stage(ev.a, ev.b),
             Kind::Rollback => self.rollback_change(ev.a),
             Kind::Fault => self.on_fault(ev.a, ev.b == 0),
@@ -547,6 +556,7 @@ impl<'p> Simulation<'p> {
             Kind::Action => self.on_action(ev.a, ev.b),
             Kind::Crash => self.on_crash(ev.a, ev.b),
             Kind::Restart => self.on_restart(ev.a),
+            _ => {}
         }
     }
 

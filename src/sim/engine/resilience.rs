@@ -108,6 +108,7 @@ impl Simulation<'_> {
 
     /// Outlier detection learns how the host of request `r` answered (`status`; 503 for a refused
     /// connection, as Envoy maps connect failures).
+    #[inline]
     pub(super) fn record_outlier(&mut self, r: u32, status: u16) {
         let req = &self.reqs[r as usize];
         let (b, p, pos) = (req.lb, req.pool, req.pool_pos as usize);
