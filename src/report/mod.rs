@@ -50,10 +50,12 @@ mod estimate;
 mod files;
 mod table;
 pub mod timeline;
+mod verdict;
 
 pub use estimate::{Estimate, t_quantile_995};
 pub use files::{write_csv, write_json};
 pub use table::{at_text, duration_text, summary_table};
+pub use verdict::{Objective, Verdict, verdict};
 pub use timeline::{ReplicateSlo, ReplicateTimeline, SloReport, Spread, TimelineReport};
 
 use crate::metrics::{Outcome, Recorder};
