@@ -84,3 +84,47 @@ fn an_unwritable_report_path_exits_2() {
     assert_eq!(code, 2);
     assert!(stderr.contains("/no/such/dir/r.json"), "{stderr}");
 }
+
+#[test]
+fn timeline_mistakes_are_all_reported_with_their_line_and_node() {
+    let text = std::fs::read_to_string(repo("scenarios/payments-bad-deploy.ron")).unwrap_or_default();
+    let bad = text
+        .replacen(
+            "node: \"payments\",\n            set: [(path: \"error_rate\"",
+            "node: \"paymnets\",\n            set: [(path: \"error_rate\"",
+            1,
+        )
+        .replacen("(path: \"service_time.median_ms\"", "(path: \"service_time.median\"", 1)
+        .replacen("at: \"09:50\"", "at: \"23:50\"", 1)
+        .replacen("trigger: Alarm(\"payments-p99\")", "trigger: Alarm(\"payments-p98\")", 1);
+    let file = tmp("timeline-lint.ron");
+    std::fs::write(&file, &bad).unwrap_or_else(|e| panic!("{e}"));
+    let line_of = |needle: &str| bad.lines().position(|l| l.contains(needle)).map_or(0, |i| i + 1);
+    let (code, stdout, _) = gatesim(&["lint", file.to_str().unwrap_or("")]);
+    assert_eq!(code, 2, "{stdout}");
+    let f = file.display();
+    for (line, expected) in [
+        (line_of("name: \"payments-v2\""), "no node is named \"paymnets\""),
+        (line_of("name: \"payments-v3\""), "has no field \"median\""),
+        (line_of("name: \"payments-v3\""), "outside the run"),
+        (line_of("name: \"auto-rollback\""), "no alarm is named \"payments-p98\""),
+    ] {
+        let wanted = format!("{f}:{line}: error: ");
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&wanted) && l.contains(expected)),
+            "{wanted} {expected}\n{stdout}"
+        );
+    }
+    // The change's target node is named, so the editor can badge it.
+    assert!(stdout.contains("[payments] change \"payments-v3\""), "{stdout}");
+    // `run` refuses the file the same way.
+    let (code, _, stderr) = gatesim(&["run", file.to_str().unwrap_or("")]);
+    assert_eq!(code, 2, "{stderr}");
+    // An unknown metric is a syntax error at its line.
+    let unknown = text.replacen("metric: Share5xx", "metric: Share6xx", 1);
+    std::fs::write(&file, &unknown).unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = gatesim(&["lint", file.to_str().unwrap_or("")]);
+    assert_eq!(code, 2);
+    let line = unknown.lines().position(|l| l.contains("Share6xx")).map_or(0, |i| i + 1);
+    assert!(stderr.contains(&format!("{f}:{line}:")) && stderr.contains("Share6xx"), "{stderr}");
+}

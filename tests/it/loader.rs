@@ -151,6 +151,62 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+    /// The same with a timeline: any edit of the bundled timeline example loads, validates and
+    /// compiles or gives an error, never a panic (the run itself is kept short).
+    #[test]
+    fn the_loader_never_panics_with_a_timeline(cut in 0usize..9000, len in 0usize..40, byte in any::<u8>(), op in 0u8..3) {
+        let text = std::fs::read_to_string(repo("scenarios/payments-bad-deploy.ron")).unwrap_or_default();
+        let mut bytes = text.into_bytes();
+        let at = cut.min(bytes.len());
+        let end = (at + len).min(bytes.len());
+        match op {
+            0 => { bytes.drain(at..end); }
+            1 => { let dup: Vec<u8> = bytes[at..end].to_vec(); bytes.splice(at..at, dup); }
+            _ => { if at < bytes.len() { bytes[at] = byte; } }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(s) = load::parse(&text, Path::new("fuzz.ron")) {
+            let problems = validate(&s, Some(&text));
+            if problems.iter().all(|p| p.severity != Severity::Error) {
+                // Little traffic, so that every entry of the timeline still happens quickly.
+                let mut s = s;
+                for n in &mut s.topology.nodes {
+                    if let gatesim::model::Node::Clients(c) = n {
+                        c.traffic = gatesim::model::Traffic::Constant { rate_rps: 2.0 };
+                    }
+                }
+                s.run.replicates = 1;
+                let _report = gatesim::sim::run(&s, &Default::default());
+            }
+        }
+    }
+
+    /// Random numbers in timeline entries never panic the validator, compiler or engine.
+    #[test]
+    fn any_timeline_numbers_validate_or_run(at in -100.0f64..200.0, len in -10.0f64..200.0, share in -0.5f64..1.5, period in 0u32..130, n in 0u32..5, m in 0u32..5, thr in -1.0f64..2.0, stage in -0.5f64..1.5) {
+        let text = format!(r#"Scenario(format_version: 1, name: "p", run: (seed: 1, duration_s: 120),
+            topology: (nodes: [
+                Clients((name: "c", traffic: Constant(rate_rps: 50.0))),
+                Gateway((name: "g", routes: [(path_prefix: "/", upstream: "s")])),
+                Service((name: "s", instances: 2, queue_capacity: 4, service_time: Exponential(mean_ms: 30.0))),
+            ], links: [(from: "c", to: "g"), (from: "g", to: "s")]),
+            timeline: [
+                Fault((name: "f", at: {at:?}, duration: {len:?}, target: "s-1", kind: Errors(share: {share:?}))),
+                Fault((name: "x", at: {at:?}, target: "s", kind: Exhaustion(after: {len:?}, restart: {len:?}))),
+                Change((name: "c1", at: {at:?}, node: "s", set: [(path: "instances", value: {n})], rollout: Staged(stages: [(share: {stage:?}, duration: {len:?})]))),
+                Alarm((name: "a", metric: Share5xx, threshold: {thr:?}, rule: CloudWatch(period: {period}, evaluation_periods: {n}, datapoints_to_alarm: {m}))),
+                Action((name: "r", trigger: Alarm("a"), act: Rollback("c1"), response: Human((acknowledge: Fixed({len:?}), investigate: Uniform(min: 0, max: {len:?}), identify: Exponential(mean: {len:?}), act: LogNormal(median: 1, p99: {len:?}))))),
+            ])"#);
+        match load::from_str(&text, Path::new("p.ron")) {
+            Ok(s) => { let _report = gatesim::sim::run(&s, &Default::default()); }
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+}
+
 #[test]
 fn rename_updates_links_routes_and_rules() {
     let mut s = load::load(&repo("scenarios/checkout.ron")).unwrap_or_else(|e| panic!("{e}"));
