@@ -27,9 +27,14 @@ pub struct AppOptions {
 }
 
 impl AppOptions {
-    /// Options from the environment: `GATESIM_AUTORUN=1` runs the example at start.
+    /// Options from the environment: `GATESIM_AUTORUN=1` runs the scenario at start;
+    /// `GATESIM_FILE=path` opens that scenario instead of the bundled example.
     pub fn from_env() -> Self {
-        AppOptions { autorun: std::env::var("GATESIM_AUTORUN").is_ok_and(|v| v == "1"), ..Default::default() }
+        AppOptions {
+            autorun: std::env::var("GATESIM_AUTORUN").is_ok_and(|v| v == "1"),
+            file: std::env::var_os("GATESIM_FILE").filter(|f| !f.is_empty()).map(PathBuf::from),
+            ..Default::default()
+        }
     }
 }
 
@@ -152,7 +157,7 @@ impl App {
         {
             self.canvas.selection.nodes.insert(new.clone());
         }
-        if matches!(command, Command::RemoveLink(_) | Command::RemoveNodes(_)) {
+        if matches!(command, Command::RemoveLink(_) | Command::RemoveNodes(_) | Command::RemoveEvent(_)) {
             self.canvas.selection = Selection::default();
         }
         self.doc.apply(command, merge);
@@ -166,6 +171,22 @@ impl App {
         self.canvas.selection.nodes.retain(|n| topo.node(n).is_some());
         if self.canvas.selection.link.is_some_and(|l| l >= topo.links.len()) {
             self.canvas.selection.link = None;
+        }
+        if self.canvas.selection.event.is_some_and(|e| e >= self.doc.scenario().timeline.len()) {
+            self.canvas.selection.event = None;
+        }
+    }
+
+    /// The name of the selected timeline entry.
+    fn selected_event_name(&self) -> Option<String> {
+        let i = self.canvas.selection.event?;
+        self.doc.scenario().timeline.get(i).map(|e| e.name().to_owned())
+    }
+
+    /// After undo or redo: a selected entry stays selected only if its index still holds it.
+    fn keep_event_selection(&mut self, before: Option<String>) {
+        if self.selected_event_name() != before {
+            self.canvas.selection.event = None;
         }
     }
 
@@ -240,13 +261,17 @@ impl App {
                 self.dialog = Some(Dialog::new(DialogKind::Examples, String::new()));
             }
             UiCommand::Undo => {
+                let event = self.selected_event_name();
                 self.doc.undo();
                 self.canvas.selection.link = None;
+                self.keep_event_selection(event);
                 self.prune_selection();
             }
             UiCommand::Redo => {
+                let event = self.selected_event_name();
                 self.doc.redo();
                 self.canvas.selection.link = None;
+                self.keep_event_selection(event);
                 self.prune_selection();
             }
             UiCommand::Run => {}
@@ -254,6 +279,8 @@ impl App {
             UiCommand::Delete => {
                 if let Some(l) = sel.link {
                     self.apply(Command::RemoveLink(l), None);
+                } else if let Some(e) = sel.event.filter(|_| sel.nodes.is_empty()) {
+                    self.apply(Command::RemoveEvent(e), None);
                 } else if !sel.nodes.is_empty() {
                     self.apply(Command::RemoveNodes(sel.nodes.into_iter().collect()), None);
                 }
@@ -271,7 +298,7 @@ impl App {
             UiCommand::SelectAll => {
                 self.canvas.selection = Selection {
                     nodes: self.doc.scenario().topology.nodes.iter().map(|n| n.name().to_owned()).collect(),
-                    link: None,
+                    ..Default::default()
                 };
             }
             UiCommand::AutoLayout => {
@@ -357,7 +384,7 @@ impl App {
             n.set_pos(Some([x + 40.0, y + 40.0]));
         }
         self.apply(Command::Insert { nodes: temp.nodes, links: temp.links }, None);
-        self.canvas.selection = Selection { nodes: chosen.into_iter().collect(), link: None };
+        self.canvas.selection = Selection { nodes: chosen.into_iter().collect(), ..Default::default() };
     }
 
     /// Brings the canvas overlay up to date with the document, the scrubber and the report.
@@ -403,6 +430,9 @@ impl App {
             if let Some(name) = out.select {
                 self.canvas.selection = Selection::only(&name);
             }
+            if let Some(index) = out.select_event {
+                self.canvas.selection = Selection::event(index);
+            }
         });
         egui::Panel::right("right").resizable(true).default_size(340.0).max_size(520.0).show(ui, |ui| {
             let edits = inspector::inspector_ui(
@@ -415,14 +445,17 @@ impl App {
             for (c, merge) in edits {
                 self.apply(c, merge);
             }
+            if let Some(index) = self.inspector.select_event.take() {
+                self.canvas.selection = Selection::event(index);
+            }
         });
         self.update_overlay();
-        self.canvas.caption = self
-            .runner
-            .shown()
-            .zip(self.scrub)
-            .and_then(|(r, b)| timeline::bucket_time(r, b))
-            .map(|t| format!("Replaying the run at {t:.0} s (double-click the timeline ruler for the whole run)"));
+        self.canvas.caption =
+            self.runner.shown().zip(self.scrub).and_then(|(r, b)| Some((r, timeline::bucket_time(r, b)?))).map(
+                |(r, t)| {
+                    format!("{} (double-click the timeline ruler for the whole run)", timeline::scrub_caption(r, t))
+                },
+            );
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let doc = &self.doc;
             let commands = canvas::canvas_ui(

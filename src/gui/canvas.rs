@@ -14,19 +14,26 @@ use crate::model::{Dist, Link, Node, Scenario, Traffic};
 use egui::{Align2, FontId, Key, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2, pos2, vec2};
 use std::collections::BTreeSet;
 
-/// Which nodes (or which link) are selected.
+/// Which nodes (or which link, or which timeline entry) are selected.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Selection {
     /// Selected node names.
     pub nodes: BTreeSet<String>,
     /// The selected link's index, when a link is selected.
     pub link: Option<usize>,
+    /// The selected timeline entry's index in `Scenario::timeline`, when one is selected.
+    pub event: Option<usize>,
 }
 
 impl Selection {
     /// Selects one node only.
     pub fn only(name: &str) -> Self {
-        Selection { nodes: [name.to_owned()].into(), link: None }
+        Selection { nodes: [name.to_owned()].into(), ..Default::default() }
+    }
+
+    /// Selects one timeline entry only.
+    pub fn event(index: usize) -> Self {
+        Selection { event: Some(index), ..Default::default() }
     }
 }
 
@@ -414,6 +421,7 @@ pub fn canvas_ui(
             let name = nodes[i].name().to_owned();
             if shift {
                 state.selection.link = None;
+                state.selection.event = None;
                 if !state.selection.nodes.remove(&name) {
                     state.selection.nodes.insert(name);
                 }
@@ -421,7 +429,7 @@ pub fn canvas_ui(
                 state.selection = Selection::only(&name);
             }
         } else if let Some(l) = hit_link(state, p) {
-            state.selection = Selection { nodes: BTreeSet::new(), link: Some(l) };
+            state.selection = Selection { link: Some(l), ..Default::default() };
         } else {
             state.selection = Selection::default();
             state.refusal = None;

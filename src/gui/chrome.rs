@@ -154,13 +154,20 @@ impl App {
         ui.add_space(6.0);
         let compare_w = 370.0;
         let shown = self.runner.shown();
-        let mut commands = Vec::new();
+        let mut timeline_out = timeline::TimelineOut::default();
         let mut pin = false;
         ui.horizontal_top(|ui| {
             let left_w = (ui.available_width() - compare_w - 12.0).max(300.0);
             ui.vertical(|ui| {
                 ui.set_width(left_w);
-                commands = timeline::timeline_ui(ui, self.doc.scenario(), shown, &mut self.scrub, &mut self.timeline);
+                timeline_out = timeline::timeline_ui(
+                    ui,
+                    self.doc.scenario(),
+                    shown,
+                    &mut self.scrub,
+                    &mut self.timeline,
+                    self.canvas.selection.event,
+                );
                 let scrub_s = shown.zip(self.scrub).and_then(|(r, b)| timeline::bucket_time(r, b));
                 results::charts_ui(ui, shown, scrub_s);
             });
@@ -170,8 +177,11 @@ impl App {
                 pin = compare::compare_ui(ui, self.baseline.as_deref(), self.runner.report());
             });
         });
-        for c in commands {
+        for c in timeline_out.commands {
             self.apply(c, None);
+        }
+        if let Some(index) = timeline_out.select {
+            self.canvas.selection = super::canvas::Selection::event(index);
         }
         if pin {
             self.dispatch(UiCommand::PinBaseline);

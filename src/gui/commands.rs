@@ -6,7 +6,7 @@
 //! the step when the pointer is released and no field has focus.
 
 use crate::model::validate::{self, Problem};
-use crate::model::{Link, Node, Region, RunSettings, Scenario, Traffic};
+use crate::model::{Event, EventKind, Link, Node, Region, RunSettings, Scenario, Slo, Traffic};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -69,6 +69,27 @@ pub enum Command {
         /// Description.
         description: String,
     },
+    /// Replaces the service level objectives.
+    SetSlo(Slo),
+    /// Appends a timeline entry (the caller picks a free name with [`free_event_name`]).
+    AddEvent(Event),
+    /// Replaces the timeline entry at this index (a drag on the timeline, an inspector edit).
+    UpdateEvent {
+        /// Its index in `Scenario::timeline`.
+        index: usize,
+        /// The entry as it becomes.
+        event: Event,
+    },
+    /// Removes the timeline entry at this index.
+    RemoveEvent(usize),
+    /// Renames the timeline entry at this index, and every action that names it (a trigger on an
+    /// alarm, a rollback or apply of a change, the end of a fault). Refused when the name is taken.
+    RenameEvent {
+        /// Its index in `Scenario::timeline`.
+        index: usize,
+        /// The new name.
+        name: String,
+    },
 }
 
 /// The scenario being edited, where it lives on disk, its undo history and its problems.
@@ -117,6 +138,13 @@ impl Document {
     /// Problems of one node.
     pub fn problems_of<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
         self.problems.iter().filter(move |p| p.node.as_deref() == Some(node))
+    }
+
+    /// Problems of one timeline entry: those whose message starts with `<kind> "<name>":`, as
+    /// validation words them.
+    pub fn problems_of_event<'a>(&'a self, kind: EventKind, name: &str) -> impl Iterator<Item = &'a Problem> + 'a {
+        let prefix = format!("{} \"{name}\":", kind.label());
+        self.problems.iter().filter(move |p| p.message.starts_with(&prefix))
     }
 
     /// The scenario as last saved (or loaded).
@@ -224,6 +252,53 @@ pub fn free_name(scenario: &Scenario, base: &str) -> String {
     (2..).map(|i| format!("{base}-{i}")).find(|n| !taken(n)).unwrap_or_else(|| base.to_owned())
 }
 
+/// A name used by no timeline entry and no node (entries and nodes share one namespace): `base`,
+/// else `base-2`, `base-3`, ...
+pub fn free_event_name(scenario: &Scenario, base: &str) -> String {
+    let taken = |n: &str| scenario.topology.node(n).is_some() || scenario.timeline.iter().any(|e| e.name() == n);
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..).map(|i| format!("{base}-{i}")).find(|n| !taken(n)).unwrap_or_else(|| base.to_owned())
+}
+
+/// Points the timeline entries that name node `old` at `new` (changes, fault targets and links,
+/// traffic events, alarm scopes, scale and shift actions).
+fn rename_in_timeline(timeline: &mut [Event], old: &str, new: &str) {
+    use crate::model::{Act, Scope};
+    let fix = |n: &mut String| {
+        if n == old {
+            *n = new.to_owned();
+        }
+    };
+    for e in timeline {
+        match e {
+            Event::Change(c) => fix(&mut c.node),
+            Event::Fault(f) => match f.target.split_once("->") {
+                Some((a, b)) if a == old || b == old => {
+                    let side = |x: &str| if x == old { new.to_owned() } else { x.to_owned() };
+                    f.target = format!("{}->{}", side(a), side(b));
+                }
+                _ => fix(&mut f.target),
+            },
+            Event::Traffic(t) => fix(&mut t.clients),
+            Event::Alarm(a) => {
+                if let Scope::Node(n) = &mut a.scope {
+                    fix(n);
+                }
+            }
+            Event::Action(a) => match &mut a.act {
+                Act::Scale { service, .. } => fix(service),
+                Act::ShiftTraffic { clients, to, .. } => {
+                    fix(clients);
+                    fix(to);
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
 /// The one place where commands change a scenario.
 fn apply_to(s: &mut Scenario, command: Command) {
     let topo = &mut s.topology;
@@ -259,8 +334,10 @@ fn apply_to(s: &mut Scenario, command: Command) {
             }
         }
         Command::RenameNode { old, new } => {
-            if topo.node(&new).is_none() && !new.trim().is_empty() {
+            let free = !new.trim().is_empty() && s.timeline.iter().all(|e| e.name() != new);
+            if topo.node(&new).is_none() && free {
                 topo.rename(&old, &new);
+                rename_in_timeline(&mut s.timeline, &old, &new);
             }
         }
         Command::SetTraffic { node, traffic } => {
@@ -284,6 +361,40 @@ fn apply_to(s: &mut Scenario, command: Command) {
         Command::SetTitle { name, description } => {
             s.name = name;
             s.description = description;
+        }
+        Command::SetSlo(slo) => s.slo = slo,
+        Command::AddEvent(event) => s.timeline.push(event),
+        Command::UpdateEvent { index, event } => {
+            if let Some(e) = s.timeline.get_mut(index) {
+                *e = event;
+            }
+        }
+        Command::RemoveEvent(index) => {
+            if index < s.timeline.len() {
+                s.timeline.remove(index);
+            }
+        }
+        Command::RenameEvent { index, name } => {
+            let taken = topo.node(&name).is_some() || s.timeline.iter().any(|e| e.name() == name);
+            if name.trim().is_empty() || taken {
+                return;
+            }
+            let Some(e) = s.timeline.get_mut(index) else { return };
+            let old = e.name().to_owned();
+            e.set_name(name.clone());
+            for e in &mut s.timeline {
+                if let Event::Action(a) = e {
+                    use crate::model::{Act, Trigger};
+                    match &mut a.trigger {
+                        Trigger::Alarm(n) if *n == old => *n = name.clone(),
+                        _ => {}
+                    }
+                    match &mut a.act {
+                        Act::Rollback(n) | Act::Apply(n) | Act::EndFault(n) if *n == old => *n = name.clone(),
+                        _ => {}
+                    }
+                }
+            }
         }
     }
 }

@@ -1,8 +1,113 @@
 //! Form rows for the inspector: a label and a widget tied to it (so screen readers and tests find
 //! the widget by its label), numbers with units and ranges, distributions and traffic profiles.
 
+use super::theme;
 use crate::model::{Dist, Step, Traffic};
-use egui::{DragValue, Response, Ui};
+use egui::{DragValue, Id, Key, Response, Ui};
+
+/// Width of text fields in the inspector.
+pub const TEXT_W: f32 = 190.0;
+
+/// A text field whose edits apply when complete: on Enter or when it loses focus (Escape drops
+/// them; a value set through accessibility applies at once). It shows `current` while it is not
+/// being edited. Returns the field's response and the text to apply, if any.
+pub fn commit_text_ui(ui: &mut Ui, id: Id, current: &str, hint: &str, width: f32) -> (Response, Option<String>) {
+    let buffer = id.with("buffer");
+    let editing = ui.memory(|m| m.has_focus(id));
+    let mut text = if editing {
+        ui.data(|d| d.get_temp::<String>(buffer)).unwrap_or_else(|| current.to_owned())
+    } else {
+        current.to_owned()
+    };
+    let r = ui.add(egui::TextEdit::singleline(&mut text).id(id).hint_text(hint).desired_width(width));
+    let cancelled = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Escape));
+    let done = !cancelled && (r.lost_focus() || (r.changed() && !r.has_focus()));
+    if r.has_focus() {
+        ui.data_mut(|d| d.insert_temp(buffer, text.clone()));
+    } else {
+        ui.data_mut(|d| d.remove::<String>(buffer));
+    }
+    let commit = (done && text != current).then_some(text);
+    (r, commit)
+}
+
+/// A grid row: `label`, then a text field applied on commit whose text `parse` reads. A text
+/// that does not parse changes nothing and says why under the field (until a text that parses is
+/// applied). Returns the value of a committed text that parsed.
+pub fn parsed_row_ui<T>(
+    ui: &mut Ui,
+    label: &str,
+    id: Id,
+    current: &str,
+    hint: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    let l = ui.label(label);
+    let mut out = None;
+    ui.vertical(|ui| {
+        let (r, commit) = commit_text_ui(ui, id, current, hint, TEXT_W);
+        r.labelled_by(l.id).on_hover_text(hint);
+        if let Some(text) = commit {
+            out = parsed(ui, id, parse(&text));
+        }
+        error_line_ui(ui, id);
+    });
+    ui.end_row();
+    out
+}
+
+/// The value of a parse, or none with its error kept for [`error_line_ui`] under field `id`.
+pub fn parsed<T>(ui: &Ui, id: Id, result: Result<T, String>) -> Option<T> {
+    let key = id.with("error");
+    match result {
+        Ok(v) => {
+            ui.data_mut(|d| d.remove::<String>(key));
+            Some(v)
+        }
+        Err(e) => {
+            ui.data_mut(|d| d.insert_temp(key, e));
+            None
+        }
+    }
+}
+
+/// Why the last text committed in field `id` did not parse, if it did not.
+pub fn error_line_ui(ui: &mut Ui, id: Id) {
+    if let Some(e) = ui.data(|d| d.get_temp::<String>(id.with("error"))) {
+        ui.add(egui::Label::new(egui::RichText::new(e).small().color(theme::BAD)).wrap());
+    }
+}
+
+/// A row with a combo box of `names`; returns the index chosen when it changed.
+pub fn choice_row_ui(ui: &mut Ui, label: &str, id: Id, current: usize, names: &[&str]) -> Option<usize> {
+    let mut i = current.min(names.len().saturating_sub(1));
+    let text = names.get(i).copied().unwrap_or("");
+    let r = row_ui(ui, label, |ui| {
+        egui::ComboBox::from_id_salt(id).selected_text(text).show_index(ui, &mut i, names.len(), |k| names[k])
+    });
+    (r.changed() && i != current).then_some(i)
+}
+
+/// A row with a combo box of `options` (node or entry names) for `value`; a value not among them
+/// stays listed. Returns whether it changed.
+pub fn name_row_ui(ui: &mut Ui, label: &str, id: Id, value: &mut String, options: &[String]) -> bool {
+    let before = value.clone();
+    row_ui(ui, label, |ui| {
+        egui::ComboBox::from_id_salt(id)
+            .selected_text(value.as_str())
+            .show_ui(ui, |ui| {
+                if !options.contains(value) {
+                    let v = value.clone();
+                    ui.selectable_value(value, v.clone(), if v.is_empty() { "(none)".to_owned() } else { v });
+                }
+                for o in options {
+                    ui.selectable_value(value, o.clone(), o);
+                }
+            })
+            .response
+    });
+    *value != before
+}
 
 /// A row of a two-column grid: `label`, then the widget `add` makes, labelled by it.
 pub fn row_ui(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> Response) -> Response {

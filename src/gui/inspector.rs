@@ -22,6 +22,8 @@ pub struct InspectorState {
     rename: Option<(String, String)>,
     /// A region name being typed.
     new_region: String,
+    /// Select the timeline entry at this index (a click in the scenario's timeline list).
+    pub select_event: Option<usize>,
 }
 
 /// Width of text fields in the inspector.
@@ -30,7 +32,8 @@ const FIELD_W: f32 = 190.0;
 /// A command and its merge key.
 pub type Edit = (Command, Option<u64>);
 
-fn key(parts: impl Hash) -> u64 {
+/// A merge key from its parts.
+pub(super) fn key(parts: impl Hash) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     parts.hash(&mut h);
     h.finish()
@@ -58,6 +61,11 @@ pub fn inspector_ui(
         if let Some(r) = report {
             facts_ui(ui, r, node.name());
         }
+    } else if selection.nodes.is_empty()
+        && let Some(i) = selection.event
+        && let Some(event) = s.timeline.get(i)
+    {
+        super::timeline_fields::event_ui(ui, doc, i, event, &mut edits);
     } else if selection.nodes.len() > 1 {
         ui.heading(format!("{} nodes selected", selection.nodes.len()));
         ui.label("Drag to move them together; Delete removes them; Ctrl+D duplicates them.");
@@ -85,7 +93,7 @@ fn facts_ui(ui: &mut Ui, report: &Report, name: &str) {
 }
 
 /// Problems as callouts; `with_node` prefixes each with the node it concerns.
-fn callouts_ui<'a>(ui: &mut Ui, problems: impl Iterator<Item = &'a Problem>, with_node: bool) {
+pub(super) fn callouts_ui<'a>(ui: &mut Ui, problems: impl Iterator<Item = &'a Problem>, with_node: bool) {
     for p in problems {
         let (fg, bg, word) = match p.severity {
             Severity::Error => (theme::BAD, theme::CALLOUT_BAD_BG, "error"),
@@ -439,6 +447,23 @@ fn link_ui(ui: &mut Ui, li: usize, link: &Link, edits: &mut Vec<Edit>) {
     }
 }
 
+/// The timeline's entries, each a button that selects it.
+fn timeline_list_ui(ui: &mut Ui, s: &Scenario, state: &mut InspectorState) {
+    ui.separator();
+    ui.label(RichText::new(format!("TIMELINE ({})", s.timeline.len())).small().color(theme::TEXT_DIM));
+    if s.timeline.is_empty() {
+        ui.weak("No entries: right-click a lane of the timeline to add a change, fault, alarm or action.");
+    }
+    for (i, e) in s.timeline.iter().enumerate() {
+        ui.horizontal(|ui| {
+            ui.colored_label(theme::event_colour(e.kind()), e.kind().label());
+            if ui.link(e.name()).on_hover_text(e.describe()).clicked() {
+                state.select_event = Some(i);
+            }
+        });
+    }
+}
+
 fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &mut Vec<Edit>) {
     let s = doc.scenario();
     ui.heading("Scenario");
@@ -466,6 +491,8 @@ fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &
     if changed_run {
         edits.push((Command::SetRun(run), Some(key("run"))));
     }
+    super::timeline_fields::run_start_and_slo_ui(ui, s, edits);
+    timeline_list_ui(ui, s, state);
     ui.separator();
     ui.label(RichText::new("REGIONS").small().color(theme::TEXT_DIM));
     let mut regions = s.topology.regions.clone();

@@ -15,7 +15,8 @@
 //! | `overlay.rs` | what a report says about each node and link (badges, link rates) |
 //! | `inspector.rs`, `fields.rs` | editing the selection |
 //! | `palette.rs` | node palette and outline |
-//! | `timeline.rs` | traffic lanes and the time scrubber |
+//! | `timeline.rs` | traffic lanes, timeline entry lanes, the time scrubber |
+//! | `timeline_fields.rs` | editing a timeline entry, the run's start and the SLOs |
 //! | `results.rs` | summary cards and charts |
 //! | `compare.rs` | baseline versus change |
 //! | `files.rs` | open/save dialogs, recent files, examples, autosave and recovery |
@@ -41,6 +42,7 @@ pub mod results;
 pub mod run;
 pub mod theme;
 mod timeline;
+mod timeline_fields;
 
 pub use app::{App, AppOptions};
 

@@ -12,6 +12,8 @@ pub struct LeftPanelOut {
     pub add: Option<NodeKind>,
     /// Select this node.
     pub select: Option<String>,
+    /// Select the timeline entry at this index.
+    pub select_event: Option<usize>,
 }
 
 const KINDS: [(NodeKind, &str); 4] = [
@@ -62,6 +64,20 @@ pub fn left_panel_ui(ui: &mut Ui, scenario: &Scenario, selection: &Selection) ->
                     ui.painter().rect_filled(dot, 3.0, theme::kind_colour(n.kind()));
                     if r.interact(Sense::click()).clicked() {
                         out.select = Some(n.name().to_owned());
+                    }
+                }
+            });
+        }
+        if !scenario.timeline.is_empty() {
+            egui::CollapsingHeader::new("timeline").default_open(true).show(ui, |ui| {
+                for (i, e) in scenario.timeline.iter().enumerate() {
+                    let selected = selection.event == Some(i);
+                    let text = RichText::new(e.name()).color(if selected { theme::TEXT } else { theme::TEXT_DIM });
+                    let r = ui.selectable_label(selected, text).on_hover_text(e.describe());
+                    let dot = egui::Rect::from_min_size(r.rect.left_center() - vec2(10.0, 3.0), vec2(6.0, 6.0));
+                    ui.painter().rect_filled(dot, 1.0, theme::event_colour(e.kind()));
+                    if r.clicked() {
+                        out.select_event = Some(i);
                     }
                 }
             });

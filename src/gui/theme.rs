@@ -1,7 +1,7 @@
 //! Every colour and size the app paints with. Nothing else in `gui/` names a colour.
 
 use crate::metrics::Outcome;
-use crate::model::NodeKind;
+use crate::model::{EventKind, NodeKind};
 use egui::{Color32, CornerRadius, Stroke, Visuals};
 
 /// Window background (behind panels).
@@ -43,6 +43,15 @@ pub const CALLOUT_WARN_BG: Color32 = Color32::from_rgb(0x3a, 0x30, 0x1c);
 /// Callout background for errors.
 pub const CALLOUT_BAD_BG: Color32 = Color32::from_rgb(0x3d, 0x22, 0x22);
 
+/// Timeline lane background.
+pub const LANE: Color32 = Color32::from_rgb(0x1d, 0x20, 0x26);
+/// Timeline grid lines under the ruler's ticks.
+pub const LANE_GRID: Color32 = Color32::from_rgb(0x2c, 0x30, 0x38);
+/// An alarm firing (its bar in the alarm lane).
+pub const FIRING: Color32 = Color32::from_rgb(0xb8, 0x42, 0x3c);
+/// A rollback (its tick in the change lane).
+pub const ROLLBACK: Color32 = Color32::from_rgb(0x3d, 0xb3, 0x7e);
+
 /// Node card size on the canvas at zoom 1, in canvas units.
 pub const NODE_SIZE: [f32; 2] = [180.0, 58.0];
 /// Grid step nodes snap to.
@@ -57,6 +66,17 @@ pub fn kind_colour(kind: NodeKind) -> Color32 {
         NodeKind::Gateway => Color32::from_rgb(0xe8, 0xa3, 0x3d),
         NodeKind::LoadBalancer => Color32::from_rgb(0x4c, 0x8d, 0xf6),
         NodeKind::Service => Color32::from_rgb(0x3d, 0xb3, 0x7e),
+    }
+}
+
+/// The colour of a timeline lane's entries.
+pub fn event_colour(kind: EventKind) -> Color32 {
+    match kind {
+        EventKind::Change => Color32::from_rgb(0xe8, 0xa3, 0x3d),
+        EventKind::Fault => Color32::from_rgb(0xe0, 0x6a, 0x5a),
+        EventKind::Traffic => Color32::from_rgb(0x9b, 0x7c, 0xd6),
+        EventKind::Alarm => Color32::from_rgb(0xe0, 0x55, 0x4d),
+        EventKind::Action => Color32::from_rgb(0x4f, 0xc1, 0xc9),
     }
 }
 
