@@ -3,7 +3,8 @@
 
 use super::theme;
 use crate::metrics::Outcome;
-use crate::report::{Report, ServiceSeries};
+use crate::model::EventKind;
+use crate::report::{Report, ServiceSeries, duration_text};
 use egui::{Color32, RichText, Ui};
 use egui_plot::{AxisHints, Corner, FilledArea, Legend, Line, Plot, PlotPoints, VLine};
 
@@ -13,6 +14,12 @@ pub const USERS_IMPACTED: &str = "users impacted";
 pub const FAILED_REQUESTS: &str = "failed requests";
 /// Caption of the p99 card.
 pub const LATENCY_P99: &str = "latency p99";
+/// Caption of the time-to-detect card.
+pub const TIME_TO_DETECT: &str = "time to detect";
+/// Caption of the RTO card.
+pub const RTO: &str = "outage (RTO)";
+/// Caption of the cost card.
+pub const COST: &str = "cost of run";
 
 /// One summary card.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,8 +55,89 @@ pub fn ms_text(ms: f64) -> String {
     if ms >= 1000.0 { format!("{:.2} s", ms / 1000.0) } else { format!("{ms:.0} ms") }
 }
 
-/// The six cards for a report (or dashes without one). Time to detect, RTO and cost are not
-/// computed by the library yet: they show `-`, never an invented number.
+/// An interval of durations: `[15, 37] min`, or in seconds when short.
+fn interval_text(low: f64, high: f64) -> String {
+    if high >= 120.0 {
+        format!("[{:.0}, {:.0}] min", low / 60.0, high / 60.0)
+    } else {
+        format!("[{low:.0}, {high:.0}] s")
+    }
+}
+
+/// A card without a figure: a dash, and what would give it one.
+fn no_figure(caption: &'static str, detail: &str) -> Card {
+    Card { caption, value: "-".into(), detail: detail.into(), colour: theme::TEXT_DIM }
+}
+
+/// Whether the run's timeline has an entry of a kind.
+fn has_entry(r: &Report, kinds: &[EventKind]) -> bool {
+    r.timeline.as_ref().is_some_and(|t| t.entries.iter().any(|e| kinds.contains(&e.kind)))
+}
+
+const INCIDENT_KINDS: [EventKind; 3] = [EventKind::Change, EventKind::Fault, EventKind::Traffic];
+const ADD_ALARM: &str = "add an alarm to the timeline";
+const ADD_INCIDENT: &str = "add a fault or change to the timeline";
+
+/// Time from the trigger to the first alarm firing after it (median over the replicates where an
+/// alarm fired), with the alarm and when it fired in replicate 0.
+fn detect_card(r: &Report) -> Card {
+    let Some(t) = r.timeline.as_ref().filter(|_| has_entry(r, &[EventKind::Alarm])) else {
+        return no_figure(TIME_TO_DETECT, ADD_ALARM);
+    };
+    if !has_entry(r, &INCIDENT_KINDS) {
+        return no_figure(TIME_TO_DETECT, ADD_INCIDENT);
+    }
+    let Some(median) = t.time_to_detect_s.median else {
+        let why = if t.trigger.is_some() { "no alarm fired after the trigger" } else { "nothing started: no trigger" };
+        return no_figure(TIME_TO_DETECT, why);
+    };
+    let first = t.trigger.as_ref().and_then(|tr| {
+        t.log.iter().find(|l| l.kind == EventKind::Alarm && l.what == "firing" && l.t_s >= tr.at_s - 1e-9)
+    });
+    let counted = format!("{} of {} detected", t.time_to_detect_s.n, r.replicates);
+    let detail = match first {
+        Some(l) => format!("alarm {} at {} · {counted}", l.entry, super::timeline::time_text(r.start, l.t_s)),
+        None => counted,
+    };
+    Card { caption: TIME_TO_DETECT, value: duration_text(median), detail, colour: theme::TEXT }
+}
+
+/// Measured RTO: from the trigger to the SLO met again for the hold period (median over the
+/// replicates that recovered).
+fn rto_card(r: &Report) -> Card {
+    let Some(t) = r.timeline.as_ref().filter(|_| has_entry(r, &INCIDENT_KINDS)) else {
+        return no_figure(RTO, ADD_INCIDENT);
+    };
+    let Some(trigger) = &t.trigger else {
+        return no_figure(RTO, "no change, fault or traffic event started");
+    };
+    let spread = &t.rto_s;
+    match spread.median {
+        Some(median) if t.recovered_in > 0 => {
+            let interval = match (spread.low, spread.high) {
+                (Some(l), Some(h)) if spread.n > 1 => format!(" · {}", interval_text(l, h)),
+                _ => String::new(),
+            };
+            let detail = if median == 0.0 && spread.high == Some(0.0) {
+                "the SLO was not breached after the trigger".to_owned()
+            } else {
+                format!("recovered in {} of {}{interval}", t.recovered_in, r.replicates)
+            };
+            let colour = if median == 0.0 { theme::OK } else { theme::BAD };
+            Card { caption: RTO, value: duration_text(median), detail, colour }
+        }
+        _ => Card {
+            caption: RTO,
+            value: format!("> {}", duration_text((r.duration_s - trigger.at_s).max(0.0))),
+            detail: "not recovered by the end of the run".into(),
+            colour: theme::BAD,
+        },
+    }
+}
+
+/// The six cards for a report (or dashes without one). Time to detect and RTO come from the
+/// run's timeline; when the scenario cannot produce them, the card says what to add. Cost is not
+/// modelled: a dash, never an invented number.
 pub fn cards(report: Option<&Report>) -> [Card; 6] {
     let none =
         |caption, detail: &str| Card { caption, value: "-".into(), detail: detail.into(), colour: theme::TEXT_DIM };
@@ -59,9 +147,9 @@ pub fn cards(report: Option<&Report>) -> [Card; 6] {
             none(USERS_IMPACTED, d),
             none(FAILED_REQUESTS, d),
             none(LATENCY_P99, d),
-            none("time to detect", d),
-            none("outage (RTO)", d),
-            none("cost of run", d),
+            none(TIME_TO_DETECT, d),
+            none(RTO, d),
+            none(COST, d),
         ];
     };
     let s = &r.summary;
@@ -97,8 +185,7 @@ pub fn cards(report: Option<&Report>) -> [Card; 6] {
         },
         None => none(LATENCY_P99, "nothing succeeded"),
     };
-    let later = "not computed by the simulator yet";
-    [impacted, failed_card, p99, none("time to detect", later), none("outage (RTO)", later), none("cost of run", later)]
+    [impacted, failed_card, p99, detect_card(r), rto_card(r), none(COST, "needs a price table (not modelled yet)")]
 }
 
 /// The row of cards.
@@ -243,6 +330,63 @@ mod tests {
     #[test]
     fn without_a_report_every_card_is_a_dash() {
         assert!(cards(None).iter().all(|c| c.value == "-"));
+    }
+
+    fn run(timeline: &str) -> Report {
+        let text = format!(
+            r#"Scenario(format_version: 1, name: "t", run: (seed: 3, duration_s: 600, start: "2024-03-05T09:00:00Z"),
+            slo: (window: "10s", hold: "1m"),
+            topology: (nodes: [
+                Clients((name: "users", users: 500, arrivals: Deterministic, traffic: Constant(rate_rps: 50.0))),
+                Service((name: "api", instances: 2, concurrency: 8, queue_capacity: 16, service_time: Constant(ms: 10.0))),
+            ], links: [(from: "users", to: "api", latency: Constant(ms: 1.0))]),
+            timeline: [{timeline}])"#
+        );
+        let s = crate::model::load::from_str(&text, std::path::Path::new("t.ron")).unwrap_or_else(|e| panic!("{e}"));
+        crate::sim::run(&s, &Default::default()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const OUTAGE: &str = r#"Fault((name: "outage", at: "09:01:40", end: "09:03:20", target: "api", kind: Errors(share: 1.0, status: 503)))"#;
+    const ALARM: &str = r#"Alarm((name: "5xx", metric: Share5xx, threshold: 0.05, rule: Prometheus(interval: "10s", window: "10s", for: "10s")))"#;
+
+    #[test]
+    fn a_fault_and_an_alarm_give_a_time_to_detect_and_an_rto() {
+        let r = run(&format!("{OUTAGE}, {ALARM}"));
+        let [.., detect, rto, cost] = cards(Some(&r));
+        // The fault starts at 100 s; the alarm's rule holds for 10 s after a 10 s evaluation.
+        let t = r.timeline.as_ref().and_then(|t| t.time_to_detect_s.median).unwrap_or_else(|| panic!("no detection"));
+        assert_eq!(detect.value, duration_text(t));
+        assert!(detect.detail.starts_with("alarm 5xx at 09:0"), "{detect:?}");
+        assert!(detect.detail.ends_with("1 of 1 detected"), "{detect:?}");
+        // Down from 100 s to 200 s with 10 s windows: recovered at 200 s.
+        assert_eq!(rto.value, "1 min 40 s");
+        assert_eq!(rto.detail, "recovered in 1 of 1");
+        assert_eq!(rto.colour, theme::BAD);
+        assert_eq!((cost.value.as_str(), cost.detail.as_str()), ("-", "needs a price table (not modelled yet)"));
+    }
+
+    #[test]
+    fn without_what_they_need_the_cards_say_what_to_add() {
+        let [.., detect, rto, _] = cards(Some(&run(OUTAGE)));
+        assert_eq!((detect.value.as_str(), detect.detail.as_str()), ("-", ADD_ALARM));
+        assert_eq!(rto.value, "1 min 40 s");
+        let [.., detect, rto, _] = cards(Some(&run(ALARM)));
+        assert_eq!((detect.value.as_str(), detect.detail.as_str()), ("-", ADD_INCIDENT));
+        assert_eq!((rto.value.as_str(), rto.detail.as_str()), ("-", ADD_INCIDENT));
+        let [.., detect, rto, _] = cards(Some(&run("")));
+        assert_eq!(detect.detail, ADD_ALARM);
+        assert_eq!(rto.detail, ADD_INCIDENT);
+        // A fault that never ends: no recovery, and a lower bound on the outage.
+        let forever = r#"Fault((name: "forever", at: 100, target: "api", kind: Errors(share: 1.0)))"#;
+        let [.., rto, _] = cards(Some(&run(forever)));
+        assert_eq!(rto.detail, "not recovered by the end of the run");
+        assert_eq!(rto.value, "> 8 min 20 s");
+    }
+
+    #[test]
+    fn intervals_read_in_minutes_or_seconds() {
+        assert_eq!(interval_text(900.0, 2220.0), "[15, 37] min");
+        assert_eq!(interval_text(30.0, 90.0), "[30, 90] s");
     }
 
     #[test]
