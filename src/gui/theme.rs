@@ -40,6 +40,8 @@ pub const SCRUB: Color32 = Color32::from_rgb(0x4c, 0x8d, 0xf6);
 pub const ON_COLOUR: Color32 = Color32::from_rgb(0x10, 0x12, 0x16);
 /// Callout background for warnings.
 pub const CALLOUT_WARN_BG: Color32 = Color32::from_rgb(0x3a, 0x30, 0x1c);
+/// Callout background for good news (a passing check).
+pub const CALLOUT_OK_BG: Color32 = Color32::from_rgb(0x1c, 0x33, 0x2a);
 /// Callout background for errors.
 pub const CALLOUT_BAD_BG: Color32 = Color32::from_rgb(0x3d, 0x22, 0x22);
 
