@@ -54,8 +54,6 @@ pub struct Recorder {
     pub latency_sum_ns: u128,
     /// Outcome counts per bucket (by the time the client got the answer), attack traffic included.
     pub outcome_series: Vec<[u64; N_OUTCOMES]>,
-    /// Per bucket: answers with a 4xx and with a 5xx status (attack traffic included).
-    pub class_series: Vec<[u64; 2]>,
     /// Latency of successes per bucket, µs (2 significant digits).
     pub latency_series: Vec<Histogram<u64>>,
     /// Per population: users who sent at least one request in the summary window.
@@ -126,7 +124,6 @@ impl Recorder {
             latency: histogram(3),
             latency_sum_ns: 0,
             outcome_series: vec![[0; N_OUTCOMES]; nb],
-            class_series: vec![[0; 2]; nb],
             latency_series: vec![histogram(2); nb],
             // One set per population, and a last one for trace keys (which grows as keys appear).
             users_active: plan.pops.iter().map(|p| BitSet::new(p.users)).chain([BitSet::default()]).collect(),
@@ -207,9 +204,6 @@ impl Recorder {
         let latency_us = (latency_ns / 1000).clamp(1, MAX_LATENCY_US);
         if let Some(b) = self.bucket(answered) {
             self.outcome_series[b][outcome as usize] += 1;
-            if let Some(c) = status_class(status) {
-                self.class_series[b][c] += 1;
-            }
             if outcome == Outcome::Success {
                 self.latency_series[b].record(latency_us).ok();
             }
@@ -282,13 +276,13 @@ impl Recorder {
         let nb = self.n_buckets;
         if let Some(b) = self.bucket(answered) {
             self.outcome_series[b][outcome as usize] += 1;
-            if let Some(c) = class {
-                self.class_series[b][c] += 1;
-            }
             if outcome == Outcome::Success {
                 self.latency_series[b].record(latency_us).ok();
             }
             if let Some(tl) = &mut self.tl {
+                if let (Some(c), Some(cl)) = (class, tl.class_series.get_mut(b)) {
+                    cl[c] += 1;
+                }
                 if attack {
                     tl.attack_series[b][outcome as usize] += 1;
                 }
@@ -511,10 +505,6 @@ impl Recorder {
             for (x, y) in a.iter_mut().zip(b) {
                 *x += y;
             }
-        }
-        for (a, b) in self.class_series.iter_mut().zip(&o.class_series) {
-            a[0] += b[0];
-            a[1] += b[1];
         }
         self.slow += o.slow;
         if let (Some(a), Some(b)) = (self.tl.as_mut(), o.tl.as_ref()) {

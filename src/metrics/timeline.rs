@@ -54,6 +54,8 @@ pub enum Logged {
 /// Timeline aggregates of one replicate (and, merged, of all: the series add up).
 #[derive(Clone, Debug)]
 pub struct TimelineRec {
+    /// Per bucket: answers with a 4xx and with a 5xx status (attack traffic included).
+    pub class_series: Vec<[u64; 2]>,
     /// Per model node and bucket: requests that reached it.
     pub node_arrivals: Vec<u32>,
     /// Per model node and bucket: requests it rejected itself.
@@ -83,6 +85,7 @@ impl TimelineRec {
     /// `users` users, over a run of `duration_ns`.
     pub fn new(nodes: usize, scopes: usize, nb: usize, users: &[u32], duration_ns: u64) -> TimelineRec {
         TimelineRec {
+            class_series: vec![[0; 2]; nb],
             node_arrivals: vec![0; nodes * nb],
             node_rejected: vec![0; nodes * nb],
             scope_outcomes: vec![[0; N_OUTCOMES]; scopes * nb],
@@ -135,7 +138,9 @@ impl TimelineRec {
         {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
-        for (a, b) in self.scope_classes.iter_mut().zip(&o.scope_classes) {
+        for (a, b) in
+            self.scope_classes.iter_mut().zip(&o.scope_classes).chain(self.class_series.iter_mut().zip(&o.class_series))
+        {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
         for (a, b) in self.scope_latency.iter_mut().zip(&o.scope_latency) {

@@ -55,8 +55,8 @@ mod verdict;
 pub use estimate::{Estimate, t_quantile_995};
 pub use files::{write_csv, write_json};
 pub use table::{at_text, duration_text, summary_table};
-pub use verdict::{Objective, Verdict, verdict};
 pub use timeline::{ReplicateSlo, ReplicateTimeline, SloReport, Spread, TimelineReport};
+pub use verdict::{Objective, Verdict, verdict};
 
 use crate::metrics::{Outcome, Recorder};
 use crate::model::NodeKind;

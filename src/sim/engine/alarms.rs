@@ -128,7 +128,11 @@ impl Simulation<'_> {
                             let k = i as usize * nb + b;
                             (tl.scope_outcomes.get(k)?, tl.scope_classes.get(k)?, tl.scope_latency.get(k)?)
                         }
-                        _ => (&self.rec.outcome_series[b], &self.rec.class_series[b], &self.rec.latency_series[b]),
+                        _ => (
+                            &self.rec.outcome_series[b],
+                            self.rec.tl.as_ref()?.class_series.get(b)?,
+                            &self.rec.latency_series[b],
+                        ),
                     };
                     outcomes.iter_mut().zip(o).for_each(|(x, y)| *x += y);
                     classes[0] += c[0];
