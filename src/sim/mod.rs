@@ -9,6 +9,7 @@ pub mod replay;
 pub mod rng;
 pub mod time;
 pub mod trace;
+pub mod accesslog;
 
 use crate::metrics::Recorder;
 use crate::model::{Scenario, validate};
