@@ -70,7 +70,9 @@ pub fn inspector_ui(
         ui.heading(format!("{} nodes selected", selection.nodes.len()));
         ui.label("Drag to move them together; Delete removes them; Ctrl+D duplicates them.");
     } else {
-        scenario_ui(ui, doc, state, &mut edits);
+        egui::ScrollArea::vertical().auto_shrink([false, true]).show(ui, |ui| {
+            scenario_ui(ui, doc, state, &mut edits);
+        });
     }
     edits
 }

@@ -938,6 +938,15 @@ fn event_lane_ui(
     );
     let placed = place(items, kind, area, g, state.event_drag.as_ref(), painter);
     let font = FontId::proportional(LABEL_SIZE);
+    if placed.is_empty() {
+        painter.text(
+            pos2(area.min.x + 6.0, area.center().y),
+            Align2::LEFT_CENTER,
+            "none · right-click to add one",
+            FontId::proportional(10.5),
+            theme::TEXT_DIM.gamma_multiply(0.7),
+        );
+    }
     for pl in &placed {
         let it = pl.item;
         let is_selected = it.index.is_some() && it.index == selected;
@@ -977,11 +986,15 @@ fn event_lane_ui(
                 painter.rect(pl.shape, 8.0, theme::CARD, stroke, StrokeKind::Inside);
             }
         }
+    }
+    // Labels over every shape of the lane.
+    for pl in &placed {
+        let it = pl.item;
         if let Some(label) = &it.label {
             // A dragged entry shows where it will start.
             let text = match &state.event_drag {
                 Some(d) if Some(d.index) == it.index && it.look == Look::Scheduled => {
-                    format!("{label} → {}", time_text(g.start, d.to_s))
+                    format!("{label} to {}", time_text(g.start, d.to_s))
                 }
                 _ => label.clone(),
             };

@@ -508,7 +508,7 @@ fn response_ui(ui: &mut Ui, response: &mut Response, id: &impl Fn(&str) -> Id) {
             delay_ui(ui, "acknowledge", &mut h.acknowledge, id);
             delay_ui(ui, "investigate", &mut h.investigate, id);
             delay_ui(ui, "identify", &mut h.identify, id);
-            delay_ui(ui, "act", &mut h.act, id);
+            delay_ui(ui, "carry out", &mut h.act, id);
         }
     }
 }
@@ -672,7 +672,7 @@ pub(super) fn run_start_and_slo_ui(ui: &mut Ui, s: &Scenario, edits: &mut Vec<Ed
         if super::fields::optional_ui(ui, "p99 latency", &mut slo.latency_p99_ms, 1000.0, " ms") {
             slo_merge = Some(key(("slo", "latency")));
         }
-        if number_ui(ui, "users impacted", &mut slo.users_impacted_pct, 0.0..=100.0, " %", 0.01) {
+        if number_ui(ui, "max users impacted", &mut slo.users_impacted_pct, 0.0..=100.0, " %", 0.01) {
             slo_merge = Some(key(("slo", "users")));
         }
         for (label, field, v) in [("window", "slo-window", &mut slo.window), ("hold", "slo-hold", &mut slo.hold)] {
