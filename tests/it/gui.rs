@@ -558,3 +558,145 @@ fn clicking_a_link_selects_it_for_the_inspector_and_delete_removes_it() {
     h.run_steps(2);
     assert_eq!(weight(h.state()), Some(3.0));
 }
+
+/// The lane of one kind of timeline entry (`changes`, `faults`, ...) on screen.
+fn lane(h: &Harness<'static, App>, title: &str) -> egui::Rect {
+    h.get_by_label(&format!("{title} lane")).rect()
+}
+
+/// The x of a time on the timeline's lanes (they span the run).
+fn x_at(lane: egui::Rect, t_s: f32, duration_s: f32) -> f32 {
+    lane.min.x + lane.width() * t_s / duration_s
+}
+
+/// A secondary-button click at a screen position.
+fn right_click_at(h: &mut Harness<'static, App>, at: Pos2) {
+    h.hover_at(at);
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+    h.run_steps(1);
+}
+
+fn change_start(app: &App, index: usize) -> Option<gatesim::model::At> {
+    match app.document().scenario().timeline.get(index) {
+        Some(gatesim::model::Event::Change(c)) => c.at,
+        other => panic!("not a change: {other:?}"),
+    }
+}
+
+#[test]
+fn timeline_entries_are_selected_moved_added_and_deleted_on_their_lanes() {
+    use gatesim::model::{At, Event, EventKind, FaultKind};
+    let (mut h, _) = harness_on("scenarios/payments-bad-deploy.ron", "timeline-entries");
+    let duration = 4800.0;
+    let clock = |h: u32, m: u32| At::Clock(h * 3600 + m * 60);
+    let len = |app: &App| app.document().scenario().timeline.len();
+    assert_eq!(len(h.state()), 6);
+
+    // payments-v2 goes out at 09:10, 600 s into the run: a click on its marker selects it, and
+    // the inspector edits it.
+    let changes = lane(&h, "changes");
+    let marker = Pos2::new(x_at(changes, 600.0, duration), changes.center().y);
+    click_at(&mut h, marker);
+    assert_eq!(h.state().canvas().selection.event, Some(0));
+    h.get_by_label("rollback at");
+
+    // Dragging it ten minutes later moves it to 09:20, still written as a time of day; one undo
+    // step puts it back.
+    drag(&mut h, marker, Pos2::new(x_at(changes, 1200.0, duration), changes.center().y));
+    assert_eq!(change_start(h.state(), 0), Some(clock(9, 20)));
+    assert_eq!(h.state().canvas().selection.event, Some(0));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(change_start(h.state(), 0), Some(clock(9, 10)));
+    assert!(!h.state().document().is_dirty());
+
+    // The start typed into the inspector: a time of day, or a text that does not parse (which
+    // says why and changes nothing).
+    h.get_by_label("start").set_text_value_accesskit("09:12");
+    h.run_steps(3);
+    assert_eq!(change_start(h.state(), 0), Some(clock(9, 12)));
+    h.get_by_label("start").set_text_value_accesskit("soon");
+    h.run_steps(3);
+    assert_eq!(change_start(h.state(), 0), Some(clock(9, 12)));
+    assert!(h.query_all_by_label_contains("expected a duration").count() >= 1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(change_start(h.state(), 0), Some(clock(9, 10)));
+
+    // A right-click on an empty spot of the fault lane adds a fault there (09:40), selected.
+    let faults = lane(&h, "faults");
+    right_click_at(&mut h, Pos2::new(x_at(faults, 2400.0, duration), faults.center().y));
+    assert_eq!(len(h.state()), 7);
+    assert_eq!(h.state().canvas().selection.event, Some(6));
+    match &h.state().document().scenario().timeline[6] {
+        Event::Fault(f) => {
+            assert_eq!((f.name.as_str(), f.target.as_str(), &f.kind), ("outage", "orders", &FaultKind::Down));
+            assert_eq!(f.at, clock(9, 40));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(h.state().document().problems_of_event(EventKind::Fault, "outage").next().is_none());
+    // Delete removes it; undo brings it back, and undo again removes the addition.
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(len(h.state()), 6);
+    assert_eq!(h.state().canvas().selection.event, None);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(len(h.state()), 7);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(len(h.state()), 6);
+    assert!(!h.state().document().is_dirty());
+}
+
+#[test]
+fn a_run_of_the_bad_deploy_fills_detection_and_rto_and_the_scrubber_says_what_is_in_force() {
+    let (mut h, _) = harness_on("scenarios/payments-bad-deploy.ron", "timeline-run");
+    // The first incident only (the staged deploy at 09:50 and its alarm and action go), 40
+    // minutes of it, one replicate: a shorter test.
+    use gatesim::gui::commands::Command;
+    for index in [5, 4, 3] {
+        h.state_mut().apply(Command::RemoveEvent(index), None);
+    }
+    let mut run = h.state().document().scenario().run.clone();
+    (run.replicates, run.duration_s) = (1, 2400.0);
+    h.state_mut().apply(Command::SetRun(run), None);
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    assert!(h.state().runner().is_running());
+    wait_for_run(&mut h);
+    let report =
+        h.state().runner().report().unwrap_or_else(|| panic!("no report: {:?}", h.state().runner().state)).clone();
+    let [.., detect, rto, _] = results::cards(Some(&report));
+    assert!(detect.value.ends_with("min"), "{detect:?}");
+    assert!(detect.detail.starts_with("alarm 5xx-high at 09:13"), "{detect:?}");
+    assert!(rto.value.contains("min"), "{rto:?}");
+    assert_eq!(rto.detail, "recovered in 1 of 1");
+    for text in [results::TIME_TO_DETECT, results::RTO, detect.detail.as_str(), rto.detail.as_str()] {
+        h.get_by_label(text);
+    }
+    // The verdict under the comparison table.
+    assert!(h.query_all_by_label_contains("check: FAIL").count() == 1);
+
+    // The alarm's firing is drawn in its lane: a click on it selects the alarm.
+    let alarms = lane(&h, "alarms");
+    click_at(&mut h, Pos2::new(x_at(alarms, 1000.0, 2400.0), alarms.center().y));
+    assert_eq!(h.state().canvas().selection.event, Some(1));
+
+    // Scrubbed to 09:15, the canvas says the bad build is in force and the alarm is firing.
+    let ruler = h.get_by_label("timeline ruler").rect();
+    click_at(&mut h, Pos2::new(x_at(ruler, 905.0, 2400.0), ruler.center().y));
+    let caption = h.state().canvas().caption.clone().unwrap_or_default();
+    assert!(caption.starts_with("Replaying 09:15"), "{caption}");
+    assert!(caption.contains("payments-v2 in force; alarm 5xx-high firing"), "{caption}");
+}
