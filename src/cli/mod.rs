@@ -1,4 +1,5 @@
-//! The command line: `gatesim run`, `gatesim lint`, `gatesim bench`, `gatesim export`. Parsing (clap) is separate from
+//! The command line: `gatesim run`, `gatesim variants`, `gatesim lint`, `gatesim bench`,
+//! `gatesim export`. Parsing (clap) is separate from
 //! doing; every command returns an exit code:
 //!
 //! | code | meaning |
@@ -71,6 +72,25 @@ pub enum Command {
         /// delay_ms, attempts, cause, latency_ms).
         #[arg(long, value_name = "DECISIONS.csv", requires = "requests")]
         decisions: Option<PathBuf>,
+        /// Run this variant of the scenario (see `gatesim variants`) instead of the scenario as
+        /// written.
+        #[arg(long, value_name = "NAME")]
+        variant: Option<String>,
+    },
+    /// Run a scenario as written and each of its variants (counterfactuals) on the same seeds, and
+    /// compare them: users impacted, minutes of outage, time to detect, RTO, failed requests.
+    Variants {
+        /// The scenario file (.ron).
+        file: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the scenario's number of replicates.
+        #[arg(long)]
+        replicates: Option<u32>,
+        /// Write the rows and every run's report as JSON here.
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
     },
     /// Check a scenario and print every problem found.
     Lint {
@@ -93,7 +113,7 @@ pub enum Command {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
-        Some(Command::Run { file, seed, replicates, json, csv, quiet, requests, outages, decisions }) => {
+        Some(Command::Run { file, seed, replicates, json, csv, quiet, requests, outages, decisions, variant }) => {
             let outputs = Outputs { json: json.as_deref(), csv: csv.as_deref(), quiet };
             match requests {
                 Some(requests) => {
@@ -102,11 +122,12 @@ pub fn run(cli: Cli) -> ExitCode {
                         outages: outages.as_deref(),
                         decisions: decisions.as_deref(),
                     };
-                    replay_trace(&file, files, outputs)
+                    replay_trace(&file, variant.as_deref(), files, outputs)
                 }
-                None => run_scenario(&file, seed, replicates, outputs),
+                None => run_scenario(&file, variant.as_deref(), seed, replicates, outputs),
             }
         }
+        Some(Command::Variants { file, seed, replicates, json }) => variants(&file, seed, replicates, json.as_deref()),
         Some(Command::Lint { file }) => lint(&file),
         Some(Command::Bench { requests, replay_lines }) => bench::bench(requests, replay_lines),
         Some(Command::Export(args)) => export::run(&args),
@@ -153,14 +174,29 @@ fn emit(report: &report::Report, o: Outputs<'_>) -> u8 {
     EXIT_OK
 }
 
-fn replay_trace(file: &Path, files: ReplayFiles<'_>, o: Outputs<'_>) -> u8 {
+/// Loads a scenario file, or one of its variants; prints the error and returns `None` on bad input.
+fn load_scenario(file: &Path, variant: Option<&str>) -> Option<crate::model::Scenario> {
     let scenario = match load::load(file) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
-            return EXIT_BAD_INPUT;
+            return None;
         }
     };
+    match variant {
+        None => Some(scenario),
+        Some(name) => match scenario.variant(name) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("error: {}: {e}", file.display());
+                None
+            }
+        },
+    }
+}
+
+fn replay_trace(file: &Path, variant: Option<&str>, files: ReplayFiles<'_>, o: Outputs<'_>) -> u8 {
+    let Some(scenario) = load_scenario(file, variant) else { return EXIT_BAD_INPUT };
     match replay::replay(&scenario, files) {
         Ok(r) => {
             if !o.quiet {
@@ -175,15 +211,9 @@ fn replay_trace(file: &Path, files: ReplayFiles<'_>, o: Outputs<'_>) -> u8 {
     }
 }
 
-fn run_scenario(file: &Path, seed: Option<u64>, replicates: Option<u32>, o: Outputs<'_>) -> u8 {
+fn run_scenario(file: &Path, variant: Option<&str>, seed: Option<u64>, replicates: Option<u32>, o: Outputs<'_>) -> u8 {
     let quiet = o.quiet;
-    let scenario = match load::load(file) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_BAD_INPUT;
-        }
-    };
+    let Some(scenario) = load_scenario(file, variant) else { return EXIT_BAD_INPUT };
     if !quiet {
         for p in validate::validate(&scenario, None) {
             eprintln!("{}", p.display_in(file));
@@ -208,6 +238,84 @@ fn run_scenario(file: &Path, seed: Option<u64>, replicates: Option<u32>, o: Outp
         }
     };
     emit(&report, o)
+}
+
+fn variants(file: &Path, seed: Option<u64>, replicates: Option<u32>, json: Option<&Path>) -> u8 {
+    let Some(scenario) = load_scenario(file, None) else { return EXIT_BAD_INPUT };
+    if scenario.variants.is_empty() {
+        eprintln!(
+            "error: {}: the scenario has no variants (add `variants: [...]`, see docs/timeline.md)",
+            file.display()
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let bar = progress_bar(false);
+    let runs = 1 + scenario.variants.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |f: f64| {
+        if let Some(b) = &bar {
+            let base = done.load(std::sync::atomic::Ordering::Relaxed) as f64;
+            b.set_position(((base + f) / runs as f64 * 1000.0) as u64);
+        }
+    };
+    let mut results = Vec::new();
+    let mut base = scenario.clone();
+    base.variants.clear();
+    let mut todo = vec![("as written".to_owned(), String::new(), Ok(base))];
+    for v in &scenario.variants {
+        todo.push((v.name.clone(), v.description.clone(), scenario.variant(&v.name)));
+    }
+    for (name, description, s) in todo {
+        let s = match s {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {}: {e}", file.display());
+                return EXIT_BAD_INPUT;
+            }
+        };
+        let options = RunOptions { seed, replicates, progress: Some(&progress), ..Default::default() };
+        match sim::run(&s, &options) {
+            Ok(r) => results.push(sim::VariantRun { name, description, report: r }),
+            Err(e) => {
+                eprintln!("error: {}: variant \"{name}\": {e}", file.display());
+                return EXIT_BAD_INPUT;
+            }
+        }
+        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let rows: Vec<report::RunRow> =
+        results.iter().map(|r| report::run_row(&r.name, &r.description, &r.report)).collect();
+    let first = &results[0].report;
+    out(&format!("{}: seed {}, {} replicate(s) each\n\n", scenario.name, first.seed, first.replicates));
+    out(&report::runs_table(&rows));
+    if let Some(path) = json {
+        #[derive(serde::Serialize)]
+        struct VariantsJson<'a> {
+            schema_version: u32,
+            rows: &'a [report::RunRow],
+            reports: Vec<&'a report::Report>,
+        }
+        let doc = VariantsJson {
+            schema_version: report::REPORT_SCHEMA_VERSION,
+            rows: &rows,
+            reports: results.iter().map(|r| &r.report).collect(),
+        };
+        let text = match serde_json::to_string_pretty(&doc) {
+            Ok(t) => t + "\n",
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        };
+        if let Err(e) = load::write_atomic(path, text.as_bytes()) {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    }
+    EXIT_OK
 }
 
 /// A progress bar on a terminal, shown only for runs that last more than a second.

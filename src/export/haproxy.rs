@@ -62,6 +62,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             let table = format!("{gw}_r{}", route.limit_group);
             let (key, present) = match rl.key {
                 LimitKey::Client => ("req.hdr(x-client-key)", " { req.hdr(x-client-key) -m found }"),
+                LimitKey::User => ("req.hdr(x-api-key)", " { req.hdr(x-api-key) -m found }"),
                 LimitKey::Global => ("str(global)", ""),
             };
             emit!(s, "    http-request track-sc0 {key} table {table} if {is_route}{present}");

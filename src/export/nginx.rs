@@ -58,6 +58,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
         let zone = format!("{}_r{i}", ident(&r.gateway));
         let key = match rl.key {
             LimitKey::Client => "$http_x_client_key",
+            LimitKey::User => "$http_x_api_key",
             LimitKey::Global => "\"global\"",
         };
         let unit = if per_minute { "r/m" } else { "r/s" };

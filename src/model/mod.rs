@@ -13,6 +13,7 @@
 
 mod balance;
 mod dist;
+pub mod lint;
 pub mod load;
 pub mod param;
 mod policy;
@@ -33,7 +34,8 @@ pub use policy::{
 pub use time::{At, Span, UtcTime};
 pub use timeline::{
     Act, Action, Alarm, AlarmRule, CanaryBy, Change, Comparison, Delay, Event, EventKind, Fault, FaultKind,
-    HumanResponse, Metric, MissingData, Response, Rollout, Scope, Slo, Stage, TrafficEvent, TrafficSource, Trigger,
+    HumanResponse, Metric, MissingData, NodeSetting, Response, Rollout, Scope, Slo, Stage, TrafficEvent, TrafficSource,
+    Trigger, Variant,
 };
 pub use topology::{
     ArrivalProcess, Autoscaling, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Region,
@@ -67,6 +69,10 @@ pub struct Scenario {
     /// What happens during the run: changes, faults, traffic events, alarms, actions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<Event>,
+    /// Variants of this scenario (counterfactuals, proposed fixes), run side by side by
+    /// `gatesim variants`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
 }
 
 /// How a scenario is run.
@@ -121,6 +127,39 @@ impl Scenario {
             topology,
             slo: Slo::default(),
             timeline: Vec::new(),
+            variants: Vec::new(),
         }
+    }
+
+    /// The scenario as variant `name` makes it (without variants of its own): its timeline
+    /// entries removed, added or replaced and its parameters set. The error says what does not
+    /// apply.
+    pub fn variant(&self, name: &str) -> Result<Scenario, String> {
+        let v = self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
+            let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+            format!("no variant is named \"{name}\" (the scenario has: {})", names.join(", "))
+        })?;
+        let mut s = self.clone();
+        s.variants.clear();
+        s.name = format!("{} [{}]", self.name, v.name);
+        for r in &v.remove {
+            let before = s.timeline.len();
+            s.timeline.retain(|e| e.name() != r);
+            if s.timeline.len() == before {
+                return Err(format!("variant \"{}\": remove \"{r}\": no timeline entry has this name", v.name));
+            }
+        }
+        for e in &v.add {
+            match s.timeline.iter_mut().find(|x| x.name() == e.name()) {
+                Some(x) => *x = e.clone(),
+                None => s.timeline.push(e.clone()),
+            }
+        }
+        for set in &v.set {
+            let setting = param::Setting { path: set.path.clone(), value: set.value.clone() };
+            param::apply(&mut s.topology, &set.node, std::slice::from_ref(&setting))
+                .map_err(|e| format!("variant \"{}\": {}: {e}", v.name, set.node))?;
+        }
+        Ok(s)
     }
 }

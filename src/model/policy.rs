@@ -30,6 +30,9 @@ pub enum LimitKey {
     Client,
     /// One bucket shared by every request of the route.
     Global,
+    /// The user: an API key or user id the client sends in a header, so users behind one NAT
+    /// address are limited apart (a population's user; a trace's `client_key`).
+    User,
 }
 
 /// A rate-limiting algorithm with one product's semantics.

@@ -240,11 +240,50 @@ pub struct Stage {
 /// How a canary splits requests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CanaryBy {
-    /// Each request independently (canary instances behind a balancer, a weighted route).
+    /// Each request independently (canary instances behind a round-robin balancer, a weighted
+    /// route).
     #[default]
     Requests,
     /// Each user sticks to one side (canary routing on a user header or cookie).
     Users,
+    /// Each client address sticks to one side (canary instances behind an L4 balancer that
+    /// hashes the source address): a canary instance sees all of its addresses' traffic, so a
+    /// per-address limit meets the full per-address rate.
+    ClientAddress,
+}
+
+/// A variant of the scenario: the same file with timeline entries removed, added or replaced and
+/// parameters of its configuration set. A counterfactual of an incident replay ("an automatic
+/// rollback", "a fair balancer"), or a proposed fix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Unique name, e.g. `automatic rollback`.
+    pub name: String,
+    /// What it changes and what it stands for.
+    #[serde(default)]
+    pub description: String,
+    /// Timeline entries left out, by name.
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// Timeline entries added; one with the name of an existing entry replaces it.
+    #[serde(default)]
+    pub add: Vec<Event>,
+    /// Parameters of the file's configuration set before the timeline applies.
+    #[serde(default)]
+    pub set: Vec<NodeSetting>,
+}
+
+/// A parameter of a named node (see `model::param` for paths and values).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSetting {
+    /// The node.
+    pub node: String,
+    /// The parameter's path within it.
+    pub path: String,
+    /// Its value.
+    pub value: super::param::ParamValue,
 }
 
 /// Something breaking for a while.

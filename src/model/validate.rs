@@ -176,6 +176,9 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         check_node(&mut c, scenario, node, receives.contains(node.name()));
     }
     check_cycles(&mut c, scenario);
+    for f in super::lint::key_rates(scenario) {
+        c.warn(Some(&f.gateway), f.message);
+    }
     super::validate_timeline::check(&mut c, scenario);
 
     c.problems.sort_by_key(|p| (p.severity, p.line));

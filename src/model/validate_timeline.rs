@@ -92,7 +92,7 @@ impl Ctx<'_, '_> {
 /// Checks the SLOs and every timeline entry.
 pub(super) fn check(c: &mut Checker<'_>, s: &Scenario) {
     check_slo(c, s);
-    let mut cx = Ctx { c, s };
+    let mut cx = Ctx { c: &mut *c, s };
     let mut names = BTreeSet::new();
     for e in &s.timeline {
         if e.name().trim().is_empty() {
@@ -185,6 +185,52 @@ pub(super) fn check(c: &mut Checker<'_>, s: &Scenario) {
         }
     }
     check_change_sets(&mut cx);
+    check_variants(c, s);
+}
+
+/// The 1-based line of the variant named `name` (its `name:` after `variants:`).
+fn line_of_variant(text: &str, name: &str) -> Option<usize> {
+    let start = text.lines().position(|l| l.trim_start().starts_with("variants"))?;
+    let quoted = format!("\"{name}\"");
+    text.lines()
+        .enumerate()
+        .skip(start)
+        .find(|(_, l)| l.trim_start().starts_with("name") && l.contains(&quoted))
+        .map(|(i, _)| i + 1)
+}
+
+/// Every variant applies and gives a valid scenario.
+fn check_variants(c: &mut Checker<'_>, s: &Scenario) {
+    let mut names = BTreeSet::new();
+    for v in &s.variants {
+        let line = c.text.and_then(|t| line_of_variant(t, &v.name));
+        if !names.insert(v.name.as_str()) {
+            c.push_at(Severity::Error, line, None, format!("variant \"{}\": the name is used twice", v.name));
+            continue;
+        }
+        match s.variant(&v.name) {
+            Err(e) => c.push_at(Severity::Error, line, None, e),
+            Ok(vs) => {
+                let mut base = s.clone();
+                base.variants.clear();
+                let before: BTreeSet<String> = validate(&base, None)
+                    .into_iter()
+                    .filter(|p| p.severity == Severity::Error)
+                    .map(|p| p.message)
+                    .collect();
+                for p in validate(&vs, None) {
+                    if p.severity == Severity::Error && !before.contains(&p.message) {
+                        c.push_at(
+                            Severity::Error,
+                            line,
+                            p.node.as_deref(),
+                            format!("variant \"{}\": {}", v.name, p.message),
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn check_slo(c: &mut Checker<'_>, s: &Scenario) {
@@ -287,6 +333,14 @@ fn check_changed_topology(cx: &mut Ctx<'_, '_>, e: &Event, changes: &[&super::Ch
         if p.severity == Severity::Error && !before.contains(&p.message) {
             let prefix = if changes.len() > 1 { "together with the earlier changes of this node, " } else { "" };
             cx.error(e, format!("{prefix}the changed configuration is invalid: {}", p.message));
+        }
+    }
+    // A rate limit the change tightens below a key's legitimate peak (the first seed incident).
+    let known: BTreeSet<String> = super::lint::key_rates(&base).into_iter().map(|f| f.message).collect();
+    for f in super::lint::key_rates(&changed) {
+        if !known.contains(&f.message) {
+            let node = f.gateway.clone();
+            cx.problem(Severity::Warning, e, Some(&node), format!("after this change, {}", f.message));
         }
     }
 }

@@ -46,12 +46,14 @@
 //!   order statistics that covers the median with 95% probability (with fewer than 8 replicates,
 //!   the smallest to the largest value, with its lower confidence stated).
 
+pub mod compare;
 mod estimate;
 mod files;
 mod table;
 pub mod timeline;
 mod verdict;
 
+pub use compare::{RunRow, run_row, runs_table};
 pub use estimate::{Estimate, t_quantile_995};
 pub use files::{write_csv, write_json};
 pub use table::{at_text, duration_text, summary_table};

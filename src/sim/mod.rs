@@ -3,13 +3,13 @@
 //!
 //! [`run`] is the one entry point the CLI and the GUI share.
 
+pub mod accesslog;
 pub mod engine;
 pub mod plan;
 pub mod replay;
 pub mod rng;
 pub mod time;
 pub mod trace;
-pub mod accesslog;
 
 use crate::metrics::Recorder;
 use crate::model::{Scenario, validate};
@@ -74,6 +74,42 @@ pub fn run(scenario: &Scenario, options: &RunOptions<'_>) -> Result<Report, RunE
         plan.replicates = n.max(1);
     }
     run_plan(&plan, options)
+}
+
+/// One run of [`run_variants`]: the scenario as written, or one of its variants.
+#[derive(Clone, Debug)]
+pub struct VariantRun {
+    /// `as written`, or the variant's name.
+    pub name: String,
+    /// The variant's description (empty for the scenario as written).
+    pub description: String,
+    /// Its report.
+    pub report: Report,
+}
+
+/// Runs the scenario as written and then each of its variants, on the same seed and replicates
+/// (so the same traffic), one after the other (each run uses every core for its replicates).
+pub fn run_variants(scenario: &Scenario, options: &RunOptions<'_>) -> Result<Vec<VariantRun>, VariantError> {
+    let mut base = scenario.clone();
+    base.variants.clear();
+    let mut runs =
+        vec![VariantRun { name: "as written".into(), description: String::new(), report: run(&base, options)? }];
+    for v in &scenario.variants {
+        let s = scenario.variant(&v.name).map_err(VariantError::Apply)?;
+        runs.push(VariantRun { name: v.name.clone(), description: v.description.clone(), report: run(&s, options)? });
+    }
+    Ok(runs)
+}
+
+/// Why [`run_variants`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum VariantError {
+    /// A variant does not apply.
+    #[error("{0}")]
+    Apply(String),
+    /// A run failed.
+    #[error(transparent)]
+    Run(#[from] RunError),
 }
 
 /// Runs a compiled plan (see [`run`]).

@@ -273,14 +273,14 @@ struct Live {
     /// `NONE32`: no canary.
     canary: u32,
     share: f64,
-    by_user: bool,
+    by: crate::model::CanaryBy,
     /// The change rolling out (whose stream draws the split).
     change: u32,
 }
 
 impl Live {
     fn fixed(cur: u32) -> Live {
-        Live { cur, canary: NONE32, share: 0.0, by_user: false, change: 0 }
+        Live { cur, canary: NONE32, share: 0.0, by: crate::model::CanaryBy::Requests, change: 0 }
     }
 }
 
@@ -328,8 +328,11 @@ pub struct Simulation<'p> {
     scratch: Vec<PeerStatus>,
     /// Per limiter: state of each key (index 0 for a global limit).
     limit_states: Vec<LimiterStates>,
-    /// Per population (and last, the trace): offset of its users in the dense key space.
+    /// Per population (and last, the trace): offset of its client addresses in the dense key
+    /// space of limits keyed on the client.
     key_offsets: Vec<u32>,
+    /// The same for limits keyed on the user.
+    user_offsets: Vec<u32>,
     /// Routing of each distinct request path; populations' paths come first, in `plan.paths`
     /// order, so a population's path index is its routing index.
     routings: Vec<Routing>,
@@ -347,9 +350,10 @@ pub struct Simulation<'p> {
     trace: Option<trace::TraceState<'p>>,
 }
 
-/// Per population (and last, the trace): the offset of its client addresses in the dense key
-/// space of rate limits. A flash crowd uses the addresses of the population it joins.
-fn key_offsets(plan: &Plan) -> Vec<u32> {
+/// Per population (and last, the trace): the offset of its keys (`keys(population)` of them: its
+/// addresses, or its users) in a dense key space of rate limits. A flash crowd uses the keys of
+/// the population it joins.
+fn key_offsets(plan: &Plan, keys: impl Fn(&super::plan::PopPlan) -> u32) -> Vec<u32> {
     let mut offsets = Vec::with_capacity(plan.pops.len() + 1);
     let mut next = 0u32;
     for (i, p) in plan.pops.iter().enumerate() {
@@ -359,7 +363,7 @@ fn key_offsets(plan: &Plan) -> Vec<u32> {
             offsets.push(o);
         } else {
             offsets.push(next);
-            next = next.saturating_add(p.addresses);
+            next = next.saturating_add(keys(p));
         }
     }
     offsets.push(next);
@@ -406,7 +410,8 @@ impl<'p> Simulation<'p> {
             tl: None,
             scratch: Vec::new(),
             limit_states: plan.limiters.iter().map(|l| l.limiter.states()).collect(),
-            key_offsets: key_offsets(plan),
+            key_offsets: key_offsets(plan, |p| p.addresses),
+            user_offsets: key_offsets(plan, |p| p.users),
             routings: plan.paths.iter().map(|p| plan.resolve(p)).collect(),
             svc_next: vec![0; plan.services.len()],
             pop_arrivals: plan.pops.iter().map(|p| pop_stream(p, Purpose::Arrivals)).collect(),

@@ -114,26 +114,31 @@ fn no_upstream_status(lb: &LbPlan) -> u16 {
 }
 
 impl Simulation<'_> {
-    /// The dense key of request `r` for rate limiting (`None`: the request carries no key).
-    fn limit_key(&self, r: u32) -> Option<usize> {
+    /// The dense key of request `r` for a limit keyed on `key` (`None`: the request carries no
+    /// key). Population users appear as their address for `Client`, as themselves for `User`;
+    /// trace keys are keys already.
+    pub(super) fn limit_key(&self, r: u32, key: crate::model::LimitKey) -> Option<usize> {
         let req = &self.reqs[r as usize];
-        if req.user == NO_USER {
-            return None;
+        match key {
+            crate::model::LimitKey::Global => return Some(0),
+            _ if req.user == NO_USER => return None,
+            _ => {}
         }
-        let offset = self.key_offsets.get(req.pop as usize).copied().unwrap_or(0);
-        // Population users appear as their address; trace keys are keys already.
-        let key = match self.plan.pops.get(req.pop as usize) {
+        let by_user = key == crate::model::LimitKey::User;
+        let offsets = if by_user { &self.user_offsets } else { &self.key_offsets };
+        let offset = offsets.get(req.pop as usize).copied().unwrap_or(0);
+        let k = match self.plan.pops.get(req.pop as usize) {
+            Some(_) if by_user => req.user,
             Some(p) => req.user % p.addresses.max(1),
             None => req.user,
         };
-        Some(offset as usize + key as usize)
+        Some(offset as usize + k as usize)
     }
 
     /// Applies limiter `l` of the plan to request `r`.
     pub(super) fn apply_limit(&mut self, l: u16, r: u32) -> LimitDecision {
         let lp = &self.plan.limiters[l as usize];
-        let key = if lp.global { Some(0) } else { self.limit_key(r) };
-        let Some(key) = key else { return LimitDecision::Pass { delay_ns: 0 } };
+        let Some(key) = self.limit_key(r, lp.key) else { return LimitDecision::Pass { delay_ns: 0 } };
         lp.limiter.check(&mut self.limit_states[l as usize], key, self.now)
     }
 

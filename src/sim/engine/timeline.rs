@@ -23,6 +23,7 @@
 
 use super::{Kind, Live, NONE32, Simulation, policies};
 use crate::metrics::{Logged, NO_USER};
+use crate::model::CanaryBy;
 use crate::sim::plan::{ActPlan, ResponsePlan, TriggerPlan, VariantOf};
 use crate::sim::rng::{Purpose, Stream, mix64};
 
@@ -131,11 +132,17 @@ impl Simulation<'_> {
         }
     }
 
-    /// Whether a canary configuration serves request `r` (drawn per request, or by user).
+    /// Whether a canary configuration serves request `r` (drawn per request, or sticky by user or
+    /// by client address).
     pub(super) fn canary_pick(&mut self, live: Live, r: u32) -> u32 {
-        let user = self.reqs[r as usize].user;
-        let on_canary = if live.by_user && user != NO_USER {
-            let h = mix64(u64::from(user) ^ (u64::from(live.change) << 32) ^ 0x6a09_e667_f3bc_c909);
+        let req = self.reqs[r as usize];
+        let sticky = match live.by {
+            CanaryBy::Requests => None,
+            CanaryBy::Users => (req.user != NO_USER).then(|| u64::from(req.pop) << 32 | u64::from(req.user)),
+            CanaryBy::ClientAddress => self.limit_key(r, crate::model::LimitKey::Client).map(|k| k as u64),
+        };
+        let on_canary = if let Some(key) = sticky {
+            let h = mix64(key ^ (u64::from(live.change) << 40) ^ 0x6a09_e667_f3bc_c909);
             (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64) < live.share
         } else {
             match self.tl.as_mut().and_then(|tl| tl.canary_rng.get_mut(live.change as usize)) {
@@ -272,7 +279,7 @@ impl Simulation<'_> {
         let nv = &tlp.nodes[cp.slot as usize];
         let mask = self.tl.as_ref().map_or(0, |t| t.masks[cp.slot as usize]);
         let Some(&variant) = nv.variants.get((mask | (1 << cp.bit)) as usize) else { return };
-        let split = |live: Live, canary: u32| Live { canary, share, by_user: cp.by_user, change: c, ..live };
+        let split = |live: Live, canary: u32| Live { canary, share, by: cp.by, change: c, ..live };
         match nv.of {
             VariantOf::Gateway(g) => {
                 let live = self.gw_live[g as usize];
@@ -384,7 +391,7 @@ impl Simulation<'_> {
             let (np, nlp) = (nl as usize, &plan.limiters[nl as usize]);
             let kept = old_l.filter(|&ol| {
                 let olp = &plan.limiters[ol as usize];
-                ol != nl && olp.global == nlp.global && olp.limiter.reload_keeps_state(&nlp.limiter)
+                ol != nl && olp.key == nlp.key && olp.limiter.reload_keeps_state(&nlp.limiter)
             });
             self.limit_states[np] = match kept {
                 Some(ol) => std::mem::replace(&mut self.limit_states[ol as usize], nlp.limiter.states()),

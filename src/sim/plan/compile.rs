@@ -4,8 +4,8 @@
 use super::timeline::*;
 use super::*;
 use crate::model::{
-    Act, AlarmRule, Comparison, Event, FaultKind, KeyDistribution, LimitKey, Link, Node, Response, Rollout, Scenario,
-    Scope, Topology, TrafficSource, Trigger, param,
+    Act, AlarmRule, Comparison, Event, FaultKind, KeyDistribution, Link, Node, Response, Rollout, Scenario, Scope,
+    Topology, TrafficSource, Trigger, param,
 };
 use crate::sim::time::{ms_to_ns, secs_to_ns};
 use std::collections::BTreeMap;
@@ -316,7 +316,7 @@ impl<'s> Compiler<'s> {
             let timer = route.and_then(|r| r.timeout_ms).map(|ms| c.timer(ms_to_ns(ms)));
             let limiter = route.and_then(|r| r.rate_limit.as_ref()).and_then(|l| {
                 let built = l.algorithm.build(start_ms).ok()?;
-                c.plan.limiters.push(LimiterPlan { global: l.key == LimitKey::Global, limiter: built });
+                c.plan.limiters.push(LimiterPlan { key: l.key, limiter: built });
                 Some((c.plan.limiters.len() - 1) as u16)
             });
             let retry = route.and_then(|r| r.retry_policy.as_ref()).and_then(|p| {
@@ -476,12 +476,11 @@ impl<'s> Compiler<'s> {
                             nv.changes.iter().position(|&c| c == me).map(|b| (si as u32, b as u32))
                         })
                         .unwrap_or((u32::MAX, 0));
-                    let (stages, by_user) = match &ch.rollout {
-                        Rollout::AtOnce => (Vec::new(), false),
-                        Rollout::Staged { stages, by } => (
-                            stages.iter().map(|st| (st.share, secs_to_ns(st.duration.0).max(1))).collect(),
-                            *by == model::CanaryBy::Users,
-                        ),
+                    let (stages, by) = match &ch.rollout {
+                        Rollout::AtOnce => (Vec::new(), model::CanaryBy::Requests),
+                        Rollout::Staged { stages, by } => {
+                            (stages.iter().map(|st| (st.share, secs_to_ns(st.duration.0).max(1))).collect(), *by)
+                        }
                     };
                     tl.changes.push(ChangePlan {
                         name: ch.name.clone(),
@@ -489,7 +488,7 @@ impl<'s> Compiler<'s> {
                         bit,
                         at_ns: ch.at.map(|a| self.at_ns(a)),
                         stages,
-                        by_user,
+                        by,
                         rollback_ns: ch.rollback_at.map(|a| self.at_ns(a)),
                     });
                 }

@@ -173,8 +173,8 @@ pub struct RetryPlan {
 /// A compiled rate limit.
 #[derive(Clone, Debug)]
 pub struct LimiterPlan {
-    /// One bucket for every request (else one per client key).
-    pub global: bool,
+    /// What the buckets are keyed on.
+    pub key: model::LimitKey,
     /// The production algorithm.
     pub limiter: AnyLimiter,
 }

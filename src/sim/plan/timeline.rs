@@ -80,8 +80,8 @@ pub struct ChangePlan {
     pub at_ns: Option<u64>,
     /// Staged rollout: (share, duration) per stage; empty: at once.
     pub stages: Vec<(f64, u64)>,
-    /// A canary splits by user rather than by request.
-    pub by_user: bool,
+    /// How a canary splits requests.
+    pub by: crate::model::CanaryBy,
     /// A rollback at a fixed time.
     pub rollback_ns: Option<u64>,
 }

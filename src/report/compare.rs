@@ -1,0 +1,139 @@
+//! Runs of one scenario side by side: its variants (counterfactuals of an incident), or a
+//! baseline and a change (`gatesim check`). Rows are computed as data, then printed in 80 columns.
+
+use super::{Report, Verdict, verdict};
+use crate::metrics::Outcome;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One run's headline figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    /// The run's name (`as written`, a variant's name, `baseline`, `change`).
+    pub name: String,
+    /// What it stands for.
+    pub description: String,
+    /// Users impacted, percent of active users.
+    pub users_impacted_pct: f64,
+    /// Minutes of outage: time in SLO breach, median over replicates, s.
+    pub outage_s: Option<f64>,
+    /// Time to detect, median, s.
+    pub time_to_detect_s: Option<f64>,
+    /// Measured RTO, median, s.
+    pub rto_s: Option<f64>,
+    /// Requests failed, per replicate.
+    pub failed: f64,
+    /// Requests failed by cause, per replicate (causes with failures only).
+    pub failed_by_cause: BTreeMap<Outcome, f64>,
+    /// The run against its SLOs.
+    pub verdict: Verdict,
+}
+
+/// The row of one run.
+pub fn run_row(name: &str, description: &str, r: &Report) -> RunRow {
+    let failed_by_cause: BTreeMap<Outcome, f64> =
+        r.summary.failures_by_cause.iter().filter(|(_, n)| **n > 0.0).map(|(o, n)| (*o, *n)).collect();
+    let timeline = r.timeline.as_ref();
+    RunRow {
+        name: name.to_owned(),
+        description: description.to_owned(),
+        users_impacted_pct: r.summary.users_impacted_pct,
+        outage_s: r.slo.breach_s.median,
+        time_to_detect_s: timeline.and_then(|t| t.time_to_detect_s.median),
+        rto_s: timeline.and_then(|t| if t.recovered_in > 0 { t.rto_s.median } else { None }),
+        failed: failed_by_cause.values().sum(),
+        failed_by_cause,
+        verdict: verdict(r),
+    }
+}
+
+/// A count in words: `153,191`.
+fn thousands(n: f64) -> String {
+    let s = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration in at most 8 characters: `45 s`, `1.5 min`, `76 min`, `2.3 h`.
+fn minutes(v: Option<f64>) -> String {
+    match v {
+        None => "-".into(),
+        Some(s) if s < 59.5 => format!("{s:.0} s"),
+        Some(s) if s < 600.0 && (s / 60.0).fract().abs() > 0.05 => format!("{:.1} min", s / 60.0),
+        Some(s) if s < 5940.0 * 2.0 => format!("{:.0} min", s / 60.0),
+        Some(s) => format!("{:.1} h", s / 3600.0),
+    }
+}
+
+/// The rows as a table that fits 80 columns, then each row's description.
+pub fn runs_table(rows: &[RunRow]) -> String {
+    let mut out = String::new();
+    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  {}", "", "users", "outage", "time to", "", "failed requests").ok();
+    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  {}", "run", "hurt", "(breach)", "detect", "RTO", "(top cause)").ok();
+    for r in rows {
+        let mut name: String = r.name.chars().take(28).collect();
+        if r.name.chars().count() > 28 {
+            name.pop();
+            name.push('~');
+        }
+        let top = r.failed_by_cause.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(o, _)| o.name()).unwrap_or("");
+        let line = format!(
+            "{name:<28} {:>5.1}% {:>8} {:>8} {:>8}  {} {top}",
+            r.users_impacted_pct,
+            minutes(r.outage_s),
+            minutes(r.time_to_detect_s),
+            minutes(r.rto_s),
+            thousands(r.failed),
+        );
+        writeln!(out, "{}", line.trim_end()).ok();
+    }
+    let described: Vec<&RunRow> = rows.iter().filter(|r| !r.description.is_empty()).collect();
+    if !described.is_empty() {
+        writeln!(out).ok();
+        for r in described {
+            for line in wrap(&format!("{}: {}", r.name, r.description), 78) {
+                writeln!(out, "  {line}").ok();
+            }
+        }
+    }
+    out
+}
+
+/// Words in lines of at most `width` characters (a longer word stands alone).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_wrap_and_counts_read_well() {
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(thousands(153_191.4), "153,191");
+        assert_eq!(thousands(12.0), "12");
+        assert_eq!(thousands(1_000_000.0), "1,000,000");
+    }
+}
