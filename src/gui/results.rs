@@ -96,7 +96,16 @@ fn detect_card(r: &Report) -> Card {
     });
     let counted = format!("{} of {} detected", t.time_to_detect_s.n, r.replicates);
     let detail = match first {
-        Some(l) => format!("alarm {} at {} · {counted}", l.entry, super::timeline::time_text(r.start, l.t_s)),
+        Some(l) => {
+            let at = super::timeline::time_text(r.start, l.t_s);
+            let long = format!("alarm {} at {at} · {counted}", l.entry);
+            // A long alarm name keeps the card's line short.
+            if long.chars().count() > 44 {
+                format!("{} at {at} · {} of {}", l.entry, t.time_to_detect_s.n, r.replicates)
+            } else {
+                long
+            }
+        }
         None => counted,
     };
     Card { caption: TIME_TO_DETECT, value: duration_text(median), detail, colour: theme::TEXT }

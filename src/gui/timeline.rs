@@ -478,7 +478,8 @@ impl LogItems<'_> {
                 theme::event_colour(kind),
                 format!("action {name}: from its trigger to {what}, {span}"),
             ),
-            _ => (None, theme::event_colour(kind), format!("{name} {what}: {span}")),
+            // An entry with no time of its own is named where the log places it.
+            _ => (untimed.then(|| name.clone()), theme::event_colour(kind), format!("{name} {what}: {span}")),
         };
         self.out.push(LaneItem {
             lane: kind,
@@ -864,7 +865,10 @@ fn place<'a>(
                 chip_right -= w + 6.0;
                 (r, pos2(r.min.x + 6.0, r.center().y))
             }
-            Look::Band => (Rect::from_x_y_ranges(x0..=x1.unwrap_or(x0 + 2.0), area.y_range()), area.left_center()),
+            Look::Band => {
+                let r = Rect::from_x_y_ranges(x0..=x1.unwrap_or(x0 + 2.0), area.y_range());
+                (r, pos2(r.min.x + 5.0, r.center().y))
+            }
             Look::Firing => {
                 let r = Rect::from_x_y_ranges(x0..=x1.unwrap_or(x0 + 2.0), area.shrink2(vec2(0.0, 2.0)).y_range());
                 (r, pos2(r.min.x + 4.0, r.center().y))

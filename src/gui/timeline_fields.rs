@@ -154,11 +154,12 @@ pub(super) fn event_ui(ui: &mut Ui, doc: &Document, index: usize, event: &Event,
                         };
                     }
                     if let Rollout::Staged { by, .. } = &mut c.rollout {
-                        let users = *by == CanaryBy::Users;
+                        const BY: [CanaryBy; 3] = [CanaryBy::Requests, CanaryBy::Users, CanaryBy::ClientAddress];
+                        let at = BY.iter().position(|b| b == by).unwrap_or(0);
                         if let Some(k) =
-                            choice_row_ui(ui, "  split by", id("by"), usize::from(users), &["request", "user"])
+                            choice_row_ui(ui, "  split by", id("by"), at, &["request", "user", "client address"])
                         {
-                            *by = if k == 0 { CanaryBy::Requests } else { CanaryBy::Users };
+                            *by = BY.get(k).copied().unwrap_or_default();
                         }
                     }
                 }
