@@ -16,11 +16,11 @@ pub struct RunRow {
     pub description: String,
     /// Users impacted, percent of active users.
     pub users_impacted_pct: f64,
-    /// Minutes of outage: time in SLO breach, median over replicates, s.
-    pub outage_s: Option<f64>,
+    /// Time in SLO breach, median over replicates, s.
+    pub breach_s: Option<f64>,
     /// Time to detect, median, s.
     pub time_to_detect_s: Option<f64>,
-    /// Measured RTO, median, s.
+    /// Measured RTO, median, s: the outage's length, from its trigger to a recovery that holds.
     pub rto_s: Option<f64>,
     /// Requests failed, per replicate.
     pub failed: f64,
@@ -39,7 +39,7 @@ pub fn run_row(name: &str, description: &str, r: &Report) -> RunRow {
         name: name.to_owned(),
         description: description.to_owned(),
         users_impacted_pct: r.summary.users_impacted_pct,
-        outage_s: r.slo.breach_s.median,
+        breach_s: r.slo.breach_s.median,
         time_to_detect_s: timeline.and_then(|t| t.time_to_detect_s.median),
         rto_s: timeline.and_then(|t| if t.recovered_in > 0 { t.rto_s.median } else { None }),
         failed: failed_by_cause.values().sum(),
@@ -65,6 +65,7 @@ fn thousands(n: f64) -> String {
 fn minutes(v: Option<f64>) -> String {
     match v {
         None => "-".into(),
+        Some(s) if s < 0.5 => "0 s".into(),
         Some(s) if s < 59.5 => format!("{s:.0} s"),
         Some(s) if s < 600.0 && (s / 60.0).fract().abs() > 0.05 => format!("{:.1} min", s / 60.0),
         Some(s) if s < 5940.0 * 2.0 => format!("{:.0} min", s / 60.0),
@@ -75,8 +76,9 @@ fn minutes(v: Option<f64>) -> String {
 /// The rows as a table that fits 80 columns, then each row's description.
 pub fn runs_table(rows: &[RunRow]) -> String {
     let mut out = String::new();
-    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  {}", "", "users", "outage", "time to", "", "failed requests").ok();
-    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  {}", "run", "hurt", "(breach)", "detect", "RTO", "(top cause)").ok();
+    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  {}", "", "users", "outage", "in SLO", "time to", "failed requests")
+        .ok();
+    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  {}", "run", "hurt", "(RTO)", "breach", "detect", "(top cause)").ok();
     for r in rows {
         let mut name: String = r.name.chars().take(28).collect();
         if r.name.chars().count() > 28 {
@@ -87,9 +89,9 @@ pub fn runs_table(rows: &[RunRow]) -> String {
         let line = format!(
             "{name:<28} {:>5.1}% {:>8} {:>8} {:>8}  {} {top}",
             r.users_impacted_pct,
-            minutes(r.outage_s),
-            minutes(r.time_to_detect_s),
             minutes(r.rto_s),
+            minutes(r.breach_s),
+            minutes(r.time_to_detect_s),
             thousands(r.failed),
         );
         writeln!(out, "{}", line.trim_end()).ok();

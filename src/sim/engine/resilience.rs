@@ -137,7 +137,8 @@ impl Simulation<'_> {
         }
     }
 
-    /// One outlier sweep: hosts whose ejection time is over come back.
+    /// One outlier sweep: hosts whose ejection time is over come back, and the success-rate
+    /// detector ejects the hosts it finds (the pool follows the detector's state).
     pub(super) fn on_sweep(&mut self, slot: u32) {
         let Some(&(b, p)) = self.sweep_slots.get(slot as usize) else { return };
         let Some(interval) = self.lbp(b).outlier.as_ref().map(|c| c.interval_ns) else { return };
@@ -150,6 +151,9 @@ impl Simulation<'_> {
                     *e = false;
                 }
             });
+            for (i, e) in ejected.iter_mut().enumerate() {
+                *e = detector.host(i).is_some_and(|h| h.ejected);
+            }
         }
         let next = self.now + interval;
         if next < self.plan.duration_ns.saturating_add(SWEEPS_AFTER_END_NS) && self.stint_in_use(b) {
