@@ -631,6 +631,20 @@ fn timeline_entries_are_selected_moved_added_and_deleted_on_their_lanes() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run_steps(2);
     assert_eq!(change_start(h.state(), 0), Some(clock(9, 10)));
+    // Typed: nothing applies per keystroke, Enter applies the whole text.
+    h.get_by_label("start").click();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text("09:1".into()));
+    h.run_steps(2);
+    assert_eq!(change_start(h.state(), 0), Some(clock(9, 10)));
+    h.event(egui::Event::Text("4".into()));
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert_eq!(change_start(h.state(), 0), Some(clock(9, 14)));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(change_start(h.state(), 0), Some(clock(9, 10)));
 
     // A right-click on an empty spot of the fault lane adds a fault there (09:40), selected.
     let faults = lane(&h, "faults");
