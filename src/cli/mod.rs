@@ -5,12 +5,13 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success (for `lint`: no errors; warnings may have been printed) |
-//! | 1 | a check failed (reserved for `gatesim check`) |
+//! | 1 | a check failed: `gatesim check` found an SLO broken, or requests the change would block |
 //! | 2 | bad input: unreadable or malformed file, invalid scenario, bad arguments, unwritable output |
 //!
 //! The CLI lives in the library (not in `main.rs`) so integration tests can call it in-process.
 
 pub mod bench;
+pub mod check;
 pub mod export;
 
 use crate::model::{load, validate};
@@ -92,6 +93,9 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         json: Option<PathBuf>,
     },
+    /// Check a change before it ships: simulate the baseline and the change on the same seeds and
+    /// traffic, compare them, and exit 1 when the change breaks an SLO (see `gatesim check --help`).
+    Check(check::CheckArgs),
     /// Check a scenario and print every problem found.
     Lint {
         /// The scenario file (.ron).
@@ -128,6 +132,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Some(Command::Variants { file, seed, replicates, json }) => variants(&file, seed, replicates, json.as_deref()),
+        Some(Command::Check(args)) => check::run(&args),
         Some(Command::Lint { file }) => lint(&file),
         Some(Command::Bench { requests, replay_lines }) => bench::bench(requests, replay_lines),
         Some(Command::Export(args)) => export::run(&args),

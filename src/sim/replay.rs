@@ -3,10 +3,11 @@
 //! services, timeouts) is the scenario's. The trace enters where the first client population's
 //! first link leads, crossing that link.
 
+use super::accesslog::{AccessLogOptions, AccessLogReader, BadLines, looks_like_access_log};
 use super::engine::{Simulation, TraceEntry};
 use super::plan;
 use super::time::{NS_PER_S, secs_to_ns};
-use super::trace::{DecisionWriter, RequestReader, TraceError, read_outages};
+use super::trace::{Decision, DecisionWriter, RequestReader, TraceError, TraceRequest, read_outages};
 use crate::model::{Scenario, validate};
 use crate::report::{self, Report};
 use std::path::Path;
@@ -43,12 +44,50 @@ pub struct Replayed {
     pub report: Report,
     /// Requests replayed (= decision rows written).
     pub requests: u64,
+    /// For an access log: the lines skipped (unparseable, or too far out of order).
+    pub bad_lines: Option<BadLines>,
 }
 
 /// Replays the trace and writes the decisions. Memory does not depend on the trace's length: the
 /// trace is read twice (first to check every line, so a bad file writes nothing), and decisions
-/// leave as soon as every earlier one is known.
+/// leave as soon as every earlier one is known. `files.requests` is a `REQUESTS.csv`, or an NGINX
+/// or Apache access log (recognised by its content; read with the default [`AccessLogOptions`]).
 pub fn replay(scenario: &Scenario, files: ReplayFiles<'_>) -> Result<Replayed, ReplayError> {
+    replay_with(scenario, files, &AccessLogOptions::default(), &mut |_| {})
+}
+
+/// The requests of a trace file: a `REQUESTS.csv`, or an access log read with `log`.
+pub fn open_requests<'a>(
+    path: &'a Path,
+    log: &AccessLogOptions,
+) -> Result<Box<dyn Iterator<Item = Result<TraceRequest, TraceError>> + 'a>, TraceError> {
+    if looks_like_access_log(path) {
+        Ok(Box::new(AccessLogReader::open(path, log)?))
+    } else {
+        Ok(Box::new(RequestReader::open(path)?))
+    }
+}
+
+/// Reads a trace file once: the number of requests, the last send time, and for an access log
+/// the lines it skipped.
+pub fn scan_requests(path: &Path, log: &AccessLogOptions) -> Result<(u64, u64, Option<BadLines>), TraceError> {
+    if looks_like_access_log(path) {
+        let s = AccessLogReader::scan(path, log)?;
+        Ok((s.requests, s.last_send_ns, Some(s.bad)))
+    } else {
+        let (n, last) = RequestReader::scan(path)?;
+        Ok((n, last, None))
+    }
+}
+
+/// [`replay`], with the options for an access log and a function that sees every decision in
+/// input order.
+pub fn replay_with(
+    scenario: &Scenario,
+    files: ReplayFiles<'_>,
+    log: &AccessLogOptions,
+    on_decision: &mut dyn FnMut(&Decision),
+) -> Result<Replayed, ReplayError> {
     let errors: Vec<_> =
         validate::validate(scenario, None).into_iter().filter(|p| p.severity == validate::Severity::Error).collect();
     if !errors.is_empty() {
@@ -56,7 +95,7 @@ pub fn replay(scenario: &Scenario, files: ReplayFiles<'_>) -> Result<Replayed, R
     }
     let mut plan = plan::compile(scenario);
     plan.replicates = 1;
-    let (_, last_send) = RequestReader::scan(files.requests)?;
+    let (_, last_send, bad) = scan_requests(files.requests, log)?;
     plan.retime(last_send + 1, scenario.run.bucket_s.map(secs_to_ns));
     let outages = match files.outages {
         Some(p) => read_outages(p, &plan)?,
@@ -69,7 +108,7 @@ pub fn replay(scenario: &Scenario, files: ReplayFiles<'_>) -> Result<Replayed, R
         .map(|&(_, hop, link)| TraceEntry { hop, link })
         .ok_or(ReplayError::NoEntry)?;
     let mut writer = files.decisions.map(DecisionWriter::create).transpose()?;
-    let mut sim = Simulation::with_trace(&plan, RequestReader::open(files.requests)?, entry, &outages);
+    let mut sim = Simulation::with_trace(&plan, open_requests(files.requests, log)?, entry, &outages);
     let mut written = 0u64;
     let mut write_error = None;
     let mut horizon = 0u64;
@@ -77,6 +116,7 @@ pub fn replay(scenario: &Scenario, files: ReplayFiles<'_>) -> Result<Replayed, R
         horizon = horizon.max(sim.now()).saturating_add(NS_PER_S);
         sim.step_until(horizon);
         sim.drain_decisions(|d| {
+            on_decision(d);
             if let Some(w) = writer.as_mut()
                 && write_error.is_none()
                 && let Err(e) = w.write(d, &plan)
@@ -101,5 +141,5 @@ pub fn replay(scenario: &Scenario, files: ReplayFiles<'_>) -> Result<Replayed, R
     let mut rec = sim.into_recorder();
     rec.finish(u64::MAX);
     let summary = report::replicate_summary(&plan, 0, &rec);
-    Ok(Replayed { report: report::build(&plan, &rec, vec![summary]), requests: written })
+    Ok(Replayed { report: report::build(&plan, &rec, vec![summary]), requests: written, bad_lines: bad })
 }

@@ -128,3 +128,164 @@ fn timeline_mistakes_are_all_reported_with_their_line_and_node() {
     let line = unknown.lines().position(|l| l.contains("Share6xx")).map_or(0, |i| i + 1);
     assert!(stderr.contains(&format!("{f}:{line}:")) && stderr.contains("Share6xx"), "{stderr}");
 }
+
+fn incident_with_change(rate: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(repo("scenarios/incidents/rate-limit-tightened.ron")).unwrap_or_default();
+    let changed = text.replacen(
+        "set: [(path: \"routes[/api].rate_limit.algorithm.rate\", value: \"10r/s\")],\n        )),",
+        &format!("set: [(path: \"routes[/api].rate_limit.algorithm.rate\", value: \"{rate}\")],\n        )),"),
+        1,
+    );
+    assert_ne!(text, changed);
+    let file = tmp(&format!("check-{}.ron", rate.replace('/', "")));
+    std::fs::write(&file, changed).unwrap_or_else(|e| panic!("{e}"));
+    file
+}
+
+#[test]
+fn check_fails_the_first_incidents_change_and_passes_a_harmless_one() {
+    let file = repo("scenarios/incidents/rate-limit-tightened.ron");
+    let (code, stdout, stderr) = gatesim(&["check", file.to_str().unwrap_or(""), "--replicates", "2"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    // The lint comes before any simulation, with the numbers.
+    let lint = stdout.find("lint (before any simulation)").unwrap_or(usize::MAX);
+    let table = stdout.find("baseline").unwrap_or(0);
+    assert!(lint < table && stdout.contains("16.0") && stdout.contains("10.0 r/s"), "{stdout}");
+    assert!(stdout.contains("check: FAIL") && stdout.contains("users impacted"), "{stdout}");
+    assert!(stdout.lines().all(|l| l.chars().count() <= 80), "{stdout}");
+    // Raising the limit instead hurts nobody.
+    let raised = incident_with_change("200r/s");
+    let (code, stdout, _) = gatesim(&["check", raised.to_str().unwrap_or(""), "--replicates", "2"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("check: PASS") && !stdout.contains("lint (before"), "{stdout}");
+}
+
+#[test]
+fn check_refuses_two_topologies_and_an_slo_on_an_unknown_figure() {
+    let base = repo("scenarios/incidents/rate-limit-tightened.ron");
+    let other = repo("scenarios/checkout.ron");
+    let (code, _, stderr) = gatesim(&["check", base.to_str().unwrap_or(""), other.to_str().unwrap_or("")]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("different topologies") && stderr.contains("mobile-users"), "{stderr}");
+    let text = std::fs::read_to_string(&base).unwrap_or_default();
+    let bad = text.replacen("run: (seed: 2024,", "slo: (users_hurt_pct: 5),\n    run: (seed: 2024,", 1);
+    let file = tmp("bad-slo.ron");
+    std::fs::write(&file, &bad).unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = gatesim(&["check", file.to_str().unwrap_or("")]);
+    assert_eq!(code, 2);
+    let line = bad.lines().position(|l| l.contains("users_hurt_pct")).map_or(0, |i| i + 1);
+    assert!(stderr.contains(&format!("{}:{line}:", file.display())) && stderr.contains("users_hurt_pct"), "{stderr}");
+}
+
+#[test]
+fn check_lists_exactly_the_keys_and_windows_a_change_would_block() {
+    // limit_req per client key, 100r/s before and 5r/s (no burst) after: a key passes one request
+    // per 200 ms. alice sends every 100 ms for 10 s: every other request is blocked, from 0.1 s to
+    // 9.9 s; carol every 50 ms from 5 s to 8 s: 3 of 4 blocked; bob every 500 ms: never.
+    let scenario = |rate: &str| {
+        format!(
+            r#"Scenario(format_version: 1, name: "block", run: (seed: 1, duration_s: 60.0),
+            topology: (nodes: [
+                Clients((name: "c", traffic: Constant(rate_rps: 0.0))),
+                Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "b0", rate_limit: (algorithm: NginxLimitReq(rate: "{rate}")))])),
+                Service((name: "b0", instances: 1, concurrency: 100, service_time: Constant(ms: 1.0))),
+            ], links: [(from: "c", to: "gw"), (from: "gw", to: "b0")]))"#
+        )
+    };
+    let (before, after) = (tmp("block-before.ron"), tmp("block-after.ron"));
+    std::fs::write(&before, scenario("100r/s")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&after, scenario("5r/s")).unwrap_or_else(|e| panic!("{e}"));
+    let mut rows = vec![];
+    for i in 0..100 {
+        rows.push((i as f64 * 100.0, "alice"));
+    }
+    for i in 0..20 {
+        rows.push((i as f64 * 500.0 + 25.0, "bob"));
+    }
+    for i in 0..60 {
+        rows.push((5000.0 + i as f64 * 50.0 + 10.0, "carol"));
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let trace: String = rows.iter().enumerate().map(|(i, (t, k))| format!("r{i},{t},{k},/api/x\n")).collect();
+    let requests = tmp("block-requests.csv");
+    std::fs::write(&requests, format!("id,send_ms,client_key,path\n{trace}")).unwrap_or_else(|e| panic!("{e}"));
+    let json = tmp("blocked.json");
+    let args = [
+        "check",
+        before.to_str().unwrap_or(""),
+        after.to_str().unwrap_or(""),
+        "--requests",
+        requests.to_str().unwrap_or(""),
+        "--json",
+        json.to_str().unwrap_or(""),
+    ];
+    let (code, stdout, stderr) = gatesim(&args);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let pairs: Vec<(String, String, u64, u64, f64, f64)> = doc["pairs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let b = &p["blocked"];
+            (
+                p["client_key"].as_str().unwrap_or("").to_owned(),
+                p["route"].as_str().unwrap_or("").to_owned(),
+                b["blocked"].as_u64().unwrap_or(0),
+                b["requests"].as_u64().unwrap_or(0),
+                b["first_s"].as_f64().unwrap_or(0.0),
+                b["last_s"].as_f64().unwrap_or(0.0),
+            )
+        })
+        .collect();
+    assert_eq!(pairs.len(), 2, "{pairs:?}");
+    let (alice, carol) = (&pairs[0], &pairs[1]);
+    assert_eq!((alice.0.as_str(), alice.1.as_str(), alice.2, alice.3), ("alice", "/api", 50, 100), "{alice:?}");
+    assert!((alice.4 - 0.1).abs() < 1e-9 && (alice.5 - 9.9).abs() < 1e-9, "{alice:?}");
+    assert_eq!((carol.0.as_str(), carol.2, carol.3), ("carol", 45, 60), "{carol:?}");
+    assert!((carol.4 - 5.06).abs() < 1e-9 && (carol.5 - 7.96).abs() < 1e-9, "{carol:?}");
+    assert!(stdout.contains("95 of 180 requests"), "{stdout}");
+}
+
+#[test]
+fn check_reads_an_nginx_access_log_with_the_client_address_as_key() {
+    let scenario = |rate: &str| {
+        format!(
+            r#"Scenario(format_version: 1, name: "block", run: (seed: 1, duration_s: 60.0),
+            topology: (nodes: [
+                Clients((name: "c", traffic: Constant(rate_rps: 0.0))),
+                Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "b0", rate_limit: (algorithm: NginxLimitReq(rate: "{rate}")))])),
+                Service((name: "b0", instances: 1, concurrency: 100, service_time: Constant(ms: 1.0))),
+            ], links: [(from: "c", to: "gw"), (from: "gw", to: "b0")]))"#
+        )
+    };
+    let (before, after) = (tmp("log-before.ron"), tmp("log-after.ron"));
+    std::fs::write(&before, scenario("100r/s")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&after, scenario("5r/s")).unwrap_or_else(|e| panic!("{e}"));
+    // 10.0.0.1 sends 10 requests a second for 10 s, 10.0.0.2 one a second; a garbled line is
+    // skipped and counted.
+    let mut log = String::new();
+    for s in 0..10 {
+        for k in 0..11 {
+            let ip = if k == 5 { "10.0.0.2" } else { "10.0.0.1" };
+            log.push_str(&format!(
+                "{ip} - - [16/Aug/2024:14:00:{s:02} +0000] \"GET /api/x?n={k} HTTP/1.1\" 200 12 \"-\" \"curl/8\"\n"
+            ));
+        }
+    }
+    log.push_str("this is not a log line\n");
+    let file = tmp("access.log");
+    std::fs::write(&file, log).unwrap_or_else(|e| panic!("{e}"));
+    let args = [
+        "check",
+        before.to_str().unwrap_or(""),
+        after.to_str().unwrap_or(""),
+        "--requests",
+        file.to_str().unwrap_or(""),
+    ];
+    let (code, stdout, stderr) = gatesim(&args);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("10.0.0.1") && !stdout.contains("10.0.0.2"), "{stdout}");
+    assert!(stderr.contains("1 bad line") && stderr.contains("line 111"), "{stderr}");
+}
