@@ -261,7 +261,7 @@ fn check_slo(c: &mut Checker<'_>, s: &Scenario) {
     {
         let grid = measurement_grid_ms(s);
         let bucket_ms = (b * 1000.0).round() as u64;
-        if bucket_ms == 0 || grid % bucket_ms != 0 || (b * 1000.0 - bucket_ms as f64).abs() > 1e-6 {
+        if bucket_ms == 0 || !grid.is_multiple_of(bucket_ms) || (b * 1000.0 - bucket_ms as f64).abs() > 1e-6 {
             bad(format!(
                 "run.bucket_s {b} must divide the SLO window and every alarm period, interval and window ({} s); leave it unset to have one chosen",
                 grid as f64 / 1000.0

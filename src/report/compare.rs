@@ -76,9 +76,8 @@ fn minutes(v: Option<f64>) -> String {
 /// The rows as a table that fits 80 columns, then each row's description.
 pub fn runs_table(rows: &[RunRow]) -> String {
     let mut out = String::new();
-    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  {}", "", "users", "outage", "in SLO", "time to", "failed requests")
-        .ok();
-    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  {}", "run", "hurt", "(RTO)", "breach", "detect", "(top cause)").ok();
+    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  failed requests", "", "users", "outage", "in SLO", "time to").ok();
+    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  (top cause)", "run", "hurt", "(RTO)", "breach", "detect").ok();
     for r in rows {
         let mut name: String = r.name.chars().take(28).collect();
         if r.name.chars().count() > 28 {

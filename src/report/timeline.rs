@@ -373,7 +373,7 @@ pub fn replicate_timeline(plan: &Plan, rec: &Recorder) -> Option<ReplicateTimeli
     let first_breach = windows.iter().position(|w| !w.met);
     // The trigger: the latest start at or before the first breach, else the first start.
     let trigger_entry = match first_breach {
-        Some(j) => log.iter().filter(|e| starts(e) && e.t_ns <= windows[j].end_ns).last(),
+        Some(j) => log.iter().rfind(|e| starts(e) && e.t_ns <= windows[j].end_ns),
         None => log.iter().find(|e| starts(e)),
     };
     // A stage of a rollout already under way is not a new trigger: use its first stage.

@@ -29,11 +29,11 @@ fn bucket_dividing(grid_ns: u64, default_ns: u64) -> u64 {
     let (mut best, mut round) = (1, 0);
     let mut d = 1;
     while d * d <= grid_ms {
-        if grid_ms % d == 0 {
+        if grid_ms.is_multiple_of(d) {
             for q in [d, grid_ms / d] {
                 if q <= limit {
                     best = best.max(q);
-                    if q % 1000 == 0 {
+                    if q.is_multiple_of(1000) {
                         round = round.max(q);
                     }
                 }
