@@ -33,11 +33,15 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// gatesim: design API-gateway topologies and simulate them before a change ships.
 #[derive(Debug, Parser)]
-#[command(name = "gatesim", version, about, long_about = None)]
+#[command(name = "gatesim", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// What to do. Without a command, the desktop app opens (when built with the `gui` feature).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Without a command: the scenario file (.ron) the desktop app opens (else `$GATESIM_FILE`, else
+    /// the bundled example).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -77,6 +81,16 @@ pub enum Command {
         /// written.
         #[arg(long, value_name = "NAME")]
         variant: Option<String>,
+        /// With an access log as --requests: the rate-limit key (`remote_addr`, `user`, or
+        /// `field:N`, the N-th quoted field after the request line).
+        #[arg(long, value_name = "KEY", default_value = "remote_addr", requires = "requests")]
+        log_key: crate::sim::accesslog::KeySource,
+        /// With an access log: replay it this many times faster.
+        #[arg(long, value_name = "X", default_value_t = 1.0, requires = "requests")]
+        log_speed: f64,
+        /// With an access log: its first request is sent this many seconds into the run.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0.0, requires = "requests")]
+        log_shift: f64,
     },
     /// Run a scenario as written and each of its variants (counterfactuals) on the same seeds, and
     /// compare them: users impacted, minutes of outage, time to detect, RTO, failed requests.
@@ -117,7 +131,21 @@ pub enum Command {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
-        Some(Command::Run { file, seed, replicates, json, csv, quiet, requests, outages, decisions, variant }) => {
+        Some(Command::Run {
+            file,
+            seed,
+            replicates,
+            json,
+            csv,
+            quiet,
+            requests,
+            outages,
+            decisions,
+            variant,
+            log_key,
+            log_speed,
+            log_shift,
+        }) => {
             let outputs = Outputs { json: json.as_deref(), csv: csv.as_deref(), quiet };
             match requests {
                 Some(requests) => {
@@ -126,7 +154,12 @@ pub fn run(cli: Cli) -> ExitCode {
                         outages: outages.as_deref(),
                         decisions: decisions.as_deref(),
                     };
-                    replay_trace(&file, variant.as_deref(), files, outputs)
+                    let log = crate::sim::accesslog::AccessLogOptions {
+                        key: log_key,
+                        time_shift_s: log_shift,
+                        speed: log_speed,
+                    };
+                    replay_trace(&file, variant.as_deref(), files, &log, outputs)
                 }
                 None => run_scenario(&file, variant.as_deref(), seed, replicates, outputs),
             }
@@ -200,10 +233,23 @@ fn load_scenario(file: &Path, variant: Option<&str>) -> Option<crate::model::Sce
     }
 }
 
-fn replay_trace(file: &Path, variant: Option<&str>, files: ReplayFiles<'_>, o: Outputs<'_>) -> u8 {
+fn replay_trace(
+    file: &Path,
+    variant: Option<&str>,
+    files: ReplayFiles<'_>,
+    log: &crate::sim::accesslog::AccessLogOptions,
+    o: Outputs<'_>,
+) -> u8 {
     let Some(scenario) = load_scenario(file, variant) else { return EXIT_BAD_INPUT };
-    match replay::replay(&scenario, files) {
+    if let Err(e) = log.validate() {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
+    match replay::replay_with(&scenario, files, log, &mut |_| {}) {
         Ok(r) => {
+            if let Some(bad) = r.bad_lines.as_ref().filter(|b| !b.is_empty()) {
+                eprintln!("{}: {bad}", files.requests.display());
+            }
             if !o.quiet {
                 eprintln!("replayed {} requests from {}", r.requests, files.requests.display());
             }
