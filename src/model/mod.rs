@@ -13,6 +13,7 @@
 
 mod balance;
 mod dist;
+pub mod limits;
 pub mod lint;
 pub mod load;
 pub mod param;
@@ -99,7 +100,15 @@ pub struct RunSettings {
     /// it, and policies with calendar-aligned windows (Kong) use it. Default: 1970-01-01T00:00:00Z.
     #[serde(default, alias = "start_unix_s", skip_serializing_if = "is_epoch")]
     pub start: UtcTime,
+    /// Requests in flight at once above which a replicate stops with an error instead of growing
+    /// without bound (an overloaded system with unbounded queues). Default 1,000,000: about 250 MB
+    /// per replicate running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u32>,
 }
+
+/// The default bound on requests in flight (see [`RunSettings::max_in_flight`]).
+pub const DEFAULT_MAX_IN_FLIGHT: u32 = 1_000_000;
 
 fn one() -> u32 {
     1
@@ -123,6 +132,7 @@ impl Scenario {
                 replicates: 1,
                 bucket_s: None,
                 start: UtcTime::default(),
+                max_in_flight: None,
             },
             topology,
             slo: Slo::default(),

@@ -75,6 +75,7 @@ impl Checker<'_> {
     fn push(&mut self, severity: Severity, node: Option<&str>, message: String) {
         let line = match (self.text, node) {
             (Some(text), Some(name)) => line_of_name(text, name),
+            (Some(text), None) => line_of_setting(text, &message),
             _ => None,
         };
         self.problems.push(Problem { severity, node: node.map(str::to_owned), line, message });
@@ -96,13 +97,36 @@ impl Checker<'_> {
     }
 }
 
-/// The 1-based line of `name: "<name>"` in RON text.
-pub(super) fn line_of_name(text: &str, name: &str) -> Option<usize> {
+/// True when `line` holds `name: "<name>"` (spaces around the colon allowed).
+fn names(line: &str, name: &str) -> bool {
     let quoted = format!("\"{name}\"");
+    line.match_indices("name").any(|(i, _)| {
+        let before = line[..i].chars().next_back();
+        let rest = line[i + 4..].trim_start();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && rest.strip_prefix(':').is_some_and(|r| r.trim_start().starts_with(&quoted))
+    })
+}
+
+/// The 1-based line of `name: "<name>"` in RON text (the first one: nodes come before the
+/// timeline).
+pub(super) fn line_of_name(text: &str, name: &str) -> Option<usize> {
+    text.lines().position(|l| names(l, name)).map(|i| i + 1)
+}
+
+/// The 1-based line of the setting a run or SLO problem names (`run.duration_s ...`, `slo: window
+/// ...`): the first line that sets that field.
+fn line_of_setting(text: &str, message: &str) -> Option<usize> {
+    let rest = message.strip_prefix("run.").or_else(|| message.strip_prefix("slo: "))?;
+    let field: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if field.is_empty() {
+        return None;
+    }
+    let key = format!("{field}:");
     text.lines()
         .position(|l| {
-            let t = l.trim_start();
-            t.starts_with("name") && t.contains(&quoted)
+            l.match_indices(&key)
+                .any(|(i, _)| !l[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_'))
         })
         .map(|i| i + 1)
 }
@@ -178,6 +202,9 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
     check_cycles(&mut c, scenario);
     for f in super::lint::key_rates(scenario) {
         c.warn(Some(&f.gateway), f.message);
+    }
+    for (node, message, error) in super::limits::check(scenario) {
+        if error { c.error(node.as_deref(), message) } else { c.warn(node.as_deref(), message) }
     }
     super::validate_timeline::check(&mut c, scenario);
 

@@ -55,6 +55,20 @@ pub enum RunError {
     /// The run was cancelled.
     #[error("the run was cancelled")]
     Cancelled,
+    /// A replicate had more requests in flight than `run.max_in_flight` allows.
+    #[error(
+        "{in_flight} requests were in flight at {at_s:.1} s (replicate {replicate}), more than run.max_in_flight ({limit}): the system is overloaded and its queues grow without bound. Bound the queues (queue_capacity), add capacity, lower the traffic, or raise run.max_in_flight (each request in flight takes about 250 bytes)"
+    )]
+    Overloaded {
+        /// Simulated time, s.
+        at_s: f64,
+        /// Requests in flight then.
+        in_flight: usize,
+        /// The bound.
+        limit: u32,
+        /// The replicate.
+        replicate: u32,
+    },
 }
 
 /// Validates, compiles and runs a scenario: every replicate, in parallel on rayon's pool, merged
@@ -117,14 +131,28 @@ pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, R
     let done = AtomicU64::new(0);
     let total = u64::from(plan.replicates) * SLICES;
     let cancelled = || options.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    let overload = std::sync::Mutex::new(None);
     let one = |i: u32| -> Option<(Vec<ReplicateSummary>, Recorder)> {
         let mut sim = engine::Simulation::new(plan, i);
         let slice = plan.duration_ns.div_ceil(SLICES).max(1);
+        let stop = |sim: &engine::Simulation<'_>| -> bool {
+            let Some((at, in_flight)) = sim.overflow() else { return false };
+            if let Ok(mut o) = overload.lock() {
+                // The earliest replicate's is the one reported, whatever the thread count.
+                if o.as_ref().is_none_or(|x: &(u32, u64, usize)| i < x.0) {
+                    *o = Some((i, at, in_flight));
+                }
+            }
+            true
+        };
         for k in 1..=SLICES {
             if cancelled() {
                 return None;
             }
             sim.step_until(slice.saturating_mul(k));
+            if stop(&sim) {
+                return None;
+            }
             if i == 0
                 && let Some(partial) = options.partial
             {
@@ -137,7 +165,11 @@ pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, R
                 p(d as f64 / total as f64);
             }
         }
-        let mut rec = sim.run();
+        sim.step_until(u64::MAX);
+        if stop(&sim) {
+            return None;
+        }
+        let mut rec = sim.into_recorder();
         rec.finish(u64::MAX);
         Some((vec![report::replicate_summary(plan, i, &rec)], rec))
     };
@@ -152,6 +184,9 @@ pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, R
             (x, None) | (None, x) => x,
         },
     );
+    if let Ok(Some((replicate, at, in_flight))) = overload.into_inner() {
+        return Err(RunError::Overloaded { at_s: at as f64 / 1e9, in_flight, limit: plan.max_in_flight, replicate });
+    }
     if cancelled() {
         return Err(RunError::Cancelled);
     }

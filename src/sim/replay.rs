@@ -32,6 +32,18 @@ pub enum ReplayError {
     /// A trace file is bad (the error names the file and line).
     #[error(transparent)]
     Trace(#[from] TraceError),
+    /// More requests were in flight than `run.max_in_flight` allows.
+    #[error(
+        "{in_flight} requests were in flight at {at_s:.1} s of the trace, more than run.max_in_flight ({limit}): the system is overloaded and its queues grow without bound"
+    )]
+    Overloaded {
+        /// Trace time, s.
+        at_s: f64,
+        /// Requests in flight.
+        in_flight: usize,
+        /// The bound.
+        limit: u32,
+    },
     /// Nothing says where trace requests enter.
     #[error("the scenario has no client population linked to a node, so a trace has nowhere to enter")]
     NoEntry,
@@ -127,6 +139,9 @@ pub fn replay_with(
         });
         if let Some(e) = write_error.take() {
             return Err(e.into());
+        }
+        if let Some((at, in_flight)) = sim.overflow() {
+            return Err(ReplayError::Overloaded { at_s: at as f64 / 1e9, in_flight, limit: plan.max_in_flight });
         }
         if sim.is_finished() {
             break;

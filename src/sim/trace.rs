@@ -62,6 +62,14 @@ fn parse_ms(path: &Path, line: u64, column: &str, text: &str) -> Result<u64, Tra
     if !(v.is_finite() && v >= 0.0) {
         return Err(TraceError::new(path, Some(line), format!("{column}: expected a time >= 0, got {text:?}")));
     }
+    let limit_ms = crate::model::limits::MAX_DURATION_S * 1000.0;
+    if v > limit_ms {
+        return Err(TraceError::new(
+            path,
+            Some(line),
+            format!("{column}: {text} ms is beyond the one-year limit on a run ({limit_ms} ms)"),
+        ));
+    }
     Ok(ms_to_ns(v))
 }
 

@@ -318,6 +318,9 @@ pub struct Simulation<'p> {
     svc_live: Vec<u32>,
     /// The timeline's run-time state (none for a steady-state run).
     tl: Option<Box<timeline::TlState>>,
+    /// When (and with how many requests in flight) the run passed `plan.max_in_flight` and
+    /// stopped.
+    overflow: Option<(u64, usize)>,
     /// Active-check slots: (balancer, pool, position).
     check_slots: Vec<policies::CheckSlot>,
     /// Outlier-sweep slots: (balancer, pool).
@@ -408,6 +411,7 @@ impl<'p> Simulation<'p> {
             station_cfg: plan.stations.iter().map(|s| s.service).collect(),
             svc_live: (0..plan.services.len() as u32).collect(),
             tl: None,
+            overflow: None,
             scratch: Vec::new(),
             limit_states: plan.limiters.iter().map(|l| l.limiter.states()).collect(),
             key_offsets: key_offsets(plan, |p| p.addresses),
@@ -572,10 +576,29 @@ impl<'p> Simulation<'p> {
             self.hash_reqs[i as usize] = NginxHashRequest::default();
             i
         } else {
+            if self.reqs.len() >= self.plan.max_in_flight as usize {
+                self.overflowed();
+            }
             self.reqs.push(r);
             self.hash_reqs.push(NginxHashRequest::default());
             (self.reqs.len() - 1) as u32
         }
+    }
+
+    /// More requests are in flight than the plan allows: the run stops here (nothing more is
+    /// scheduled), and [`Simulation::overflow`] says when.
+    #[cold]
+    fn overflowed(&mut self) {
+        if self.overflow.is_none() {
+            self.overflow = Some((self.now, self.reqs.len()));
+        }
+        self.heap.clear();
+        self.timers.iter_mut().for_each(VecDeque::clear);
+    }
+
+    /// When the run stopped because too many requests were in flight, and how many were.
+    pub fn overflow(&self) -> Option<(u64, usize)> {
+        self.overflow
     }
 
     fn release(&mut self, r: u32) {

@@ -110,6 +110,7 @@ impl<'s> Compiler<'s> {
             bucket_ns,
             n_buckets,
             grid_ns: grid_ns.max(NS_PER_MS),
+            max_in_flight: s.run.max_in_flight.unwrap_or(model::DEFAULT_MAX_IN_FLIGHT).max(1),
             nodes: topo.nodes.iter().map(|n| (n.name().to_owned(), n.kind())).collect(),
             paths: path_set.keys().cloned().collect(),
             pops: Vec::new(),

@@ -51,6 +51,8 @@ pub struct Plan {
     pub bucket_ns: u64,
     /// Number of buckets covering `[0, duration)`.
     pub n_buckets: usize,
+    /// Requests in flight above which a replicate stops (an overload).
+    pub max_in_flight: u32,
     /// Every span the run must measure exactly (the SLO window, alarm periods) is a multiple of
     /// this; buckets divide it.
     pub grid_ns: u64,
