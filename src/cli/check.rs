@@ -310,6 +310,16 @@ fn who_is_blocked(args: &CheckArgs, log: &Path, baseline: &Scenario, changed: &S
         eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
     }
+    // Standard input or a pipe is copied once, then read three times.
+    let spooled = match crate::sim::replay::spool(log) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let shown = log;
+    let log = spooled.path.as_path();
     let files = ReplayFiles { requests: log, outages: None, decisions: None };
     let decide = |s: &Scenario| -> Result<Vec<(u16, bool)>, String> {
         let mut v = Vec::new();
@@ -318,7 +328,7 @@ fn who_is_blocked(args: &CheckArgs, log: &Path, baseline: &Scenario, changed: &S
         })
         .map_err(|e| e.to_string())?;
         if let Some(bad) = r.bad_lines.filter(|b| !b.is_empty()) {
-            eprintln!("{}: {bad}", log.display());
+            eprintln!("{}: {bad}", shown.display());
         }
         Ok(v)
     };
@@ -374,7 +384,7 @@ fn who_is_blocked(args: &CheckArgs, log: &Path, baseline: &Scenario, changed: &S
     out(&format!(
         "who this change would block: {total_blocked} of {} requests of {} replayed, in {} key/route pair(s)\n",
         before.len(),
-        log.display(),
+        shown.display(),
         blocked.len()
     ));
     if !blocked.is_empty() {

@@ -94,6 +94,7 @@ pub fn from_str(text: &str, path: &Path) -> Result<Scenario, LoadError> {
 /// Parses scenario text without semantic validation (the linter and the editor want the problems
 /// as data, not as an error).
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, LoadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let syntax = |e: ron::error::SpannedError| LoadError::Syntax {
         path: path.to_owned(),
         line: e.span.start.line,
@@ -129,14 +130,40 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
     from_str(&text, path)
 }
 
-/// Reads a scenario file's text, refusing files over [`MAX_FILE_BYTES`].
+/// Reads a scenario file's text: a regular file (not a directory, device or pipe) of at most
+/// [`MAX_FILE_BYTES`] (counted on the bytes read, so a file that grows or lies about its size
+/// cannot exceed it), UTF-8 with or without a byte-order mark; invalid UTF-8 is an error at its
+/// line and column.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    use std::io::Read;
     let io = |source| LoadError::Io { path: path.to_owned(), source };
-    let bytes = fs::metadata(path).map_err(io)?.len();
-    if bytes > MAX_FILE_BYTES {
-        return Err(LoadError::TooLarge { path: path.to_owned(), bytes });
+    let meta = fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(io(std::io::Error::other(
+            "not a regular file (a directory, a device or a pipe): give the path of a scenario file",
+        )));
     }
-    fs::read_to_string(path).map_err(io)
+    let mut bytes = Vec::new();
+    fs::File::open(path).map_err(io)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge { path: path.to_owned(), bytes: meta.len().max(bytes.len() as u64) });
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(e) => {
+            let valid = &body[..e.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let col = String::from_utf8_lossy(&valid[start..]).chars().count() + 1;
+            Err(LoadError::Syntax {
+                path: path.to_owned(),
+                line,
+                col,
+                message: "invalid UTF-8: a scenario file is UTF-8 text".into(),
+            })
+        }
+    }
 }
 
 /// The scenario as RON text, the way [`save`] writes it.

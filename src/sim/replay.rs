@@ -92,9 +92,70 @@ pub fn scan_requests(path: &Path, log: &AccessLogOptions) -> Result<(u64, u64, O
     }
 }
 
+/// A trace read from standard input (`-`) or a pipe, copied to a temporary file so that it can
+/// be read twice (once to check it, once to replay it); the copy is removed when this is dropped.
+#[derive(Debug)]
+pub struct Spooled {
+    /// Where the trace can be read.
+    pub path: std::path::PathBuf,
+    temporary: bool,
+}
+
+impl Drop for Spooled {
+    fn drop(&mut self) {
+        if self.temporary {
+            std::fs::remove_file(&self.path).ok();
+        }
+    }
+}
+
+/// `path` itself when it is a regular file; else (`-` for standard input, a pipe, a device) its
+/// content copied to a new temporary file, streamed, never held in memory.
+pub fn spool(path: &Path) -> Result<Spooled, TraceError> {
+    let stdin = path.as_os_str() == "-";
+    if !stdin && std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(Spooled { path: path.to_owned(), temporary: false });
+    }
+    let err = |e: std::io::Error| TraceError { path: path.to_owned(), line: None, message: e.to_string() };
+    let mut source: Box<dyn std::io::Read> =
+        if stdin { Box::new(std::io::stdin().lock()) } else { Box::new(std::fs::File::open(path).map_err(err)?) };
+    let dir = std::env::temp_dir();
+    let mut n = 0u32;
+    let (copy, mut file) = loop {
+        let p = dir.join(format!("gatesim-trace-{}-{n}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&p) {
+            Ok(f) => break (p, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) => return Err(err(e)),
+        }
+    };
+    let spooled = Spooled { path: copy, temporary: true };
+    std::io::copy(&mut source, &mut file).map_err(err)?;
+    Ok(spooled)
+}
+
 /// [`replay`], with the options for an access log and a function that sees every decision in
-/// input order.
+/// input order. `files.requests` may be `-` (standard input) or a pipe.
 pub fn replay_with(
+    scenario: &Scenario,
+    files: ReplayFiles<'_>,
+    log: &AccessLogOptions,
+    on_decision: &mut dyn FnMut(&Decision),
+) -> Result<Replayed, ReplayError> {
+    let spooled = spool(files.requests)?;
+    let given = files.requests;
+    let files = ReplayFiles { requests: &spooled.path, ..files };
+    // Errors name the file the user gave, not the copy of a pipe.
+    replay_file(scenario, files, log, on_decision).map_err(|e| match e {
+        ReplayError::Trace(mut t) if t.path == spooled.path => {
+            t.path = given.to_owned();
+            ReplayError::Trace(t)
+        }
+        other => other,
+    })
+}
+
+fn replay_file(
     scenario: &Scenario,
     files: ReplayFiles<'_>,
     log: &AccessLogOptions,

@@ -127,17 +127,46 @@ impl RequestReader {
         })
     }
 
-    /// Reads the whole file once to check every line and find the last send time, without keeping
-    /// anything (so a bad line is reported before any output is written).
+    /// Reads the whole file once to check every line and find the last send time (so a bad line
+    /// is reported before any output is written). A request id seen twice is an error naming both
+    /// lines; to find one, the scan keeps 16 bytes per request (a hash of its id and its line).
     pub fn scan(path: &Path) -> Result<(u64, u64), TraceError> {
-        let r = RequestReader::open(path)?;
+        use std::hash::BuildHasher;
+        let mut r = RequestReader::open(path)?;
+        let hasher = std::collections::hash_map::RandomState::new();
+        let mut seen: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
         let mut n = 0;
         let mut last = 0;
-        for req in r {
-            last = req?.send_ns;
+        while let Some(req) = r.next() {
+            let req = req?;
+            let line = r.record.position().map_or(0, |p| p.line());
+            if let Some(&first) = seen.get(&hasher.hash_one(&req.id)) {
+                if Self::id_at(path, first)?.as_deref() == Some(req.id.as_str()) {
+                    return Err(TraceError::new(
+                        path,
+                        Some(line),
+                        format!("id {:?} was already used on line {first}: request ids must be unique", req.id),
+                    ));
+                }
+            } else {
+                seen.insert(hasher.hash_one(&req.id), line);
+            }
+            last = req.send_ns;
             n += 1;
         }
         Ok((n, last))
+    }
+
+    /// The id of the request on `line` (to confirm a duplicate the scan's hashes suggest).
+    fn id_at(path: &Path, line: u64) -> Result<Option<String>, TraceError> {
+        let mut r = RequestReader::open(path)?;
+        while let Some(req) = r.next() {
+            let req = req?;
+            if r.record.position().map_or(0, |p| p.line()) == line {
+                return Ok(Some(req.id));
+            }
+        }
+        Ok(None)
     }
 }
 

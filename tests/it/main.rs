@@ -7,6 +7,7 @@ mod engine;
 #[cfg(feature = "gui")]
 mod gui;
 mod incident;
+mod input;
 mod limits;
 mod loader;
 mod queueing;
