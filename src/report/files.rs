@@ -96,7 +96,24 @@ pub fn write_csv(report: &Report, dir: &Path) -> Result<(), LoadError> {
     write_atomic(&dir.join("nodes.csv"), out.as_bytes())
 }
 
-/// Quotes a CSV field when it needs it.
+/// A name as a CSV field: quoted when it needs it, and never read as a formula by a spreadsheet
+/// (a field starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, as
+/// OWASP's CSV injection guidance advises).
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn names_cannot_become_formulas_or_break_rows() {
+        assert_eq!(csv_field("payments"), "payments");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("@sum"), "'@sum");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("a\nb"), "\"a\nb\"");
+    }
 }
