@@ -1,5 +1,6 @@
 //! The `gatesim` binary: parses the command line and hands over to the library. Without a
-//! subcommand it opens the desktop app (when built with the `gui` feature) on the bundled example
+//! subcommand it opens the desktop app (when built with the `gui` feature) on `gatesim FILE`'s
+//! file, else `$GATESIM_FILE`, else the bundled example
 //! `scenarios/incidents/rate-limit-tightened.ron` (from the current directory, else the built-in
 //! copy): the mechanism of the first seed incident.
 
@@ -10,7 +11,11 @@ fn main() -> ExitCode {
     let cli = gatesim::cli::Cli::parse();
     #[cfg(feature = "gui")]
     if cli.command.is_none() {
-        return match gatesim::gui::run_native(gatesim::gui::AppOptions::from_env()) {
+        let mut options = gatesim::gui::AppOptions::from_env();
+        if let Some(file) = &cli.file {
+            options.file = Some(file.clone());
+        }
+        return match gatesim::gui::run_native(options) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: could not open the window: {e}");

@@ -23,6 +23,11 @@ pub enum UiCommand {
     Redo,
     /// Run the simulation.
     Run,
+    /// Run the scenario as written and each of its variants (counterfactuals).
+    RunCounterfactuals,
+    /// Check the document's config changes: the document without them, then with them, on the same
+    /// seed, into the comparison panel.
+    CheckChange,
     /// Cancel the running simulation.
     Cancel,
     /// Delete the selection.
@@ -50,7 +55,7 @@ pub enum UiCommand {
 impl UiCommand {
     /// Every action, in menu order. Actions whose shortcut extends another's (Ctrl+Shift+S and
     /// Ctrl+S) come first, since shortcuts are matched in this order.
-    pub const ALL: [UiCommand; 22] = [
+    pub const ALL: [UiCommand; 24] = [
         UiCommand::New,
         UiCommand::Open,
         UiCommand::SaveAs,
@@ -59,6 +64,8 @@ impl UiCommand {
         UiCommand::Redo,
         UiCommand::Undo,
         UiCommand::Run,
+        UiCommand::RunCounterfactuals,
+        UiCommand::CheckChange,
         UiCommand::Cancel,
         UiCommand::Delete,
         UiCommand::Duplicate,
@@ -86,6 +93,8 @@ impl UiCommand {
             UiCommand::Undo => "Undo",
             UiCommand::Redo => "Redo",
             UiCommand::Run => "Run simulation",
+            UiCommand::RunCounterfactuals => "Run counterfactuals",
+            UiCommand::CheckChange => "Check change",
             UiCommand::Cancel => "Cancel run",
             UiCommand::Delete => "Delete selection",
             UiCommand::Duplicate => "Duplicate selection",
@@ -114,6 +123,13 @@ impl UiCommand {
             UiCommand::Undo => "Undo the last change",
             UiCommand::Redo => "Redo the last undone change",
             UiCommand::Run => "Simulate the scenario on a worker thread",
+            UiCommand::RunCounterfactuals => {
+                "Run the scenario as written and each of its variants on the same seed, and compare them"
+            }
+            UiCommand::CheckChange => {
+                "Simulate the document without its config changes and with them (unsaved edits included) on \
+                 the same seed, compare them, and judge the change against the SLOs as `gatesim check` does"
+            }
             UiCommand::Cancel => "Stop the running simulation",
             UiCommand::Delete => "Delete the selected nodes or link",
             UiCommand::Duplicate => "Copy the selected nodes (and links among them) next to them",
@@ -142,6 +158,8 @@ impl UiCommand {
             UiCommand::Undo => cmd(Key::Z),
             UiCommand::Redo => cmd_shift(Key::Z),
             UiCommand::Run => plain(Key::F5),
+            UiCommand::RunCounterfactuals => cmd(Key::F5),
+            UiCommand::CheckChange => cmd_shift(Key::Enter),
             UiCommand::Cancel => plain(Key::Escape),
             UiCommand::Delete => plain(Key::Delete),
             UiCommand::Duplicate => cmd(Key::D),
@@ -154,6 +172,11 @@ impl UiCommand {
             UiCommand::CommandPalette => cmd(Key::K),
             UiCommand::AddNode(_) => None,
         }
+    }
+
+    /// True for actions that start a simulation (refused while one runs).
+    pub fn simulates(self) -> bool {
+        matches!(self, UiCommand::Run | UiCommand::RunCounterfactuals | UiCommand::CheckChange)
     }
 
     /// True for actions that also act on text fields (Ctrl+C in a field copies text): they run

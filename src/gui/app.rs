@@ -4,10 +4,12 @@
 use super::actions::{Palette, UiCommand};
 use super::canvas::{self, CanvasState, Selection};
 use super::commands::{Command, Document};
+use super::compare;
+use super::counterfactuals::Counterfactuals;
 use super::files::{self, Dialog, DialogKind, Recovery, Store};
 use super::inspector::{self, InspectorState};
 use super::overlay::{self, Overlay};
-use super::run::Runner;
+use super::run::{Batch, BatchState, Job, JobResult, Runner};
 use super::timeline::{self, TimelineState};
 use super::{layout, palette, theme};
 use crate::model::{Link, Node, Scenario};
@@ -45,7 +47,22 @@ pub struct App {
     pub(super) canvas: CanvasState,
     pub(super) inspector: InspectorState,
     pub(super) runner: Runner,
+    /// Jobs of several runs: counterfactuals, "Check change".
+    pub(super) batch: Batch,
     pub(super) baseline: Option<Box<Report>>,
+    /// What the comparison panel compares, when "Check change" filled it.
+    pub(super) compare_caption: Option<String>,
+    /// Why the last "Check change" did not run (nothing to check, a failed run).
+    pub(super) check_note: Option<String>,
+    /// The last counterfactuals run.
+    pub(super) counterfactuals: Option<Counterfactuals>,
+    /// Why the last counterfactuals did not finish.
+    pub(super) counterfactuals_failed: Option<String>,
+    /// The tab shown at the bottom right.
+    pub(super) bottom_tab: BottomTab,
+    /// Increments when the document is replaced (with `Document::generation`, it tells whether
+    /// results still describe the document).
+    doc_serial: u64,
     pub(super) palette: Palette,
     pub(super) dialog: Option<Dialog>,
     pub(super) store: Store,
@@ -62,6 +79,16 @@ pub struct App {
     pub(super) overlay: OverlayCache,
     /// Print "gatesim: run finished" when the autorun's run ends (for scripts).
     announce_finish: bool,
+}
+
+/// The tabs at the bottom right.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BottomTab {
+    /// Baseline versus change, and the check verdict.
+    #[default]
+    Compare,
+    /// The scenario as written and its variants.
+    Counterfactuals,
 }
 
 /// The canvas overlay and what it was computed from (document generation, scrubbed bucket,
@@ -106,7 +133,14 @@ impl App {
             canvas: CanvasState::default(),
             inspector: InspectorState::default(),
             runner: Runner::default(),
+            batch: Batch::default(),
             baseline: None,
+            compare_caption: None,
+            check_note: None,
+            counterfactuals: None,
+            counterfactuals_failed: None,
+            bottom_tab: BottomTab::default(),
+            doc_serial: 0,
             palette: Palette::default(),
             dialog: None,
             store,
@@ -138,6 +172,31 @@ impl App {
     /// The pinned baseline report, if any.
     pub fn baseline(&self) -> Option<&Report> {
         self.baseline.as_deref()
+    }
+
+    /// The batch worker's state (counterfactuals, "Check change").
+    pub fn batch(&self) -> &Batch {
+        &self.batch
+    }
+
+    /// The last counterfactuals: the library's rows, the scenario as written first.
+    pub fn counterfactuals(&self) -> Option<&Counterfactuals> {
+        self.counterfactuals.as_ref()
+    }
+
+    /// The tab shown at the bottom right.
+    pub fn bottom_tab(&self) -> BottomTab {
+        self.bottom_tab
+    }
+
+    /// Identifies the document as it stands: changes with every edit and every replacement.
+    pub(super) fn doc_key(&self) -> (u64, u64) {
+        (self.doc_serial, self.doc.generation)
+    }
+
+    /// True while any simulation runs (one at a time).
+    pub fn is_busy(&self) -> bool {
+        self.runner.is_running() || self.batch.is_running()
     }
 
     /// The canvas view (tests use it to find nodes on screen).
@@ -194,10 +253,38 @@ impl App {
     /// discarded by choice.
     pub(super) fn replace(&mut self, scenario: Scenario, path: Option<PathBuf>) {
         self.doc = Document::new(with_positions(scenario), path);
+        self.doc_serial += 1;
         self.canvas.selection = Selection::default();
         self.canvas.fit_requested = true;
+        self.runner.cancel();
         self.runner = Runner::default();
+        self.batch.cancel();
+        self.batch = Batch::default();
         self.scrub = None;
+        self.counterfactuals = None;
+        self.counterfactuals_failed = None;
+        self.check_note = None;
+        self.compare_caption = None;
+    }
+
+    /// Opens a variant of the document as a new, unsaved document (the counterfactuals table
+    /// stays, marked as describing another document).
+    pub(super) fn open_variant(&mut self, name: &str) {
+        if self.doc.is_dirty() {
+            self.status =
+                Some(("Save or undo the changes first: opening a variant replaces the document".into(), true));
+            return;
+        }
+        match self.doc.scenario().variant(name) {
+            Ok(s) => {
+                let kept = self.counterfactuals.take();
+                self.replace(s, None);
+                self.doc.forget_saved();
+                self.counterfactuals = kept;
+                self.status = Some((format!("Opened the variant \"{name}\" (unsaved)"), false));
+            }
+            Err(e) => self.status = Some((e, true)),
+        }
     }
 
     /// Opens a file into the editor.
@@ -230,15 +317,81 @@ impl App {
     }
 
     pub(super) fn start_run(&mut self, ctx: &egui::Context) {
+        if self.batch.is_running() {
+            return;
+        }
         let ctx = ctx.clone();
         self.scrub = None;
         self.runner.start(self.doc.scenario().clone(), move || ctx.request_repaint());
+    }
+
+    /// Runs the scenario as written and each of its variants on the batch worker.
+    pub(super) fn start_counterfactuals(&mut self, ctx: &egui::Context) {
+        self.bottom_tab = BottomTab::Counterfactuals;
+        if self.is_busy() {
+            return;
+        }
+        if self.doc.scenario().variants.is_empty() {
+            self.counterfactuals_failed = Some("This scenario has no variants to run.".into());
+            return;
+        }
+        self.counterfactuals_failed = None;
+        let ctx = ctx.clone();
+        self.batch.start(Job::Variants(Box::new(self.doc.scenario().clone())), move || ctx.request_repaint());
+    }
+
+    /// "Check change": the document without its config changes, then with them, on the batch
+    /// worker; or a note saying there is nothing to check.
+    pub(super) fn start_check(&mut self, ctx: &egui::Context) {
+        self.bottom_tab = BottomTab::Compare;
+        if self.is_busy() {
+            return;
+        }
+        match compare::check_job(self.doc.scenario()) {
+            Ok(job) => {
+                self.check_note = None;
+                self.compare_caption = Some(compare::check_caption(self.doc.scenario()));
+                let ctx = ctx.clone();
+                self.batch.start(job, move || ctx.request_repaint());
+            }
+            Err(why) => self.check_note = Some(why),
+        }
+    }
+
+    /// Takes a finished batch's result into the panels.
+    fn poll_batch(&mut self) {
+        match self.batch.poll() {
+            Some(JobResult::Variants(runs)) => {
+                let rows = runs.iter().map(|r| crate::report::run_row(&r.name, &r.description, &r.report)).collect();
+                self.counterfactuals = Some(Counterfactuals::new(rows, self.doc_key()));
+                self.counterfactuals_failed = None;
+            }
+            Some(JobResult::Check { baseline, change }) => {
+                self.baseline = Some(baseline);
+                self.scrub = None;
+                self.runner.show(change);
+            }
+            None => {
+                if let BatchState::Failed { title, why } = &self.batch.state {
+                    let why = why.clone();
+                    if *title == super::run::CHECK_TITLE {
+                        self.check_note = Some(format!("The check did not finish: {why}"));
+                        self.compare_caption = None;
+                    } else {
+                        self.counterfactuals_failed = Some(format!("The counterfactuals did not finish: {why}"));
+                    }
+                    self.batch.state = BatchState::Idle;
+                }
+            }
+        }
     }
 
     /// Performs a user action (from a menu, a shortcut or the palette).
     pub fn dispatch_in(&mut self, ctx: &egui::Context, action: UiCommand) {
         match action {
             UiCommand::Run => self.start_run(ctx),
+            UiCommand::RunCounterfactuals => self.start_counterfactuals(ctx),
+            UiCommand::CheckChange => self.start_check(ctx),
             other => self.dispatch(other),
         }
     }
@@ -274,8 +427,12 @@ impl App {
                 self.keep_event_selection(event);
                 self.prune_selection();
             }
-            UiCommand::Run => {}
-            UiCommand::Cancel => self.runner.cancel(),
+            // These need the context (a worker wakes the UI): see `dispatch_in`.
+            UiCommand::Run | UiCommand::RunCounterfactuals | UiCommand::CheckChange => {}
+            UiCommand::Cancel => {
+                self.runner.cancel();
+                self.batch.cancel();
+            }
             UiCommand::Delete => {
                 if let Some(l) = sel.link {
                     self.apply(Command::RemoveLink(l), None);
@@ -312,6 +469,8 @@ impl App {
             UiCommand::PinBaseline => {
                 if let Some(r) = self.runner.report() {
                     self.baseline = Some(Box::new(r.clone()));
+                    self.compare_caption = None;
+                    self.check_note = None;
                 }
             }
             UiCommand::CommandPalette => self.palette.open = true,
@@ -415,6 +574,7 @@ impl App {
             self.announce_finish = false;
             println!("gatesim: run finished");
         }
+        self.poll_batch();
         self.autosave(&ctx);
         self.shortcuts(&ctx);
         self.close_guard(&ctx);
@@ -500,7 +660,7 @@ impl App {
             if typing && action.yields_to_text_fields() {
                 continue;
             }
-            if action == UiCommand::Cancel && !self.runner.is_running() {
+            if action == UiCommand::Cancel && !self.is_busy() {
                 continue;
             }
             if ctx.input_mut(|i| i.consume_shortcut(&sc)) {

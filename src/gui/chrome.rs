@@ -2,11 +2,11 @@
 //! timeline, charts, comparison) and the modal dialogs.
 
 use super::actions::UiCommand;
-use super::app::App;
+use super::app::{App, BottomTab};
 use super::commands::Command;
 use super::files::DialogChoice;
-use super::run::RunState;
-use super::{compare, results, theme, timeline};
+use super::run::{BatchState, RunState};
+use super::{compare, counterfactuals, results, theme, timeline};
 use egui::{RichText, Ui};
 
 /// Merge key of the top bar's run settings (one drag of the seed is one undo step).
@@ -28,8 +28,9 @@ impl App {
         let enabled = match action {
             UiCommand::Undo => self.doc.can_undo(),
             UiCommand::Redo => self.doc.can_redo(),
-            UiCommand::Cancel => self.runner.is_running(),
-            UiCommand::Run => !self.runner.is_running(),
+            UiCommand::Cancel => self.is_busy(),
+            UiCommand::Run | UiCommand::CheckChange => !self.is_busy(),
+            UiCommand::RunCounterfactuals => !self.is_busy() && !self.doc.scenario().variants.is_empty(),
             UiCommand::PinBaseline => self.runner.report().is_some(),
             UiCommand::Paste => self.clipboard.is_some(),
             _ => true,
@@ -58,7 +59,7 @@ impl App {
                             U::AddNode(crate::model::NodeKind::Service),
                         ],
                     ),
-                    ("Run", &[U::Run, U::Cancel, U::PinBaseline]),
+                    ("Run", &[U::Run, U::RunCounterfactuals, U::CheckChange, U::Cancel, U::PinBaseline]),
                 ];
                 for (title, items) in menus {
                     ui.menu_button(title, |ui| {
@@ -105,7 +106,12 @@ impl App {
     /// Run / Cancel with progress, seed and replicates (right to left).
     fn run_controls_ui(&mut self, ui: &mut Ui) {
         let ctx = ui.ctx().clone();
-        if let RunState::Running { progress, .. } = &self.runner.state {
+        if let (Some(p), Some(text)) = (self.batch.progress(), self.batch.progress_count()) {
+            if ui.button("Cancel").on_hover_text("Stop the runs (Esc)").clicked() {
+                self.batch.cancel();
+            }
+            ui.add(egui::ProgressBar::new(p).desired_width(170.0).text(text));
+        } else if let RunState::Running { progress, .. } = &self.runner.state {
             let p = *progress;
             if ui.button("Cancel").on_hover_text("Stop the run (Esc)").clicked() {
                 self.runner.cancel();
@@ -152,12 +158,15 @@ impl App {
         ui.add_space(6.0);
         results::cards_ui(ui, &results::cards(self.runner.report()));
         ui.add_space(6.0);
-        let compare_w = 370.0;
-        let shown = self.runner.shown();
+        // The counterfactuals' table needs more room than the comparison's.
+        let right_w = match self.bottom_tab {
+            BottomTab::Compare => 370.0,
+            BottomTab::Counterfactuals => 690.0,
+        };
         let mut timeline_out = timeline::TimelineOut::default();
-        let mut pin = false;
         ui.horizontal_top(|ui| {
-            let left_w = (ui.available_width() - compare_w - 12.0).max(300.0);
+            let left_w = (ui.available_width() - right_w - 12.0).max(300.0);
+            let shown = self.runner.shown();
             ui.vertical(|ui| {
                 ui.set_width(left_w);
                 timeline_out = timeline::timeline_ui(
@@ -173,8 +182,12 @@ impl App {
             });
             ui.separator();
             ui.vertical(|ui| {
-                ui.set_width(compare_w - 40.0);
-                pin = compare::compare_ui(ui, self.baseline.as_deref(), self.runner.report());
+                ui.set_width(right_w - 40.0);
+                self.bottom_tabs_ui(ui);
+                match self.bottom_tab {
+                    BottomTab::Compare => self.compare_tab_ui(ui),
+                    BottomTab::Counterfactuals => self.counterfactuals_tab_ui(ui),
+                }
             });
         });
         for c in timeline_out.commands {
@@ -183,8 +196,79 @@ impl App {
         if let Some(index) = timeline_out.select {
             self.canvas.selection = super::canvas::Selection::event(index);
         }
-        if pin {
+    }
+
+    /// The tab strip over the bottom right: comparison, counterfactuals.
+    fn bottom_tabs_ui(&mut self, ui: &mut Ui) {
+        let variants = self.doc.scenario().variants.len();
+        ui.horizontal(|ui| {
+            let tabs = [
+                (
+                    BottomTab::Compare,
+                    "BASELINE vs CHANGE".to_owned(),
+                    "The last run against a pinned or checked baseline",
+                ),
+                (
+                    BottomTab::Counterfactuals,
+                    if variants > 0 { format!("COUNTERFACTUALS ({variants})") } else { "COUNTERFACTUALS".into() },
+                    "The scenario as written and each of its variants, on the same seed",
+                ),
+            ];
+            for (tab, title, hover) in tabs {
+                let on = self.bottom_tab == tab;
+                let text = RichText::new(title).small().color(if on { theme::TEXT } else { theme::TEXT_DIM });
+                if ui.selectable_label(on, text).on_hover_text(hover).clicked() {
+                    self.bottom_tab = tab;
+                }
+            }
+        });
+    }
+
+    fn compare_tab_ui(&mut self, ui: &mut Ui) {
+        let checking =
+            matches!(&self.batch.state, BatchState::Running { title, .. } if *title == super::run::CHECK_TITLE);
+        let input = compare::CompareIn {
+            baseline: self.baseline.as_deref(),
+            current: self.runner.report(),
+            caption: self.compare_caption.as_deref(),
+            note: self.check_note.as_deref(),
+            progress: if checking { self.batch.progress().zip(self.batch.progress_text()) } else { None },
+            busy: self.is_busy(),
+        };
+        let out = compare::compare_ui(ui, &input);
+        if out.pin {
             self.dispatch(UiCommand::PinBaseline);
+        }
+        if out.cancel {
+            self.batch.cancel();
+        }
+        if out.check {
+            let ctx = ui.ctx().clone();
+            self.dispatch_in(&ctx, UiCommand::CheckChange);
+        }
+    }
+
+    fn counterfactuals_tab_ui(&mut self, ui: &mut Ui) {
+        let running =
+            matches!(&self.batch.state, BatchState::Running { title, .. } if *title != super::run::CHECK_TITLE);
+        let key = self.doc_key();
+        let input = counterfactuals::PanelIn {
+            variants: self.doc.scenario().variants.len(),
+            results: self.counterfactuals.as_ref().map(|c| (c.rows.as_slice(), c.key != key)),
+            progress: if running { self.batch.progress().zip(self.batch.progress_text()) } else { None },
+            failed: self.counterfactuals_failed.as_deref(),
+            busy: self.is_busy(),
+        };
+        let out = counterfactuals::counterfactuals_ui(ui, &input);
+        if out.cancel {
+            self.batch.cancel();
+        }
+        if out.run {
+            let ctx = ui.ctx().clone();
+            self.dispatch_in(&ctx, UiCommand::RunCounterfactuals);
+        }
+        if let Some(name) = out.open {
+            self.open_variant(&name);
         }
     }
 

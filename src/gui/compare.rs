@@ -1,9 +1,40 @@
-//! Baseline versus change: pin a report, run again, read the differences. Rows are computed as
-//! data ([`rows`]) and then drawn.
+//! Baseline versus change: pin a report, run again, read the differences; or "Check change",
+//! which runs the document without its config changes and with them ([`check_job`]) and fills
+//! both sides. Rows are computed as data ([`rows`]) and then drawn.
 
+use super::run::Job;
 use super::theme;
+use crate::cli::check::{baseline_of, comparable};
+use crate::model::{Event, Scenario};
 use crate::report::{Report, verdict};
 use egui::{Color32, Grid, RichText, Ui};
+
+/// Label of the panel's check button (and of the action).
+pub const CHECK_BUTTON: &str = "Check change";
+
+/// What "Check change" runs for a document: the document without its config changes (and the
+/// actions naming them) as the baseline, then the document as edited, on the same seed and
+/// replicates; or why there is nothing to check.
+pub fn check_job(s: &Scenario) -> Result<Job, String> {
+    let changes = s.timeline.iter().filter(|e| matches!(e, Event::Change(_))).count();
+    if changes == 0 {
+        return Err("Nothing to check: the timeline has no config change. Add a change to the timeline, or pin \
+                    a baseline, edit the topology and run again."
+            .into());
+    }
+    let baseline = baseline_of(s);
+    let mut change = s.clone();
+    change.variants.clear();
+    comparable(&baseline, &change)?;
+    Ok(Job::Check { baseline: Box::new(baseline), change: Box::new(change) })
+}
+
+/// The caption over a comparison made by "Check change".
+pub fn check_caption(s: &Scenario) -> String {
+    let n = s.timeline.iter().filter(|e| matches!(e, Event::Change(_))).count();
+    let changes = if n == 1 { "its config change".to_owned() } else { format!("its {n} config changes") };
+    format!("Checked: the document without {changes} (baseline) and as edited (change), same seed")
+}
 
 /// One row of the comparison.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,24 +138,71 @@ fn delta_colour(better: Option<bool>) -> Color32 {
     }
 }
 
-/// The comparison panel; returns true when "Pin as baseline" was clicked.
-pub fn compare_ui(ui: &mut Ui, baseline: Option<&Report>, current: Option<&Report>) -> bool {
-    let mut pin = false;
+/// What the comparison panel shows.
+#[derive(Debug, Default)]
+pub struct CompareIn<'a> {
+    /// The pinned (or checked) baseline.
+    pub baseline: Option<&'a Report>,
+    /// The last finished run (or the checked change).
+    pub current: Option<&'a Report>,
+    /// What the two reports are, when a check made them.
+    pub caption: Option<&'a str>,
+    /// A message about the last "Check change" (nothing to check, or why it failed).
+    pub note: Option<&'a str>,
+    /// While a check runs: the fraction done and what is running.
+    pub progress: Option<(f32, String)>,
+    /// A simulation is under way (the check waits for it).
+    pub busy: bool,
+}
+
+/// What the user did in the comparison panel.
+#[derive(Debug, Default, PartialEq)]
+pub struct CompareOut {
+    /// "Pin as baseline" clicked.
+    pub pin: bool,
+    /// "Check change" clicked.
+    pub check: bool,
+    /// "Cancel" clicked (during a check).
+    pub cancel: bool,
+}
+
+/// The comparison panel.
+pub fn compare_ui(ui: &mut Ui, input: &CompareIn<'_>) -> CompareOut {
+    let mut out = CompareOut::default();
+    let (baseline, current) = (input.baseline, input.current);
     ui.horizontal(|ui| {
-        ui.label(RichText::new("BASELINE vs CHANGE").small().color(theme::TEXT_DIM));
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            pin = ui
-                .add_enabled(current.is_some(), egui::Button::new("Pin as baseline"))
-                .on_hover_text("Keep this report; the next run is compared against it (Ctrl+B)")
-                .clicked();
-        });
+        if let Some((fraction, text)) = &input.progress {
+            if ui.button("Cancel").on_hover_text("Stop the check (Esc)").clicked() {
+                out.cancel = true;
+            }
+            ui.add(egui::ProgressBar::new(*fraction).desired_width(ui.available_width()).text(text.as_str()));
+            return;
+        }
+        out.check = ui
+            .add_enabled(!input.busy, egui::Button::new(CHECK_BUTTON))
+            .on_hover_text(
+                "Run the document without its config changes and with them (unsaved edits included) on the same \
+                 seed, and judge the change against the SLOs as `gatesim check` does (Ctrl+Shift+Enter)",
+            )
+            .clicked();
+        out.pin = ui
+            .add_enabled(current.is_some(), egui::Button::new("Pin as baseline"))
+            .on_hover_text("Keep this report; the next run is compared against it (Ctrl+B)")
+            .clicked();
     });
-    // Room for the verdict line under the table.
-    let check_h = if current.is_some() { 48.0 } else { 0.0 };
+    if let Some(note) = input.note {
+        ui.add(egui::Label::new(RichText::new(note).color(theme::WARN)).wrap());
+    }
+    if let Some(caption) = input.caption {
+        ui.add(egui::Label::new(RichText::new(caption).small().color(theme::TEXT_DIM)).wrap());
+    }
+    // Room for the verdict line(s) under the table.
+    let check_h = if current.is_some() { 56.0 } else { 0.0 };
     match (baseline, current) {
         (Some(b), Some(c)) => {
             let table_h = (ui.available_height() - check_h).max(60.0);
-            egui::ScrollArea::vertical().max_height(table_h).auto_shrink([false, false]).show(ui, |ui| {
+            // The verdict right under the table; the table scrolls when the panel is short.
+            egui::ScrollArea::vertical().max_height(table_h).auto_shrink([false, true]).show(ui, |ui| {
                 Grid::new("compare-grid").num_columns(4).striped(true).spacing([12.0, 3.0]).show(ui, |ui| {
                     for h in ["", "baseline", "change", "delta"] {
                         ui.label(RichText::new(h).small().color(theme::TEXT_DIM));
@@ -140,21 +218,40 @@ pub fn compare_ui(ui: &mut Ui, baseline: Option<&Report>, current: Option<&Repor
                 });
             });
         }
+        _ if input.progress.is_some() => {}
         (None, Some(_)) => {
-            ui.weak("Pin this report as the baseline, change the topology, run again: the differences show here.");
+            ui.weak(
+                "Check change runs the file without its config changes and with them. Or pin this report as the \
+                 baseline, change the topology, run again: the differences show here.",
+            );
         }
         (Some(_), None) => {
             ui.weak("Baseline pinned. Run the changed scenario (F5) to compare.");
         }
         (None, None) => {
-            ui.weak("Run the scenario, pin the report as baseline, change something and run again.");
+            ui.weak(
+                "Check change (Ctrl+Shift+Enter) runs the file without its config changes and with them. Or run \
+                 the scenario, pin the report as baseline, change something and run again.",
+            );
         }
     }
     if let Some(c) = current {
         ui.add_space(4.0);
         check_ui(ui, c);
+        if let Some(b) = baseline {
+            let (text, pass) = check_line(b);
+            if !pass && input.caption.is_some() {
+                let already = text.replacen("check: FAIL: ", "", 1);
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("The baseline fails too: {already}")).small().color(theme::TEXT_DIM),
+                    )
+                    .wrap(),
+                );
+            }
+        }
     }
-    pin
+    out
 }
 
 #[cfg(test)]
@@ -194,5 +291,25 @@ mod tests {
         let (text, pass) = check_line(&broken);
         assert!(!pass);
         assert!(text.starts_with("check: FAIL: availability"), "{text}");
+    }
+
+    #[test]
+    fn check_change_runs_the_file_without_its_changes_or_says_there_is_none() {
+        let text = include_str!("../../scenarios/incidents/rate-limit-tightened.ron");
+        let s = crate::model::load::parse(text, std::path::Path::new("incident.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let Ok(Job::Check { baseline, change }) = check_job(&s) else { panic!("no check job") };
+        assert!(!baseline.timeline.iter().any(|e| matches!(e, Event::Change(_))));
+        assert!(change.variants.is_empty());
+        assert_eq!((baseline.run.seed, baseline.run.replicates), (change.run.seed, change.run.replicates));
+        assert_eq!(change.timeline, s.timeline);
+        assert_eq!(
+            check_caption(&s),
+            "Checked: the document without its 2 config changes (baseline) and as edited (change), same seed"
+        );
+
+        let mut calm = s.clone();
+        calm.timeline.retain(|e| !matches!(e, Event::Change(_)));
+        let why = check_job(&calm).err().unwrap_or_default();
+        assert!(why.starts_with("Nothing to check: the timeline has no config change"), "{why}");
     }
 }

@@ -118,19 +118,98 @@ impl Store {
     }
 }
 
-/// Bundled examples: `scenarios/*.ron`, `scenarios/incidents/*.ron` and `scenarios/validation/*.ron` under the current
-/// directory, sorted.
-pub fn examples() -> Vec<PathBuf> {
+/// A group of the examples gallery, in the order it lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExampleGroup {
+    /// `scenarios/incidents/`: postmortems replayed, with their counterfactuals.
+    Incident,
+    /// `scenarios/`: topologies to start from.
+    Example,
+    /// `scenarios/validation/`: single-station queueing models checked against closed forms.
+    Validation,
+}
+
+impl ExampleGroup {
+    /// The group's heading in the gallery.
+    pub fn heading(self) -> &'static str {
+        match self {
+            ExampleGroup::Incident => "Incident replays (with counterfactuals)",
+            ExampleGroup::Example => "Examples",
+            ExampleGroup::Validation => "Validation models (single queueing stations)",
+        }
+    }
+
+    fn dir(self) -> &'static str {
+        match self {
+            ExampleGroup::Incident => "scenarios/incidents",
+            ExampleGroup::Example => "scenarios",
+            ExampleGroup::Validation => "scenarios/validation",
+        }
+    }
+}
+
+/// One entry of the examples gallery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Example {
+    /// The file, relative to the current directory.
+    pub path: PathBuf,
+    /// Its group.
+    pub group: ExampleGroup,
+    /// The scenario's name (the file's name if it does not load).
+    pub title: String,
+    /// Its description on one line, shortened to [`EXAMPLE_DESCRIPTION_CHARS`].
+    pub description: String,
+    /// Its whole description (hover).
+    pub full_description: String,
+}
+
+/// Characters of an example's description shown in the gallery.
+pub const EXAMPLE_DESCRIPTION_CHARS: usize = 110;
+
+/// `text` on one line, at most `max` characters: cut at a word and ended with `…` when longer.
+pub fn one_line(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+    let at_word = match cut.rfind(' ') {
+        Some(i) if i > max / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", at_word.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+/// The bundled examples under the current directory: the incident replays
+/// (`scenarios/incidents/*.ron`, by title: `incident 000: ...` first) first, then `scenarios/*.ron`,
+/// then the validation models (`scenarios/validation/*.ron`), by file name, with their titles and
+/// descriptions.
+pub fn examples() -> Vec<Example> {
     let mut out = Vec::new();
-    for dir in ["scenarios", "scenarios/incidents", "scenarios/validation"] {
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-                .collect();
-            files.sort();
-            out.extend(files);
+    for group in [ExampleGroup::Incident, ExampleGroup::Example, ExampleGroup::Validation] {
+        let Ok(entries) = std::fs::read_dir(group.dir()) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .collect();
+        files.sort();
+        let first = out.len();
+        for path in files {
+            let (title, full) = match open(&path) {
+                Ok(s) => (s.name, s.description),
+                Err(e) => {
+                    (path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(), e.to_string())
+                }
+            };
+            let description = one_line(&full, EXAMPLE_DESCRIPTION_CHARS);
+            out.push(Example { path, group, title, description, full_description: full });
+        }
+        // Incidents by their number (`incident 000: ...`), the others by file name.
+        if group == ExampleGroup::Incident {
+            out[first..].sort_by(|a, b| a.title.cmp(&b.title));
         }
     }
     out
@@ -181,7 +260,7 @@ pub struct Dialog {
     /// The last error, shown under the field.
     pub error: Option<String>,
     /// The examples listed (read when the gallery opens).
-    examples: Vec<PathBuf>,
+    examples: Vec<Example>,
 }
 
 /// What the user chose in a dialog.
@@ -237,28 +316,26 @@ impl Dialog {
             if let Some(e) = &self.error {
                 ui.colored_label(super::theme::BAD, e);
             }
-            let list: Vec<PathBuf> = match self.kind {
-                DialogKind::Open => recent.to_vec(),
-                DialogKind::Examples => self.examples.clone(),
-                DialogKind::SaveAs => Vec::new(),
-            };
-            if list.is_empty() && self.kind == DialogKind::Examples {
-                ui.label(
-                    "No scenarios/ directory here: start gatesim from the repository to list its \
-                     examples (File > New or Open work anywhere).",
-                );
-            }
-            if !list.is_empty() {
-                ui.separator();
-                ui.label(if self.kind == DialogKind::Open {
-                    "Recent files"
+            if self.kind == DialogKind::Examples {
+                if self.examples.is_empty() {
+                    ui.label(
+                        "No scenarios/ directory here: start gatesim from the repository to list its \
+                         examples (File > New or Open work anywhere).",
+                    );
                 } else {
-                    "Bundled scenarios (scenarios/ and scenarios/validation/)"
-                });
+                    ui.separator();
+                    if let Some(p) = examples_ui(ui, &self.examples) {
+                        choice = Some(DialogChoice::Open(p));
+                    }
+                }
+            }
+            if self.kind == DialogKind::Open && !recent.is_empty() {
+                ui.separator();
+                ui.label("Recent files");
                 egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
-                    for p in list {
+                    for p in recent {
                         if ui.selectable_label(false, p.display().to_string()).clicked() {
-                            choice = Some(DialogChoice::Open(p));
+                            choice = Some(DialogChoice::Open(p.clone()));
                         }
                     }
                 });
@@ -275,9 +352,73 @@ impl Dialog {
     }
 }
 
+/// The gallery's list, grouped; returns the file clicked (its title or its path).
+fn examples_ui(ui: &mut egui::Ui, examples: &[Example]) -> Option<PathBuf> {
+    use super::theme;
+    use egui::RichText;
+    let mut chosen = None;
+    // A fixed height from the first frame: the modal, centred on its size, does not move.
+    let height = (ui.ctx().content_rect().height() - 260.0).clamp(200.0, 560.0);
+    egui::ScrollArea::vertical().max_height(height).min_scrolled_height(height).show(ui, |ui| {
+        let mut group = None;
+        for e in examples {
+            if group != Some(e.group) {
+                group = Some(e.group);
+                ui.add_space(4.0);
+                ui.label(RichText::new(e.group.heading()).small().color(theme::TEXT_DIM));
+            }
+            let hover =
+                if e.full_description.is_empty() { e.path.display().to_string() } else { e.full_description.clone() };
+            let title = ui.selectable_label(false, RichText::new(&e.title).strong()).on_hover_text(&hover);
+            let path = e.path.display().to_string();
+            let mut clicked = title.clicked();
+            ui.horizontal(|ui| {
+                ui.add_space(8.0);
+                clicked |= ui
+                    .add(
+                        egui::Label::new(RichText::new(&path).small().color(theme::ACCENT)).sense(egui::Sense::click()),
+                    )
+                    .on_hover_text("Open this file")
+                    .clicked();
+                if !e.description.is_empty() {
+                    ui.add(egui::Label::new(RichText::new(&e.description).small().color(theme::TEXT_DIM)).truncate())
+                        .on_hover_text(&hover);
+                }
+            });
+            if clicked {
+                chosen = Some(e.path.clone());
+            }
+        }
+    });
+    chosen
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_are_cut_at_a_word_on_one_line() {
+        assert_eq!(one_line("a  short\n text", 20), "a short text");
+        let long = "NGINX limit_req tightened from 100r/s to 10r/s per client address at 14:30; 20,000 users";
+        let cut = one_line(long, 40);
+        assert!(cut.chars().count() <= 40, "{cut}");
+        assert_eq!(cut, "NGINX limit_req tightened from 100r/s…");
+    }
+
+    #[test]
+    fn the_gallery_lists_incidents_first_then_examples_then_validation_models() {
+        // Tests run in the package's directory, where scenarios/ is.
+        let list = examples();
+        let groups: Vec<ExampleGroup> = list.iter().map(|e| e.group).collect();
+        assert!(groups.is_sorted(), "{groups:?}");
+        assert_eq!(list.first().map(|e| e.group), Some(ExampleGroup::Incident));
+        let incident = &list[0];
+        assert!(incident.path.starts_with("scenarios/incidents"), "{incident:?}");
+        assert!(incident.title.starts_with("incident 000"), "{incident:?}");
+        assert!(!incident.description.is_empty() && incident.description.chars().count() <= EXAMPLE_DESCRIPTION_CHARS);
+        assert!(list.iter().any(|e| e.group == ExampleGroup::Validation));
+    }
 
     #[test]
     fn autosave_round_trips_and_clears() {

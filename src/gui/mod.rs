@@ -18,10 +18,11 @@
 //! | `timeline.rs` | traffic lanes, timeline entry lanes, the time scrubber |
 //! | `timeline_fields.rs` | editing a timeline entry, the run's start and the SLOs |
 //! | `results.rs` | summary cards and charts |
-//! | `compare.rs` | baseline versus change |
+//! | `compare.rs` | baseline versus change, and "Check change" |
+//! | `counterfactuals.rs` | the scenario as written and its variants, side by side |
 //! | `files.rs` | open/save dialogs, recent files, examples, autosave and recovery |
 //! | `layout.rs` | automatic layered layout |
-//! | `run.rs` | the simulation worker and [`run::RunState`] |
+//! | `run.rs` | the simulation workers: [`run::Runner`] (one run), [`run::Batch`] (several) |
 //! | `theme.rs` | every colour |
 
 pub mod actions;
@@ -31,6 +32,7 @@ mod canvas_paint;
 mod chrome;
 pub mod commands;
 pub mod compare;
+pub mod counterfactuals;
 mod fields;
 pub mod files;
 mod inspector;
@@ -44,7 +46,7 @@ pub mod theme;
 mod timeline;
 mod timeline_fields;
 
-pub use app::{App, AppOptions};
+pub use app::{App, AppOptions, BottomTab};
 
 /// Opens the window on `options.file` (or the bundled example) and runs until it is closed.
 pub fn run_native(options: AppOptions) -> eframe::Result {

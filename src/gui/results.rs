@@ -36,6 +36,8 @@ pub struct Card {
 
 /// A count in words: `1,234`, `2.07 M`.
 pub fn count_text(n: f64) -> String {
+    // An empty sum is -0.0: it reads 0.
+    let n = n + 0.0;
     if n >= 1e6 {
         format!("{:.2} M", n / 1e6)
     } else if n >= 1e4 {
@@ -236,7 +238,8 @@ fn chart<'a>(id: &str, height: f32, width: f32, top: f64, start: Option<UtcTime>
         None => AxisHints::new_x().label_spacing(28.0..=40.0).formatter(|m, _| format!("{:.0} s", m.value)),
     };
     let plot = Plot::new(id)
-        .include_y(top * 1.45)
+        // A series of zeros (no queue) still gets a positive axis.
+        .include_y(top.max(1.0) * 1.45)
         .height(height)
         .width(width)
         .legend(Legend::default().position(Corner::LeftTop).background_alpha(0.6))
@@ -429,6 +432,7 @@ mod tests {
     fn numbers_read_well() {
         assert_eq!(count_text(2_070_000.0), "2.07 M");
         assert_eq!(count_text(950.0), "950");
+        assert_eq!(count_text(Vec::<f64>::new().into_iter().sum()), "0");
         assert_eq!(ms_text(412.3), "412 ms");
         assert_eq!(pct_text(80.43), "80.4 %");
     }

@@ -714,3 +714,135 @@ fn a_run_of_the_bad_deploy_fills_detection_and_rto_and_the_scrubber_says_what_is
     assert!(caption.starts_with("Replaying 09:15"), "{caption}");
     assert!(caption.contains("payments-v2 in force; alarm 5xx-high firing"), "{caption}");
 }
+
+/// Steps the UI until the batch worker (counterfactuals, "Check change") is done.
+fn wait_for_batch(h: &mut Harness<'static, App>) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while h.state().batch().is_running() {
+        assert!(Instant::now() < deadline, "the runs did not finish in time");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_steps(2);
+}
+
+/// The app on a trimmed copy of the first incident: one replicate per run (the file's 4 would
+/// make the test 4 times as long), and only the variants named.
+fn incident_with_one_replicate(name: &str, variants: &[&str]) -> Harness<'static, App> {
+    let dir = temp_dir(name);
+    let file = dir.join("incident.ron");
+    let mut s = gatesim::model::load::load(&super::repo("scenarios/incidents/rate-limit-tightened.ron"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.run.replicates = 1;
+    s.variants.retain(|v| variants.contains(&v.name.as_str()));
+    gatesim::model::load::save(&s, &file).unwrap_or_else(|e| panic!("{e}"));
+    let app = App::new(AppOptions { file: Some(file), data_dir: Some(dir.join("data")), autorun: false });
+    let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
+    h.run_steps(3);
+    h
+}
+
+#[test]
+fn the_examples_gallery_lists_the_incident_replays_first_with_their_titles() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "gallery");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::E);
+    h.run_steps(2);
+    let top = |h: &Harness<'static, App>, label: &str| h.get_by_label(label).rect().min.y;
+    let incident = top(&h, "incident 000: rate limit tightened below the legitimate peak");
+    let checkout = top(&h, "scenarios/checkout.ron");
+    let validation = top(&h, "scenarios/validation/mm1_rho050.ron");
+    assert!(incident < checkout && checkout < validation, "{incident} {checkout} {validation}");
+    // Each incident with a line of its description.
+    assert!(h.query_all_by_label_contains("NGINX limit_req tightened from 100r/s").count() >= 1);
+    let first = gatesim::gui::files::examples().into_iter().next().unwrap_or_else(|| panic!("no examples"));
+    assert_eq!(first.group, gatesim::gui::files::ExampleGroup::Incident);
+    // A click on a title opens it.
+    h.get_by_label("incident 000: rate limit tightened below the legitimate peak").click();
+    h.run_steps(2);
+    assert!(h.state().document().scenario().name.starts_with("incident 000"));
+    assert!(!h.state().document().scenario().variants.is_empty());
+}
+
+#[test]
+fn counterfactuals_of_the_incident_run_on_the_worker_and_fill_the_table() {
+    let mut h = incident_with_one_replicate("counterfactuals", &["caught by check", "automatic rollback"]);
+    // From the palette: the runs start on the worker and the panel shows their progress.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    h.event(egui::Event::Text("counterfactuals".into()));
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert!(h.state().batch().is_running());
+    assert_eq!(h.state().bottom_tab(), gatesim::gui::BottomTab::Counterfactuals);
+    let progress = h.state().batch().progress_text().unwrap_or_default();
+    assert!(progress.starts_with("counterfactuals 1/3: as written"), "{progress}");
+    // The UI keeps answering while the worker runs.
+    let start = Instant::now();
+    h.run_steps(5);
+    assert!(start.elapsed() < Duration::from_secs(5), "frames blocked for {:?}", start.elapsed());
+    wait_for_batch(&mut h);
+
+    let cf = h.state().counterfactuals().unwrap_or_else(|| panic!("no results: {:?}", h.state().batch().state));
+    let names: Vec<&str> = cf.runs.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["as written", "caught by check", "automatic rollback"]);
+    let users = |name: &str| cf.runs.iter().find(|r| r.name == name).map(|r| r.users_impacted_pct).unwrap_or(f64::NAN);
+    let (written, rollback, caught) = (users("as written"), users("automatic rollback"), users("caught by check"));
+    assert!(written > rollback && rollback > caught, "{written} {rollback} {caught}");
+    let rows = cf.rows.clone();
+    assert_eq!((rows[0].verdict.as_str(), rows[1].verdict.as_str()), ("FAIL", "PASS"));
+    assert!(rows[0].verdict_detail.contains("users impacted"), "{:?}", rows[0]);
+    // The table shows each run's name and figures.
+    for r in &rows {
+        h.get_by_label(&r.name);
+    }
+    assert!(h.query_all_by_label(&rows[0].users_hurt).count() >= 1);
+    assert!(h.query_all_by_label("FAIL").count() >= 1);
+
+    // A right-click on a variant opens it as a new, unsaved document; the table stays, marked stale.
+    let at = h.get_by_label("automatic rollback").rect().center();
+    right_click_at(&mut h, at);
+    h.get_by_label("Open this variant as a new document").click();
+    h.run_steps(2);
+    let doc = h.state().document();
+    assert!(doc.scenario().name.ends_with("[automatic rollback]"), "{}", doc.scenario().name);
+    assert!(doc.path.is_none() && doc.is_dirty());
+    assert!(doc.scenario().timeline.iter().any(|e| e.name() == "auto-rollback"));
+    h.get_by_label("The document changed since these runs; run them again.");
+}
+
+#[test]
+fn check_change_runs_the_incident_without_and_with_its_change_and_fails_naming_the_slo() {
+    use gatesim::gui::commands::Command;
+    let mut h = incident_with_one_replicate("check", &[]);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Enter);
+    h.run_steps(1);
+    assert!(h.state().batch().is_running());
+    wait_for_batch(&mut h);
+    let app = h.state();
+    let (Some(base), Some(change)) = (app.baseline(), app.runner().report()) else {
+        panic!("no baseline or change: {:?}", app.batch().state);
+    };
+    // Same traffic: the same requests on both sides; the change hurts users, the baseline not.
+    assert_eq!(base.summary.requests, change.summary.requests);
+    assert!(change.summary.users_impacted_pct > 50.0 + base.summary.users_impacted_pct);
+    let (line, pass) = gatesim::gui::compare::check_line(change);
+    assert!(!pass);
+    assert!(line.starts_with("check: FAIL") && line.contains("users impacted"), "{line}");
+    h.get_by_label(&line);
+    // Its two changes: the tightened limit and the restored one.
+    h.get_by_label_contains("Checked: the document without its 2 config changes");
+    // The cards show the change.
+    h.get_by_label(&results::pct_text(change.summary.users_impacted_pct));
+
+    // Without a config change in the timeline there is nothing to check: it says so and runs nothing.
+    let is_change = |e: &gatesim::model::Event| matches!(e, gatesim::model::Event::Change(_));
+    while let Some(index) = h.state().document().scenario().timeline.iter().position(is_change) {
+        h.state_mut().apply(Command::RemoveEvent(index), None);
+    }
+    h.run_steps(1);
+    h.get_by_label("Check change").click();
+    h.run_steps(2);
+    assert!(!h.state().batch().is_running());
+    h.get_by_label_contains("Nothing to check: the timeline has no config change");
+}
