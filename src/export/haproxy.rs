@@ -5,8 +5,14 @@
 //! `timeout connect`).
 //!
 //! Runs in the foreground (no `daemon`, no master-worker) with one thread (`nbthread 1`).
+//!
+//! Names are written as bare words only after [`word`] has checked them (HAProxy's proxy and server
+//! names allow letters, digits, `-`, `_`, `.` and `:`); `path_beg` values are written single-quoted
+//! ([`quoted`]: no escape or `${...}` expansion inside), after [`path`] has checked them. A route's
+//! rate-limit stick table is the backend `<gateway>.r<route>`: the `.` keeps it apart from every
+//! node's backend, whose identifier has none.
 
-use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, ms};
+use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, ms, path, word};
 use crate::model::{Balance, Failover, LimitKey, Limiter};
 
 const T: Target = Target::Haproxy;
@@ -24,9 +30,10 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             message: format!("work directory path {pidfile:?} contains a quote, backslash, `$` or control character"),
         });
     }
-    let gw = ident(&r.gateway);
+    let gateway = word(&r.gateway, &r.gateway)?;
+    let gw = ident(gateway);
     let mut s = String::new();
-    emit!(s, "# gatesim export of gateway {:?} for HAProxy 2.6", r.gateway);
+    emit!(s, "# gatesim export of gateway \"{gateway}\" for HAProxy 2.6");
     emit!(s, "global");
     emit!(s, "    nbthread 1");
     emit!(s, "    pidfile \"{pidfile}\"");
@@ -43,23 +50,29 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
     let mut order: Vec<usize> = (0..r.routes.len()).collect();
     order.sort_by_key(|&i| (r.routes[i].prefix.len(), i));
     for &i in &order {
-        emit!(s, "    http-request set-var(txn.gatesim_route) str(r{i}) if {{ path_beg {} }}", r.routes[i].prefix);
+        let prefix = quoted(&r.gateway, path(&r.gateway, &r.routes[i].prefix)?)?;
+        emit!(s, "    http-request set-var(txn.gatesim_route) str(r{i}) if {{ path_beg {prefix} }}");
     }
     emit!(s, "    http-request deny deny_status 404 if !{{ var(txn.gatesim_route) -m found }}");
     let mut tables = Vec::new();
+    let mut backends: Vec<(String, &str)> = Vec::new();
     for (i, route) in r.routes.iter().enumerate() {
+        let pool = r.pools.get(route.pool).ok_or_else(|| ExportError::Broken {
+            node: r.gateway.clone(),
+            message: format!("route {:?} has no pool", route.prefix),
+        })?;
         let is_route = format!("{{ var(txn.gatesim_route) -m str r{i} }}");
         if let Some(rl) = route.rate_limit {
             let Limiter::HaproxyHttpReqRate { period_ms, limit, expire_ms, deny_status } = &rl.algorithm else {
                 return Err(ExportError::unsupported(
                     &r.gateway,
-                    format!("rate limit {:?} on route {}", rl.algorithm.describe(), route.prefix),
+                    format!("rate limit {:?} on route {:?}", rl.algorithm.describe(), route.prefix),
                     T,
                     "HAProxy limits with a stick-table http_req_rate; use HaproxyHttpReqRate",
                 ));
             };
             // Routes split from one gateway route share its stick table, as they share a limiter.
-            let table = format!("{gw}_r{}", route.limit_group);
+            let table = format!("{gw}.r{}", route.limit_group);
             let (key, present) = match rl.key {
                 LimitKey::Client => ("req.hdr(x-client-key)", " { req.hdr(x-client-key) -m found }"),
                 LimitKey::User => ("req.hdr(x-api-key)", " { req.hdr(x-api-key) -m found }"),
@@ -75,9 +88,24 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             );
             if !tables.contains(&t) {
                 tables.push(t);
+                backends.push((table, &r.gateway));
             }
         }
-        emit!(s, "    use_backend {} if {is_route}", ident(&r.pools[route.pool].name));
+        emit!(s, "    use_backend {} if {is_route}", word(&pool.name, &pool.id)?);
+    }
+    // Backend names are one namespace (compared with case): a stick table and a pool, or two
+    // pools, must not share one.
+    for pool in &r.pools {
+        backends.push((word(&pool.name, &pool.id)?.to_owned(), &pool.name));
+    }
+    for (i, (name, node)) in backends.iter().enumerate() {
+        if let Some((_, first)) = backends[..i].iter().find(|(n, _)| n == name) {
+            return Err(ExportError::Collision {
+                first: (*first).to_owned(),
+                second: (*node).to_owned(),
+                message: format!("both would be exported as HAProxy backend {name:?}"),
+            });
+        }
     }
     for t in tables {
         emit!(s);
@@ -119,7 +147,7 @@ fn backend(s: &mut String, pool: &Pool<'_>, rules: &[String]) -> Result<(), Expo
             ));
         }
     };
-    emit!(s, "backend {}", ident(&pool.name));
+    emit!(s, "backend {}", word(&pool.name, &pool.id)?);
     emit!(s, "    balance {balance}");
     match pool.failover() {
         Failover::HaproxyRetries { retries, redispatch, connect_timeout_ms } => {
@@ -154,9 +182,19 @@ fn backend(s: &mut String, pool: &Pool<'_>, rules: &[String]) -> Result<(), Expo
     });
     for sv in &pool.servers {
         let w = if weighted { sv.weight } else { 1 };
-        let name: String =
-            sv.instance.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-        emit!(s, "    server {name} {} weight {w}{check}", sv.addr);
+        emit!(s, "    server {} {} weight {w}{check}", word(&sv.service, &sv.instance)?, sv.addr);
     }
     Ok(())
+}
+
+/// `p` as an HAProxy single-quoted word: nothing inside is special (no escapes, no `${...}`), so it
+/// must hold no `'` (checked paths never do; anything else is refused, naming `node`).
+fn quoted(node: &str, p: &str) -> Result<String, ExportError> {
+    if p.contains('\'') || p.chars().any(char::is_control) {
+        return Err(ExportError::Refused {
+            node: node.into(),
+            message: format!("{p:?} cannot be single-quoted for HAProxy"),
+        });
+    }
+    Ok(format!("'{p}'"))
 }

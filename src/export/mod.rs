@@ -9,6 +9,18 @@
 //! Instances are named `<service>-<i>` (as in the simulator's decisions); their addresses come from
 //! [`ExportOptions::backends`]. Weights come from the balancer's link `weight` to each service and
 //! must be whole numbers.
+//!
+//! **No user string reaches a config unchecked.** Validation refuses names and paths outside the
+//! rule of [`crate::model::names`] when a scenario loads, but an exporter may be handed a scenario
+//! built in code, so [`resolve`] checks again: every node name written (gateway, upstreams,
+//! services and their instances) against the name rule, every path prefix against the path rule,
+//! no two upstreams with one identifier (ignoring case, as NGINX compares `upstream` names), no
+//! instance name shared by two services (addresses are keyed by it), no duplicate path prefix. A
+//! failure is an [`ExportError`] naming the node (both nodes for a collision). The writers then
+//! interpolate only through [`word`] and [`path`], which check again, and quote paths in the
+//! product's own syntax. Identifiers the exporter derives (a balancer rule's pool, a rate-limit
+//! table) join node identifiers with `.`, which [`ident`] never produces, so they cannot collide
+//! with a node's.
 
 /// Appends one formatted line to a config being built in a `String` (writing to a `String` cannot
 /// fail, so there is no `Result` to handle).
@@ -26,6 +38,7 @@ macro_rules! emit {
 pub mod haproxy;
 pub mod nginx;
 
+use crate::model::names::{self, check_name, check_path, collision_key};
 use crate::model::{Balance, Failover, LoadBalancer, Node, RateLimit, Scenario};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -120,6 +133,24 @@ pub enum ExportError {
         /// Why, or what to use instead.
         reason: String,
     },
+    /// A name or path that may not be written into a config (see [`crate::model::names`]).
+    #[error("node {node:?}: {message}")]
+    Refused {
+        /// The node the string belongs to.
+        node: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Two nodes whose names would be one identifier, or one instance, in the config.
+    #[error("nodes {first:?} and {second:?}: {message}")]
+    Collision {
+        /// The node met first.
+        first: String,
+        /// The other node.
+        second: String,
+        /// What collides.
+        message: String,
+    },
     /// [`ExportOptions::backends`] has no address for an instance.
     #[error("no address for instance {instance:?} (give one with --backend {instance}=HOST:PORT)")]
     MissingBackend {
@@ -133,6 +164,8 @@ pub enum ExportError {
 pub struct Server {
     /// Instance name, `<service>-<i>`.
     pub instance: String,
+    /// The service it is an instance of.
+    pub service: String,
     /// Where it listens.
     pub addr: SocketAddr,
     /// Whole-number weight from the balancer's link.
@@ -142,8 +175,13 @@ pub struct Server {
 /// The instances behind one upstream node (a balancer, or a service routed to directly).
 #[derive(Clone, Debug)]
 pub struct Pool<'a> {
-    /// The upstream node's name.
+    /// The upstream node's name (a balancer, or a service routed to directly).
     pub name: String,
+    /// The service of the balancer's path rule this pool is for, if any.
+    pub service: Option<String>,
+    /// The pool's identifier in the config (NGINX `upstream`, HAProxy `backend`): [`ident`] of the
+    /// node's name, or `<balancer>.<service>` for a rule's pool.
+    pub id: String,
     /// The balancer, when the upstream is one.
     pub balancer: Option<&'a LoadBalancer>,
     /// Servers in link order, then instance order.
@@ -165,7 +203,7 @@ impl Pool<'_> {
 /// One route of the gateway, resolved.
 #[derive(Clone, Debug)]
 pub struct ResolvedRoute<'a> {
-    /// Path prefix (validated: no whitespace, quotes, `;`, `{`, `}`).
+    /// Path prefix (checked against [`names::check_path`]).
     pub prefix: String,
     /// Index into [`Resolved::pools`].
     pub pool: usize,
@@ -230,6 +268,21 @@ pub fn resolve<'a>(
     resolve_inner(scenario, gateway, options, true)
 }
 
+/// One location the gateway will have, before pools are built.
+struct Want<'r> {
+    prefix: String,
+    upstream: String,
+    /// The one service of the balancer's rule, if the prefix comes from one.
+    only: Option<String>,
+    timeout_ms: Option<f64>,
+    rate_limit: Option<&'r RateLimit>,
+    /// Index of the gateway route.
+    group: usize,
+    /// Which entry wins when two give the same prefix: the longer gateway route, then the longer
+    /// balancer rule (both match by longest prefix).
+    rank: (usize, usize),
+}
+
 fn resolve_inner<'a>(
     scenario: &'a Scenario,
     gateway: &str,
@@ -246,23 +299,50 @@ fn resolve_inner<'a>(
             return Err(ExportError::UnknownGateway { name: gateway.into(), known: known.join(", ") });
         }
     };
+    checked_name(&gw.name)?;
     let broken = |message: String| ExportError::Broken { node: gw.name.clone(), message };
-    // (prefix, upstream, the one service of the balancer's rule if any, timeout, rate limit, group)
-    type Wanted<'r> = (String, String, Option<String>, Option<f64>, Option<&'r RateLimit>, usize);
-    let mut wanted: Vec<Wanted<'a>> = Vec::new();
+    let mut wanted: Vec<Want<'a>> = Vec::new();
     if gw.routes.is_empty() {
         let link = topo.links_from(&gw.name).next().ok_or_else(|| broken("has no routes and no link".into()))?;
-        wanted.push(("/".into(), link.1.to.clone(), None, None, None, 0));
+        let upstream = link.1.to.clone();
+        wanted.push(Want {
+            prefix: "/".into(),
+            upstream,
+            only: None,
+            timeout_ms: None,
+            rate_limit: None,
+            group: 0,
+            rank: (0, 0),
+        });
     }
     for (group, r) in gw.routes.iter().enumerate() {
-        check_prefix(&gw.name, &r.path_prefix)?;
-        let (timeout, limit) = (r.timeout_ms, r.rate_limit.as_ref());
+        path(&gw.name, &r.path_prefix)?;
+        if let Some(j) = gw.routes[..group].iter().position(|q| q.path_prefix == r.path_prefix) {
+            return Err(broken(format!(
+                "routes {} and {} have the same path_prefix {:?}",
+                j + 1,
+                group + 1,
+                r.path_prefix
+            )));
+        }
+        let (timeout_ms, rate_limit) = (r.timeout_ms, r.rate_limit.as_ref());
         match topo.node(&r.upstream) {
             // A balancer with path rules: one route per rule that can match under this prefix,
             // each to a pool of the rule's service.
             Some(Node::LoadBalancer(lb)) if !lb.rules.is_empty() => {
-                for rule in &lb.rules {
-                    check_prefix(&lb.name, &rule.path_prefix)?;
+                for (k, rule) in lb.rules.iter().enumerate() {
+                    path(&lb.name, &rule.path_prefix)?;
+                    if let Some(j) = lb.rules[..k].iter().position(|q| q.path_prefix == rule.path_prefix) {
+                        return Err(ExportError::Broken {
+                            node: lb.name.clone(),
+                            message: format!(
+                                "rules {} and {} have the same path_prefix {:?}",
+                                j + 1,
+                                k + 1,
+                                rule.path_prefix
+                            ),
+                        });
+                    }
                     let prefix = if rule.path_prefix.starts_with(&r.path_prefix) {
                         rule.path_prefix.clone()
                     } else if r.path_prefix.starts_with(&rule.path_prefix) {
@@ -270,44 +350,130 @@ fn resolve_inner<'a>(
                     } else {
                         continue;
                     };
-                    wanted.push((prefix, lb.name.clone(), Some(rule.service.clone()), timeout, limit, group));
+                    wanted.push(Want {
+                        prefix,
+                        upstream: lb.name.clone(),
+                        only: Some(rule.service.clone()),
+                        timeout_ms,
+                        rate_limit,
+                        group,
+                        rank: (r.path_prefix.len(), rule.path_prefix.len()),
+                    });
                 }
             }
-            _ => wanted.push((r.path_prefix.clone(), r.upstream.clone(), None, timeout, limit, group)),
+            _ => wanted.push(Want {
+                prefix: r.path_prefix.clone(),
+                upstream: r.upstream.clone(),
+                only: None,
+                timeout_ms,
+                rate_limit,
+                group,
+                rank: (r.path_prefix.len(), usize::MAX),
+            }),
+        }
+    }
+    // One location per prefix. Two entries give the same prefix when a balancer's rule lies under
+    // two gateway routes (`/api` and `/api/pay` over a rule `/api/payments`) or two rules cover one
+    // route: the gateway and the balancer both match the longest prefix, so that entry wins.
+    let mut chosen: Vec<Want<'a>> = Vec::new();
+    for w in wanted {
+        match chosen.iter().position(|c| c.prefix == w.prefix) {
+            Some(i) if chosen[i].rank < w.rank => chosen[i] = w,
+            Some(_) => {}
+            None => chosen.push(w),
         }
     }
     let mut pools: Vec<Pool<'a>> = Vec::new();
     let mut routes = Vec::new();
-    for (prefix, upstream, only, timeout_ms, rate_limit, limit_group) in wanted {
-        let name = match &only {
-            Some(svc) => format!("{upstream}_{svc}"),
-            None => upstream.clone(),
-        };
-        let pool = match pools.iter().position(|p| p.name == name) {
+    for w in chosen {
+        let pool = match pools.iter().position(|p| p.name == w.upstream && p.service == w.only) {
             Some(i) => i,
             None => {
-                let mut pool = pool_of(scenario, &gw.name, &upstream, only.as_deref(), options, need_addrs)?;
-                pool.name = name;
-                pools.push(pool);
+                pools.push(pool_of(scenario, &gw.name, &w.upstream, w.only.as_deref(), options, need_addrs)?);
                 pools.len() - 1
             }
         };
-        routes.push(ResolvedRoute { prefix, pool, timeout_ms, rate_limit, limit_group });
+        routes.push(ResolvedRoute {
+            prefix: w.prefix,
+            pool,
+            timeout_ms: w.timeout_ms,
+            rate_limit: w.rate_limit,
+            limit_group: w.group,
+        });
     }
+    check_unique(&pools)?;
     Ok(Resolved { gateway: gw.name.clone(), routes, pools })
 }
 
-fn check_prefix(node: &str, prefix: &str) -> Result<(), ExportError> {
-    let bad = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\' | ';' | '{' | '}' | '#');
-    if !prefix.starts_with('/') || prefix.chars().any(bad) {
-        return Err(ExportError::Broken {
-            node: node.into(),
-            message: format!(
-                "route prefix {prefix:?} must start with / and contain no whitespace, quotes, `;`, `{{`, `}}` or `#`"
-            ),
-        });
+/// `name` if it follows the name rule, else an error naming it.
+fn checked_name(name: &str) -> Result<&str, ExportError> {
+    check_name(name).map(|()| name).map_err(|why| ExportError::Refused {
+        node: name.into(),
+        message: format!("the name cannot be written into a config: {why}"),
+    })
+}
+
+/// No two pools with one identifier (NGINX compares `upstream` names without regard to case), no
+/// instance name (or its identifier) shared by two services: the config would merge them, or
+/// give them one address.
+fn check_unique(pools: &[Pool<'_>]) -> Result<(), ExportError> {
+    let owner = |p: &Pool<'_>| p.service.clone().unwrap_or_else(|| p.name.clone());
+    for (i, p) in pools.iter().enumerate() {
+        if let Some(q) = pools[..i].iter().find(|q| q.id.eq_ignore_ascii_case(&p.id)) {
+            return Err(ExportError::Collision {
+                first: owner(q),
+                second: owner(p),
+                message: format!(
+                    "both would be exported as upstream {:?} (identifiers ignore case, `-` and `.`)",
+                    p.id
+                ),
+            });
+        }
+    }
+    let mut seen: BTreeMap<String, &Server> = BTreeMap::new();
+    for s in pools.iter().flat_map(|p| p.servers.iter()) {
+        match seen.get(&collision_key(&s.instance)) {
+            Some(t) if t.service != s.service => {
+                return Err(ExportError::Collision {
+                    first: t.service.clone(),
+                    second: s.service.clone(),
+                    message: format!(
+                        "instance {:?} of {:?} and instance {:?} of {:?} would be one server (and one address)",
+                        t.instance, t.service, s.instance, s.service
+                    ),
+                });
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(collision_key(&s.instance), s);
+            }
+        }
     }
     Ok(())
+}
+
+/// A string a writer puts into a config as a bare word (identifier, server name, comment text):
+/// only ASCII letters, digits, `.`, `_` and `-`, which end no token, string, comment or line in
+/// any target. Anything else is refused, naming `node`.
+pub fn word<'s>(node: &str, s: &'s str) -> Result<&'s str, ExportError> {
+    let ok = !s.is_empty() && s.len() <= 200 && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(s)
+    } else {
+        Err(ExportError::Refused {
+            node: node.into(),
+            message: format!("{s:?} cannot be written into a config: only ASCII letters, digits, `.`, `_` and `-`"),
+        })
+    }
+}
+
+/// A path prefix a writer puts into a config (quoted in the target's syntax): it must follow the
+/// path rule of [`names::check_path`]. Anything else is refused, naming `node`.
+pub fn path<'s>(node: &str, p: &'s str) -> Result<&'s str, ExportError> {
+    check_path(p).map(|()| p).map_err(|why| ExportError::Refused {
+        node: node.into(),
+        message: format!("path prefix {p:?} cannot be written into a config: {why}"),
+    })
 }
 
 /// The servers behind `upstream`: a balancer's services' instances (only those of service `only`
@@ -328,14 +494,20 @@ fn pool_of<'a>(
             None if !need_addrs => SocketAddr::from(([127, 0, 0, 1], 0)),
             None => return Err(ExportError::MissingBackend { instance }),
         };
-        Ok(Server { instance, addr, weight })
+        Ok(Server { instance, service: svc.name.clone(), addr, weight })
+    };
+    let id = match only {
+        Some(svc) => format!("{}.{}", ident(upstream), ident(svc)),
+        None => ident(upstream),
     };
     match topo.node(upstream) {
         Some(Node::Service(s)) => {
+            checked_name(&s.name)?;
             let servers = (0..s.instance_slots()).map(|i| server(s, i, 1)).collect::<Result<_, _>>()?;
-            Ok(Pool { name: upstream.into(), balancer: None, servers })
+            Ok(Pool { name: upstream.into(), service: None, id, balancer: None, servers })
         }
         Some(Node::LoadBalancer(lb)) => {
+            checked_name(&lb.name)?;
             let mut servers = Vec::new();
             for (_, link) in topo.links_from(&lb.name).filter(|(_, l)| only.is_none_or(|s| l.to == s)) {
                 let Some(Node::Service(s)) = topo.node(&link.to) else {
@@ -344,6 +516,7 @@ fn pool_of<'a>(
                         message: format!("links to {:?}, which is not a service", link.to),
                     });
                 };
+                checked_name(&s.name)?;
                 let w = link.weight;
                 if !((1.0..=256.0).contains(&w) && w.fract() == 0.0) {
                     return Err(ExportError::Broken {
@@ -364,7 +537,7 @@ fn pool_of<'a>(
                     message: "has no instances behind it".into(),
                 });
             }
-            Ok(Pool { name: upstream.into(), balancer: Some(lb), servers })
+            Ok(Pool { name: upstream.into(), service: only.map(str::to_owned), id, balancer: Some(lb), servers })
         }
         Some(other) => Err(ExportError::Broken {
             node: gateway.into(),
@@ -379,10 +552,10 @@ fn pool_of<'a>(
     }
 }
 
-/// An identifier for config names: ASCII letters, digits and `_` (others become `_`).
+/// An identifier for config names: ASCII letters, digits and `_` (others become `_`); the mapping
+/// of [`names::identifier`], under which validation refuses collisions.
 pub fn ident(name: &str) -> String {
-    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
-    if s.is_empty() { "_".into() } else { s }
+    names::identifier(name)
 }
 
 /// Milliseconds as a whole-ms duration string (`"2000ms"`), rounding up so that a timeout is never

@@ -7,8 +7,11 @@
 //! upstream state (weights, failures, connection counts) needs no shared `zone`: it is the one
 //! worker's. The rate-limit key is the `X-Client-Key` request header (`LimitKey::Client`) or a
 //! constant (`LimitKey::Global`). Every response carries `X-Upstream: $upstream_addr`.
+//!
+//! Names are written as bare words only after [`word`] has checked them; `location` prefixes are
+//! written as double-quoted strings ([`quoted`]), after [`path`] has checked them.
 
-use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, ms};
+use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, ms, path, word};
 use crate::model::{Balance, Failover, LimitKey, Limiter};
 use std::path::Path;
 
@@ -17,8 +20,9 @@ const T: Target = Target::Nginx;
 /// Writes the config.
 pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError> {
     let wd = |file: &str| quoted_path(&o.workdir.join(file), &r.gateway);
+    let gateway = word(&r.gateway, &r.gateway)?;
     let mut s = String::new();
-    emit!(s, "# gatesim export of gateway {:?} for nginx 1.22", r.gateway);
+    emit!(s, "# gatesim export of gateway \"{gateway}\" for nginx 1.22");
     emit!(s, "daemon off;");
     emit!(s, "master_process off;");
     emit!(s, "worker_processes 1;");
@@ -47,7 +51,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
         let Limiter::NginxLimitReq { rate, burst, nodelay, delay, status } = &rl.algorithm else {
             return Err(ExportError::unsupported(
                 &r.gateway,
-                format!("rate limit {:?} on route {}", rl.algorithm.describe(), route.prefix),
+                format!("rate limit {:?} on route {:?}", rl.algorithm.describe(), route.prefix),
                 T,
                 "NGINX's limit_req is a leaky bucket; use NginxLimitReq",
             ));
@@ -55,7 +59,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
         let Some((n, per_minute)) = Limiter::parse_nginx_rate(rate) else {
             return Err(ExportError::unsupported(&r.gateway, format!("rate {rate:?}"), T, "not an NGINX rate"));
         };
-        let zone = format!("{}_r{i}", ident(&r.gateway));
+        let zone = format!("{}_r{i}", ident(gateway));
         let key = match rl.key {
             LimitKey::Client => "$http_x_client_key",
             LimitKey::User => "$http_x_api_key",
@@ -80,13 +84,16 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
     emit!(s, "        listen {};", o.listen);
     emit!(s, "        add_header X-Upstream $upstream_addr always;");
     for (route, zone) in r.routes.iter().zip(&zones) {
-        let pool = &r.pools[route.pool];
-        emit!(s, "        location {} {{", route.prefix);
+        let pool = r.pools.get(route.pool).ok_or_else(|| ExportError::Broken {
+            node: r.gateway.clone(),
+            message: format!("route {:?} has no pool", route.prefix),
+        })?;
+        emit!(s, "        location {} {{", quoted(path(&r.gateway, &route.prefix)?));
         if let Some((line, status)) = zone {
             emit!(s, "            {line}");
             emit!(s, "            limit_req_status {status};");
         }
-        emit!(s, "            proxy_pass http://{};", ident(&pool.name));
+        emit!(s, "            proxy_pass http://{};", word(&pool.name, &pool.id)?);
         match pool.failover() {
             Failover::NextInstance => {
                 emit!(s, "            proxy_next_upstream error;");
@@ -156,7 +163,7 @@ fn upstream(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
             ));
         }
     };
-    emit!(s, "    upstream {} {{", ident(&pool.name));
+    emit!(s, "    upstream {} {{", word(&pool.name, &pool.id)?);
     if let Some(d) = directive {
         emit!(s, "        {d}");
     }
@@ -166,11 +173,27 @@ fn upstream(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
             s,
             "        server {} weight={w} max_fails={max_fails} fail_timeout={fail_timeout}s; # {}",
             sv.addr,
-            sv.instance
+            word(&sv.service, &sv.instance)?
         );
     }
     emit!(s, "    }}");
     Ok(())
+}
+
+/// `s` as an NGINX double-quoted string: `\\` and `"` escaped. NGINX reads no variables in a
+/// `location` argument, so `$` needs no escape there; callers pass only checked paths, which hold
+/// neither quotes, backslashes nor control characters, so the escapes are a second line of defence.
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }
 
 fn quoted_path(p: &Path, node: &str) -> Result<String, ExportError> {

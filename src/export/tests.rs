@@ -75,7 +75,7 @@ const CASES: &[Case] = &[
             "server 127.0.0.1:9003 weight=1 max_fails=2 fail_timeout=60s; # b",
             "listen 127.0.0.1:8080;",
             "add_header X-Upstream $upstream_addr always;",
-            "location /api {",
+            "location \"/api\" {",
             "limit_req zone=gw_r0 burst=5 nodelay;",
             "limit_req_status 429;",
             "proxy_pass http://lb;",
@@ -112,8 +112,8 @@ const CASES: &[Case] = &[
             "mode http",
             "frontend gw",
             "bind 127.0.0.1:8080",
-            "http-request set-var(txn.gatesim_route) str(r0) if { path_beg /api }",
-            "http-request track-sc0 req.hdr(x-client-key) table gw_r0 if { var(txn.gatesim_route) -m str r0 } { req.hdr(x-client-key) -m found }",
+            "http-request set-var(txn.gatesim_route) str(r0) if { path_beg '/api' }",
+            "http-request track-sc0 req.hdr(x-client-key) table gw.r0 if { var(txn.gatesim_route) -m str r0 } { req.hdr(x-client-key) -m found }",
             "http-request deny deny_status 429 if { var(txn.gatesim_route) -m str r0 } { sc_http_req_rate(0) gt 30 }",
             "use_backend lb if { var(txn.gatesim_route) -m str r0 }",
             "stick-table type string len 64 size 100k expire 30000ms store http_req_rate(10000ms)",
@@ -222,13 +222,279 @@ fn balancer_path_rules_become_one_upstream_per_rule_sharing_the_routes_limit() {
     let nginx = export(&sc, "edge-gw", Target::Nginx, &o).unwrap();
     assert_eq!(nginx.matches("limit_req_zone ").count(), 1, "{nginx}");
     assert_eq!(nginx.matches("limit_req zone=edge_gw_r0 burst=20 nodelay;").count(), 2, "{nginx}");
-    for needle in
-        ["upstream lb_payments {", "upstream lb_accounts {", "location /api/payments {", "location /api/accounts {"]
-    {
+    for needle in [
+        "upstream lb.payments {",
+        "upstream lb.accounts {",
+        "location \"/api/payments\" {",
+        "location \"/api/accounts\" {",
+    ] {
         assert!(nginx.contains(needle), "missing {needle:?} in\n{nginx}");
     }
-    // Payments' six instances in its own upstream, none of accounts' there.
-    let payments = nginx.split("upstream lb_payments {").nth(1).and_then(|t| t.split('}').next()).unwrap_or("");
-    assert_eq!(payments.matches("server ").count(), 6, "{payments}");
+    // Payments' instances in its own upstream, none of accounts' there.
+    let Some(Node::Service(svc)) = sc.topology.node("payments") else { panic!("no payments service") };
+    let payments = nginx.split("upstream lb.payments {").nth(1).and_then(|t| t.split('}').next()).unwrap_or("");
+    assert_eq!(payments.matches("server ").count(), svc.instance_slots() as usize, "{payments}");
     assert!(!payments.contains("accounts"));
+}
+
+/// The scenario of [`scenario`] with node `old` renamed to `new` in code (links and routes
+/// follow), as a caller bypassing validation would build it.
+fn renamed(old: &str, new: &str) -> Scenario {
+    let mut sc = scenario("", "None", [1.0; 3]);
+    sc.topology.rename(old, new);
+    sc
+}
+
+/// Options with an address for every instance name `instances` gives (even hostile ones).
+fn options_for(sc: &Scenario) -> ExportOptions {
+    let mut o = options();
+    let names: Vec<String> = sc
+        .topology
+        .nodes
+        .iter()
+        .filter_map(|n| if let Node::Service(s) = n { Some(s) } else { None })
+        .flat_map(|s| (0..s.instance_slots()).map(|i| s.instance_name(i)))
+        .collect();
+    for (i, n) in names.into_iter().enumerate() {
+        o.backends.insert(n, SocketAddr::from(([127, 0, 0, 1], 9500 + i as u16)));
+    }
+    o
+}
+
+const TARGETS: [Target; 2] = [Target::Nginx, Target::Haproxy];
+
+#[test]
+fn hostile_names_built_in_code_are_refused_by_every_exporter_naming_the_node() {
+    // The reported injection: a newline in a service name ended NGINX's `# a-0` comment.
+    let evil_service = "a\n    }\n    server {\n        listen 8081;\n        root /;\n    #";
+    for (old, new) in [
+        ("a", evil_service),
+        ("a", "a;"),
+        ("b", "b}"),
+        ("b", "b{"),
+        ("c", "c#x"),
+        ("c", "c d"),
+        ("lb", "lb\r"),
+        ("lb", "lb'"),
+        ("gw", "gw\"x"),
+        ("gw", "gw\n"),
+        ("gw", "gw$x"),
+        ("lb", "lb\\x"),
+        ("b", "bé"),
+        ("c", &"c".repeat(64)),
+    ] {
+        let sc = renamed(old, new);
+        let o = options_for(&sc);
+        let gw = if old == "gw" { new } else { "gw" };
+        for target in TARGETS {
+            match export(&sc, gw, target, &o) {
+                Err(ExportError::Refused { node, message }) => {
+                    assert_eq!(node, new, "{target} {new:?}: {message}");
+                }
+                other => panic!("{target} {new:?}: expected a refusal naming the node, got {other:?}"),
+            }
+        }
+        assert!(matches!(instances(&sc, gw), Err(ExportError::Refused { .. })), "instances() {new:?}");
+    }
+}
+
+#[test]
+fn hostile_path_prefixes_built_in_code_are_refused_naming_the_node() {
+    for prefix in ["/api {", "/api;", "/a}", "/a#", "/a b", "/a\"", "/a'", "/a\n", "/a$x", "/a%20", "/a\\"] {
+        let mut sc = scenario("", "None", [1.0; 3]);
+        let Some(Node::Gateway(g)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "gw") else { panic!() };
+        g.routes[0].path_prefix = prefix.into();
+        for target in TARGETS {
+            let e = export(&sc, "gw", target, &options());
+            assert!(matches!(&e, Err(ExportError::Refused { node, .. }) if node == "gw"), "{target} {prefix:?}: {e:?}");
+        }
+        // The same in a balancer's rule.
+        let mut sc = scenario("", "None", [1.0; 3]);
+        let Some(Node::LoadBalancer(lb)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "lb") else { panic!() };
+        lb.rules.push(crate::model::LbRule { path_prefix: prefix.into(), service: "b".into() });
+        for target in TARGETS {
+            let e = export(&sc, "gw", target, &options());
+            assert!(matches!(&e, Err(ExportError::Refused { node, .. }) if node == "lb"), "{target} {prefix:?}: {e:?}");
+        }
+    }
+}
+
+/// A gateway routing `/x` to balancer `x` and `/y` to balancer `y`, each over its own service.
+fn two_balancers(x: &str, y: &str, sx: &str, sx_instances: u32, sy: &str) -> Scenario {
+    let text = format!(
+        r#"Scenario(
+    format_version: 1, name: "t", run: (seed: 1, duration_s: 10.0),
+    topology: (
+        nodes: [
+            Clients((name: "trace", traffic: Constant(rate_rps: 1.0))),
+            Gateway((name: "gw", routes: [(path_prefix: "/x", upstream: "{x}"), (path_prefix: "/y", upstream: "{y}")])),
+            LoadBalancer((name: "{x}")),
+            LoadBalancer((name: "{y}")),
+            Service((name: "{sx}", instances: {sx_instances}, service_time: Constant(ms: 1.0))),
+            Service((name: "{sy}", instances: 1, service_time: Constant(ms: 1.0))),
+        ],
+        links: [
+            (from: "trace", to: "gw"), (from: "gw", to: "{x}"), (from: "gw", to: "{y}"),
+            (from: "{x}", to: "{sx}"), (from: "{y}", to: "{sy}"),
+        ],
+    ),
+)"#
+    );
+    // Parsed without validation: some of these scenarios are what validation refuses.
+    match ron::from_str(&text) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}\n{text}"),
+    }
+}
+
+#[test]
+fn names_colliding_after_the_identifier_mapping_are_refused_naming_both_nodes() {
+    let cases: &[(Scenario, &str, &str)] = &[
+        // `-` and `_` are one identifier.
+        (two_balancers("lb-a", "lb_a", "s", 1, "t"), "lb-a", "lb_a"),
+        // `.` too, and NGINX compares upstream names without case.
+        (two_balancers("lb.a", "LB_A", "s", 1, "t"), "lb.a", "LB_A"),
+        // Service `a` with two instances owns `a-0`: a service named `a-0` would share its address.
+        (two_balancers("x", "y", "a", 2, "a-0"), "a", "a-0"),
+        (two_balancers("x", "y", "a", 3, "A_2"), "a", "A_2"),
+    ];
+    for (sc, first, second) in cases {
+        let o = options_for(sc);
+        for target in TARGETS {
+            match export(sc, "gw", target, &o) {
+                Err(ExportError::Collision { first: f, second: s, message }) => {
+                    assert_eq!((f.as_str(), s.as_str()), (*first, *second), "{target}: {message}");
+                    let text = ExportError::Collision { first: f, second: s, message }.to_string();
+                    assert!(text.contains(&format!("{first:?}")) && text.contains(&format!("{second:?}")), "{text}");
+                }
+                other => panic!("{target} {first}/{second}: expected a collision, got {other:?}"),
+            }
+        }
+    }
+    // Two Unicode names with one identifier (`caf_`): refused before they could collide.
+    let sc = two_balancers("café", "cafè", "s", 1, "t");
+    for target in TARGETS {
+        assert!(
+            matches!(export(&sc, "gw", target, &options_for(&sc)), Err(ExportError::Refused { node, .. }) if node == "café"),
+            "{target}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_prefixes_are_refused_naming_the_node() {
+    let mut sc = scenario("", "None", [1.0; 3]);
+    let Some(Node::Gateway(g)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "gw") else { panic!() };
+    g.routes.push(g.routes[0].clone());
+    for target in TARGETS {
+        let e = export(&sc, "gw", target, &options()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("\"gw\"") && e.contains("routes 1 and 2") && e.contains("/api"), "{target}: {e}");
+    }
+    let mut sc = scenario("", "None", [1.0; 3]);
+    let Some(Node::LoadBalancer(lb)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "lb") else { panic!() };
+    for service in ["a", "b"] {
+        lb.rules.push(crate::model::LbRule { path_prefix: "/api/v1".into(), service: service.into() });
+    }
+    for target in TARGETS {
+        let e = export(&sc, "gw", target, &options()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("\"lb\"") && e.contains("rules 1 and 2") && e.contains("/api/v1"), "{target}: {e}");
+    }
+}
+
+#[test]
+fn derived_identifiers_cannot_collide_with_node_identifiers() {
+    // A balancer `lb-payments` next to balancer `lb`'s rule pool for `payments`, and a balancer
+    // `gw-r0` next to gateway `gw`'s first rate-limit table: distinct upstreams and backends.
+    let text = r#"Scenario(
+    format_version: 1, name: "t", run: (seed: 1, duration_s: 10.0),
+    topology: (
+        nodes: [
+            Clients((name: "trace", traffic: Constant(rate_rps: 1.0))),
+            Gateway((name: "gw", routes: [
+                (path_prefix: "/api", upstream: "lb", rate_limit: Some((algorithm: HaproxyHttpReqRate(period_ms: 1000, limit: 5)))),
+                (path_prefix: "/other", upstream: "lb-payments"),
+                (path_prefix: "/r0", upstream: "gw-r0"),
+            ])),
+            LoadBalancer((name: "lb", algorithm: HaproxyRoundRobin, rules: [(path_prefix: "/api/payments", service: "payments")])),
+            LoadBalancer((name: "lb-payments", algorithm: HaproxyRoundRobin)),
+            LoadBalancer((name: "gw-r0", algorithm: HaproxyRoundRobin)),
+            Service((name: "payments", instances: 1, service_time: Constant(ms: 1.0))),
+            Service((name: "other", instances: 1, service_time: Constant(ms: 1.0))),
+            Service((name: "r0", instances: 1, service_time: Constant(ms: 1.0))),
+        ],
+        links: [
+            (from: "trace", to: "gw"), (from: "gw", to: "lb"), (from: "gw", to: "lb-payments"), (from: "gw", to: "gw-r0"),
+            (from: "lb", to: "payments"), (from: "lb-payments", to: "other"), (from: "gw-r0", to: "r0"),
+        ],
+    ),
+)"#;
+    let sc = load::parse(text, Path::new("t.ron")).unwrap();
+    let o = options_for(&sc);
+    let haproxy = export(&sc, "gw", Target::Haproxy, &o).unwrap();
+    for backend in ["backend lb.payments", "backend lb_payments", "backend gw.r0", "backend gw_r0"] {
+        assert_eq!(lines(&haproxy).iter().filter(|l| *l == backend).count(), 1, "{backend} in\n{haproxy}");
+    }
+}
+
+#[test]
+fn a_rule_under_two_gateway_routes_is_one_location_of_the_longer_route() {
+    // `/api/payments/...` matches the gateway's longer route `/api/pay`, then the balancer's rule:
+    // one location, with that route's timeout (two would make `nginx -t` fail: duplicate location).
+    let text = r#"Scenario(
+    format_version: 1, name: "t", run: (seed: 1, duration_s: 10.0),
+    topology: (
+        nodes: [
+            Clients((name: "trace", traffic: Constant(rate_rps: 1.0))),
+            Gateway((name: "gw", routes: [
+                (path_prefix: "/api", upstream: "lb", timeout_ms: Some(1000.0)),
+                (path_prefix: "/api/pay", upstream: "lb", timeout_ms: Some(2000.0)),
+            ])),
+            LoadBalancer((name: "lb", rules: [(path_prefix: "/api/payments", service: "payments")])),
+            Service((name: "payments", instances: 1, service_time: Constant(ms: 1.0))),
+        ],
+        links: [(from: "trace", to: "gw"), (from: "gw", to: "lb"), (from: "lb", to: "payments")],
+    ),
+)"#;
+    let sc = load::parse(text, Path::new("t.ron")).unwrap();
+    let r = resolve(&sc, "gw", &options_for(&sc)).unwrap();
+    let found: Vec<(&str, Option<f64>)> = r.routes.iter().map(|x| (x.prefix.as_str(), x.timeout_ms)).collect();
+    assert_eq!(found, [("/api/payments", Some(2000.0))]);
+}
+
+#[test]
+fn writers_refuse_hostile_strings_in_a_resolved_view_built_by_hand() {
+    // Even a `Resolved` that never went through `resolve` cannot inject.
+    let sc = scenario("", "None", [1.0; 3]);
+    let good = resolve(&sc, "gw", &options()).unwrap();
+    type Mutation = fn(&mut Resolved<'_>);
+    let mutations: [(&str, Mutation); 5] = [
+        ("prefix", |r| r.routes[0].prefix = "/api {\n root /;".into()),
+        ("pool id", |r| r.pools[0].id = "lb;\n".into()),
+        ("instance", |r| r.pools[0].servers[0].instance = "a-0\nserver x".into()),
+        ("gateway", |r| r.gateway = "gw\n}".into()),
+        ("pool index", |r| r.routes[0].pool = 7),
+    ];
+    for (what, mutate) in mutations {
+        let mut r = good.clone();
+        mutate(&mut r);
+        for target in TARGETS {
+            let out = match target {
+                Target::Nginx => nginx::write(&r, &options()),
+                Target::Haproxy => haproxy::write(&r, &options()),
+            };
+            assert!(
+                matches!(out, Err(ExportError::Refused { .. } | ExportError::Broken { .. })),
+                "{target} {what}: {out:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn paths_are_quoted_in_each_products_syntax() {
+    let sc = scenario("", "None", [1.0; 3]);
+    let nginx = export(&sc, "gw", Target::Nginx, &options()).unwrap();
+    assert!(lines(&nginx).contains(&"location \"/api\" {".into()), "{nginx}");
+    let haproxy = export(&sc, "gw", Target::Haproxy, &options()).unwrap();
+    assert!(haproxy.contains("{ path_beg '/api' }"), "{haproxy}");
 }

@@ -16,6 +16,7 @@ mod dist;
 pub mod limits;
 pub mod lint;
 pub mod load;
+pub mod names;
 pub mod param;
 mod policy;
 pub mod time;

@@ -200,6 +200,7 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         check_node(&mut c, scenario, node, receives.contains(node.name()));
     }
     check_cycles(&mut c, scenario);
+    super::names::check(&mut c, scenario);
     for f in super::lint::key_rates(scenario) {
         c.warn(Some(&f.gateway), f.message);
     }

@@ -10,6 +10,7 @@ mod incident;
 mod input;
 mod limits;
 mod loader;
+mod names;
 mod queueing;
 mod replay;
 mod timeline;
