@@ -185,10 +185,11 @@ pub fn check(s: &Scenario) -> Vec<Finding> {
         delay(&mut f, &l.from, &format!("link {} -> {} latency", l.from, l.to), &l.latency);
     }
     for e in &s.timeline {
-        if let Event::Traffic(t) = e {
-            if t.rate_rps.is_finite() && t.rate_rps <= MAX_RATE_RPS {
-                requests += t.rate_rps * t.duration.0.clamp(0.0, duration);
-            }
+        if let Event::Traffic(t) = e
+            && t.rate_rps.is_finite()
+            && t.rate_rps <= MAX_RATE_RPS
+        {
+            requests += t.rate_rps * t.duration.0.clamp(0.0, duration);
         }
     }
     let total = requests * f64::from(run.replicates.max(1));

@@ -50,7 +50,8 @@ pub fn run_row(name: &str, description: &str, r: &Report) -> RunRow {
 
 /// A count in words: `153,191`.
 fn thousands(n: f64) -> String {
-    let s = format!("{:.0}", n.max(0.0));
+    // `max` may keep -0.0 (an empty sum), which would print as "-0".
+    let s = format!("{:.0}", if n > 0.0 { n } else { 0.0 });
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         if i > 0 && (s.len() - i) % 3 == 0 {
