@@ -23,5 +23,12 @@ fn main() -> ExitCode {
             }
         };
     }
+    // A SIGINT or SIGTERM removes the temporary files being written before the process exits, so
+    // a killed command leaves the old output or the new one, never a stray temporary file.
+    ctrlc::set_handler(|| {
+        gatesim::model::load::remove_temporaries();
+        std::process::exit(130);
+    })
+    .ok();
     gatesim::cli::run(cli)
 }

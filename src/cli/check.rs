@@ -39,8 +39,8 @@ pub struct CheckArgs {
     /// Override the seed (both runs).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Override the number of replicates (both runs).
-    #[arg(long)]
+    /// Override the number of replicates (both runs; 1 to 100,000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub replicates: Option<u32>,
     /// Replay this request trace (REQUESTS.csv, or an NGINX/Apache access log) through both and
     /// list the requests the change would block, per client key and route.
@@ -122,6 +122,14 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     if let Err(e) = comparable(&baseline, &changed) {
         eprintln!("error: {}: {e}", changed_path.display());
+        return EXIT_BAD_INPUT;
+    }
+    let mut inputs = vec![args.file.as_path()];
+    inputs.extend(args.changed.as_deref());
+    inputs.extend(args.requests.as_deref());
+    let outs: Vec<super::outputs::Output<'_>> = args.json.iter().map(|p| ("--json", p.as_path(), false)).collect();
+    if let Err(e) = super::outputs::check(&inputs, &outs) {
+        eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
     }
     let mut changed = changed;

@@ -13,6 +13,7 @@
 pub mod bench;
 pub mod check;
 pub mod export;
+pub mod outputs;
 
 use crate::model::{load, validate};
 use crate::report;
@@ -54,8 +55,8 @@ pub enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Override the scenario's number of replicates.
-        #[arg(long)]
+        /// Override the scenario's number of replicates (1 to 100,000).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         replicates: Option<u32>,
         /// Write the whole report as JSON here.
         #[arg(long, value_name = "PATH")]
@@ -100,8 +101,8 @@ pub enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Override the scenario's number of replicates.
-        #[arg(long)]
+        /// Override the scenario's number of replicates (1 to 100,000).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         replicates: Option<u32>,
         /// Write the rows and every run's report as JSON here.
         #[arg(long, value_name = "PATH")]
@@ -192,6 +193,16 @@ struct Outputs<'a> {
     quiet: bool,
 }
 
+impl<'a> Outputs<'a> {
+    /// The files and directories written, for [`outputs::check`].
+    fn list(&self) -> Vec<outputs::Output<'a>> {
+        let mut v = Vec::new();
+        v.extend(self.json.map(|p| ("--json", p, false)));
+        v.extend(self.csv.map(|p| ("--csv", p, true)));
+        v
+    }
+}
+
 /// Prints the summary and writes the report files.
 fn emit(report: &report::Report, o: Outputs<'_>) -> u8 {
     if !o.quiet {
@@ -245,6 +256,14 @@ fn replay_trace(
         eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
     }
+    let mut inputs = vec![file, files.requests];
+    inputs.extend(files.outages);
+    let mut outs = o.list();
+    outs.extend(files.decisions.map(|d| ("--decisions", d, false)));
+    if let Err(e) = outputs::check(&inputs, &outs) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
     match replay::replay_with(&scenario, files, log, &mut |_| {}) {
         Ok(r) => {
             if let Some(bad) = r.bad_lines.as_ref().filter(|b| !b.is_empty()) {
@@ -265,6 +284,10 @@ fn replay_trace(
 fn run_scenario(file: &Path, variant: Option<&str>, seed: Option<u64>, replicates: Option<u32>, o: Outputs<'_>) -> u8 {
     let quiet = o.quiet;
     let Some(scenario) = load_scenario(file, variant) else { return EXIT_BAD_INPUT };
+    if let Err(e) = outputs::check(&[file], &o.list()) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
     if !quiet {
         for p in validate::validate(&scenario, None) {
             eprintln!("{}", p.display_in(file));
@@ -293,6 +316,12 @@ fn run_scenario(file: &Path, variant: Option<&str>, seed: Option<u64>, replicate
 
 fn variants(file: &Path, seed: Option<u64>, replicates: Option<u32>, json: Option<&Path>) -> u8 {
     let Some(scenario) = load_scenario(file, None) else { return EXIT_BAD_INPUT };
+    if let Some(j) = json
+        && let Err(e) = outputs::check(&[file], &[("--json", j, false)])
+    {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
     if scenario.variants.is_empty() {
         eprintln!(
             "error: {}: the scenario has no variants (add `variants: [...]`, see docs/timeline.md)",

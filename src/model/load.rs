@@ -186,30 +186,89 @@ pub fn save(scenario: &Scenario, path: &Path) -> Result<(), LoadError> {
     write_atomic(path, to_string(scenario).as_bytes())
 }
 
-/// Writes bytes to `path` atomically (see [`save`]).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
-    let io = |source| LoadError::Io { path: path.to_owned(), source };
-    let dir = match path.parent() {
+/// Temporary files and directories being written, so that a signal handler can remove them
+/// ([`remove_temporaries`]) before the process exits.
+static TEMPORARIES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Registers a temporary path until the returned guard is dropped.
+pub(crate) struct Registered(PathBuf);
+
+impl Registered {
+    pub(crate) fn new(path: &Path) -> Registered {
+        if let Ok(mut t) = TEMPORARIES.lock() {
+            t.push(path.to_owned());
+        }
+        Registered(path.to_owned())
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Ok(mut t) = TEMPORARIES.lock() {
+            t.retain(|p| *p != self.0);
+        }
+    }
+}
+
+/// Removes every temporary file or directory still being written (the command line calls this on
+/// SIGINT and SIGTERM, then exits).
+pub fn remove_temporaries() {
+    let paths = match TEMPORARIES.lock() {
+        Ok(mut t) => std::mem::take(&mut *t),
+        Err(_) => return,
+    };
+    for p in paths {
+        if p.is_dir() {
+            fs::remove_dir_all(&p).ok();
+        } else {
+            fs::remove_file(&p).ok();
+        }
+    }
+}
+
+/// Where writing to `path` really writes: `path`, or, when it is a symbolic link, the file it
+/// points to (followed on purpose: the link stays and its target is replaced).
+pub fn write_target(path: &Path) -> PathBuf {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match fs::read_link(path) {
+            Ok(t) if t.is_absolute() => t,
+            Ok(t) => path.parent().map_or(t.clone(), |d| d.join(&t)),
+            Err(_) => path.to_owned(),
+        },
+        _ => path.to_owned(),
+    }
+}
+
+/// The directory of `path` (`.` for a bare file name).
+pub(crate) fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
-    };
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)?;
-        // Make the rename durable. Directories cannot be opened for syncing on every platform;
-        // the rename itself has happened either way.
-        if let Ok(d) = fs::File::open(&dir) {
-            d.sync_all().ok();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        fs::remove_file(&tmp).ok();
     }
-    result.map_err(io)
+}
+
+/// Writes bytes to `path` atomically: a temporary file with a random name, created exclusively in
+/// the same directory (it cannot replace anything that exists), given the target's permissions,
+/// flushed, then renamed over the target and the directory flushed. A symbolic link is followed on
+/// purpose (its target is replaced, the link kept). A write that fails, or a SIGINT/SIGTERM in the
+/// command line, leaves no temporary file; a crash leaves the old or the new file, never a torn one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
+    let io = |source| LoadError::Io { path: path.to_owned(), source };
+    let target = write_target(path);
+    let dir = parent_dir(&target);
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(&dir).map_err(io)?;
+    let _registered = Registered::new(tmp.path());
+    if let Ok(meta) = fs::metadata(&target) {
+        fs::set_permissions(tmp.path(), meta.permissions()).map_err(io)?;
+    }
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(&target).map_err(|e| io(e.error))?;
+    // Make the rename durable. Directories cannot be opened for syncing on every platform; the
+    // rename itself has happened either way.
+    if let Ok(d) = fs::File::open(&dir) {
+        d.sync_all().ok();
+    }
+    Ok(())
 }

@@ -55,7 +55,7 @@ mod verdict;
 
 pub use compare::{RunRow, run_row, runs_table};
 pub use estimate::{Estimate, t_quantile_995};
-pub use files::{write_csv, write_json};
+pub use files::{CSV_FILES, csv_dir_replaceable, write_csv, write_json};
 pub use table::{at_text, duration_text, summary_table};
 pub use timeline::{ReplicateSlo, ReplicateTimeline, SloReport, Spread, TimelineReport};
 pub use verdict::{Objective, Verdict, verdict};

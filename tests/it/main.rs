@@ -11,6 +11,7 @@ mod input;
 mod limits;
 mod loader;
 mod names;
+mod outputs;
 mod queueing;
 mod replay;
 mod timeline;
