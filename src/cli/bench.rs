@@ -237,8 +237,84 @@ pub fn timeline_scenario(requests: u64) -> Scenario {
     s
 }
 
-/// Runs the scenarios once and prints requests and events per second, then the trace replay.
-pub fn bench(requests: u64, replay_lines: u64) -> u8 {
+/// The text of a scenario of about `nodes` nodes, laid out as a person writes one (a field a line):
+/// populations send to gateways, each gateway to a load balancer, each balancer to its share of the
+/// services; a rate-limit change on one gateway in ten (at most 5,000) and a fault on as many
+/// services; and one service in a hundred with a problem (`concurrency: 0`), so that `lint` looks
+/// up the line of each.
+pub fn lint_text(nodes: usize) -> String {
+    use std::fmt::Write;
+    let fronts = (nodes / 100).max(1);
+    let services = nodes.saturating_sub(3 * fronts).max(fronts);
+    let per = services / fronts;
+    let mut t = String::with_capacity(nodes * 200);
+    let mut links = String::new();
+    t.push_str("Scenario(\n    format_version: 1,\n    name: \"bench: lint\",\n");
+    t.push_str("    run: (seed: 1, duration_s: 60.0),\n    topology: (\n        regions: [(name: \"r1\")],\n        nodes: [\n");
+    for i in 0..fronts {
+        let _ = write!(
+            t,
+            "            Clients((\n                name: \"c{i}\",\n                region: \"r1\",\n                users: 1000,\n                traffic: Constant(rate_rps: 10.0),\n            )),\n            Gateway((\n                name: \"g{i}\",\n                region: \"r1\",\n                routes: [(path_prefix: \"/\", upstream: \"l{i}\", rate_limit: (key: Client, algorithm: NginxLimitReq(rate: \"100r/s\", burst: 20)))],\n            )),\n            LoadBalancer((\n                name: \"l{i}\",\n                region: \"r1\",\n                algorithm: NginxRoundRobin(),\n            )),\n"
+        );
+        let _ =
+            write!(links, "            (from: \"c{i}\", to: \"g{i}\"),\n            (from: \"g{i}\", to: \"l{i}\"),\n");
+        for j in 0..per {
+            let concurrency = if (i * per + j) % 100 == 99 { 0 } else { 8 };
+            let _ = write!(
+                t,
+                "            Service((\n                name: \"s{i}-{j}\",\n                region: \"r1\",\n                instances: 2,\n                concurrency: {concurrency},\n                service_time: Exponential(mean_ms: 20.0),\n            )),\n"
+            );
+            let _ = writeln!(links, "            (from: \"l{i}\", to: \"s{i}-{j}\"),");
+        }
+    }
+    t.push_str("        ],\n        links: [\n");
+    t.push_str(&links);
+    t.push_str("        ],\n    ),\n    timeline: [\n");
+    for i in (0..fronts).step_by(10).take(5000) {
+        let _ = write!(
+            t,
+            "        Change((\n            name: \"tighten-{i}\",\n            at: 30.0,\n            node: \"g{i}\",\n            set: [(path: \"routes[/].rate_limit.algorithm.rate\", value: \"50r/s\")],\n        )),\n        Fault((\n            name: \"down-{i}\",\n            at: 10.0,\n            duration: \"10s\",\n            target: \"s{i}-0-1\",\n            kind: Down,\n        )),\n"
+        );
+    }
+    t.push_str("    ],\n)\n");
+    t
+}
+
+/// Parses and validates [`lint_text`] of a tenth of `nodes` and of `nodes`, and prints both times
+/// and their ratio (10 for a linear cost).
+fn bench_lint(nodes: usize) {
+    let mut times = Vec::new();
+    for n in [nodes / 10, nodes] {
+        let text = lint_text(n);
+        let start = Instant::now();
+        let scenario = match crate::model::load::parse(&text, std::path::Path::new("bench.ron")) {
+            Ok(s) => s,
+            Err(e) => return eprintln!("error: the lint benchmark's scenario does not load: {e}"),
+        };
+        let parsed = start.elapsed().as_secs_f64();
+        let problems = crate::model::validate::validate(&scenario, Some(&text));
+        let secs = start.elapsed().as_secs_f64();
+        out(&format!(
+            "{:<40} {:>6.2} s  (parse {:.2} s; {} nodes, {} links, {} timeline entries, {} problems, {:.1} MB of text)\n",
+            format!("bench: lint, {} nodes", scenario.topology.nodes.len()),
+            secs,
+            parsed,
+            scenario.topology.nodes.len(),
+            scenario.topology.links.len(),
+            scenario.timeline.len(),
+            problems.len(),
+            text.len() as f64 / 1e6,
+        ));
+        times.push(secs);
+    }
+    if let [small, large] = times[..] {
+        out(&format!("bench: lint, ten times the nodes took {:.1} times as long\n", large / small.max(1e-9)));
+    }
+}
+
+/// Runs the scenarios once and prints requests and events per second, then the trace replay and
+/// the lint of a large file.
+pub fn bench(requests: u64, replay_lines: u64, lint_nodes: usize) -> u8 {
     out(&format!("one replicate, one thread, {requests} requests each\n"));
     for scenario in [mmc_scenario(requests), reference_scenario(requests), timeline_scenario(requests)] {
         let plan = plan::compile(&scenario);
@@ -257,6 +333,9 @@ pub fn bench(requests: u64, replay_lines: u64) -> u8 {
     }
     if replay_lines > 0 {
         bench_replay(replay_lines);
+    }
+    if lint_nodes > 0 {
+        bench_lint(lint_nodes);
     }
     if let Some(kib) = peak_rss_kib() {
         out(&format!("peak resident memory of this process: {:.1} MiB\n", kib as f64 / 1024.0));

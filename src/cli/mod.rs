@@ -118,7 +118,8 @@ pub enum Command {
     },
     /// Write a gateway of a scenario as an NGINX or HAProxy config.
     Export(export::ExportArgs),
-    /// Measure the engine's speed on the reference topology and an M/M/c station.
+    /// Measure the engine's speed on the reference topology and an M/M/c station, a trace replay, and
+    /// `lint` on a large file.
     Bench {
         /// Requests to simulate per measurement.
         #[arg(long, default_value_t = 2_000_000)]
@@ -126,6 +127,10 @@ pub enum Command {
         /// Lines of the generated trace for the replay measurement (0 skips it).
         #[arg(long, default_value_t = 1_000_000)]
         replay_lines: u64,
+        /// Nodes of the generated scenario for the lint measurement, also run at a tenth of it
+        /// (0 skips it).
+        #[arg(long, default_value_t = 100_000)]
+        lint_nodes: usize,
     },
 }
 
@@ -168,7 +173,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Variants { file, seed, replicates, json }) => variants(&file, seed, replicates, json.as_deref()),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Lint { file }) => lint(&file),
-        Some(Command::Bench { requests, replay_lines }) => bench::bench(requests, replay_lines),
+        Some(Command::Bench { requests, replay_lines, lint_nodes }) => bench::bench(requests, replay_lines, lint_nodes),
         Some(Command::Export(args)) => export::run(&args),
         None => {
             eprintln!("gatesim was built without the `gui` feature; use a subcommand (gatesim --help)");

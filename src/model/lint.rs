@@ -11,6 +11,7 @@
 //! simulation.
 
 use super::{KeyDistribution, LimitKey, Limiter, Node, Scenario, Traffic};
+use std::collections::HashMap;
 
 /// One finding: the node concerned and the message.
 #[derive(Clone, Debug, PartialEq)]
@@ -99,20 +100,33 @@ fn busiest_address_share(users: u32, addresses: u32, keys: KeyDistribution) -> f
 pub fn key_rates(s: &Scenario) -> Vec<KeyRateFinding> {
     let topo = &s.topology;
     let mut out = Vec::new();
+    // Built on the first limited route: look-ups by name, not scans per gateway and population.
+    let mut index = None;
     for node in &topo.nodes {
         let Node::Gateway(g) = node else { continue };
-        for route in &g.routes {
-            let Some(rl) = route.rate_limit.as_ref().filter(|rl| rl.key != LimitKey::Global) else { continue };
-            let limit = rl.algorithm.sustained_rps();
-            for p in topo.nodes.iter().filter_map(|n| if let Node::Clients(c) = n { Some(c) } else { None }) {
-                if !topo.links.iter().any(|l| l.from == p.name && l.to == g.name) {
-                    continue;
-                }
-                // The population's link share to this gateway, and its requests this route takes.
-                let links: Vec<_> = topo.links_from(&p.name).map(|(_, l)| l).collect();
+        if !g.routes.iter().any(|r| r.rate_limit.as_ref().is_some_and(|rl| rl.key != LimitKey::Global)) {
+            continue;
+        }
+        let index = index.get_or_insert_with(|| topo.index());
+        // The populations with a link to the gateway, in file order, with their link share to it.
+        let pops: Vec<(&super::Clients, f64)> = index
+            .senders(&g.name)
+            .into_iter()
+            .filter_map(|i| if let Some(Node::Clients(p)) = index.node_at(i) { Some(p) } else { None })
+            .map(|p| {
+                let links: Vec<_> = index.links_from(&p.name).map(|(_, l)| l).collect();
                 let link_total: f64 = links.iter().map(|l| l.weight).sum();
                 let link_share =
                     links.iter().filter(|l| l.to == g.name).map(|l| l.weight).sum::<f64>() / link_total.max(1e-12);
+                (p, link_share)
+            })
+            .collect();
+        let mut busiest: HashMap<(usize, u32), f64> = HashMap::new();
+        for route in &g.routes {
+            let Some(rl) = route.rate_limit.as_ref().filter(|rl| rl.key != LimitKey::Global) else { continue };
+            let limit = rl.algorithm.sustained_rps();
+            for (k, &(p, link_share)) in pops.iter().enumerate() {
+                // The share of the population's requests this route takes.
                 let default = [super::RouteShare { path: "/".into(), weight: 1.0 }];
                 let shares = if p.routes.is_empty() { &default[..] } else { &p.routes[..] };
                 let total: f64 = shares.iter().map(|r| r.weight).sum();
@@ -131,7 +145,10 @@ pub fn key_rates(s: &Scenario) -> Vec<KeyRateFinding> {
                     / total.max(1e-12);
                 let addresses = if rl.key == LimitKey::User { p.users } else { p.addresses.unwrap_or(p.users) };
                 let peak = peak_rps(&p.traffic) * link_share * route_share;
-                let key_rps = peak * busiest_address_share(p.users, addresses, p.keys);
+                // Computed once per population and key (a sum over up to 2,000,000 users).
+                let busiest =
+                    *busiest.entry((k, addresses)).or_insert_with(|| busiest_address_share(p.users, addresses, p.keys));
+                let key_rps = peak * busiest;
                 let key = if rl.key == LimitKey::User { "user" } else { "client address" };
                 if key_rps > limit && limit.is_finite() && peak > 0.0 {
                     let who = if addresses < p.users {

@@ -42,7 +42,8 @@
 //! HAProxy's `path` on the raw one, so an escaped prefix would match differently in each) and
 //! without `?` and `#` (a prefix is matched against the path alone).
 
-use super::validate::{Checker, Severity};
+use super::topology::TopologyIndex;
+use super::validate::{Checker, LineIndex, Severity, up_to_quote};
 use super::{Node, Scenario, Topology};
 use std::collections::BTreeMap;
 
@@ -235,11 +236,10 @@ fn shown(name: &str) -> Option<&str> {
     (!name.chars().any(hidden)).then_some(name)
 }
 
-/// The 1-based line of `name: "<name>"` in `text`, at or after line `from` (0-based): the name as
-/// written raw, or escaped as RON and Rust write it, or the first line of a name spread over
-/// several lines; the field may start the line or follow a `(` (`regions: [(name: "eu-1")]`).
-fn line_of(text: Option<&str>, name: &str, from: usize) -> Option<usize> {
-    let text = text?;
+/// True when `l` holds `name: "<name>"`: the name as written raw, or escaped as RON and Rust write
+/// it, or the first line of a name spread over several lines; the field may start the line or
+/// follow a `(` (`regions: [(name: "eu-1")]`).
+fn names_field(l: &str, name: &str) -> bool {
     let raw = format!("\"{name}\"");
     let escaped = format!("{name:?}");
     let first_line = name.split(['\n', '\r']).next().unwrap_or_default();
@@ -247,67 +247,89 @@ fn line_of(text: Option<&str>, name: &str, from: usize) -> Option<usize> {
     let matches = |value: &str| {
         value.starts_with(&raw) || value.starts_with(&escaped) || (first_line != name && value.trim_end() == opening)
     };
-    text.lines()
-        .enumerate()
-        .skip(from)
-        .find(|(_, l)| {
-            l.match_indices("name").any(|(i, _)| {
-                let before = l[..i].chars().next_back();
-                let field = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-                let rest = l[i + 4..].trim_start();
-                field && rest.strip_prefix(':').is_some_and(|v| matches(v.trim_start()))
-            })
-        })
-        .map(|(i, _)| i + 1)
+    l.match_indices("name").any(|(i, _)| {
+        let before = l[..i].chars().next_back();
+        let field = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let rest = l[i + 4..].trim_start();
+        field && rest.strip_prefix(':').is_some_and(|v| matches(v.trim_start()))
+    })
+}
+
+/// The 1-based line of `name: "<name>"` (see [`names_field`]) in `text`, at or after line `from`
+/// (0-based). The lines to test come from the text's index: a line can only match through a
+/// field whose value, up to its first quote, is that of one of the three forms (or, for the first
+/// line of a spread name, the whole rest of the line).
+fn line_of(lines: Option<&LineIndex<'_>>, name: &str, from: usize) -> Option<usize> {
+    let lines = lines?;
+    let escaped = format!("{name:?}");
+    let first_line = name.split(['\n', '\r']).next().unwrap_or_default();
+    let mut candidates =
+        vec![lines.closed(up_to_quote(name)), lines.closed(up_to_quote(escaped.get(1..).unwrap_or_default()))];
+    if first_line != name {
+        candidates.push(if first_line.contains('"') {
+            lines.closed(up_to_quote(first_line))
+        } else {
+            lines.open(first_line)
+        });
+    }
+    candidates.into_iter().filter_map(|c| lines.first(c, from, |l| names_field(l, name))).min().map(|i| i + 1)
+}
+
+/// The same, one scan of the text: what [`line_of`] must answer.
+#[cfg(test)]
+fn line_of_scan(text: &str, name: &str, from: usize) -> Option<usize> {
+    text.lines().enumerate().skip(from).find(|(_, l)| names_field(l, name)).map(|(i, _)| i + 1)
 }
 
 /// Names, paths and collisions of `s`, reported into `c`: the `validate` hook.
-pub(super) fn check(c: &mut Checker<'_>, s: &Scenario) {
-    let text = c.text;
+pub(super) fn check(c: &mut Checker<'_>, s: &Scenario, index: &TopologyIndex<'_>) {
     let topo = &s.topology;
-    let node_line = |name: &str| line_of(text, name, 0);
+    let node_line = |c: &Checker<'_>, name: &str| line_of(c.lines(), name, 0);
     for node in &topo.nodes {
         let name = node.name();
-        let line = node_line(name);
-        if !name.trim().is_empty()
-            && let Err(why) = check_name(name)
-        {
-            c.push_at(Severity::Error, line, shown(name), format!("node name {name:?}: {why}"));
-        }
         let paths: Vec<(&str, &str)> = match node {
             Node::Gateway(g) => g.routes.iter().map(|r| ("route path_prefix", r.path_prefix.as_str())).collect(),
             Node::LoadBalancer(lb) => lb.rules.iter().map(|r| ("rule path_prefix", r.path_prefix.as_str())).collect(),
             Node::Clients(p) => p.routes.iter().map(|r| ("route path", r.path.as_str())).collect(),
             Node::Service(_) => Vec::new(),
         };
-        for (what, path) in paths {
-            // A missing leading `/` is reported by `validate` already.
-            if path.starts_with('/')
-                && let Err(why) = check_path(path)
-            {
-                c.push_at(Severity::Error, line, shown(name), format!("{what} {path:?}: {why}"));
-            }
+        let name_problem = if name.trim().is_empty() { None } else { check_name(name).err() };
+        // A missing leading `/` is reported by `validate` already.
+        let path_problems: Vec<(&str, &str, String)> = paths
+            .into_iter()
+            .filter(|(_, path)| path.starts_with('/'))
+            .filter_map(|(what, path)| check_path(path).err().map(|why| (what, path, why)))
+            .collect();
+        if name_problem.is_none() && path_problems.is_empty() {
+            continue;
+        }
+        let line = node_line(c, name);
+        if let Some(why) = name_problem {
+            c.push_at(Severity::Error, line, shown(name), format!("node name {name:?}: {why}"));
+        }
+        for (what, path, why) in path_problems {
+            c.push_at(Severity::Error, line, shown(name), format!("{what} {path:?}: {why}"));
         }
     }
     for r in &topo.regions {
         if let Err(why) = check_name(&r.name) {
-            c.push_at(Severity::Error, line_of(text, &r.name, 0), None, format!("region name {:?}: {why}", r.name));
+            let line = line_of(c.lines(), &r.name, 0);
+            c.push_at(Severity::Error, line, None, format!("region name {:?}: {why}", r.name));
         }
     }
-    let timeline_start = text.and_then(|t| t.lines().position(|l| l.trim_start().starts_with("timeline")));
     for e in &s.timeline {
         let name = e.name();
         if name.trim().is_empty() {
             continue; // reported by the timeline checks
         }
         if let Err(why) = check_name(name) {
-            let line = timeline_start.and_then(|from| line_of(text, name, from));
-            let node = e.target().filter(|t| topo.node(t).is_some()).and_then(shown);
+            let line = c.lines().and_then(|l| l.timeline_start().and_then(|from| line_of(Some(l), name, from)));
+            let node = e.target().filter(|t| index.node(t).is_some()).and_then(shown);
             c.push_at(Severity::Error, line, node, format!("{} {name:?}: entry name: {why}", e.kind().label()));
         }
     }
     for k in collisions(topo) {
-        let (first_line, second_line) = (node_line(&k.first), node_line(&k.second));
+        let (first_line, second_line) = (node_line(c, &k.first), node_line(c, &k.second));
         let message = match (k.first == k.second, first_line) {
             (false, Some(l)) => format!("{} (node {:?} is at line {l})", k.message, k.first),
             _ => k.message,
@@ -319,6 +341,51 @@ pub(super) fn check(c: &mut Checker<'_>, s: &Scenario) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn name() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![Just("a"), Just("b"), Just("\""), Just("\\"), Just(" "), Just("\n")],
+            0..4,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        let field = (
+            prop_oneof![Just(""), Just("    "), Just("  ("), Just("x_")],
+            prop_oneof![Just("name"), Just("rename")],
+            prop_oneof![Just(":"), Just(" : "), Just("")],
+            // Written raw, as RON escapes it, or cut at a line break: §<name><how>.
+            (0..4usize, 0..3u8).prop_map(|(n, how)| format!("§{n}{how}")),
+            prop_oneof![Just("\","), Just(""), Just("  "), Just(")]")],
+        )
+            .prop_map(|(pre, key, colon, v, post)| format!("{pre}{key}{colon}{v}{post}"));
+        prop_oneof![4 => field, 1 => (0..4usize).prop_map(|n| format!("§{n}9"))]
+    }
+
+    proptest! {
+        /// The index finds a name's line exactly where one scan of the text finds it.
+        #[test]
+        fn line_of_answers_what_the_scan_answers(
+            lines in proptest::collection::vec(line(), 0..12),
+            names in proptest::collection::vec(name(), 4),
+            from in 0usize..6,
+        ) {
+            // Lines name the same few names the test looks up, so that they meet.
+            let mut text = lines.join("\n");
+            for (i, n) in names.iter().enumerate() {
+                text = text.replace(&format!("§{i}0"), &format!("\"{n}"));
+                text = text.replace(&format!("§{i}1"), &format!("{n:?}"));
+                text = text.replace(&format!("§{i}2"), &format!("\"{}", n.split('\n').next().unwrap_or_default()));
+                text = text.replace(&format!("§{i}9"), n);
+            }
+            let index = LineIndex::new(&text);
+            for n in &names {
+                prop_assert_eq!(line_of(Some(&index), n, from), line_of_scan(&text, n, from), "{:?} in {:?}", n, text);
+            }
+        }
+    }
 
     #[test]
     fn the_name_rule() {

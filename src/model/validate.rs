@@ -4,10 +4,12 @@
 //! `name:` in the file, when the text is given), so the CLI can print them together and the editor
 //! can badge each node.
 
+use super::topology::TopologyIndex;
 use super::{Dist, Node, NodeKind, Scenario, Traffic};
 use petgraph::algo::tarjan_scc;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::cell::OnceCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -68,13 +70,22 @@ impl fmt::Display for DisplayIn<'_> {
 
 pub(super) struct Checker<'a> {
     pub(super) text: Option<&'a str>,
+    /// Where names are in `text`, indexed on the first look-up.
+    lines: OnceCell<Option<LineIndex<'a>>>,
     pub(super) problems: Vec<Problem>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    pub(super) fn new(text: Option<&'a str>) -> Self {
+        Checker { text, lines: OnceCell::new(), problems: Vec::new() }
+    }
+    /// The index of the names in the file's text (`None` without a text).
+    pub(super) fn lines(&self) -> Option<&LineIndex<'a>> {
+        self.lines.get_or_init(|| self.text.map(LineIndex::new)).as_ref()
+    }
     fn push(&mut self, severity: Severity, node: Option<&str>, message: String) {
         let line = match (self.text, node) {
-            (Some(text), Some(name)) => line_of_name(text, name),
+            (Some(_), Some(name)) => self.lines().and_then(|l| l.name_line(name)),
             (Some(text), None) => line_of_setting(text, &message),
             _ => None,
         };
@@ -109,13 +120,139 @@ fn names(line: &str, name: &str) -> bool {
 }
 
 /// The 1-based line of `name: "<name>"` in RON text (the first one: nodes come before the
-/// timeline).
+/// timeline). One scan of the text: [`LineIndex::name_line`] answers the same from an index.
+#[cfg(test)]
 pub(super) fn line_of_name(text: &str, name: &str) -> Option<usize> {
     text.lines().position(|l| names(l, name)).map(|i| i + 1)
 }
 
+/// `s` up to its first `"` (all of it when it has none).
+pub(super) fn up_to_quote(s: &str) -> &str {
+    s.split('"').next().unwrap_or(s)
+}
+
+/// Where names are in a scenario's text, found in one pass over it, so that a problem's line is a
+/// look-up rather than a scan of the whole text (linting a file of 100,000 nodes scanned it once
+/// per node before). Every look-up gives exactly the line its scan would: the index only narrows
+/// the lines to test, each candidate is then tested by the scan's own predicate, in line order.
+pub(super) struct LineIndex<'a> {
+    lines: Vec<&'a str>,
+    /// `name: "<v>"` fields (a `name` not preceded by a letter, digit or `_`; spaces around the
+    /// colon): `<v>` up to the next `"`, when the line has one after the opening quote -> the
+    /// 0-based lines, ascending.
+    closed: HashMap<&'a str, Vec<usize>>,
+    /// The same fields with no `"` after the opening quote: the rest of the line, trimmed at the
+    /// end (the first line of a name that spans lines).
+    open: HashMap<&'a str, Vec<usize>>,
+    /// Lines that start (after spaces) with `name`: every string between two consecutive quotes.
+    quoted: HashMap<&'a str, Vec<usize>>,
+    /// The first line that starts (after spaces) with `timeline`, and with `variants`.
+    timeline: Option<usize>,
+    variants: Option<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub(super) fn new(text: &'a str) -> Self {
+        fn add<'a>(map: &mut HashMap<&'a str, Vec<usize>>, key: &'a str, line: usize) {
+            let lines = map.entry(key).or_default();
+            if lines.last() != Some(&line) {
+                lines.push(line);
+            }
+        }
+        let mut ix = LineIndex {
+            lines: Vec::new(),
+            closed: HashMap::new(),
+            open: HashMap::new(),
+            quoted: HashMap::new(),
+            timeline: None,
+            variants: None,
+        };
+        for (i, l) in text.lines().enumerate() {
+            ix.lines.push(l);
+            let t = l.trim_start();
+            if ix.timeline.is_none() && t.starts_with("timeline") {
+                ix.timeline = Some(i);
+            }
+            if ix.variants.is_none() && t.starts_with("variants") {
+                ix.variants = Some(i);
+            }
+            for (k, _) in l.match_indices("name") {
+                if l[..k].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let Some(v) = l[k + 4..].trim_start().strip_prefix(':') else { continue };
+                let Some(v) = v.trim_start().strip_prefix('"') else { continue };
+                match v.find('"') {
+                    Some(end) => add(&mut ix.closed, &v[..end], i),
+                    None => add(&mut ix.open, v.trim_end(), i),
+                }
+            }
+            if t.starts_with("name") {
+                let mut quotes = l.match_indices('"').map(|(q, _)| q);
+                if let Some(mut prev) = quotes.next() {
+                    for q in quotes {
+                        add(&mut ix.quoted, &l[prev + 1..q], i);
+                        prev = q;
+                    }
+                }
+            }
+        }
+        ix
+    }
+
+    /// The first 0-based line at or after `from` among `candidates` for which `pred` holds.
+    pub(super) fn first(
+        &self,
+        candidates: Option<&Vec<usize>>,
+        from: usize,
+        pred: impl Fn(&str) -> bool,
+    ) -> Option<usize> {
+        let c = candidates?;
+        c[c.partition_point(|&i| i < from)..].iter().copied().find(|&i| self.lines.get(i).is_some_and(|l| pred(l)))
+    }
+
+    /// Lines with a `name: "<v>...` field whose `<v>` up to its first quote is `key`.
+    pub(super) fn closed(&self, key: &str) -> Option<&Vec<usize>> {
+        self.closed.get(key)
+    }
+
+    /// Lines with a `name: "<v>` field with no closing quote, `<v>` (trimmed at the end) being `key`.
+    pub(super) fn open(&self, key: &str) -> Option<&Vec<usize>> {
+        self.open.get(key)
+    }
+
+    /// The 1-based line of the first `name: "<name>"` (nodes come before the timeline).
+    pub(super) fn name_line(&self, name: &str) -> Option<usize> {
+        self.first(self.closed(up_to_quote(name)), 0, |l| names(l, name)).map(|i| i + 1)
+    }
+
+    /// The 1-based line of the first line at or after the first that starts with `section`
+    /// (`timeline`, `variants`) which starts with `name` and holds `"<name>"`.
+    fn entry_line(&self, section: Option<usize>, name: &str) -> Option<usize> {
+        let quoted = format!("\"{name}\"");
+        let pred = |l: &str| l.trim_start().starts_with("name") && l.contains(&quoted);
+        self.first(self.quoted.get(up_to_quote(name)), section?, pred).map(|i| i + 1)
+    }
+
+    /// The 1-based line of the timeline entry named `name` (its `name:` after `timeline:`).
+    pub(super) fn event_line(&self, name: &str) -> Option<usize> {
+        self.entry_line(self.timeline, name)
+    }
+
+    /// The 1-based line of the variant named `name` (its `name:` after `variants:`).
+    pub(super) fn variant_line(&self, name: &str) -> Option<usize> {
+        self.entry_line(self.variants, name)
+    }
+
+    /// The 0-based line where the timeline starts.
+    pub(super) fn timeline_start(&self) -> Option<usize> {
+        self.timeline
+    }
+}
+
 /// The 1-based line of the setting a run or SLO problem names (`run.duration_s ...`, `slo: window
-/// ...`): the first line that sets that field.
+/// ...`): the first line that sets that field. A scan of the text, but only for the few problems of
+/// `run` and `slo`.
 fn line_of_setting(text: &str, message: &str) -> Option<usize> {
     let rest = message.strip_prefix("run.").or_else(|| message.strip_prefix("slo: "))?;
     let field: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
@@ -134,10 +271,12 @@ fn line_of_setting(text: &str, message: &str) -> Option<usize> {
 /// Every problem of the scenario, errors first, in a stable order. `text` is the file's text, used
 /// to attach line numbers.
 pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
-    let mut c = Checker { text, problems: Vec::new() };
+    let mut c = Checker::new(text);
     check_run(&mut c, scenario);
     let topo = &scenario.topology;
+    let index = topo.index();
 
+    let declared: HashSet<&str> = topo.regions.iter().map(|r| r.name.as_str()).collect();
     let mut names = BTreeSet::new();
     for node in &topo.nodes {
         let name = node.name();
@@ -147,7 +286,7 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
             c.error(Some(name), format!("the name \"{name}\" is used by more than one node"));
         }
         if let Some(region) = node.region()
-            && !topo.regions.iter().any(|r| r.name == region)
+            && !declared.contains(region)
         {
             c.error(Some(name), format!("region \"{region}\" is not declared in `regions`"));
         }
@@ -159,7 +298,7 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         }
     }
 
-    let kind_of = |name: &str| topo.node(name).map(Node::kind);
+    let kind_of = |name: &str| index.node(name).map(Node::kind);
     let mut seen_links = BTreeSet::new();
     for link in &topo.links {
         let (Some(from), Some(to)) = (kind_of(&link.from), kind_of(&link.to)) else {
@@ -197,17 +336,17 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
 
     let receives: BTreeSet<&str> = topo.links.iter().map(|l| l.to.as_str()).collect();
     for node in &topo.nodes {
-        check_node(&mut c, scenario, node, receives.contains(node.name()));
+        check_node(&mut c, &index, node, receives.contains(node.name()));
     }
     check_cycles(&mut c, scenario);
-    super::names::check(&mut c, scenario);
+    super::names::check(&mut c, scenario, &index);
     for f in super::lint::key_rates(scenario) {
         c.warn(Some(&f.gateway), f.message);
     }
     for (node, message, error) in super::limits::check(scenario) {
         if error { c.error(node.as_deref(), message) } else { c.warn(node.as_deref(), message) }
     }
-    super::validate_timeline::check(&mut c, scenario);
+    super::validate_timeline::check(&mut c, scenario, &index);
 
     c.problems.sort_by_key(|p| (p.severity, p.line));
     c.problems
@@ -267,10 +406,11 @@ fn check_traffic(c: &mut Checker<'_>, name: &str, t: &Traffic) {
     }
 }
 
-fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
-    let topo = &s.topology;
+fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, receives: bool) {
     let name = node.name();
-    let outgoing: Vec<&str> = topo.links_from(name).map(|(_, l)| l.to.as_str()).collect();
+    let outgoing: Vec<&str> = index.links_from(name).map(|(_, l)| l.to.as_str()).collect();
+    // What a route or rule names is looked up, not searched (a gateway with many routes).
+    let links_to: HashSet<&str> = outgoing.iter().copied().collect();
     match node {
         Node::Clients(p) => {
             check_traffic(c, name, &p.traffic);
@@ -322,7 +462,7 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                 );
             }
             for r in &g.routes {
-                if !outgoing.contains(&r.upstream.as_str()) {
+                if !links_to.contains(r.upstream.as_str()) {
                     c.error(
                         Some(name),
                         format!(
@@ -359,7 +499,7 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                     c.error(Some(name), format!("route {}: timeout_ms must be > 0, got {t}", r.path_prefix));
                 }
             }
-            check_unrouted_paths(c, s, name, g);
+            check_unrouted_paths(c, index, name, g);
         }
         Node::LoadBalancer(lb) => {
             if receives && outgoing.is_empty() {
@@ -376,7 +516,7 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                 c.error(Some(name), format!("outlier_detection: {e}"));
             }
             let weighted = !matches!(lb.algorithm, super::Balance::RoundRobin);
-            for (_, l) in topo.links_from(name) {
+            for (_, l) in index.links_from(name) {
                 if weighted && (l.weight.fract() != 0.0 || l.weight > 1000.0) {
                     c.warn(
                         Some(name),
@@ -400,7 +540,7 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
                 _ => {}
             }
             for r in &lb.rules {
-                if !outgoing.contains(&r.service.as_str()) {
+                if !links_to.contains(r.service.as_str()) {
                     c.error(
                         Some(name),
                         format!(
@@ -453,15 +593,13 @@ fn check_node(c: &mut Checker<'_>, s: &Scenario, node: &Node, receives: bool) {
 }
 
 /// Warn when a population sends paths that a gateway it reaches has no route for.
-fn check_unrouted_paths(c: &mut Checker<'_>, s: &Scenario, name: &str, g: &super::Gateway) {
+fn check_unrouted_paths(c: &mut Checker<'_>, index: &TopologyIndex<'_>, name: &str, g: &super::Gateway) {
     if g.routes.is_empty() {
         return;
     }
-    for node in &s.topology.nodes {
-        let Node::Clients(p) = node else { continue };
-        if !s.topology.links.iter().any(|l| l.from == p.name && l.to == name) {
-            continue;
-        }
+    // The populations with a link to the gateway, in file order.
+    for i in index.senders(name) {
+        let Some(Node::Clients(p)) = index.node_at(i) else { continue };
         let default = [super::RouteShare { path: "/".into(), weight: 1.0 }];
         let shares = if p.routes.is_empty() { &default[..] } else { &p.routes[..] };
         for share in shares {
