@@ -6,16 +6,16 @@ use super::canvas::{self, CanvasState, Selection};
 use super::commands::{Command, Document};
 use super::compare;
 use super::counterfactuals::Counterfactuals;
-use super::files::{self, Dialog, DialogKind, Recovery, Store};
+use super::files::{self, Dialog, DialogKind, Recovery, Slot, Store};
 use super::inspector::{self, InspectorState};
 use super::overlay::{self, Overlay};
 use super::run::{Batch, BatchState, Job, JobResult, Runner};
 use super::timeline::{self, TimelineState};
 use super::{layout, palette, theme};
-use crate::model::{Link, Node, Scenario};
+use crate::model::{Link, Node, Scenario, UtcTime};
 use crate::report::Report;
 use egui::Ui;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How the app starts.
 #[derive(Clone, Debug, Default)]
@@ -66,7 +66,18 @@ pub struct App {
     pub(super) palette: Palette,
     pub(super) dialog: Option<Dialog>,
     pub(super) store: Store,
-    pub(super) recovery: Option<Recovery>,
+    /// This window's recovery slot (its lock, and its autosave while the document is unsaved).
+    pub(super) slot: Option<Slot>,
+    /// Unsaved work of windows that are gone, offered at start.
+    pub(super) recoveries: Vec<Recovery>,
+    /// Recovery files that could not be read (shown with the offer).
+    pub(super) recovery_problems: Vec<String>,
+    /// The recovery prompt is shown.
+    pub(super) recovery_prompt: bool,
+    /// The document was restored from an autosave of this file: the first Save to it asks.
+    pub(super) restored: Option<Restored>,
+    /// "Save the restored work to its file?" is shown.
+    pub(super) save_prompt: bool,
     pub(super) clipboard: Option<(Vec<Node>, Vec<Link>)>,
     pub(super) scrub: Option<usize>,
     pub(super) timeline: TimelineState,
@@ -79,6 +90,15 @@ pub struct App {
     pub(super) overlay: OverlayCache,
     /// Print "gatesim: run finished" when the autorun's run ends (for scripts).
     announce_finish: bool,
+}
+
+/// A document restored from an autosave, bound to its file but not yet saved to it.
+#[derive(Clone, Debug)]
+pub(super) struct Restored {
+    /// The file it belongs to.
+    pub(super) path: PathBuf,
+    /// When it was autosaved.
+    pub(super) saved_at: UtcTime,
 }
 
 /// The tabs at the bottom right.
@@ -111,7 +131,8 @@ fn with_positions(mut scenario: Scenario) -> Scenario {
 }
 
 impl App {
-    /// The app, with its file opened (or the example), and any recovery file offered.
+    /// The app, with its file opened (or the example), its recovery slot taken, and the unsaved
+    /// work of windows that are gone offered.
     pub fn new(options: AppOptions) -> Self {
         let store = Store::new(options.data_dir.clone().or_else(files::data_dir));
         let (scenario, path, status) = match &options.file {
@@ -127,7 +148,14 @@ impl App {
                 (s, p, None)
             }
         };
-        let recovery = store.recovery();
+        let scan = store.orphans();
+        let (slot, slot_error) = match store.claim(path.as_deref()) {
+            Ok(slot) => (slot, None),
+            Err(e) => (None, Some(format!("autosave is off: {e}"))),
+        };
+        let status = status
+            .or_else(|| (!scan.problems.is_empty()).then(|| (scan.problems.join("; "), true)))
+            .or(slot_error.map(|e| (e, true)));
         App {
             doc: Document::new(with_positions(scenario), path),
             canvas: CanvasState::default(),
@@ -144,7 +172,12 @@ impl App {
             palette: Palette::default(),
             dialog: None,
             store,
-            recovery,
+            slot,
+            recovery_prompt: !scan.offers.is_empty(),
+            recoveries: scan.offers,
+            recovery_problems: scan.problems,
+            restored: None,
+            save_prompt: false,
             clipboard: None,
             scrub: None,
             timeline: TimelineState::default(),
@@ -249,9 +282,109 @@ impl App {
         }
     }
 
-    /// Replaces the document (New, Open, recovery): not undoable, the old one was saved or
-    /// discarded by choice.
+    /// The unsaved work of other sessions offered (at start, or from the File menu).
+    pub fn recoveries(&self) -> &[Recovery] {
+        &self.recoveries
+    }
+
+    /// This window's recovery slot, if autosave is on.
+    pub fn recovery_slot(&self) -> Option<&Slot> {
+        self.slot.as_ref()
+    }
+
+    /// The message in the top bar, and whether it reports a problem.
+    pub fn status(&self) -> Option<(&str, bool)> {
+        self.status.as_ref().map(|(m, bad)| (m.as_str(), *bad))
+    }
+
+    /// Looks again for the unsaved work of windows that are gone, and shows the prompt.
+    pub fn offer_recoveries(&mut self) {
+        let scan = self.store.orphans();
+        if scan.offers.is_empty() && scan.problems.is_empty() {
+            self.status = Some(("No unsaved work from other sessions".into(), false));
+        }
+        self.recovery_prompt = !scan.offers.is_empty();
+        self.recoveries = scan.offers;
+        self.recovery_problems = scan.problems;
+    }
+
+    /// Restores offered work `index`: its slot becomes this window's, and its scenario the
+    /// document, unsaved and bound to the file it belongs to (the first Save to it asks first).
+    pub fn restore_recovery(&mut self, index: usize) -> Result<(), String> {
+        let Some(rec) = self.recoveries.get(index) else {
+            return Err("no such unsaved work".into());
+        };
+        if self.doc.is_dirty() {
+            return Err("Save or undo the changes first: restoring replaces the document".into());
+        }
+        let slot = match self.store.adopt(rec) {
+            Ok(slot) => slot,
+            Err(e) => {
+                self.recoveries.remove(index);
+                return Err(e);
+            }
+        };
+        let rec = self.recoveries.remove(index);
+        if let Some(old) = self.slot.replace(slot) {
+            old.release();
+        }
+        self.replace_document(rec.scenario.clone(), rec.path.clone());
+        self.doc.forget_saved();
+        self.restored = rec.path.clone().map(|path| Restored { path, saved_at: rec.saved_at });
+        self.recovery_prompt = false;
+        let more = match self.recoveries.len() {
+            0 => String::new(),
+            n => format!("; {n} more in File > Unsaved work from other sessions"),
+        };
+        self.status = Some((
+            format!("Restored unsaved work of {} autosaved {}, not saved yet{more}", rec.document(), rec.saved_at),
+            false,
+        ));
+        Ok(())
+    }
+
+    /// Deletes offered work `index` (unless a live window has taken it since).
+    pub fn discard_recovery(&mut self, index: usize) -> Result<(), String> {
+        if index >= self.recoveries.len() {
+            return Err("no such unsaved work".into());
+        }
+        let rec = self.recoveries.remove(index);
+        if self.recoveries.is_empty() {
+            self.recovery_prompt = false;
+        }
+        self.store.discard(&rec)
+    }
+
+    /// A clean exit: deletes this window's own recovery file and lock, nothing else.
+    pub fn exit_cleanly(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            slot.release();
+        }
+    }
+
+    /// Moves the window's recovery slot to the document at `path` (None: untitled): the old
+    /// slot's files are deleted, a new lock taken.
+    fn rebind_slot(&mut self, path: Option<&Path>) {
+        if let Some(old) = self.slot.take() {
+            old.release();
+        }
+        match self.store.claim(path) {
+            Ok(slot) => self.slot = slot,
+            Err(e) => self.status = Some((format!("autosave is off: {e}"), true)),
+        }
+    }
+
+    /// Replaces the document (New, Open): not undoable, the old one was saved or discarded by
+    /// choice; the recovery slot moves to the new document.
     pub(super) fn replace(&mut self, scenario: Scenario, path: Option<PathBuf>) {
+        self.rebind_slot(path.as_deref());
+        self.replace_document(scenario, path);
+    }
+
+    /// Replaces the document, leaving the recovery slot as it is.
+    fn replace_document(&mut self, scenario: Scenario, path: Option<PathBuf>) {
+        self.restored = None;
+        self.save_prompt = false;
         self.doc = Document::new(with_positions(scenario), path);
         self.doc_serial += 1;
         self.canvas.selection = Selection::default();
@@ -295,18 +428,27 @@ impl App {
         Ok(())
     }
 
-    /// Saves to `path` atomically.
+    /// Saves to `path` atomically; the recovery slot follows the document to `path`.
     pub fn save_to(&mut self, path: PathBuf) -> Result<(), String> {
         crate::model::load::save(self.doc.scenario(), &path).map_err(|e| e.to_string())?;
         self.store.remember(&path);
-        self.store.clear_recovery();
+        self.restored = None;
+        self.save_prompt = false;
         self.status = Some((format!("Saved {}", path.display()), false));
+        let target = files::document_path(&path);
+        match &mut self.slot {
+            Some(slot) if slot.path() == Some(target.as_path()) => slot.clear(),
+            _ => self.rebind_slot(Some(&path)),
+        }
         self.doc.mark_saved(path);
         Ok(())
     }
 
+    /// Save: to the document's file (after asking, the first time, for work restored from an
+    /// autosave), or Save As for an untitled document.
     pub(super) fn save(&mut self) {
         match self.doc.path.clone() {
+            Some(p) if self.restored.as_ref().is_some_and(|r| r.path == p) => self.save_prompt = true,
             Some(p) => {
                 if let Err(e) = self.save_to(p) {
                     self.status = Some((e, true));
@@ -641,11 +783,40 @@ impl App {
         let now = ctx.input(|i| i.time);
         if self.doc.is_dirty() && now - self.last_autosave_s >= files::AUTOSAVE_EVERY_S {
             self.last_autosave_s = now;
-            if let Err(e) = self.store.autosave(self.doc.scenario(), self.doc.path.as_deref()) {
-                self.status = Some((format!("autosave failed: {e}"), true));
-            }
+            self.autosave_now();
+        } else if !self.doc.is_dirty()
+            && let Some(slot) = &mut self.slot
+            && slot.is_written()
+        {
+            // Back to the saved state (undo): nothing to recover.
+            slot.clear();
         }
         ctx.request_repaint_after(std::time::Duration::from_secs_f64(files::AUTOSAVE_EVERY_S));
+    }
+
+    /// Writes the document to this window's recovery file; takes a fresh slot first if the lock
+    /// was lost (another window took it over as stale: that file is left to it).
+    fn autosave_now(&mut self) {
+        if self.slot.as_ref().is_none_or(Slot::is_lost) {
+            let path = self
+                .slot
+                .as_ref()
+                .map_or_else(|| self.doc.path.as_deref().map(files::document_path), |s| s.path().map(Path::to_owned));
+            // Dropped, not released: its files may be another window's now.
+            self.slot = None;
+            match self.store.claim(path.as_deref()) {
+                Ok(slot) => self.slot = slot,
+                Err(e) => {
+                    self.status = Some((format!("autosave failed: {e}"), true));
+                    return;
+                }
+            }
+        }
+        if let Some(slot) = &mut self.slot
+            && let Err(e) = slot.write(self.doc.scenario())
+        {
+            self.status = Some((format!("autosave failed: {e}"), true));
+        }
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
@@ -675,7 +846,7 @@ impl App {
                 ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
                 self.close_prompt = true;
             } else if !self.doc.is_dirty() {
-                self.store.clear_recovery();
+                self.exit_cleanly();
             }
         }
     }

@@ -68,6 +68,13 @@ impl App {
                         }
                         if title == "File" {
                             self.recent_menu_ui(ui);
+                            if ui
+                                .button("Unsaved work from other sessions…")
+                                .on_hover_text("Work autosaved by windows that ended without closing")
+                                .clicked()
+                            {
+                                self.offer_recoveries();
+                            }
                         }
                     });
                 }
@@ -76,6 +83,13 @@ impl App {
             let name = self.doc.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "untitled".into());
             let dirty = if self.doc.is_dirty() { " *" } else { "" };
             ui.label(RichText::new(format!("{name}{dirty}")).size(14.0)).on_hover_text(&self.doc.scenario().name);
+            if let Some(r) = &self.restored {
+                ui.label(RichText::new("restored, not saved").small().color(theme::WARN)).on_hover_text(format!(
+                    "Restored from the autosave of {} made at {}: the first Save asks before writing to it",
+                    r.path.display(),
+                    r.saved_at
+                ));
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("Ctrl+K  command palette").on_hover_text("Search every action").clicked() {
                     self.palette.open = true;
@@ -293,32 +307,8 @@ impl App {
                 None => {}
             }
         }
-        if let Some(rec) = &self.recovery {
-            let from =
-                rec.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "an unsaved scenario".into());
-            let mut choice = None;
-            egui::Modal::new(egui::Id::unique("recovery")).show(ctx, |ui| {
-                ui.heading("Recover unsaved work?");
-                ui.label(format!("The last session ended with unsaved changes to {from}. They were autosaved."));
-                ui.horizontal(|ui| {
-                    if ui.button("Restore").clicked() {
-                        choice = Some(true);
-                    }
-                    if ui.button("Discard").clicked() {
-                        choice = Some(false);
-                    }
-                });
-            });
-            if let Some(restore) = choice
-                && let Some(rec) = self.recovery.take()
-            {
-                if restore {
-                    self.replace(rec.scenario, rec.path);
-                    self.doc.forget_saved();
-                }
-                self.store.clear_recovery();
-            }
-        }
+        self.recovery_ui(ctx);
+        self.save_prompt_ui(ctx);
         if self.close_prompt {
             let mut choice = None;
             egui::Modal::new(egui::Id::unique("close-prompt")).show(ctx, |ui| {
@@ -344,12 +334,155 @@ impl App {
                 Some(1) => {
                     self.close_prompt = false;
                     self.allow_close = true;
-                    self.store.clear_recovery();
+                    self.exit_cleanly();
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                 }
                 Some(_) => self.close_prompt = false,
                 None => {}
             }
+        }
+    }
+
+    /// The unsaved work of windows that are gone: each with its file (or "untitled") and when it
+    /// was autosaved, to restore or discard, before anything is saved.
+    fn recovery_ui(&mut self, ctx: &egui::Context) {
+        if !self.recovery_prompt || self.recoveries.is_empty() {
+            return;
+        }
+        let now = std::time::SystemTime::now();
+        let dirty = self.doc.is_dirty();
+        let (mut restore, mut discard, mut later) = (None, None, false);
+        egui::Modal::new(egui::Id::unique("recovery")).show(ctx, |ui| {
+            ui.set_width(640.0);
+            ui.heading("Recover unsaved work?");
+            ui.label(
+                "Windows that ended without closing left unsaved work, autosaved. Nothing has been written to \
+                 any file: restoring opens the work unsaved, bound to the file it belongs to.",
+            );
+            ui.add_space(6.0);
+            egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
+                for (i, rec) in self.recoveries.iter().enumerate() {
+                    ui.group(|ui| {
+                        ui.set_width(600.0);
+                        let title = match &rec.path {
+                            Some(p) => format!("Unsaved changes to {}", p.display()),
+                            None => "Unsaved changes to an untitled scenario".to_owned(),
+                        };
+                        ui.label(RichText::new(title).strong());
+                        let nodes = rec.scenario.topology.nodes.len();
+                        ui.label(
+                            RichText::new(format!(
+                                "autosaved {} · scenario \"{}\", {nodes} node{}",
+                                rec.when(now),
+                                rec.scenario.name,
+                                if nodes == 1 { "" } else { "s" }
+                            ))
+                            .small()
+                            .color(theme::TEXT_DIM),
+                        );
+                        if let Some(note) = &rec.note {
+                            ui.label(RichText::new(note).small().color(theme::WARN));
+                        }
+                        ui.horizontal(|ui| {
+                            let hover = match &rec.path {
+                                Some(p) => format!("Open this work, unsaved, bound to {}", p.display()),
+                                None => "Open this work as an untitled, unsaved document".to_owned(),
+                            };
+                            let b = ui
+                                .add_enabled(!dirty, egui::Button::new("Restore"))
+                                .on_hover_text(hover)
+                                .on_disabled_hover_text(
+                                    "Save or undo the changes first: restoring replaces the document",
+                                );
+                            if b.clicked() {
+                                restore = Some(i);
+                            }
+                            if ui.button("Discard").on_hover_text(format!("Delete {}", rec.file.display())).clicked() {
+                                discard = Some(i);
+                            }
+                        });
+                    });
+                }
+            });
+            for p in &self.recovery_problems {
+                ui.colored_label(theme::BAD, p);
+            }
+            ui.separator();
+            if ui
+                .button("Decide later")
+                .on_hover_text("Keep them: File > Unsaved work from other sessions offers them again")
+                .clicked()
+            {
+                later = true;
+            }
+        });
+        if let Some(i) = restore
+            && let Err(e) = self.restore_recovery(i)
+        {
+            self.status = Some((e, true));
+        }
+        if let Some(i) = discard
+            && let Err(e) = self.discard_recovery(i)
+        {
+            self.status = Some((e, true));
+        }
+        if later {
+            self.recovery_prompt = false;
+        }
+    }
+
+    /// "Save the restored work to its file?": the first Save of work restored from an autosave.
+    fn save_prompt_ui(&mut self, ctx: &egui::Context) {
+        let Some(restored) = self.restored.clone().filter(|_| self.save_prompt) else {
+            return;
+        };
+        let modified = std::fs::metadata(&restored.path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| crate::model::UtcTime(d.as_secs()));
+        let mut choice = None;
+        egui::Modal::new(egui::Id::unique("save-restored")).show(ctx, |ui| {
+            ui.set_width(560.0);
+            ui.heading("Save the restored work to its file?");
+            ui.label(format!(
+                "This document was restored from an autosave made at {}. Saving replaces the content of:",
+                restored.saved_at
+            ));
+            ui.label(RichText::new(restored.path.display().to_string()).strong());
+            match modified {
+                None => {
+                    ui.label("The file does not exist any more: saving creates it.");
+                }
+                Some(m) if m > restored.saved_at => {
+                    ui.colored_label(
+                        theme::BAD,
+                        format!("The file has changed since the autosave (modified at {m}): saving replaces that too."),
+                    );
+                }
+                Some(_) => {}
+            }
+            ui.horizontal(|ui| {
+                for (label, c) in [("Save to this file", 0), ("Save As…", 1), ("Cancel", 2)] {
+                    if ui.button(label).clicked() {
+                        choice = Some(c);
+                    }
+                }
+            });
+        });
+        match choice {
+            Some(0) => {
+                self.save_prompt = false;
+                if let Err(e) = self.save_to(restored.path) {
+                    self.status = Some((e, true));
+                }
+            }
+            Some(1) => {
+                self.save_prompt = false;
+                self.dispatch(UiCommand::SaveAs);
+            }
+            Some(_) => self.save_prompt = false,
+            None => {}
         }
     }
 }
