@@ -81,6 +81,12 @@ pub fn run(a: &ExportArgs) -> u8 {
         }
         next_port = next_port.saturating_add(1);
     }
+    // `-o` must not be the scenario itself (`export -o s.ron s.ron`), nor in a directory that cannot
+    // be written.
+    if let Err(e) = super::outputs::check(&[a.file.as_path()], &[("-o", a.output.as_path(), false)]) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
     let options = ExportOptions { listen: a.listen, backends, workdir: a.workdir.clone() };
     let config = match export::export(&scenario, &a.gateway, a.target, &options) {
         Ok(c) => c,

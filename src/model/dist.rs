@@ -38,6 +38,18 @@ impl Default for Dist {
     }
 }
 
+/// A number as messages show it: in scientific notation when very large or very small (`1e308`,
+/// not its 309 digits), as written otherwise.
+#[derive(Clone, Copy, Debug)]
+pub struct Short(pub f64);
+
+impl std::fmt::Display for Short {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if v.is_finite() && v != 0.0 && !(1e-4..1e9).contains(&v.abs()) { write!(f, "{v:e}") } else { write!(f, "{v}") }
+    }
+}
+
 /// z-score of the 99th percentile of a standard normal distribution.
 pub(crate) const Z_P99: f64 = 2.326_347_874_040_841;
 
@@ -61,25 +73,33 @@ impl Dist {
         let finite_non_negative = |v: f64| v.is_finite() && v >= 0.0;
         match *self {
             Dist::Constant { ms } if !finite_non_negative(ms) => {
-                Some(format!("ms must be a finite number >= 0, got {ms}"))
+                Some(format!("ms must be a finite number >= 0, got {}", Short(ms)))
             }
             Dist::Exponential { mean_ms } if !(mean_ms.is_finite() && mean_ms > 0.0) => {
-                Some(format!("mean_ms must be a finite number > 0, got {mean_ms}"))
+                Some(format!("mean_ms must be a finite number > 0, got {}", Short(mean_ms)))
             }
             Dist::LogNormal { median_ms, p99_ms } => {
                 if !(median_ms.is_finite() && median_ms > 0.0) {
-                    Some(format!("median_ms must be a finite number > 0, got {median_ms}"))
+                    Some(format!("median_ms must be a finite number > 0, got {}", Short(median_ms)))
                 } else if !(p99_ms.is_finite() && p99_ms > median_ms) {
-                    Some(format!("p99_ms must be finite and greater than median_ms ({median_ms}), got {p99_ms}"))
+                    Some(format!(
+                        "p99_ms must be finite and greater than median_ms ({}), got {}",
+                        Short(median_ms),
+                        Short(p99_ms)
+                    ))
                 } else {
                     None
                 }
             }
             Dist::Uniform { min_ms, max_ms } => {
                 if !finite_non_negative(min_ms) || !finite_non_negative(max_ms) {
-                    Some(format!("min_ms and max_ms must be finite numbers >= 0, got {min_ms} and {max_ms}"))
+                    Some(format!(
+                        "min_ms and max_ms must be finite numbers >= 0, got {} and {}",
+                        Short(min_ms),
+                        Short(max_ms)
+                    ))
                 } else if max_ms < min_ms {
-                    Some(format!("max_ms ({max_ms}) must not be below min_ms ({min_ms})"))
+                    Some(format!("max_ms ({}) must not be below min_ms ({})", Short(max_ms), Short(min_ms)))
                 } else {
                     None
                 }
@@ -91,12 +111,12 @@ impl Dist {
     /// A short human description, e.g. `exp(20 ms)`.
     pub fn describe(&self) -> String {
         match *self {
-            Dist::Constant { ms } => format!("{ms} ms"),
-            Dist::Exponential { mean_ms } => format!("exp({mean_ms} ms)"),
+            Dist::Constant { ms } => format!("{} ms", Short(ms)),
+            Dist::Exponential { mean_ms } => format!("exp({} ms)", Short(mean_ms)),
             Dist::LogNormal { median_ms, p99_ms } => {
-                format!("lognormal(p50 {median_ms}, p99 {p99_ms} ms)")
+                format!("lognormal(p50 {}, p99 {} ms)", Short(median_ms), Short(p99_ms))
             }
-            Dist::Uniform { min_ms, max_ms } => format!("uniform({min_ms}..{max_ms} ms)"),
+            Dist::Uniform { min_ms, max_ms } => format!("uniform({}..{} ms)", Short(min_ms), Short(max_ms)),
         }
     }
 }

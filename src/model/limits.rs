@@ -89,7 +89,7 @@ fn delay(findings: &mut Vec<Finding>, node: &str, what: &str, d: &Dist) {
 
 /// A number as a person reads it: `1e308` rather than its 309 digits.
 fn num(v: f64) -> String {
-    if v.abs() >= 1e9 { format!("{v:e}") } else { format!("{v}") }
+    super::dist::Short(v).to_string()
 }
 
 fn over<T: PartialOrd + std::fmt::Display>(

@@ -4,6 +4,7 @@
 mod cli;
 mod determinism;
 mod engine;
+mod fuzz;
 #[cfg(feature = "gui")]
 mod gui;
 mod incident;

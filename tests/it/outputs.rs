@@ -52,7 +52,15 @@ fn outputs_that_would_overwrite_an_input_or_each_other_are_refused_before_the_ru
     let link = d.join("link.ron");
     std::os::unix::fs::symlink(&s, &link).unwrap();
     let before = std::fs::read(&s).unwrap();
+    let inc = d.join("incident.ron");
+    std::fs::copy(super::repo("scenarios/incidents/rate-limit-tightened.ron"), &inc).unwrap();
+    let incp = inc.to_str().unwrap();
+    let inc_before = std::fs::read(&inc).unwrap();
     for (args, expected) in [
+        (
+            vec!["export", "--target", "nginx", "--gateway", "edge-gw", "-o", incp, incp],
+            "is the same file as the input",
+        ),
         (vec!["run", sp, "--json", sp], "is the same file as the input"),
         (vec!["run", sp, "--json", link.to_str().unwrap()], "is the same file as the input"),
         (vec!["run", sp, "--json", "/no/such/dir/r.json"], "cannot write in /no/such/dir"),
@@ -66,6 +74,7 @@ fn outputs_that_would_overwrite_an_input_or_each_other_are_refused_before_the_ru
         assert!(start.elapsed() < Duration::from_secs(5), "{args:?} was refused only after running");
     }
     assert_eq!(std::fs::read(&s).unwrap(), before, "the input is untouched");
+    assert_eq!(std::fs::read(&inc).unwrap(), inc_before, "the exported scenario is untouched");
 }
 
 #[test]
