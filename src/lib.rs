@@ -29,6 +29,7 @@
 //!     ],
 //!     links: vec![Link { from: "users".into(), to: "api".into(),
 //!                        latency: Dist::Constant { ms: 1.0 }, weight: 1.0 }],
+//!     region_rtt: vec![],
 //! };
 //! let mut scenario = Scenario::new("doc example", topology);
 //! scenario.run.duration_s = 10.0;

@@ -47,6 +47,7 @@ pub fn mmc_scenario(requests: u64) -> Scenario {
         regions: vec![],
         nodes: vec![clients(37.0), service("station", 1, 9, None, 200.0)],
         links: vec![link("clients", "station", 0.0)],
+        region_rtt: vec![],
     };
     let mut s = Scenario::new("bench: M/M/9, lambda 37/s, mu 5/s", topo);
     s.run.duration_s = requests as f64 / 37.0;
@@ -88,6 +89,7 @@ pub fn reference_scenario(requests: u64) -> Scenario {
             link("lb", "payments", 0.5),
             link("lb", "accounts", 0.5),
         ],
+        region_rtt: vec![],
     };
     let mut s = Scenario::new("bench: reference topology", topo);
     s.run.duration_s = requests as f64 / 10_000.0;

@@ -49,6 +49,17 @@ pub enum Logged {
     Crashed(u32),
     /// Station `k` serves again after a crash.
     Restarted(u32),
+    /// Record `r` of DNS name `d` turned healthy (`true`) or unhealthy.
+    RecordHealth(u32, u32, bool),
+    /// Data store `s` lost its primary; recovering will lose `n` committed writes, the oldest
+    /// committed `age_ms` before the loss (the measured RPO).
+    StoreLost(u32, u32, u32),
+    /// Data store `s` lost its primary and has no way to recover but the region's return.
+    StoreDown(u32),
+    /// Data store `s`'s primary region is back before any recovery (nothing lost).
+    StoreBack(u32),
+    /// Data store `s` takes writes again (a replica promoted or a backup restored).
+    StoreRecovered(u32),
 }
 
 /// Timeline aggregates of one replicate (and, merged, of all: the series add up).

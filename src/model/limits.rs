@@ -179,6 +179,18 @@ pub fn check(s: &Scenario) -> Vec<Finding> {
                 }
                 delay(&mut f, name, "service_time", &svc.service_time);
             }
+            Node::Dns(d) => {
+                if d.ttl.0.is_finite() && d.ttl.0 > MAX_DURATION_S {
+                    f.push((Some(name.into()), format!("ttl {} s is above the limit of one year", num(d.ttl.0)), true));
+                }
+            }
+            Node::DataStore(ds) => {
+                delay(&mut f, name, "read", &ds.read);
+                delay(&mut f, name, "write", &ds.write);
+                if let super::Replication::Async { lag } = &ds.replication {
+                    delay(&mut f, name, "replication lag", lag);
+                }
+            }
         }
     }
     for l in &s.topology.links {

@@ -13,21 +13,27 @@
 
 mod balance;
 mod dist;
+pub mod global;
 pub mod limits;
 pub mod lint;
 pub mod load;
 pub mod names;
 pub mod param;
 mod policy;
+pub mod regions;
 pub mod time;
 mod timeline;
 mod topology;
 pub mod validate;
+mod validate_global;
 mod validate_timeline;
 
 pub use balance::{Balance, Product};
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
+pub use global::{
+    Backups, DataStore, Dns, DnsRecord, DnsRouting, HealthCheck53, Promotion, RecordRole, Replica, Replication,
+};
 pub use param::{ParamValue, Setting};
 pub use policy::{
     ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection,
@@ -41,7 +47,7 @@ pub use timeline::{
 };
 pub use topology::{
     ArrivalProcess, Autoscaling, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Region,
-    Route, RouteShare, Service, Step, Topology, Traffic,
+    RegionRtt, Route, RouteShare, Service, Step, Topology, Traffic,
 };
 
 use serde::{Deserialize, Serialize};

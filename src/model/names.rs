@@ -291,7 +291,7 @@ pub(super) fn check(c: &mut Checker<'_>, s: &Scenario, index: &TopologyIndex<'_>
             Node::Gateway(g) => g.routes.iter().map(|r| ("route path_prefix", r.path_prefix.as_str())).collect(),
             Node::LoadBalancer(lb) => lb.rules.iter().map(|r| ("rule path_prefix", r.path_prefix.as_str())).collect(),
             Node::Clients(p) => p.routes.iter().map(|r| ("route path", r.path.as_str())).collect(),
-            Node::Service(_) => Vec::new(),
+            Node::Service(_) | Node::Dns(_) | Node::DataStore(_) => Vec::new(),
         };
         let name_problem = if name.trim().is_empty() { None } else { check_name(name).err() };
         // A missing leading `/` is reported by `validate` already.

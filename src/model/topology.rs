@@ -1,7 +1,8 @@
 //! Topology types: nodes, links, regions.
 
+use super::global::{DataStore, Dns, DnsRouting, HealthCheck53, Replication};
 use super::{
-    ActiveCheck, Balance, CircuitBreaker, ClientRetry, Dist, Failover, OutlierDetection, RateLimit, RetryPolicy,
+    ActiveCheck, Balance, CircuitBreaker, ClientRetry, Dist, Failover, OutlierDetection, RateLimit, RetryPolicy, Span,
 };
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,22 @@ pub struct Topology {
     /// same way.
     #[serde(default)]
     pub links: Vec<Link>,
+    /// Round-trip times between regions, overriding the bundled table (`model::regions`). A link
+    /// between nodes of two regions adds half the pair's RTT to each crossing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub region_rtt: Vec<RegionRtt>,
+}
+
+/// The median round-trip time between two regions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionRtt {
+    /// One region.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// Median round trip, ms.
+    pub rtt_ms: f64,
 }
 
 /// A failure domain (a cloud region or data centre).
@@ -62,6 +79,10 @@ pub enum Node {
     LoadBalancer(LoadBalancer),
     /// A service: instances with concurrency slots and a bounded FIFO queue.
     Service(Service),
+    /// A DNS name with Route 53 routing and health checks (global; see `model::global`).
+    Dns(Dns),
+    /// A data store: a primary and replicas in regions (see `model::global`).
+    DataStore(DataStore),
 }
 
 /// The kind of a node, without its parameters.
@@ -75,6 +96,10 @@ pub enum NodeKind {
     LoadBalancer,
     /// [`Node::Service`].
     Service,
+    /// [`Node::Dns`].
+    Dns,
+    /// [`Node::DataStore`].
+    DataStore,
 }
 
 impl NodeKind {
@@ -85,6 +110,8 @@ impl NodeKind {
             NodeKind::Gateway => "gateway",
             NodeKind::LoadBalancer => "load balancer",
             NodeKind::Service => "service",
+            NodeKind::Dns => "DNS",
+            NodeKind::DataStore => "data store",
         }
     }
 }
@@ -96,6 +123,8 @@ macro_rules! common_fields {
             Node::Gateway(n) => &n.$field,
             Node::LoadBalancer(n) => &n.$field,
             Node::Service(n) => &n.$field,
+            Node::Dns(n) => &n.$field,
+            Node::DataStore(n) => &n.$field,
         }
     };
 }
@@ -148,6 +177,28 @@ impl Node {
                 error_rate: 0.0,
                 autoscaling: None,
             }),
+            NodeKind::Dns => Node::Dns(Dns {
+                name,
+                region: None,
+                pos: None,
+                routing: DnsRouting::Failover,
+                records: Vec::new(),
+                ttl: Span(60.0),
+                health_check: Some(HealthCheck53::default()),
+                ignore_ttl_share: 0.0,
+            }),
+            NodeKind::DataStore => Node::DataStore(DataStore {
+                name,
+                region: None,
+                pos: None,
+                replicas: Vec::new(),
+                replication: Replication::default(),
+                write_share: 0.1,
+                read: Dist::Constant { ms: 2.0 },
+                write: Dist::Constant { ms: 5.0 },
+                failover: None,
+                backups: None,
+            }),
         }
     }
 
@@ -160,6 +211,8 @@ impl Node {
             Node::Gateway(n) => n.name = name,
             Node::LoadBalancer(n) => n.name = name,
             Node::Service(n) => n.name = name,
+            Node::Dns(n) => n.name = name,
+            Node::DataStore(n) => n.name = name,
         }
     }
 
@@ -170,6 +223,8 @@ impl Node {
             Node::Gateway(n) => n.pos = pos,
             Node::LoadBalancer(n) => n.pos = pos,
             Node::Service(n) => n.pos = pos,
+            Node::Dns(n) => n.pos = pos,
+            Node::DataStore(n) => n.pos = pos,
         }
     }
 
@@ -180,6 +235,8 @@ impl Node {
             Node::Gateway(n) => n.region = region,
             Node::LoadBalancer(n) => n.region = region,
             Node::Service(n) => n.region = region,
+            Node::Dns(n) => n.region = region,
+            Node::DataStore(n) => n.region = region,
         }
     }
 
@@ -205,6 +262,8 @@ impl Node {
             Node::Gateway(_) => NodeKind::Gateway,
             Node::LoadBalancer(_) => NodeKind::LoadBalancer,
             Node::Service(_) => NodeKind::Service,
+            Node::Dns(_) => NodeKind::Dns,
+            Node::DataStore(_) => NodeKind::DataStore,
         }
     }
 }
@@ -534,6 +593,19 @@ impl Topology {
             }
         }
         graph
+    }
+
+    /// The median round-trip time between regions `a` and `b` in ms: the scenario's `region_rtt`,
+    /// else the bundled table ([`super::regions`]); 0 within a region; None when neither knows.
+    pub fn rtt_ms(&self, a: &str, b: &str) -> Option<f64> {
+        if a == b {
+            return Some(0.0);
+        }
+        self.region_rtt
+            .iter()
+            .find(|r| (r.a == a && r.b == b) || (r.a == b && r.b == a))
+            .map(|r| r.rtt_ms)
+            .or_else(|| super::regions::default_rtt_ms(a, b))
     }
 
     /// Look-ups by name, built once in one pass over the nodes and the links.

@@ -101,7 +101,7 @@ impl<'a> Checker<'a> {
     pub(super) fn push_at(&mut self, severity: Severity, line: Option<usize>, node: Option<&str>, message: String) {
         self.problems.push(Problem { severity, node: node.map(str::to_owned), line, message });
     }
-    fn dist(&mut self, node: &str, field: &str, d: &Dist) {
+    pub(super) fn dist(&mut self, node: &str, field: &str, d: &Dist) {
         if let Some(msg) = d.problem() {
             self.error(Some(node), format!("{field}: {msg}"));
         }
@@ -313,11 +313,16 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
             c.error(Some(&link.from), format!("link {} -> {} is declared twice", link.from, link.to));
         }
         let allowed = match from {
-            NodeKind::Clients => matches!(to, NodeKind::Gateway | NodeKind::LoadBalancer | NodeKind::Service),
+            NodeKind::Clients => {
+                matches!(to, NodeKind::Gateway | NodeKind::LoadBalancer | NodeKind::Service | NodeKind::Dns)
+            }
             // A request crosses at most one gateway (one upstream timeout applies).
             NodeKind::Gateway => matches!(to, NodeKind::LoadBalancer | NodeKind::Service),
             NodeKind::LoadBalancer => to == NodeKind::Service,
-            NodeKind::Service => false,
+            NodeKind::Service => to == NodeKind::DataStore,
+            // A DNS name answers with entry points; a client then sends to one of them directly.
+            NodeKind::Dns => matches!(to, NodeKind::Gateway | NodeKind::LoadBalancer),
+            NodeKind::DataStore => false,
         };
         if !allowed {
             c.error(
@@ -339,6 +344,7 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
         check_node(&mut c, &index, node, receives.contains(node.name()));
     }
     check_cycles(&mut c, scenario);
+    super::validate_global::check(&mut c, scenario, &index);
     super::names::check(&mut c, scenario, &index);
     for f in super::lint::key_rates(scenario) {
         c.warn(Some(&f.gateway), f.message);
@@ -586,6 +592,8 @@ fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, recei
                 c.error(Some(name), format!("error_rate must be between 0 and 1, got {}", svc.error_rate));
             }
         }
+        // Checked with the regions (`validate_global`).
+        Node::Dns(_) | Node::DataStore(_) => return,
     }
     if !receives && node.kind() != NodeKind::Clients {
         c.warn(Some(name), "no link leads here, so the node receives no traffic".into());

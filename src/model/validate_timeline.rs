@@ -298,6 +298,15 @@ fn check_change(cx: &mut Ctx<'_, '_>, e: &Event, ch: &super::Change) {
     let kind = cx.index.node(&ch.node).map(Node::kind);
     match kind {
         None => return cx.error(e, format!("no node is named \"{}\"", ch.node)),
+        Some(NodeKind::Dns | NodeKind::DataStore) => {
+            return cx.error(
+                e,
+                format!(
+                    "\"{}\" is a DNS name or a data store: timeline changes configure gateways, load balancers and services",
+                    ch.node
+                ),
+            );
+        }
         Some(NodeKind::Clients) => {
             return cx.error(
                 e,
@@ -399,6 +408,7 @@ fn neighbourhood(s: &Scenario, index: &TopologyIndex<'_>, node: &str) -> Scenari
             regions: topo.regions.clone(),
             nodes: nodes.into_iter().filter_map(|i| topo.nodes.get(i).cloned()).collect(),
             links: links.into_iter().filter_map(|i| topo.links.get(i).cloned()).collect(),
+            region_rtt: topo.region_rtt.clone(),
         },
         slo: s.slo.clone(),
         timeline: Vec::new(),
@@ -439,11 +449,26 @@ enum Target<'a> {
     Node(&'a Node),
     Instance,
     Link,
+    /// A declared region: an outage of everything in it.
+    Region,
+    /// Two declared regions: the network between them.
+    RegionPair,
 }
 
-fn fault_target<'a>(index: &TopologyIndex<'a>, t: &str) -> Option<Target<'a>> {
+fn fault_target<'a>(index: &TopologyIndex<'a>, regions: &[super::Region], t: &str) -> Option<Target<'a>> {
     if let Some(n) = index.node(t) {
         return Some(Target::Node(n));
+    }
+    let is_region = |name: &str| regions.iter().any(|r| r.name == name.trim());
+    if is_region(t) {
+        return Some(Target::Region);
+    }
+    if let Some((a, b)) = t.split_once("->")
+        && is_region(a)
+        && is_region(b)
+        && a.trim() != b.trim()
+    {
+        return Some(Target::RegionPair);
     }
     if let Some((a, b)) = t.split_once("->") {
         return index.link(a.trim(), b.trim()).map(|_| Target::Link);
@@ -483,15 +508,24 @@ fn check_fault(cx: &mut Ctx<'_, '_>, e: &Event, f: &super::Fault) {
         }
         (None, None) => {}
     }
-    let Some(target) = fault_target(cx.index, &f.target) else {
+    let Some(target) = fault_target(cx.index, &s.topology.regions, &f.target) else {
         return cx.error(
             e,
             format!(
-                "target \"{}\": no node, service instance (like payments-0) or link (a->b) has this name",
+                "target \"{}\": no node, service instance (like payments-0), link (a->b), region or pair of regions (r1->r2) has this name",
                 f.target
             ),
         );
     };
+    if let Target::Node(Node::Dns(_) | Node::DataStore(_)) = target {
+        return cx.error(
+            e,
+            format!(
+                "target \"{}\": a DNS name or a data store does not fail by itself here; fail its region (a region outage loses a data store's primary) or the targets of its records",
+                f.target
+            ),
+        );
+    }
     let kind = match &target {
         Target::Node(n) => Some(n.kind()),
         _ => None,
@@ -499,6 +533,7 @@ fn check_fault(cx: &mut Ctx<'_, '_>, e: &Event, f: &super::Fault) {
     let service_like = matches!(target, Target::Instance) || kind == Some(NodeKind::Service);
     let ok = match &f.kind {
         FaultKind::Down => kind != Some(NodeKind::Clients),
+        _ if matches!(target, Target::Region) => false,
         FaultKind::Errors { share, status } => {
             if !(0.0..=1.0).contains(share) {
                 cx.error(e, format!("share must be between 0 and 1, got {share}"));
@@ -506,13 +541,13 @@ fn check_fault(cx: &mut Ctx<'_, '_>, e: &Event, f: &super::Fault) {
             if !(400..=599).contains(status) {
                 cx.error(e, format!("status must be an HTTP error status (400 to 599), got {status}"));
             }
-            !matches!(target, Target::Link) && kind != Some(NodeKind::Clients)
+            !matches!(target, Target::Link | Target::RegionPair) && kind != Some(NodeKind::Clients)
         }
         FaultKind::Latency { added } => {
             if let Some(m) = added.problem() {
                 cx.error(e, format!("added: {m}"));
             }
-            service_like || matches!(target, Target::Link) || kind == Some(NodeKind::Gateway)
+            service_like || matches!(target, Target::Link | Target::RegionPair) || kind == Some(NodeKind::Gateway)
         }
         FaultKind::Slowdown { factor } => {
             if !(factor.is_finite() && *factor > 0.0 && *factor <= 1e6) {
@@ -538,6 +573,8 @@ fn check_fault(cx: &mut Ctx<'_, '_>, e: &Event, f: &super::Fault) {
         let what = match target {
             Target::Link => "a link".to_owned(),
             Target::Instance => "an instance".to_owned(),
+            Target::Region => "a region (only Down: an outage)".to_owned(),
+            Target::RegionPair => "the network between two regions (Down: a partition; Latency: degraded)".to_owned(),
             Target::Node(n) => format!("a {}", n.kind().label()),
         };
         cx.error(e, format!("a {} fault cannot apply to {what} ({})", fault_word(&f.kind), f.target));

@@ -33,7 +33,13 @@
 //!   length / budget period` percent.
 //! - **trigger**: the latest timeline start (a change's rollout, a fault, a traffic event) at or
 //!   before the end of the first breached window; with no breach, the first such start.
-//! - **time to detect**: from the trigger to the first alarm firing at or after it.
+//! - **time to detect**: from the trigger to the first alarm firing, or the first DNS record
+//!   turning unhealthy by its Route 53 health check, at or after it.
+//! - **RPO (measured)**: for a data store whose primary is lost (its region fails) and which
+//!   recovers by promoting a replica or restoring a backup: the writes the primary had committed
+//!   (acknowledged) before the loss that the recovered store does not have (asynchronous writes
+//!   not yet replicated; with backups, every write since the last one): their count, and the age
+//!   of the oldest at the moment of the loss. Synchronous replication loses none.
 //! - **measured RTO**: from the trigger to the start of the first window after the first breach
 //!   (after the trigger) that begins `slo.hold` of windows all meeting the SLO, inside the run; 0
 //!   when the SLO was not breached after the trigger; none when it had not recovered by the end.

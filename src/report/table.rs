@@ -128,6 +128,16 @@ fn spread_duration(s: &super::Spread) -> String {
     }
 }
 
+/// A spread of short spans (an RPO's age): milliseconds below 10 s.
+fn spread_short(s: &super::Spread) -> String {
+    let text = |v: f64| if v < 10.0 { format!("{:.0} ms", v * 1e3) } else { duration_text(v) };
+    match (s.median, s.low, s.high) {
+        (Some(m), Some(l), Some(h)) if s.n > 1 => format!("{} [{}, {}]", text(m), text(l), text(h)),
+        (Some(m), _, _) => text(m),
+        _ => "-".into(),
+    }
+}
+
 fn slo_section(out: &mut String, r: &Report) {
     let slo = &r.slo;
     let latency = slo.latency_p99_ms.map(|l| format!(" and p99 <= {l:.0} ms")).unwrap_or_default();
@@ -203,6 +213,33 @@ fn timeline_section(out: &mut String, r: &Report) {
             let verb = if what == "alarm" { "fired" } else { "acted" };
             writeln!(out, "    {what} {:<24} {verb} {when}", a.name).ok();
         }
+    }
+    for d in &t.records {
+        if d.happened_in > 0 {
+            let when = d.at_s.median.map_or_else(String::new, |m| at_text(r, m));
+            writeln!(
+                out,
+                "    DNS {:<26} unhealthy at {when} in {} of {} (answers fail over)",
+                d.name, d.happened_in, r.replicates
+            )
+            .ok();
+        }
+    }
+    for s in &t.stores {
+        if s.failed_over_in == 0 {
+            continue;
+        }
+        writeln!(
+            out,
+            "    RPO (measured)  {}: {} writes lost, the oldest {} old; writes again after {} (in {} of {})",
+            s.store,
+            s.rpo_writes.text(1.0, ""),
+            spread_short(&s.rpo_age_s),
+            spread_duration(&s.promoted_after_s),
+            s.failed_over_in,
+            r.replicates
+        )
+        .ok();
     }
     if !t.attack.is_empty() {
         let sent: f64 = t.attack.values().sum();

@@ -192,8 +192,44 @@ pub struct ReplicateTimeline {
     pub alarm_first_firing_s: Vec<Option<f64>>,
     /// Per action: when it acted, s.
     pub action_acted_s: Vec<Option<f64>>,
+    /// Per DNS record (the plan's names in order, their records in order): when it first turned
+    /// unhealthy, s.
+    pub record_unhealthy_s: Vec<Option<f64>>,
+    /// Per data store: its first primary loss.
+    pub stores: Vec<Option<StoreLoss>>,
     /// What happened when.
     pub log: Vec<LogLine>,
+}
+
+/// A data store's primary loss in one replicate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoreLoss {
+    /// When the primary was lost, s.
+    pub at_s: f64,
+    /// Measured RPO: age of the oldest committed write lost, s (0 when none was lost).
+    pub rpo_age_s: f64,
+    /// Measured RPO: committed writes lost.
+    pub rpo_writes: u64,
+    /// From the loss to a primary taking writes again (promotion or restore), s; None when it did
+    /// not recover in the run.
+    pub recovered_after_s: Option<f64>,
+}
+
+/// A data store's recovery figures over replicates: **RPO (measured)** is the age of the oldest
+/// committed write lost at failover (a replica promoted or a backup restored) and the count of
+/// writes lost; committed writes are those the primary acknowledged before it was lost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoreReport {
+    /// The store's name.
+    pub store: String,
+    /// Replicates where its primary was lost and a replica was promoted or a backup restored.
+    pub failed_over_in: u32,
+    /// RPO age, s, over those replicates.
+    pub rpo_age_s: Spread,
+    /// Writes lost, over those replicates.
+    pub rpo_writes: Spread,
+    /// From the loss to a primary taking writes again, s.
+    pub promoted_after_s: Spread,
 }
 
 /// The SLO figures of one replicate (for every run).
@@ -232,6 +268,13 @@ pub struct TimelineReport {
     pub log: Vec<LogLine>,
     /// Attack traffic sent in the summary window, by outcome, mean per replicate (empty without).
     pub attack: BTreeMap<Outcome, f64>,
+    /// Per DNS record (`dns/target`): when it first turned unhealthy, over the replicates where
+    /// it did.
+    #[serde(default)]
+    pub records: Vec<Timed>,
+    /// Per data store: its recovery figures (RPO).
+    #[serde(default)]
+    pub stores: Vec<StoreReport>,
 }
 
 /// An entry of the timeline, for reports.
@@ -335,6 +378,7 @@ fn describe(plan: &Plan, e: &LogEntry) -> (String, EventKind, String) {
         tl.entries.iter().filter(|x| x.kind == kind).nth(i as usize).map_or_else(String::new, |x| x.name.clone())
     };
     let station = |k: u32| plan.stations.get(k as usize).map_or_else(String::new, |s| s.name.clone());
+    let store = |s: u32| plan.stores.get(s as usize).map_or_else(String::new, |x| x.name.clone());
     match e.what {
         Logged::ChangeStage(i, 100) => {
             (name(EventKind::Change, i), EventKind::Change, "in force for every request".into())
@@ -355,6 +399,32 @@ fn describe(plan: &Plan, e: &LogEntry) -> (String, EventKind, String) {
         Logged::ActionDone(i) => (name(EventKind::Action, i), EventKind::Action, "acted".into()),
         Logged::Crashed(k) => (station(k), EventKind::Fault, "crashed (queue full too long)".into()),
         Logged::Restarted(k) => (station(k), EventKind::Fault, "restarted".into()),
+        Logged::RecordHealth(d, r, healthy) => {
+            let record = plan.dns.get(d as usize).and_then(|x| x.records.get(r as usize));
+            let dns = plan.dns.get(d as usize).map_or_else(String::new, |x| plan.nodes[x.node as usize].0.clone());
+            let what = format!(
+                "record {} {} (Route 53 health)",
+                record.map_or("", |x| x.target.as_str()),
+                if healthy { "healthy again" } else { "unhealthy: answers fail over" }
+            );
+            (dns, EventKind::Alarm, what)
+        }
+        Logged::StoreLost(s, n, age_ms) => {
+            let what = if n == 0 {
+                "primary lost; no committed write is lost".to_owned()
+            } else {
+                format!(
+                    "primary lost; {n} committed writes lost, the oldest {:.3} s old (RPO)",
+                    f64::from(age_ms) / 1e3
+                )
+            };
+            (store(s), EventKind::Fault, what)
+        }
+        Logged::StoreDown(s) => {
+            (store(s), EventKind::Fault, "primary lost; writes fail until its region is back".into())
+        }
+        Logged::StoreBack(s) => (store(s), EventKind::Fault, "primary's region back; writes taken again".into()),
+        Logged::StoreRecovered(s) => (store(s), EventKind::Action, "a primary takes writes again".into()),
     }
 }
 
@@ -385,8 +455,12 @@ pub fn replicate_timeline(plan: &Plan, rec: &Recorder) -> Option<ReplicateTimeli
     });
     let trigger = trigger_entry.map(|e| Trigger { name: describe(plan, e).0, at_s: secs(e.t_ns) });
     let t0 = trigger_entry.map(|e| e.t_ns);
+    // Detected: the first alarm firing, or the first DNS record turning unhealthy (a Route 53
+    // health check is a detector), at or after the trigger.
     let time_to_detect_s = t0.and_then(|t0| {
-        log.iter().find(|e| matches!(e.what, Logged::AlarmFiring(_)) && e.t_ns >= t0).map(|e| secs(e.t_ns - t0))
+        log.iter()
+            .find(|e| matches!(e.what, Logged::AlarmFiring(_) | Logged::RecordHealth(_, _, false)) && e.t_ns >= t0)
+            .map(|e| secs(e.t_ns - t0))
     });
     // Recovered at the start of the first window after the breach that begins `hold` of met
     // windows (at least one), all inside the run.
@@ -420,6 +494,29 @@ pub fn replicate_timeline(plan: &Plan, rec: &Recorder) -> Option<ReplicateTimeli
     let alarm_first_firing_s =
         (0..tlp.alarms.len() as u32).map(|a| first_time(&|w| *w == Logged::AlarmFiring(a))).collect();
     let action_acted_s = (0..tlp.actions.len() as u32).map(|a| first_time(&|w| *w == Logged::ActionDone(a))).collect();
+    let record_unhealthy_s = plan
+        .dns
+        .iter()
+        .enumerate()
+        .flat_map(|(d, x)| (0..x.records.len()).map(move |r| (d as u32, r as u32)))
+        .map(|(d, r)| first_time(&|w| *w == Logged::RecordHealth(d, r, false)))
+        .collect();
+    let stores = (0..plan.stores.len() as u32)
+        .map(|s| {
+            let lost = log.iter().find(|e| matches!(e.what, Logged::StoreLost(x, ..) if x == s))?;
+            let Logged::StoreLost(_, n, age_ms) = lost.what else { return None };
+            let recovered = log
+                .iter()
+                .find(|e| e.t_ns >= lost.t_ns && e.what == Logged::StoreRecovered(s))
+                .map(|e| secs(e.t_ns - lost.t_ns));
+            Some(StoreLoss {
+                at_s: secs(lost.t_ns),
+                rpo_age_s: f64::from(age_ms) / 1e3,
+                rpo_writes: u64::from(n),
+                recovered_after_s: recovered,
+            })
+        })
+        .collect();
     let log = log
         .iter()
         .map(|e| {
@@ -436,6 +533,8 @@ pub fn replicate_timeline(plan: &Plan, rec: &Recorder) -> Option<ReplicateTimeli
         failed_in_incident,
         alarm_first_firing_s,
         action_acted_s,
+        record_unhealthy_s,
+        stores,
         log,
     })
 }
@@ -511,6 +610,31 @@ pub fn timeline_report(plan: &Plan, merged: &Recorder, per: &[&ReplicateTimeline
             .collect(),
         log: per.first().map(|r| r.log.clone()).unwrap_or_default(),
         attack,
+        records: plan
+            .dns
+            .iter()
+            .flat_map(|x| x.records.iter().map(move |r| format!("{}/{}", plan.nodes[x.node as usize].0, r.target)))
+            .enumerate()
+            .map(|(i, name)| timed(&name, &|r| r.record_unhealthy_s.get(i).copied().flatten()))
+            .collect(),
+        stores: plan
+            .stores
+            .iter()
+            .enumerate()
+            .map(|(i, sp)| {
+                let losses: Vec<&StoreLoss> = per.iter().filter_map(|r| r.stores.get(i)?.as_ref()).collect();
+                let recovered: Vec<&&StoreLoss> = losses.iter().filter(|l| l.recovered_after_s.is_some()).collect();
+                StoreReport {
+                    store: sp.name.clone(),
+                    failed_over_in: recovered.len() as u32,
+                    rpo_age_s: Spread::of(&recovered.iter().map(|l| l.rpo_age_s).collect::<Vec<_>>()),
+                    rpo_writes: Spread::of(&recovered.iter().map(|l| l.rpo_writes as f64).collect::<Vec<_>>()),
+                    promoted_after_s: Spread::of(
+                        &recovered.iter().filter_map(|l| l.recovered_after_s).collect::<Vec<_>>(),
+                    ),
+                }
+            })
+            .collect(),
     })
 }
 

@@ -56,7 +56,7 @@ fn link(from: &str, to: &str, ms: f64) -> Link {
 }
 
 fn scenario(nodes: Vec<Node>, links: Vec<Link>) -> Scenario {
-    let mut s = Scenario::new("hand case", Topology { regions: vec![], nodes, links });
+    let mut s = Scenario::new("hand case", Topology { regions: vec![], nodes, links, region_rtt: vec![] });
     s.run.duration_s = 10.0;
     s
 }

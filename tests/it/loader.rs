@@ -229,7 +229,12 @@ fn nodes_with_defaults_are_valid_once_linked() {
     let link = |a: &str, b: &str| Link { from: a.into(), to: b.into(), latency: Default::default(), weight: 1.0 };
     let s = Scenario::new(
         "defaults",
-        Topology { regions: vec![], nodes, links: vec![link("c", "g"), link("g", "l"), link("l", "s")] },
+        Topology {
+            regions: vec![],
+            nodes,
+            links: vec![link("c", "g"), link("g", "l"), link("l", "s")],
+            region_rtt: vec![],
+        },
     );
     assert_eq!(validate(&s, None), vec![]);
 }

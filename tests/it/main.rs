@@ -14,6 +14,7 @@ mod loader;
 mod names;
 mod outputs;
 mod queueing;
+mod regions;
 mod replay;
 mod timeline;
 

@@ -82,6 +82,16 @@ impl Simulation<'_> {
             self.timers[q as usize].push_back(Timer { key, req: r, generation, client: true });
         }
         match target {
+            Some((_, crate::sim::plan::Hop::Dns(d), _)) => {
+                let user = self.reqs[r as usize].user;
+                match self.resolve(p, user, d) {
+                    super::global::Answer::To { hop, link, region_ns } => {
+                        let (kind, a) = hop_event(hop);
+                        self.cross_with(r, link, 0, region_ns, kind, a);
+                    }
+                    super::global::Answer::Unreachable => self.end_journey(r, Outcome::Unreachable),
+                }
+            }
             Some((_, hop, link)) => {
                 let (kind, a) = hop_event(hop);
                 self.cross(r, link, 0, kind, a);

@@ -129,6 +129,18 @@ fn draw(fx: &Fx, plan: &Plan, rngs: &mut [Stream]) -> (Option<u16>, u64) {
     (status, extra)
 }
 
+impl super::timeline::TlState {
+    /// Whether a Down fault is in force on gateway node `g`.
+    pub(super) fn gateway_down(&self, g: u32) -> bool {
+        self.fx.gateways.get(g as usize).is_some_and(|f| f.down > 0)
+    }
+
+    /// Whether a Down fault is in force on balancer node `b`.
+    pub(super) fn balancer_down(&self, b: u32) -> bool {
+        self.fx.balancers.get(b as usize).is_some_and(|f| f.down > 0)
+    }
+}
+
 impl Simulation<'_> {
     /// Fault `f` starts (`start`) or ends.
     pub(super) fn on_fault(&mut self, f: u32, start: bool) {
@@ -155,7 +167,8 @@ impl Simulation<'_> {
         }
     }
 
-    /// Recomputes the effects on fault `f`'s target from every fault active on it.
+    /// Recomputes the effects on fault `f`'s target (each target of a group) from every fault
+    /// active on it.
     fn refresh_fault_target(&mut self, f: u32) {
         let Some(tlp) = self.plan.timeline.as_deref() else { return };
         let target = tlp.faults[f as usize].target.clone();
@@ -163,11 +176,11 @@ impl Simulation<'_> {
         let active: Vec<u32> = (0..tlp.faults.len() as u32)
             .filter(|&i| tl.fault_phase[i as usize] == super::timeline::FaultPhase::Active)
             .collect();
-        let combine = |applies: &dyn Fn(&FaultTarget) -> bool| -> Fx {
+        let combine = |leaf: &FaultTarget| -> Fx {
             let mut fx = Fx { slow: 1.0, ..Fx::default() };
             for &i in &active {
                 let fp = &tlp.faults[i as usize];
-                if !applies(&fp.target) {
+                if !fp.target.covers(leaf) {
                     continue;
                 }
                 match fp.effect {
@@ -182,44 +195,66 @@ impl Simulation<'_> {
             }
             fx
         };
-        match target {
-            FaultTarget::Stations(ks) => {
-                for k in ks {
-                    let fx = combine(&|t| matches!(t, FaultTarget::Stations(v) if v.contains(&k)));
-                    let down = fx.down > 0;
-                    let exhaust = fx.exhaust.is_some();
-                    if let Some(tl) = self.tl.as_mut() {
-                        tl.fx.stations[k as usize] = fx;
-                    }
-                    let st = &mut self.stations[k as usize];
-                    st.down = down || st.crashed;
-                    if exhaust {
-                        // A queue already full when the fault starts counts from now.
-                        let cap = self.plan.svc_cfgs[self.station_cfg[k as usize] as usize].queue_capacity;
-                        if self.stations[k as usize].queue.len() as u32 >= cap {
-                            self.queue_filled(k);
+        let mut regions_changed = false;
+        for leaf in target.leaves() {
+            match leaf {
+                FaultTarget::Stations(ks) => {
+                    for &k in ks {
+                        let fx = combine(&FaultTarget::Stations(vec![k]));
+                        let down = fx.down > 0;
+                        let exhaust = fx.exhaust.is_some();
+                        if let Some(tl) = self.tl.as_mut() {
+                            tl.fx.stations[k as usize] = fx;
+                        }
+                        let st = &mut self.stations[k as usize];
+                        st.down = down || st.crashed;
+                        if exhaust {
+                            // A queue already full when the fault starts counts from now.
+                            let cap = self.plan.svc_cfgs[self.station_cfg[k as usize] as usize].queue_capacity;
+                            if self.stations[k as usize].queue.len() as u32 >= cap {
+                                self.queue_filled(k);
+                            }
                         }
                     }
                 }
+                FaultTarget::Gateway(g) => {
+                    let fx = combine(leaf);
+                    if let Some(x) = tl_fx(&mut self.tl, |e| e.gateways.get_mut(*g as usize)) {
+                        *x = fx;
+                    }
+                }
+                FaultTarget::Balancer(b) => {
+                    let fx = combine(leaf);
+                    if let Some(x) = tl_fx(&mut self.tl, |e| e.balancers.get_mut(*b as usize)) {
+                        *x = fx;
+                    }
+                }
+                FaultTarget::Link(l) => {
+                    let fx = combine(leaf);
+                    if let Some(x) = tl_fx(&mut self.tl, |e| e.links.get_mut(*l as usize)) {
+                        *x = fx;
+                    }
+                }
+                FaultTarget::Region(_) | FaultTarget::RegionPair(..) => regions_changed = true,
+                FaultTarget::Group(_) => {}
             }
-            FaultTarget::Gateway(g) => {
-                let fx = combine(&|t| *t == FaultTarget::Gateway(g));
-                if let Some(x) = tl_fx(&mut self.tl, |e| e.gateways.get_mut(g as usize)) {
-                    *x = fx;
+        }
+        if regions_changed {
+            // Down faults in force on each region and each region pair.
+            let n = self.plan.regions.len();
+            let mut down = vec![0u32; n];
+            let mut cut = vec![0u32; n * n];
+            for r in 0..n {
+                down[r] = combine(&FaultTarget::Region(r as u16)).down;
+                for q in r + 1..n {
+                    let c = combine(&FaultTarget::RegionPair(r as u16, q as u16)).down;
+                    cut[r * n + q] = c;
+                    cut[q * n + r] = c;
                 }
             }
-            FaultTarget::Balancer(b) => {
-                let fx = combine(&|t| *t == FaultTarget::Balancer(b));
-                if let Some(x) = tl_fx(&mut self.tl, |e| e.balancers.get_mut(b as usize)) {
-                    *x = fx;
-                }
-            }
-            FaultTarget::Link(l) => {
-                let fx = combine(&|t| *t == FaultTarget::Link(l));
-                if let Some(x) = tl_fx(&mut self.tl, |e| e.links.get_mut(l as usize)) {
-                    *x = fx;
-                }
-            }
+            self.refresh_regions(down, cut);
+        } else if self.global.is_some() {
+            self.refresh_evaluated_records();
         }
     }
 

@@ -24,6 +24,7 @@ mod autoscale;
 mod balancers;
 mod clients;
 mod faults;
+mod global;
 mod policies;
 mod resilience;
 mod stations;
@@ -93,6 +94,12 @@ enum Kind {
     Crash,
     /// Station `a` serves again after a crash.
     Restart,
+    /// Checker `b` of DNS name `a` probes its records.
+    DnsCheck,
+    /// Data store `a` takes writes again: a replica promoted (`b == 1`) or a backup restored.
+    StoreRecovered,
+    /// Request `b` could not be sent: its DNS name gave no answer it can reach.
+    Unresolved,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -144,6 +151,8 @@ fn hop_event(hop: Hop) -> (Kind, u32) {
         Hop::Gateway(g) => (Kind::AtGateway, g),
         Hop::Balancer(b) => (Kind::AtBalancer, b),
         Hop::Service(s) => (Kind::AtService, s),
+        // Resolved before sending (`Simulation::send`); a DNS name is never a request's next hop.
+        Hop::Dns(_) => (Kind::Unresolved, 0),
     }
 }
 
@@ -157,6 +166,9 @@ const ENDED: u8 = 2;
 const VIA_GW: u8 = 4;
 /// Its instance crashed while serving it: when its service would have ended, it fails with 502.
 const CRASHED: u8 = 8;
+/// Its data-store call failed (a write while no primary takes writes, or no copy to read from):
+/// when its service ends, it fails with 503.
+const STORE_FAILED: u8 = 16;
 
 /// Per-request state, in a reused slab.
 #[derive(Clone, Copy, Debug)]
@@ -318,6 +330,8 @@ pub struct Simulation<'p> {
     svc_live: Vec<u32>,
     /// The timeline's run-time state (none for a steady-state run).
     tl: Option<Box<timeline::TlState>>,
+    /// DNS names, regions and data stores (none when the plan has none of them).
+    global: Option<Box<global::GlobalState>>,
     /// When (and with how many requests in flight) the run passed `plan.max_in_flight` and
     /// stopped.
     overflow: Option<(u64, usize)>,
@@ -411,6 +425,7 @@ impl<'p> Simulation<'p> {
             station_cfg: plan.stations.iter().map(|s| s.service).collect(),
             svc_live: (0..plan.services.len() as u32).collect(),
             tl: None,
+            global: global::GlobalState::new(plan, replicate).map(Box::new),
             overflow: None,
             scratch: Vec::new(),
             limit_states: plan.limiters.iter().map(|l| l.limiter.states()).collect(),
@@ -446,6 +461,7 @@ impl<'p> Simulation<'p> {
         sim.schedule_autoscalers();
         sim.tl = timeline::TlState::new(plan, replicate).map(Box::new);
         sim.schedule_timeline();
+        sim.schedule_dns_checks();
         sim
     }
 
@@ -565,6 +581,9 @@ impl<'p> Simulation<'p> {
             Kind::Action => self.on_action(ev.a, ev.b),
             Kind::Crash => self.on_crash(ev.a, ev.b),
             Kind::Restart => self.on_restart(ev.a),
+            Kind::DnsCheck => self.on_dns_check(ev.a, ev.b),
+            Kind::StoreRecovered => self.on_store_recovered(ev.a, ev.b == 1),
+            Kind::Unresolved => self.end_journey(ev.b, Outcome::Unreachable),
             _ => {}
         }
     }
@@ -611,9 +630,16 @@ impl<'p> Simulation<'p> {
     /// event of `kind` with index `a` stands for.
     #[inline]
     fn cross(&mut self, r: u32, link: u32, extra: u64, kind: Kind, a: u32) {
+        let region_ns = self.plan.links[link as usize].region_ns;
+        self.cross_with(r, link, extra, region_ns, kind, a);
+    }
+
+    /// [`Simulation::cross`] with `region_ns` more each way (between the regions of the ends).
+    fn cross_with(&mut self, r: u32, link: u32, extra: u64, region_ns: u64, kind: Kind, a: u32) {
         let lp = &self.plan.links[link as usize];
         let stream = lp.stream as usize;
         let mut d = if lp.latency.is_zero() { 0 } else { lp.latency.sample(&mut self.link_rng[stream]) };
+        d += region_ns;
         if self.tl.is_some() {
             match self.link_fault(stream) {
                 Some(faults::LinkFault::Partitioned) => return self.unreachable(r, kind, a),

@@ -2,7 +2,7 @@
 //! times, and the accounting of busy and queue time. Faults on an instance (errors, added latency,
 //! a slowdown, resource exhaustion) act here.
 
-use super::{CRASHED, Kind, NONE, Simulation};
+use super::{CRASHED, Kind, NONE, STORE_FAILED, Simulation};
 use crate::metrics::Outcome;
 
 impl Simulation<'_> {
@@ -69,6 +69,13 @@ impl Simulation<'_> {
             d = self.station_service_time(k, d);
             self.serving_started(k, r);
         }
+        if self.global.is_some() {
+            let (call, failed) = self.store_call(svc as u32, d);
+            d += call;
+            if failed {
+                self.reqs[r as usize].flags |= STORE_FAILED;
+            }
+        }
         self.schedule(self.now + d, Kind::Done, k, r);
     }
 
@@ -89,6 +96,9 @@ impl Simulation<'_> {
                 status = fault_status;
             }
             self.serving_ended(k, r);
+        }
+        if self.reqs[r as usize].flags & STORE_FAILED != 0 && status == 200 {
+            status = 503;
         }
         if let Some(next) = self.stations[k as usize].queue.pop_front() {
             if self.tl.is_some() && self.stations[k as usize].queue.is_empty() {

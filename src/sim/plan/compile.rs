@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 pub fn compile(s: &Scenario) -> Plan {
     let mut c = Compiler::new(s);
     c.base();
+    let hops: Vec<Option<Hop>> = s.topology.nodes.iter().map(|n| c.hop_to(n.name())).collect();
+    let hop_to = |name: &str| s.topology.node_index(name).and_then(|i| hops.get(i).copied().flatten());
+    super::global::compile(&mut c.plan, &s.topology, &c.kind_index, &hop_to);
     c.variants();
     c.timeline();
     c.plan.timeouts_ns = std::mem::take(&mut c.timeouts_ns);
@@ -78,7 +81,7 @@ impl<'s> Compiler<'s> {
             .max(1);
         let n_buckets = duration_ns.div_ceil(bucket_ns).clamp(1, model::validate::MAX_BUCKETS as u64) as usize;
         let mut kind_index = vec![0u32; topo.nodes.len()];
-        let mut counts = [0u32; 4];
+        let mut counts = [0u32; 6];
         for (i, n) in topo.nodes.iter().enumerate() {
             let k = n.kind() as usize;
             kind_index[i] = counts[k];
@@ -131,6 +134,7 @@ impl<'s> Compiler<'s> {
                     to: l.to.clone(),
                     latency: Sampler::new(&l.latency),
                     stream: i as u32,
+                    region_ns: 0,
                 })
                 .collect(),
             timeouts_ns: Vec::new(),
@@ -145,6 +149,12 @@ impl<'s> Compiler<'s> {
                 budget_period_s: slo.budget_period.0,
             },
             timeline: None,
+            regions: Vec::new(),
+            half_rtt_ns: Vec::new(),
+            node_region: Vec::new(),
+            dns: Vec::new(),
+            stores: Vec::new(),
+            svc_store: Vec::new(),
         };
         let changed = changed_topologies(s);
         let mut slots: Vec<u32> = topo
@@ -190,7 +200,8 @@ impl<'s> Compiler<'s> {
             NodeKind::Gateway => Hop::Gateway(self.kind_index[i]),
             NodeKind::LoadBalancer => Hop::Balancer(self.kind_index[i]),
             NodeKind::Service => Hop::Service(self.kind_index[i]),
-            NodeKind::Clients => return None,
+            NodeKind::Dns => Hop::Dns(self.kind_index[i]),
+            NodeKind::Clients | NodeKind::DataStore => return None,
         })
     }
 
@@ -247,6 +258,8 @@ impl<'s> Compiler<'s> {
                     let cfg = service_cfg(si, svc, allocated);
                     self.plan.svc_cfgs.push(cfg);
                 }
+                // Compiled with the regions (`plan::global`).
+                Node::Dns(_) | Node::DataStore(_) => {}
             }
         }
         for lb in &mut self.plan.balancers {
@@ -308,6 +321,7 @@ impl<'s> Compiler<'s> {
             retry,
             base: self.plan.pops.len() as u32,
             attack: false,
+            region: None,
         }
     }
 
@@ -401,7 +415,7 @@ impl<'s> Compiler<'s> {
                 NodeKind::Gateway => VariantOf::Gateway(ki),
                 NodeKind::LoadBalancer => VariantOf::Balancer(ki),
                 NodeKind::Service => VariantOf::Service(ki),
-                NodeKind::Clients => continue,
+                NodeKind::Clients | NodeKind::Dns | NodeKind::DataStore => continue,
             };
             let mut variants = vec![ki];
             for t in topos.iter().skip(1) {
@@ -421,7 +435,7 @@ impl<'s> Compiler<'s> {
                         self.plan.svc_cfgs.push(service_cfg(ki, svc, slots));
                         self.plan.svc_cfgs.len() - 1
                     }
-                    (Node::Clients(_), _) => continue,
+                    (Node::Clients(_) | Node::Dns(_) | Node::DataStore(_), _) => continue,
                 };
                 variants.push(id as u32);
             }
@@ -635,7 +649,48 @@ impl<'s> Compiler<'s> {
                     let sp = self.plan.services.get(s as usize)?;
                     FaultTarget::Stations((sp.first_station..sp.first_station + sp.instances).collect())
                 }
+                Hop::Dns(_) => return None,
             });
+        }
+        let region = |name: &str| self.plan.regions.iter().position(|r| r == name.trim()).map(|i| i as u16);
+        // A region: everything in it (its gateways, balancers, every instance of its services,
+        // the data stores whose primary is there), and the region itself for DNS checks.
+        if let Some(r) = region(target) {
+            let mut group = vec![FaultTarget::Region(r)];
+            let mut stations = Vec::new();
+            for (i, node) in self.topo().nodes.iter().enumerate() {
+                if self.plan.node_region.get(i).copied().flatten() != Some(r) {
+                    continue;
+                }
+                match self.hop_to(node.name()) {
+                    Some(Hop::Gateway(g)) => group.push(FaultTarget::Gateway(g)),
+                    Some(Hop::Balancer(b)) => group.push(FaultTarget::Balancer(b)),
+                    Some(Hop::Service(s)) => {
+                        if let Some(sp) = self.plan.services.get(s as usize) {
+                            stations.extend(sp.first_station..sp.first_station + sp.instances);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if !stations.is_empty() {
+                group.push(FaultTarget::Stations(stations));
+            }
+            return Some(FaultTarget::Group(group));
+        }
+        // Two regions: the network between them, both ways (every link between their nodes).
+        if let Some((a, b)) = target.split_once("->")
+            && let (Some(ra), Some(rb)) = (region(a), region(b))
+        {
+            let mut group = vec![FaultTarget::RegionPair(ra.min(rb), ra.max(rb))];
+            for (li, l) in self.topo().links.iter().enumerate() {
+                let ends = [&l.from, &l.to]
+                    .map(|e| self.topo().node_index(e).and_then(|i| self.plan.node_region.get(i).copied().flatten()));
+                if ends == [Some(ra), Some(rb)] || ends == [Some(rb), Some(ra)] {
+                    group.push(FaultTarget::Link(li as u32));
+                }
+            }
+            return Some(FaultTarget::Group(group));
         }
         if let Some((a, b)) = target.split_once("->") {
             let li = self.topo().links.iter().position(|l| l.from == a.trim() && l.to == b.trim())?;

@@ -2,9 +2,11 @@
 //! tables resolved. No strings or maps are looked up while the engine runs.
 
 mod compile;
+mod global;
 mod timeline;
 
 pub use compile::compile;
+pub use global::{CheckPlan, DnsPlan, RecordPlan, StorePlan, SvcStore};
 pub use timeline::{
     ActPlan, ActionPlan, AlarmPlan, ChangePlan, EntryInfo, FaultEffect, FaultPlan, FaultTarget, NodeVariants,
     ResponsePlan, RulePlan, ScopePlan, SloPlan, TimelinePlan, TrafficEventPlan, TriggerPlan, VariantOf,
@@ -30,6 +32,8 @@ pub enum Hop {
     Balancer(u32),
     /// Service index into [`Plan::services`] (its instances are used in turn).
     Service(u32),
+    /// DNS index into [`Plan::dns`]: the client resolves the name, then sends to the answer.
+    Dns(u32),
 }
 
 /// A compiled scenario.
@@ -90,6 +94,31 @@ pub struct Plan {
     pub slo: SloPlan,
     /// The timeline, when the scenario has one (a steady-state run has none and pays nothing).
     pub timeline: Option<Box<TimelinePlan>>,
+    /// Declared regions, in file order.
+    pub regions: Vec<String>,
+    /// Half the round-trip time between regions `a` and `b` at `a * regions + b`, ns (0 within a
+    /// region, or when no figure exists: validation refuses that case).
+    pub half_rtt_ns: Vec<u64>,
+    /// Per model node: its region's index.
+    pub node_region: Vec<Option<u16>>,
+    /// DNS names.
+    pub dns: Vec<DnsPlan>,
+    /// Data stores.
+    pub stores: Vec<StorePlan>,
+    /// Per service: the data store it calls, if any.
+    pub svc_store: Vec<Option<SvcStore>>,
+}
+
+impl Plan {
+    /// Half the round trip between regions `a` and `b` (0 when either is unknown), ns.
+    pub fn half_rtt(&self, a: Option<u16>, b: Option<u16>) -> u64 {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                self.half_rtt_ns.get(a as usize * self.regions.len() + b as usize).copied().unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
 }
 
 /// A compiled client population.
@@ -120,6 +149,8 @@ pub struct PopPlan {
     pub base: u32,
     /// Attack traffic: counted apart, never as users impacted.
     pub attack: bool,
+    /// The population's region index.
+    pub region: Option<u16>,
 }
 
 /// A compiled client retry policy.
@@ -343,6 +374,8 @@ pub struct LinkPlan {
     /// The file's link this one is (itself, or for a copy the original): its random stream and
     /// time series.
     pub stream: u32,
+    /// Added to each crossing: half the round trip between the regions of its ends, ns.
+    pub region_ns: u64,
 }
 
 /// A rate profile, evaluated in nanoseconds.

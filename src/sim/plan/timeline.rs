@@ -97,6 +97,33 @@ pub enum FaultTarget {
     Balancer(u32),
     /// A link of the file (and every copy of it).
     Link(u32),
+    /// A region (a marker: its nodes are the group's other members; DNS checks and data stores
+    /// read it).
+    Region(u16),
+    /// The network between two regions, both ways (a marker: the links between them are the
+    /// group's other members; DNS answers and checkers read it).
+    RegionPair(u16, u16),
+    /// Several targets at once: a region and everything in it, or the links between two regions.
+    Group(Vec<FaultTarget>),
+}
+
+impl FaultTarget {
+    /// The targets it acts on, groups flattened.
+    pub fn leaves(&self) -> Vec<&FaultTarget> {
+        match self {
+            FaultTarget::Group(v) => v.iter().flat_map(FaultTarget::leaves).collect(),
+            t => vec![t],
+        }
+    }
+
+    /// Whether it acts on `leaf` (a target that is not a group).
+    pub fn covers(&self, leaf: &FaultTarget) -> bool {
+        match (self, leaf) {
+            (FaultTarget::Group(v), _) => v.iter().any(|t| t.covers(leaf)),
+            (FaultTarget::Stations(v), FaultTarget::Stations(w)) => w.iter().all(|k| v.contains(k)),
+            (a, b) => a == b,
+        }
+    }
 }
 
 /// What a fault does.

@@ -1,0 +1,184 @@
+//! Regions, DNS failover and replicated data stores, each figure worked out by hand: Route 53's
+//! detection window, traffic leaving a dead region within detection plus TTL, asynchronous
+//! replication losing rate x lag writes, synchronous replication losing none and adding the round
+//! trip to each write.
+
+use gatesim::metrics::Outcome;
+use gatesim::model::load;
+use gatesim::report::Report;
+use std::path::Path;
+
+fn run(text: &str) -> Report {
+    let s = load::from_str(text, Path::new("regions.ron")).unwrap_or_else(|e| panic!("{e}"));
+    gatesim::sim::run(&s, &Default::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Two gateways behind a failover record; `gw-a` (us-east-1) dies at 100 s for good.
+fn failover(seed: u64, ttl: &str, ignore: f64, target: &str) -> String {
+    format!(
+        r#"Scenario(format_version: 1, name: "failover", run: (seed: {seed}, duration_s: 400.0, bucket_s: 1.0),
+  topology: (
+    regions: [(name: "us-east-1"), (name: "us-west-2")],
+    nodes: [
+      Clients((name: "c", region: "us-east-1", users: 5000, traffic: Constant(rate_rps: 200.0))),
+      Dns((name: "dns", records: [(target: "gw-a", role: Primary), (target: "gw-b", role: Secondary)],
+           ttl: "{ttl}", health_check: (interval: "30s", failure_threshold: 3), ignore_ttl_share: {ignore})),
+      Gateway((name: "gw-a", region: "us-east-1")),
+      Gateway((name: "gw-b", region: "us-west-2")),
+      Service((name: "s-a", region: "us-east-1", instances: 4, concurrency: 8, service_time: Constant(ms: 5.0))),
+      Service((name: "s-b", region: "us-west-2", instances: 4, concurrency: 8, service_time: Constant(ms: 5.0))),
+    ],
+    links: [(from: "c", to: "dns"), (from: "dns", to: "gw-a"), (from: "dns", to: "gw-b"),
+            (from: "gw-a", to: "s-a"), (from: "gw-b", to: "s-b")]),
+  timeline: [Fault((name: "dead", at: 100.0, target: "{target}", kind: Down))])"#
+    )
+}
+
+#[test]
+fn route53_detects_a_dead_endpoint_60_to_90_s_after_it_dies() {
+    let mut seen = Vec::new();
+    for seed in 1..=12 {
+        let r = run(&failover(seed, "60s", 0.0, "gw-a"));
+        let tl = r.per_replicate[0].timeline.as_ref().unwrap();
+        // Records in order: gw-a first.
+        let at = tl.record_unhealthy_s[0].unwrap_or_else(|| panic!("seed {seed}: never detected"));
+        assert!((160.0..190.0).contains(&at), "seed {seed}: detected at {at} s, expected 160 to 190");
+        assert_eq!(tl.record_unhealthy_s[1], None, "the secondary stays healthy");
+        // Time to detect counts the health check as the detector.
+        assert!((tl.time_to_detect_s.unwrap() - (at - 100.0)).abs() < 1e-9);
+        seen.push(at);
+    }
+    // The checkers' phases differ by replicate: the detection time is not one fixed figure.
+    seen.sort_by(f64::total_cmp);
+    assert!(seen[seen.len() - 1] - seen[0] > 5.0, "{seen:?}");
+}
+
+/// Per-second failures (unreachable) of a run.
+fn unreachable_per_s(r: &Report) -> Vec<f64> {
+    r.series.outcomes_rps.get(&Outcome::Unreachable).cloned().unwrap_or_default()
+}
+
+#[test]
+fn traffic_to_a_dead_region_stops_within_detection_plus_ttl_except_for_those_ignoring_ttl() {
+    // The whole region fails: DNS answers keep pointing at it until health checks flip (<= 90 s)
+    // and each resolver's TTL runs out (<= 60 s more).
+    let r = run(&failover(3, "60s", 0.0, "us-east-1"));
+    let tl = r.per_replicate[0].timeline.as_ref().unwrap();
+    let detected = tl.record_unhealthy_s[0].unwrap();
+    let series = unreachable_per_s(&r);
+    assert!(series[100..110].iter().sum::<f64>() > 1500.0, "every request fails at first: {:?}", &series[100..110]);
+    let stop = (detected + 60.0).ceil() as usize + 1;
+    assert!(series[stop..].iter().all(|&x| x == 0.0), "requests still sent to the dead region after {stop} s");
+    // Resolvers expire one by one after detection: some still fail half a TTL later.
+    let half = (detected + 30.0) as usize;
+    assert!(series[half] > 0.0 && series[half] < 200.0, "at {half} s: {}", series[half]);
+
+    // 10% of the resolver caches ignore the TTL: a tenth of the traffic keeps failing.
+    let r = run(&failover(3, "60s", 0.1, "us-east-1"));
+    let late: f64 = unreachable_per_s(&r)[300..400].iter().sum::<f64>() / 100.0;
+    assert!((late - 20.0).abs() < 5.0, "{late} r/s still unreachable, expected about 10% of 200");
+}
+
+/// One service writing every request to a store: primary in us-east-1, replica in us-west-2 (RTT
+/// 40 ms), steady arrivals; us-east-1 fails at 60 s.
+fn store(replication: &str) -> String {
+    format!(
+        r#"Scenario(format_version: 1, name: "store", run: (seed: 1, duration_s: 120.0),
+  topology: (
+    regions: [(name: "us-east-1"), (name: "us-west-2")],
+    region_rtt: [(a: "us-east-1", b: "us-west-2", rtt_ms: 40.0)],
+    nodes: [
+      Clients((name: "c", region: "us-west-2", arrivals: Deterministic, traffic: Constant(rate_rps: 200.0))),
+      Service((name: "s", region: "us-west-2", instances: 1, concurrency: 100, service_time: Constant(ms: 2.0))),
+      DataStore((name: "db", region: "us-east-1", replicas: [(region: "us-west-2")], replication: {replication},
+                 write_share: 1.0, write: Constant(ms: 5.0), failover: (detect: "10s", promote: "5s"))),
+    ],
+    links: [(from: "c", to: "s"), (from: "s", to: "db")]),
+  timeline: [Fault((name: "east", at: 60.0, target: "us-east-1", kind: Down))])"#
+    )
+}
+
+#[test]
+fn async_replication_loses_rate_times_lag_writes_and_sync_loses_none_but_pays_the_round_trip() {
+    let a = run(&store("Async(lag: Constant(ms: 100.0))"));
+    let loss = a.per_replicate[0].timeline.as_ref().unwrap().stores[0].clone().expect("the primary was lost");
+    // 200 writes/s, each replicated 100 ms after its commit: the last 20 are lost.
+    assert!((loss.rpo_writes as f64 - 20.0).abs() <= 1.0, "{} writes lost", loss.rpo_writes);
+    assert!((loss.rpo_age_s - 0.1).abs() <= 0.006, "oldest lost write {} s old", loss.rpo_age_s);
+    assert_eq!(loss.recovered_after_s, Some(15.0), "detect 10 s + promote 5 s");
+    let report = &a.timeline.as_ref().unwrap().stores[0];
+    assert_eq!(report.failed_over_in, 1);
+
+    let s = run(&store("Sync"));
+    let loss = s.per_replicate[0].timeline.as_ref().unwrap().stores[0].clone().expect("the primary was lost");
+    assert_eq!(loss.rpo_writes, 0);
+    assert_eq!(loss.rpo_age_s, 0.0);
+    // Before the loss every write waits for the replica's round trip (40 ms) on top of the
+    // asynchronous write's path; compare the first minute's latency.
+    let first = |r: &Report| r.series.latency_p50_ms[10].unwrap();
+    let (la, ls) = (first(&a), first(&s));
+    assert!((ls - la - 40.0).abs() < 0.5, "sync {ls} ms against async {la} ms: expected 40 ms more");
+    // The service (us-west-2) writes to the primary (us-east-1): 2 ms + 5 ms + 40 ms round trip.
+    assert!((la - 47.0).abs() < 0.5, "async write latency {la} ms");
+    // Writes fail for the 15 s without a primary, then go to the promoted replica nearby.
+    let errors = a.series.outcomes_rps.get(&Outcome::ServerError).cloned().unwrap_or_default();
+    let failed: f64 = errors.iter().sum::<f64>() * a.bucket_s;
+    assert!((failed - 15.0 * 200.0).abs() <= 200.0, "{failed} writes failed, expected about 3000");
+}
+
+#[test]
+fn bad_regions_dns_and_stores_are_all_reported_with_lines() {
+    let text = r#"Scenario(format_version: 1, name: "bad", run: (seed: 1, duration_s: 10.0),
+  topology: (
+    regions: [(name: "us-east-1")],
+    nodes: [
+      Clients((name: "c", region: "us-east-1", traffic: Constant(rate_rps: 5.0))),
+      Dns((
+        name: "dns",
+        records: [(target: "gw", role: Primary)],
+      )),
+      Gateway((name: "gw", region: "us-east-1")),
+      Service((name: "s", region: "us-east-1", instances: 1, service_time: Constant(ms: 5.0))),
+      DataStore((
+        name: "db",
+        region: "us-east-1",
+        replicas: [(region: "mars-1")],
+        replication: Async(lag: Constant(ms: -5.0)),
+      )),
+    ],
+    links: [(from: "c", to: "dns"), (from: "dns", to: "gw"), (from: "gw", to: "s"), (from: "s", to: "db")]))"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.ron");
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatesim")).arg("lint").arg(&file).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    let f = file.display().to_string();
+    for (line, node, what) in [
+        (7, "dns", "failover routing needs one primary and one secondary record"),
+        (13, "db", "replica in \"mars-1\": the region is not declared"),
+        (13, "db", "replication lag: ms must be a finite number >= 0, got -5"),
+    ] {
+        let expected = format!("{f}:{line}: error: [{node}] ");
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&expected) && l.contains(what)),
+            "no `{expected}... {what}` in:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn the_bundled_two_region_scenario_reports_detection_rto_and_rpo() {
+    let s = super::scenario("scenarios/two-region-failover.ron");
+    let r = gatesim::sim::run(&s, &Default::default()).unwrap();
+    let t = r.timeline.as_ref().unwrap();
+    let detect = t.time_to_detect_s.median.unwrap();
+    assert!((60.0..=90.0).contains(&detect), "time to detect {detect} s");
+    assert_eq!(t.recovered_in, r.replicates);
+    let db = &t.stores[0];
+    assert_eq!(db.failed_over_in, r.replicates);
+    // About 90 writes/s (300 r/s x 0.3) with a mean lag of about 0.2 s: some 18 writes lost.
+    let lost = db.rpo_writes.median.unwrap();
+    assert!((5.0..40.0).contains(&lost), "{lost} writes lost");
+    assert_eq!(db.promoted_after_s.median, Some(120.0));
+}
