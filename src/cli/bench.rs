@@ -314,9 +314,66 @@ fn bench_lint(nodes: usize) {
     }
 }
 
+/// One hour at 10,000 requests per second through three regions: users in each region resolve
+/// a latency-routed DNS name (Route 53 checks every 10 s) to their region's gateway, balancer and
+/// service, which reads and writes a database with its primary in us-east-1 and asynchronous
+/// replicas in the other two; us-east-1 fails for 10 minutes at 20 minutes.
+pub fn regions_text() -> String {
+    let mut nodes = String::new();
+    let mut links = String::new();
+    for (i, r) in ["us-east-1", "us-west-2", "eu-west-1"].iter().enumerate() {
+        nodes.push_str(&format!(
+            r#"Clients((name: "users-{i}", region: "{r}", users: 200000, traffic: Constant(rate_rps: {rate:.1}))),
+Gateway((name: "gw-{i}", region: "{r}", routes: [(path_prefix: "/", upstream: "lb-{i}", timeout_ms: 2000.0)])),
+LoadBalancer((name: "lb-{i}", region: "{r}", algorithm: EnvoyLeastRequest())),
+Service((name: "api-{i}", region: "{r}", instances: 8, concurrency: 16, queue_capacity: 256, service_time: Exponential(mean_ms: 8.0))),
+"#,
+            rate = 10_000.0 / 3.0
+        ));
+        links.push_str(&format!(
+            r#"(from: "users-{i}", to: "dns"), (from: "dns", to: "gw-{i}", latency: Constant(ms: 10.0)), (from: "gw-{i}", to: "lb-{i}"), (from: "lb-{i}", to: "api-{i}"), (from: "api-{i}", to: "db"),
+"#
+        ));
+    }
+    format!(
+        r#"Scenario(format_version: 1, name: "bench: 3 regions, DNS failover, 1 h at 10,000 r/s", run: (seed: 1, duration_s: 3600.0),
+  topology: (regions: [(name: "us-east-1"), (name: "us-west-2"), (name: "eu-west-1")],
+    nodes: [{nodes}
+      Dns((name: "dns", routing: Latency, records: [(target: "gw-0"), (target: "gw-1"), (target: "gw-2")], ttl: "30s",
+           health_check: (interval: "10s", failure_threshold: 3))),
+      DataStore((name: "db", region: "us-east-1", replicas: [(region: "us-west-2"), (region: "eu-west-1")],
+                 replication: Async(lag: LogNormal(median_ms: 100.0, p99_ms: 800.0)), failover: (detect: "1m", promote: "30s"))),
+    ],
+    links: [{links}]),
+  timeline: [Fault((name: "east", at: 1200.0, duration: "10m", target: "us-east-1", kind: Down))])"#
+    )
+}
+
+/// Runs [`regions_text`] once and prints its speed.
+fn bench_regions() {
+    let text = regions_text();
+    let scenario = match crate::model::load::from_str(&text, std::path::Path::new("bench-regions.ron")) {
+        Ok(s) => s,
+        Err(e) => return eprintln!("error: the regions benchmark's scenario does not load: {e}"),
+    };
+    let plan = plan::compile(&scenario);
+    let start = Instant::now();
+    let rec = Simulation::new(&plan, 0).run();
+    let secs = start.elapsed().as_secs_f64();
+    let sent: u64 = rec.outcomes.iter().sum();
+    out(&format!(
+        "{:<40} {:>6.2} s  {:>6.2} M requests/s  {:>6.2} M events/s  ({} requests)\n",
+        "bench: 3 regions, DNS, 1 h at 10k r/s",
+        secs,
+        sent as f64 / secs / 1e6,
+        rec.events as f64 / secs / 1e6,
+        sent
+    ));
+}
+
 /// Runs the scenarios once and prints requests and events per second, then the trace replay and
 /// the lint of a large file.
-pub fn bench(requests: u64, replay_lines: u64, lint_nodes: usize) -> u8 {
+pub fn bench(requests: u64, replay_lines: u64, lint_nodes: usize, regions: bool) -> u8 {
     out(&format!("one replicate, one thread, {requests} requests each\n"));
     for scenario in [mmc_scenario(requests), reference_scenario(requests), timeline_scenario(requests)] {
         let plan = plan::compile(&scenario);
@@ -335,6 +392,9 @@ pub fn bench(requests: u64, replay_lines: u64, lint_nodes: usize) -> u8 {
     }
     if replay_lines > 0 {
         bench_replay(replay_lines);
+    }
+    if regions {
+        bench_regions();
     }
     if lint_nodes > 0 {
         bench_lint(lint_nodes);

@@ -131,6 +131,9 @@ pub enum Command {
         /// (0 skips it).
         #[arg(long, default_value_t = 100_000)]
         lint_nodes: usize,
+        /// Skip the 1-hour, 3-region DNS failover measurement (36 M requests).
+        #[arg(long)]
+        no_regions: bool,
     },
 }
 
@@ -173,7 +176,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Variants { file, seed, replicates, json }) => variants(&file, seed, replicates, json.as_deref()),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Lint { file }) => lint(&file),
-        Some(Command::Bench { requests, replay_lines, lint_nodes }) => bench::bench(requests, replay_lines, lint_nodes),
+        Some(Command::Bench { requests, replay_lines, lint_nodes, no_regions }) => {
+            bench::bench(requests, replay_lines, lint_nodes, !no_regions)
+        }
         Some(Command::Export(args)) => export::run(&args),
         None => {
             eprintln!("gatesim was built without the `gui` feature; use a subcommand (gatesim --help)");

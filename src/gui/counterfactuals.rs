@@ -254,6 +254,7 @@ mod tests {
             rto_s,
             failed: rejected + 10.0,
             failed_by_cause: [(Outcome::RateLimited, rejected), (Outcome::Timeout, 10.0)].into_iter().collect(),
+            rpo: None,
             verdict: Verdict {
                 pass: met,
                 objectives: vec![Objective {

@@ -45,6 +45,12 @@ pub struct RegionRtt {
 pub struct Region {
     /// Unique name, e.g. `us-east-1`.
     pub name: String,
+    /// Its availability zones, e.g. `["a", "b", "c"]`: the instances of each service in the
+    /// region are spread over them in turn (instance `i` in zone `i mod zones`), so a fault on
+    /// `"<region>/<zone>"` takes down the instances in that zone. Gateways and balancers span
+    /// every zone (managed, multi-zone) and survive a zone's loss.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<String>,
 }
 
 /// A directed link between two nodes, with the one-way network latency of each crossing.

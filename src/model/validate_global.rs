@@ -11,6 +11,15 @@ pub(super) fn check(c: &mut Checker<'_>, s: &Scenario, index: &TopologyIndex<'_>
     let topo = &s.topology;
     let declared: BTreeSet<&str> = topo.regions.iter().map(|r| r.name.as_str()).collect();
     for r in &topo.regions {
+        let mut zones = BTreeSet::new();
+        for z in &r.zones {
+            if let Err(why) = super::names::check_name(z) {
+                c.error(None, format!("region {}: zone {z:?}: {why}", r.name));
+            }
+            if !zones.insert(z.as_str()) {
+                c.error(None, format!("region {}: zone {z} is listed twice", r.name));
+            }
+        }
         if index.node(&r.name).is_some() {
             c.error(
                 Some(&r.name),

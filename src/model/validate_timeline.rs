@@ -453,6 +453,8 @@ enum Target<'a> {
     Region,
     /// Two declared regions: the network between them.
     RegionPair,
+    /// A zone of a region: the instances placed in it.
+    Zone,
 }
 
 fn fault_target<'a>(index: &TopologyIndex<'a>, regions: &[super::Region], t: &str) -> Option<Target<'a>> {
@@ -462,6 +464,11 @@ fn fault_target<'a>(index: &TopologyIndex<'a>, regions: &[super::Region], t: &st
     let is_region = |name: &str| regions.iter().any(|r| r.name == name.trim());
     if is_region(t) {
         return Some(Target::Region);
+    }
+    if let Some((r, z)) = t.split_once('/')
+        && regions.iter().any(|x| x.name == r.trim() && x.zones.iter().any(|y| y == z.trim()))
+    {
+        return Some(Target::Zone);
     }
     if let Some((a, b)) = t.split_once("->")
         && is_region(a)
@@ -512,7 +519,7 @@ fn check_fault(cx: &mut Ctx<'_, '_>, e: &Event, f: &super::Fault) {
         return cx.error(
             e,
             format!(
-                "target \"{}\": no node, service instance (like payments-0), link (a->b), region or pair of regions (r1->r2) has this name",
+                "target \"{}\": no node, service instance (like payments-0), link (a->b), region, zone (region/zone) or pair of regions (r1->r2) has this name",
                 f.target
             ),
         );
@@ -533,7 +540,7 @@ fn check_fault(cx: &mut Ctx<'_, '_>, e: &Event, f: &super::Fault) {
     let service_like = matches!(target, Target::Instance) || kind == Some(NodeKind::Service);
     let ok = match &f.kind {
         FaultKind::Down => kind != Some(NodeKind::Clients),
-        _ if matches!(target, Target::Region) => false,
+        _ if matches!(target, Target::Region | Target::Zone) => false,
         FaultKind::Errors { share, status } => {
             if !(0.0..=1.0).contains(share) {
                 cx.error(e, format!("share must be between 0 and 1, got {share}"));
@@ -574,6 +581,7 @@ fn check_fault(cx: &mut Ctx<'_, '_>, e: &Event, f: &super::Fault) {
             Target::Link => "a link".to_owned(),
             Target::Instance => "an instance".to_owned(),
             Target::Region => "a region (only Down: an outage)".to_owned(),
+            Target::Zone => "an availability zone (only Down: a zone's loss)".to_owned(),
             Target::RegionPair => "the network between two regions (Down: a partition; Latency: degraded)".to_owned(),
             Target::Node(n) => format!("a {}", n.kind().label()),
         };

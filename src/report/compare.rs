@@ -26,6 +26,9 @@ pub struct RunRow {
     pub failed: f64,
     /// Requests failed by cause, per replicate (causes with failures only).
     pub failed_by_cause: BTreeMap<Outcome, f64>,
+    /// Measured RPO when a data store failed over: writes lost (medians summed over the stores)
+    /// and the age of the oldest, s (the largest median).
+    pub rpo: Option<(f64, f64)>,
     /// The run against its SLOs.
     pub verdict: Verdict,
 }
@@ -44,6 +47,15 @@ pub fn run_row(name: &str, description: &str, r: &Report) -> RunRow {
         rto_s: timeline.and_then(|t| if t.recovered_in > 0 { t.rto_s.median } else { None }),
         failed: failed_by_cause.values().sum(),
         failed_by_cause,
+        rpo: timeline.and_then(|t| {
+            let lost: Vec<_> = t.stores.iter().filter(|s| s.failed_over_in > 0).collect();
+            (!lost.is_empty()).then(|| {
+                (
+                    lost.iter().filter_map(|s| s.rpo_writes.median).sum(),
+                    lost.iter().filter_map(|s| s.rpo_age_s.median).fold(0.0, f64::max),
+                )
+            })
+        }),
         verdict: verdict(r),
     }
 }
@@ -95,6 +107,19 @@ pub fn runs_table(rows: &[RunRow]) -> String {
             thousands(r.failed),
         );
         writeln!(out, "{}", line.trim_end()).ok();
+    }
+    if rows.iter().any(|r| r.rpo.is_some()) {
+        writeln!(out).ok();
+        writeln!(out, "{:<28} {:>12}  oldest lost write", "RPO (measured)", "writes lost").ok();
+        for r in rows {
+            let name: String = r.name.chars().take(28).collect();
+            let line = match r.rpo {
+                Some((n, age)) if n > 0.0 => format!("{name:<28} {:>12}  {:.0} ms", thousands(n), age * 1e3),
+                Some(_) => format!("{name:<28} {:>12}", 0),
+                None => format!("{name:<28} {:>12}  no failover", "-"),
+            };
+            writeln!(out, "{line}").ok();
+        }
     }
     let described: Vec<&RunRow> = rows.iter().filter(|r| !r.description.is_empty()).collect();
     if !described.is_empty() {

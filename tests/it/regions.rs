@@ -182,3 +182,112 @@ fn the_bundled_two_region_scenario_reports_detection_rto_and_rpo() {
     assert!((5.0..40.0).contains(&lost), "{lost} writes lost");
     assert_eq!(db.promoted_after_s.median, Some(120.0));
 }
+
+#[test]
+fn a_zone_loss_takes_down_the_instances_placed_in_that_zone() {
+    let text = r#"Scenario(format_version: 1, name: "zones", run: (seed: 1, duration_s: 60.0),
+  topology: (
+    regions: [(name: "us-east-1", zones: ["a", "b", "c"])],
+    nodes: [
+      Clients((name: "c", region: "us-east-1", traffic: Constant(rate_rps: 50.0))),
+      Service((name: "s", region: "us-east-1", instances: 7, service_time: Constant(ms: 5.0))),
+    ],
+    links: [(from: "c", to: "s")]),
+  timeline: [Fault((name: "zone-b", at: 10.0, duration: "10s", target: "us-east-1/b", kind: Down))])"#;
+    let s = load::from_str(text, Path::new("zones.ron")).unwrap_or_else(|e| panic!("{e}"));
+    let plan = gatesim::sim::plan::compile(&s);
+    let fault = &plan.timeline.as_ref().unwrap().faults[0];
+    // Instances 0..7 spread over a, b, c in turn: zone b holds s-1 and s-4.
+    let names: Vec<&str> = match &fault.target {
+        gatesim::sim::plan::FaultTarget::Stations(v) => {
+            v.iter().map(|&k| plan.stations[k as usize].name.as_str()).collect()
+        }
+        t => panic!("{t:?}"),
+    };
+    assert_eq!(names, ["s-1", "s-4"]);
+    // A zone nobody declared is refused with the targets it could have named.
+    let bad = text.replace("us-east-1/b", "us-east-1/d");
+    let e = load::from_str(&bad, Path::new("zones.ron")).unwrap_err().to_string();
+    assert!(e.contains("zone (region/zone)"), "{e}");
+}
+
+/// Users in two regions behind one DNS name with `routing` over gateways in three regions.
+fn routed(routing: &str, records: &str, timeline: &str) -> Report {
+    run(&format!(
+        r#"Scenario(format_version: 1, name: "routing", run: (seed: 5, duration_s: 100.0, replicates: 1),
+  topology: (
+    regions: [(name: "us-east-1"), (name: "us-west-2"), (name: "eu-west-1")],
+    nodes: [
+      Clients((name: "us-users", region: "us-east-1", users: 2000, traffic: Constant(rate_rps: 100.0))),
+      Clients((name: "eu-users", region: "eu-west-1", users: 2000, traffic: Constant(rate_rps: 100.0))),
+      Dns((name: "dns", routing: {routing}, records: [{records}], health_check: (interval: "10s", failure_threshold: 1))),
+      Gateway((name: "gw-us", region: "us-east-1")),
+      Gateway((name: "gw-west", region: "us-west-2")),
+      Gateway((name: "gw-eu", region: "eu-west-1")),
+      Service((name: "s-us", region: "us-east-1", instances: 4, concurrency: 8, service_time: Constant(ms: 5.0))),
+      Service((name: "s-west", region: "us-west-2", instances: 4, concurrency: 8, service_time: Constant(ms: 5.0))),
+      Service((name: "s-eu", region: "eu-west-1", instances: 4, concurrency: 8, service_time: Constant(ms: 5.0))),
+    ],
+    links: [(from: "us-users", to: "dns"), (from: "eu-users", to: "dns"),
+            (from: "dns", to: "gw-us"), (from: "dns", to: "gw-west"), (from: "dns", to: "gw-eu"),
+            (from: "gw-us", to: "s-us"), (from: "gw-west", to: "s-west"), (from: "gw-eu", to: "s-eu")]),
+  timeline: [{timeline}])"#
+    ))
+}
+
+fn arrivals(r: &Report, node: &str) -> f64 {
+    r.nodes.iter().find(|n| n.name == node).map_or(0.0, |n| n.arrivals)
+}
+
+#[test]
+fn latency_weighted_and_geolocation_routing_answer_as_route53_does() {
+    let all = r#"(target: "gw-us"), (target: "gw-west"), (target: "gw-eu")"#;
+    // Latency: each population reaches the gateway of its own region.
+    let r = routed("Latency", all, "");
+    assert_eq!(arrivals(&r, "gw-west"), 0.0);
+    let (us, eu) = (arrivals(&r, "gw-us"), arrivals(&r, "gw-eu"));
+    assert!((us - 10_000.0).abs() < 400.0 && (eu - 10_000.0).abs() < 400.0, "{us} {eu}");
+    // The same-region answer adds no inter-region latency: 5 ms of service only.
+    assert!((r.summary.latency_ms.p50.unwrap() - 5.0).abs() < 0.5);
+    // Weighted 3:1:0 over the resolver caches: about 75% and 25%.
+    let r = routed(
+        "Weighted",
+        r#"(target: "gw-us", weight: 3.0), (target: "gw-west", weight: 1.0), (target: "gw-eu", weight: 0.0)"#,
+        "",
+    );
+    let share = arrivals(&r, "gw-us") / (arrivals(&r, "gw-us") + arrivals(&r, "gw-west"));
+    assert!((share - 0.75).abs() < 0.05, "{share}");
+    assert_eq!(arrivals(&r, "gw-eu"), 0.0);
+    // Geolocation: Europe to gw-eu, everyone else to the default record.
+    let r = routed("Geolocation", r#"(target: "gw-eu", locations: ["eu-west-1"]), (target: "gw-west")"#, "");
+    let (eu, west) = (arrivals(&r, "gw-eu"), arrivals(&r, "gw-west"));
+    assert!((eu - 10_000.0).abs() < 400.0 && (west - 10_000.0).abs() < 400.0, "{eu} {west}");
+    // Latency routing skips an unhealthy record: the US users' region fails at 20 s and, once
+    // the checks (every 10 s, threshold 1) and the TTL (60 s) have passed, they reach the next
+    // nearest healthy region.
+    let r = routed("Latency", all, r#"Fault((name: "us-down", at: 20.0, target: "us-east-1", kind: Down))"#);
+    assert!(arrivals(&r, "gw-west") > 1000.0, "the US users moved to us-west-2");
+}
+
+#[test]
+fn a_partition_between_regions_cuts_dns_answers_across_it_and_a_degraded_link_adds_latency() {
+    // Every user is answered gw-eu; us-east-1 and eu-west-1 are cut from 50 s to 70 s.
+    let one = r#"(target: "gw-eu")"#;
+    let r = routed(
+        "Simple",
+        one,
+        r#"Fault((name: "cut", at: 50.0, duration: "20s", target: "us-east-1->eu-west-1", kind: Down))"#,
+    );
+    let lost: f64 = unreachable_per_s(&r).iter().sum::<f64>() * r.bucket_s;
+    // The US users' 100 r/s for 20 s cannot reach Europe; the European users are unaffected.
+    assert!((lost - 2000.0).abs() < 200.0, "{lost} unreachable");
+    // A degraded network between the two adds its latency to every US request's round trip.
+    let slow = routed(
+        "Simple",
+        one,
+        r#"Fault((name: "slow", at: 0.0, target: "us-east-1->eu-west-1", kind: Latency(added: Constant(ms: 50.0))))"#,
+    );
+    let base = routed("Simple", one, "");
+    let (a, b) = (base.summary.latency_ms.p90.unwrap(), slow.summary.latency_ms.p90.unwrap());
+    assert!(b > a + 40.0, "degraded p90 {b} ms against {a} ms");
+}

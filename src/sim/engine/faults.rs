@@ -244,15 +244,18 @@ impl Simulation<'_> {
             let n = self.plan.regions.len();
             let mut down = vec![0u32; n];
             let mut cut = vec![0u32; n * n];
+            let mut slow = vec![Vec::new(); n * n];
             for r in 0..n {
                 down[r] = combine(&FaultTarget::Region(r as u16)).down;
                 for q in r + 1..n {
-                    let c = combine(&FaultTarget::RegionPair(r as u16, q as u16)).down;
-                    cut[r * n + q] = c;
-                    cut[q * n + r] = c;
+                    let fx = combine(&FaultTarget::RegionPair(r as u16, q as u16));
+                    cut[r * n + q] = fx.down;
+                    cut[q * n + r] = fx.down;
+                    slow[r * n + q].clone_from(&fx.latency);
+                    slow[q * n + r] = fx.latency;
                 }
             }
-            self.refresh_regions(down, cut);
+            self.refresh_regions(down, cut, slow);
         } else if self.global.is_some() {
             self.refresh_evaluated_records();
         }
@@ -275,6 +278,15 @@ impl Simulation<'_> {
             (None, 0) => NodeFault::None,
             (None, extra) => NodeFault::Extra(extra),
         }
+    }
+
+    /// The extra latency of the Latency faults `faults` (a degraded network between regions),
+    /// drawn from their streams.
+    pub(super) fn latency_of(&mut self, faults: &[u32]) -> u64 {
+        let plan = self.plan;
+        let Some(tl) = self.tl.as_mut() else { return 0 };
+        let fx = Fx { latency: faults.to_vec(), slow: 1.0, ..Fx::default() };
+        draw(&fx, plan, &mut tl.fault_rng).1
     }
 
     /// What faults do to a crossing of the file's link `l`.

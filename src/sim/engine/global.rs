@@ -59,6 +59,8 @@ pub(super) struct GlobalState {
     region_down: Vec<u32>,
     /// Per region pair (`a * n + b`, both orders): partition faults in force.
     region_cut: Vec<u32>,
+    /// Per region pair: the Latency faults in force (a degraded network between them).
+    region_slow: Vec<Vec<u32>>,
     /// Per data store.
     stores: Vec<StoreState>,
     /// Per DNS name: draws (checker phases, weighted answers).
@@ -103,6 +105,7 @@ impl GlobalState {
                 .collect(),
             region_down: vec![0; n],
             region_cut: vec![0; n * n],
+            region_slow: vec![Vec::new(); n * n],
             stores: plan
                 .stores
                 .iter()
@@ -256,17 +259,31 @@ impl Simulation<'_> {
         if self.region_cut(pop_region, r.region) {
             return Answer::Unreachable;
         }
-        Answer::To { hop: r.hop, link: r.link, region_ns: plan.half_rtt(pop_region, r.region) }
+        let (hop, link) = (r.hop, r.link);
+        let region_ns = plan.half_rtt(pop_region, r.region) + self.region_slowdown(pop_region, r.region);
+        Answer::To { hop, link, region_ns }
+    }
+
+    /// The extra one-way latency of a degraded network between regions `a` and `b`, if any.
+    fn region_slowdown(&mut self, a: Option<u16>, b: Option<u16>) -> u64 {
+        let (Some(a), Some(b)) = (a, b) else { return 0 };
+        let n = self.plan.regions.len();
+        let faults = match self.global.as_ref().and_then(|g| g.region_slow.get(a as usize * n + b as usize)) {
+            Some(f) if !f.is_empty() && a != b => f.clone(),
+            _ => return 0,
+        };
+        self.latency_of(&faults)
     }
 
     /// A region fault's markers changed: the counts of down faults on each region and region
     /// pair, from the faults in force; a primary whose region went down is lost, one whose region
     /// came back takes writes again.
-    pub(super) fn refresh_regions(&mut self, down: Vec<u32>, cut: Vec<u32>) {
+    pub(super) fn refresh_regions(&mut self, down: Vec<u32>, cut: Vec<u32>, slow: Vec<Vec<u32>>) {
         let plan = self.plan;
         let Some(g) = self.global.as_mut() else { return };
         let before = std::mem::replace(&mut g.region_down, down);
         g.region_cut = cut;
+        g.region_slow = slow;
         for (s, sp) in plan.stores.iter().enumerate() {
             let Some(g) = self.global.as_ref() else { return };
             let st = &g.stores[s];
@@ -351,7 +368,13 @@ impl Simulation<'_> {
         let Some(g) = self.global.as_mut() else { return (0, false) };
         let rng = &mut g.store_rng[call.store as usize];
         let write = rng.chance(sp.write_share);
-        let down = |c: usize| sp.copies.get(c).copied().flatten().is_some_and(|r| g.region_down[r as usize] > 0);
+        let n = plan.regions.len();
+        let cut = |c: usize| match (call.region, sp.copies.get(c).copied().flatten()) {
+            (Some(a), Some(b)) => a != b && g.region_cut.get(a as usize * n + b as usize).is_some_and(|&x| x > 0),
+            _ => false,
+        };
+        let down =
+            |c: usize| sp.copies.get(c).copied().flatten().is_some_and(|r| g.region_down[r as usize] > 0) || cut(c);
         let st = &g.stores[call.store as usize];
         if !write {
             // The nearest live copy.

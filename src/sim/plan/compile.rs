@@ -678,6 +678,24 @@ impl<'s> Compiler<'s> {
             }
             return Some(FaultTarget::Group(group));
         }
+        // A zone of a region: the instances of the region's services placed in it.
+        if let Some((r, z)) = target.split_once('/')
+            && let Some(region) = self.topo().regions.iter().find(|x| x.name == r.trim())
+            && let Some(zone) = region.zones.iter().position(|x| x == z.trim())
+        {
+            let n = region.zones.len() as u32;
+            let ri = region_index(&self.plan.regions, &region.name);
+            let mut stations = Vec::new();
+            for (i, node) in self.topo().nodes.iter().enumerate() {
+                if let (Some(Hop::Service(s)), true) =
+                    (self.hop_to(node.name()), self.plan.node_region.get(i).copied().flatten() == ri)
+                    && let Some(sp) = self.plan.services.get(s as usize)
+                {
+                    stations.extend((0..sp.instances).filter(|k| k % n == zone as u32).map(|k| sp.first_station + k));
+                }
+            }
+            return Some(FaultTarget::Stations(stations));
+        }
         // Two regions: the network between them, both ways (every link between their nodes).
         if let Some((a, b)) = target.split_once("->")
             && let (Some(ra), Some(rb)) = (region(a), region(b))
@@ -698,6 +716,11 @@ impl<'s> Compiler<'s> {
         }
         self.plan.station_by_name(target).map(|k| FaultTarget::Stations(vec![k]))
     }
+}
+
+/// The index of region `name` among `regions`.
+fn region_index(regions: &[String], name: &str) -> Option<u16> {
+    regions.iter().position(|r| r == name).map(|i| i as u16)
 }
 
 /// A service's parameters, for a service with `slots` stations.

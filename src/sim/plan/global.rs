@@ -94,6 +94,8 @@ pub struct SvcStore {
     pub store: u32,
     /// Half the round trip from the service's region to each copy of the store, ns.
     pub half_rtt_ns: Vec<u64>,
+    /// The service's region.
+    pub region: Option<u16>,
 }
 
 /// Fills the plan's regions, round-trip times, DNS names, data stores and the services' calls.
@@ -220,7 +222,7 @@ pub(super) fn compile(plan: &mut Plan, topo: &Topology, kind_index: &[u32], hop_
         let from = plan.node_region.get(i).copied().flatten();
         let half_rtt_ns = plan.stores[store].copies.iter().map(|&c| plan_half(&plan.half_rtt_ns, n, from, c)).collect();
         if let Some(slot) = plan.svc_store.get_mut(si as usize) {
-            *slot = Some(SvcStore { store: store as u32, half_rtt_ns });
+            *slot = Some(SvcStore { store: store as u32, half_rtt_ns, region: from });
         }
     }
 }
