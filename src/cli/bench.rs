@@ -349,26 +349,28 @@ Service((name: "api-{i}", region: "{r}", instances: 8, concurrency: 16, queue_ca
     )
 }
 
-/// Runs [`regions_text`] once and prints its speed.
-fn bench_regions() {
-    let text = regions_text();
-    let scenario = match crate::model::load::from_str(&text, std::path::Path::new("bench-regions.ron")) {
-        Ok(s) => s,
-        Err(e) => return eprintln!("error: the regions benchmark's scenario does not load: {e}"),
-    };
-    let plan = plan::compile(&scenario);
+/// Runs one replicate of `scenario` on this thread and prints its speed under `label`.
+fn measure(label: &str, scenario: &Scenario) {
+    let plan = plan::compile(scenario);
     let start = Instant::now();
     let rec = Simulation::new(&plan, 0).run();
     let secs = start.elapsed().as_secs_f64();
     let sent: u64 = rec.outcomes.iter().sum();
     out(&format!(
-        "{:<40} {:>6.2} s  {:>6.2} M requests/s  {:>6.2} M events/s  ({} requests)\n",
-        "bench: 3 regions, DNS, 1 h at 10k r/s",
+        "{label:<40} {:>6.2} s  {:>6.2} M requests/s  {:>6.2} M events/s  ({sent} requests, {} events)\n",
         secs,
         sent as f64 / secs / 1e6,
         rec.events as f64 / secs / 1e6,
-        sent
+        rec.events
     ));
+}
+
+/// Runs [`regions_text`] once and prints its speed.
+fn bench_regions() {
+    match crate::model::load::from_str(&regions_text(), std::path::Path::new("bench-regions.ron")) {
+        Ok(s) => measure("bench: 3 regions, DNS, 1 h at 10k r/s", &s),
+        Err(e) => eprintln!("error: the regions benchmark's scenario does not load: {e}"),
+    }
 }
 
 /// Runs the scenarios once and prints requests and events per second, then the trace replay and
@@ -376,19 +378,7 @@ fn bench_regions() {
 pub fn bench(requests: u64, replay_lines: u64, lint_nodes: usize, regions: bool) -> u8 {
     out(&format!("one replicate, one thread, {requests} requests each\n"));
     for scenario in [mmc_scenario(requests), reference_scenario(requests), timeline_scenario(requests)] {
-        let plan = plan::compile(&scenario);
-        let start = Instant::now();
-        let rec = Simulation::new(&plan, 0).run();
-        let secs = start.elapsed().as_secs_f64();
-        let sent: u64 = rec.outcomes.iter().sum();
-        out(&format!(
-            "{:<40} {:>6.2} s  {:>6.2} M requests/s  {:>6.2} M events/s  ({} events)\n",
-            scenario.name,
-            secs,
-            sent as f64 / secs / 1e6,
-            rec.events as f64 / secs / 1e6,
-            rec.events
-        ));
+        measure(&scenario.name, &scenario);
     }
     if replay_lines > 0 {
         bench_replay(replay_lines);

@@ -341,15 +341,8 @@ pub(super) fn check(c: &mut Checker<'_>, s: &Scenario, index: &TopologyIndex<'_>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::validate::tests::tricky_name as name;
     use proptest::prelude::*;
-
-    fn name() -> impl Strategy<Value = String> {
-        proptest::collection::vec(
-            prop_oneof![Just("a"), Just("b"), Just("\""), Just("\\"), Just(" "), Just("\n")],
-            0..4,
-        )
-        .prop_map(|v| v.concat())
-    }
 
     fn line() -> impl Strategy<Value = String> {
         let field = (

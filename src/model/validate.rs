@@ -633,3 +633,18 @@ fn check_cycles(c: &mut Checker<'_>, s: &Scenario) {
         }
     }
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use proptest::prelude::*;
+
+    /// A name from a small alphabet where collisions, quotes, escapes and line breaks are likely
+    /// (for the proptests of the line look-ups).
+    pub(in crate::model) fn tricky_name() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![Just("a"), Just("b"), Just("\""), Just("\\"), Just(" "), Just("\n")],
+            0..4,
+        )
+        .prop_map(|v| v.concat())
+    }
+}

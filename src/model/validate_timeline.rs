@@ -698,17 +698,9 @@ mod tests {
         assert_eq!(super::super::validate::line_of_name(text, "a"), Some(2));
     }
 
+    use super::super::validate::tests::tricky_name as name;
     use super::super::validate::{LineIndex, line_of_name};
     use proptest::prelude::*;
-
-    /// A name from a small alphabet where collisions, quotes, escapes and line breaks are likely.
-    fn name() -> impl Strategy<Value = String> {
-        proptest::collection::vec(
-            prop_oneof![Just("a"), Just("b"), Just("\""), Just("\\"), Just(" "), Just("\n")],
-            0..4,
-        )
-        .prop_map(|v| v.concat())
-    }
 
     /// A line of a scenario-like text: `name: "..."` fields in the places they occur, section
     /// keys, and noise.
