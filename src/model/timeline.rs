@@ -144,6 +144,7 @@ impl Event {
             Event::Action(a) => match &a.act {
                 Act::Scale { service, .. } => Some(service),
                 Act::ShiftTraffic { clients, .. } => Some(clients),
+                Act::RoutingControl { dns, .. } => Some(dns),
                 _ => None,
             },
         }
@@ -707,6 +708,18 @@ pub enum Act {
     EndFault(String),
     /// Only page: the report shows when the person acknowledged, identified and acted.
     Page,
+    /// Set a record's routing control (Route 53 Application Recovery Controller): off, the DNS
+    /// name treats the record as unhealthy at once, whatever its health checks say (a manual
+    /// failover); on again, its health checks decide. Resolvers keep their cached answers for
+    /// the TTL either way.
+    RoutingControl {
+        /// The DNS node.
+        dns: String,
+        /// The record's target.
+        record: String,
+        /// On (traffic allowed) or off.
+        on: bool,
+    },
 }
 
 impl Act {
@@ -719,6 +732,9 @@ impl Act {
             Act::ShiftTraffic { clients, to, share } => format!("shift {:.0}% of {clients} to {to}", 100.0 * share),
             Act::EndFault(f) => format!("end {f}"),
             Act::Page => "page".into(),
+            Act::RoutingControl { dns, record, on } => {
+                format!("routing control of {dns}/{record} {}", if *on { "on" } else { "off" })
+            }
         }
     }
 }

@@ -189,6 +189,11 @@ pub(super) fn check(c: &mut Checker<'_>, s: &Scenario, index: &TopologyIndex<'_>
                             cx.error(e, format!("share must be between 0 and 1, got {share}"));
                         }
                     }
+                    Act::RoutingControl { dns, record, .. } => match index.node(dns) {
+                        Some(Node::Dns(d)) if d.records.iter().any(|r| &r.target == record) => {}
+                        Some(Node::Dns(_)) => cx.error(e, format!("{dns} has no record for \"{record}\"")),
+                        _ => cx.error(e, format!("\"{dns}\" is not a DNS node")),
+                    },
                     _ => {}
                 }
             }

@@ -291,3 +291,23 @@ fn a_partition_between_regions_cuts_dns_answers_across_it_and_a_degraded_link_ad
     let (a, b) = (base.summary.latency_ms.p90.unwrap(), slow.summary.latency_ms.p90.unwrap());
     assert!(b > a + 40.0, "degraded p90 {b} ms against {a} ms");
 }
+
+#[test]
+fn a_routing_control_turned_off_fails_over_at_once_and_resolvers_follow_within_the_ttl() {
+    // gw-a dies at 100 s; an operator turns its routing control off at 110 s (ARC), before the
+    // health checks (160 to 190 s) would have.
+    let text = failover(3, "20s", 0.0, "gw-a").replace(
+        "kind: Down))])",
+        r#"kind: Down)), Action((name: "arc", trigger: At(110.0), response: Automatic(delay: "0s"),
+              act: RoutingControl(dns: "dns", record: "gw-a", on: false)))])"#,
+    );
+    let r = run(&text);
+    let tl = r.per_replicate[0].timeline.as_ref().unwrap();
+    assert_eq!(tl.record_unhealthy_s[0], Some(110.0));
+    let series = unreachable_per_s(&r);
+    assert!(series[131..].iter().all(|&x| x == 0.0), "still unreachable after the 20 s TTL");
+    // A control that names no record is refused.
+    let bad = text.replace("record: \"gw-a\"", "record: \"gw-z\"");
+    let e = load::from_str(&bad, Path::new("arc.ron")).unwrap_err().to_string();
+    assert!(e.contains("dns has no record for \"gw-z\""), "{e}");
+}

@@ -51,6 +51,8 @@ pub(super) struct StoreState {
 pub(super) struct GlobalState {
     /// Per DNS name and record: healthy.
     healthy: Vec<Vec<bool>>,
+    /// Per DNS name and record: its routing control is off (a manual failover).
+    controlled_off: Vec<Vec<bool>>,
     /// Per DNS name, record and checker: its view (healthy) and the streak of results against it.
     views: Vec<Vec<Vec<(bool, u32)>>>,
     /// Per population: its resolver caches (empty without DNS) and how many of them ignore TTL.
@@ -80,6 +82,7 @@ impl GlobalState {
         let stream = |node: u32, purpose| Stream::new(plan.seed, replicate, &plan.nodes[node as usize].0, purpose);
         Some(GlobalState {
             healthy: plan.dns.iter().map(|d| vec![true; d.records.len()]).collect(),
+            controlled_off: plan.dns.iter().map(|d| vec![false; d.records.len()]).collect(),
             views: plan
                 .dns
                 .iter()
@@ -210,11 +213,23 @@ impl Simulation<'_> {
         let checked_ok = !r.checked
             || views.is_empty()
             || views.iter().filter(|v| v.0).count() as f64 / views.len() as f64 > crate::model::global::HEALTHY_SHARE;
-        let healthy = checked_ok && (!r.evaluate || evaluate_ok);
+        let off = g.controlled_off[d].get(ri).copied().unwrap_or(false);
+        let healthy = checked_ok && (!r.evaluate || evaluate_ok) && !off;
         if g.healthy[d][ri] != healthy {
             g.healthy[d][ri] = healthy;
             self.rec.log(self.now, Logged::RecordHealth(d as u32, ri as u32, healthy));
         }
+    }
+
+    /// An action sets record `ri` of DNS name `d`'s routing control: off makes it unhealthy at
+    /// once; on lets its health checks decide again.
+    pub(super) fn set_routing_control(&mut self, d: u32, ri: u32, on: bool) {
+        let Some(slot) = self.global.as_mut().and_then(|g| g.controlled_off.get_mut(d as usize)?.get_mut(ri as usize))
+        else {
+            return;
+        };
+        *slot = !on;
+        self.refresh_record(d as usize, ri as usize);
     }
 
     /// Records that evaluate their target's health see it at once: refreshed whenever a fault

@@ -463,6 +463,7 @@ impl Simulation<'_> {
                 }
             }
             ActPlan::EndFault(f) => self.end_fault(f),
+            ActPlan::RoutingControl { dns, record, on } => self.set_routing_control(dns, record, on),
             ActPlan::Page => {}
         }
         self.rec.log(self.now, Logged::ActionDone(i));

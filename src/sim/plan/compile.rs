@@ -625,6 +625,19 @@ impl<'s> Compiler<'s> {
                             ActPlan::Shift { pop, target, share: *share }
                         }
                         Act::Page => ActPlan::Page,
+                        Act::RoutingControl { dns, record, on } => match self.hop_to(dns) {
+                            Some(Hop::Dns(d)) => ActPlan::RoutingControl {
+                                dns: d,
+                                record: self
+                                    .plan
+                                    .dns
+                                    .get(d as usize)
+                                    .and_then(|x| x.records.iter().position(|r| &r.target == record))
+                                    .map_or(u32::MAX, |i| i as u32),
+                                on: *on,
+                            },
+                            _ => ActPlan::Page,
+                        },
                     };
                     tl.actions.push(ActionPlan { name: a.name.clone(), trigger, response, act });
                 }

@@ -299,6 +299,15 @@ pub enum ActPlan {
     },
     /// End fault `i`.
     EndFault(u32),
+    /// Set record `record` of DNS name `dns`'s routing control on or off.
+    RoutingControl {
+        /// DNS index.
+        dns: u32,
+        /// Record index.
+        record: u32,
+        /// On.
+        on: bool,
+    },
     /// Only the page.
     Page,
 }
