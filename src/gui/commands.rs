@@ -293,6 +293,10 @@ fn rename_in_timeline(timeline: &mut [Event], old: &str, new: &str) {
                     fix(clients);
                     fix(to);
                 }
+                Act::RoutingControl { dns, record, .. } => {
+                    fix(dns);
+                    fix(record);
+                }
                 _ => {}
             },
         }
