@@ -168,7 +168,14 @@ pub fn run(cli: Cli) -> ExitCode {
                         time_shift_s: log_shift,
                         speed: log_speed,
                     };
-                    replay_trace(&file, variant.as_deref(), files, &log, outputs)
+                    if replicates.is_some_and(|n| n != 1) {
+                        eprintln!(
+                            "error: --replicates: a trace replays once (its requests are given); drop --replicates or --requests"
+                        );
+                        EXIT_BAD_INPUT
+                    } else {
+                        replay_trace(&file, variant.as_deref(), seed, files, &log, outputs)
+                    }
                 }
                 None => run_scenario(&file, variant.as_deref(), seed, replicates, outputs),
             }
@@ -257,11 +264,16 @@ fn load_scenario(file: &Path, variant: Option<&str>) -> Option<crate::model::Sce
 fn replay_trace(
     file: &Path,
     variant: Option<&str>,
+    seed: Option<u64>,
     files: ReplayFiles<'_>,
     log: &crate::sim::accesslog::AccessLogOptions,
     o: Outputs<'_>,
 ) -> u8 {
-    let Some(scenario) = load_scenario(file, variant) else { return EXIT_BAD_INPUT };
+    let Some(mut scenario) = load_scenario(file, variant) else { return EXIT_BAD_INPUT };
+    // The seed draws what the trace does not give (service times, link latencies, random picks).
+    if let Some(seed) = seed {
+        scenario.run.seed = seed;
+    }
     if let Err(e) = log.validate() {
         eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
