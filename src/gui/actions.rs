@@ -55,7 +55,7 @@ pub enum UiCommand {
 impl UiCommand {
     /// Every action, in menu order. Actions whose shortcut extends another's (Ctrl+Shift+S and
     /// Ctrl+S) come first, since shortcuts are matched in this order.
-    pub const ALL: [UiCommand; 24] = [
+    pub const ALL: [UiCommand; 26] = [
         UiCommand::New,
         UiCommand::Open,
         UiCommand::SaveAs,
@@ -80,6 +80,8 @@ impl UiCommand {
         UiCommand::AddNode(NodeKind::Gateway),
         UiCommand::AddNode(NodeKind::LoadBalancer),
         UiCommand::AddNode(NodeKind::Service),
+        UiCommand::AddNode(NodeKind::Dns),
+        UiCommand::AddNode(NodeKind::DataStore),
     ];
 
     /// The menu and palette text.
@@ -109,6 +111,8 @@ impl UiCommand {
             UiCommand::AddNode(NodeKind::Gateway) => "Add API gateway",
             UiCommand::AddNode(NodeKind::LoadBalancer) => "Add load balancer",
             UiCommand::AddNode(NodeKind::Service) => "Add service",
+            UiCommand::AddNode(NodeKind::Dns) => "Add DNS",
+            UiCommand::AddNode(NodeKind::DataStore) => "Add data store",
         }
     }
 

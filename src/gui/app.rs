@@ -11,7 +11,7 @@ use super::inspector::{self, InspectorState};
 use super::overlay::{self, Overlay};
 use super::run::{Batch, BatchState, Job, JobResult, Runner};
 use super::timeline::{self, TimelineState};
-use super::{layout, palette, theme};
+use super::{layout, palette, regions, theme};
 use crate::model::{Link, Node, Scenario, UtcTime};
 use crate::report::Report;
 use egui::Ui;
@@ -622,6 +622,8 @@ impl App {
                     crate::model::NodeKind::Gateway => "gateway",
                     crate::model::NodeKind::LoadBalancer => "lb",
                     crate::model::NodeKind::Service => "service",
+                    crate::model::NodeKind::Dns => "dns",
+                    crate::model::NodeKind::DataStore => "store",
                 };
                 let name = super::commands::free_name(self.doc.scenario(), base);
                 let mut node = Node::with_defaults(kind, name.clone());
@@ -668,7 +670,7 @@ impl App {
         if nodes.is_empty() {
             return;
         }
-        let mut temp = crate::model::Topology { regions: Vec::new(), nodes, links };
+        let mut temp = crate::model::Topology { nodes, links, ..Default::default() };
         let originals: Vec<String> = temp.nodes.iter().map(|n| n.name().to_owned()).collect();
         let mut chosen: Vec<String> = Vec::new();
         for old in &originals {
@@ -758,6 +760,12 @@ impl App {
                     format!("{} (double-click the timeline ruler for the whole run)", timeline::scrub_caption(r, t))
                 },
             );
+        // Regions a region fault has down (or cut off) at the scrubbed time.
+        let shown = self.runner.shown();
+        self.canvas.regions = match shown.zip(self.scrub).and_then(|(r, b)| timeline::bucket_time(r, b)) {
+            Some(t) => regions::marks_at(self.doc.scenario(), regions::log_of(shown), t),
+            None => regions::RegionMarks::new(),
+        };
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let doc = &self.doc;
             let commands = canvas::canvas_ui(

@@ -1,16 +1,18 @@
 //! The topology canvas, drawn with egui's painter: nodes as cards, links as arrows, regions as
-//! frames. Pan with the middle button (or space + drag), zoom with the wheel around the cursor,
-//! drag nodes (snapped to the grid, one undo step per drag), click / shift-click / box select,
-//! connect by dragging from a node's output handle onto another node.
+//! frames (failed while a region outage is in force at the scrubbed time), replication as dashed
+//! lines to replica markers. Pan with the middle button (or space + drag), zoom with the wheel
+//! around the cursor, drag nodes (snapped to the grid, one undo step per drag), click /
+//! shift-click / box select, connect by dragging from a node's output handle onto another node.
 //!
 //! The canvas never changes the document itself: it returns [`Command`]s.
 
 use super::canvas_paint;
 use super::commands::Command;
 use super::overlay::Overlay;
+use super::regions::{self, RegionMarks};
 use super::theme;
 use crate::model::validate::{Problem, Severity, validate};
-use crate::model::{Dist, Link, Node, Scenario, Traffic};
+use crate::model::{Dist, DnsRouting, Link, Node, Replication, Scenario, Traffic};
 use egui::{Align2, FontId, Key, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2, pos2, vec2};
 use std::collections::BTreeSet;
 
@@ -75,6 +77,9 @@ pub struct CanvasState {
     pub refusal: Option<String>,
     /// A line shown at the canvas's top left (e.g. the scrubbed time).
     pub caption: Option<String>,
+    /// What the timeline's region faults do to each region at the scrubbed time (the frames of
+    /// regions down are drawn failed).
+    pub regions: RegionMarks,
     gesture: Gesture,
 }
 
@@ -88,6 +93,7 @@ impl Default for CanvasState {
             rect: Rect::NOTHING,
             refusal: None,
             caption: None,
+            regions: RegionMarks::new(),
             gesture: Gesture::None,
         }
     }
@@ -161,6 +167,66 @@ pub fn node_summary(node: &Node) -> String {
             ),
             None => format!("x{} · {} slots · {}", s.instances, s.concurrency, dist_words(&s.service_time)),
         },
+        Node::Dns(d) => {
+            let checks = match &d.health_check {
+                Some(h) => format!("checks {} x{}", span_words(h.interval.0), h.failure_threshold),
+                None => "no health checks".to_owned(),
+            };
+            format!("{} · TTL {} · {checks}", routing_words(d.routing), span_words(d.ttl.0))
+        }
+        Node::DataStore(st) => {
+            let primary = match &st.region {
+                Some(r) => format!("primary {r}"),
+                None => "primary (no region)".to_owned(),
+            };
+            match st.replicas.len() {
+                0 if st.backups.is_some() => format!("{primary} · backups only"),
+                0 => format!("{primary} · no replica"),
+                n => format!(
+                    "{primary} · {n} replica{} · {}",
+                    if n == 1 { "" } else { "s" },
+                    replication_words(&st.replication)
+                ),
+            }
+        }
+    }
+}
+
+/// A Route 53 routing policy in a word.
+pub fn routing_words(r: DnsRouting) -> &'static str {
+    match r {
+        DnsRouting::Simple => "simple",
+        DnsRouting::Failover => "failover",
+        DnsRouting::Weighted => "weighted",
+        DnsRouting::Latency => "latency",
+        DnsRouting::Geolocation => "geolocation",
+    }
+}
+
+/// How writes reach the replicas: `sync`, `async 100 ms`, `async ~150 ms` (a typical lag: the
+/// mean or median of a random one).
+pub fn replication_words(r: &Replication) -> String {
+    match r {
+        Replication::Sync => "sync".to_owned(),
+        Replication::Async { lag } => match *lag {
+            Dist::Constant { ms } => format!("async {ms} ms"),
+            Dist::Exponential { mean_ms: ms } | Dist::LogNormal { median_ms: ms, .. } => format!("async ~{ms} ms"),
+            Dist::Uniform { min_ms, max_ms } => format!("async {min_ms}–{max_ms} ms"),
+        },
+    }
+}
+
+/// A duration in seconds as a card shows it: `60 s`, `5 min`, `1 h`, `250 ms`.
+pub fn span_words(s: f64) -> String {
+    let fmt = |v: f64| if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") };
+    if s > 0.0 && s < 1.0 {
+        format!("{} ms", fmt(s * 1000.0))
+    } else if s < 120.0 || (s % 60.0 != 0.0 && s < 600.0) {
+        format!("{} s", fmt(s))
+    } else if s < 7200.0 || s % 3600.0 != 0.0 {
+        format!("{} min", fmt(s / 60.0))
+    } else {
+        format!("{} h", fmt(s / 3600.0))
     }
 }
 
@@ -452,8 +518,12 @@ pub fn canvas_ui(
         .collect();
 
     canvas_paint::paint_grid(&painter, state);
-    canvas_paint::paint_regions(&painter, scenario, &drawn, state);
+    let replicas = regions::replicas(scenario);
+    let frames = canvas_paint::region_frames(&painter, scenario, &drawn, &replicas, state);
+    canvas_paint::paint_regions(&painter, &frames, state);
     let labels = canvas_paint::paint_links(&painter, scenario, &drawn, overlay, state);
+    canvas_paint::paint_replication(&painter, scenario, &drawn, &replicas, &frames, state);
+    canvas_paint::paint_region_labels(&painter, &frames, &labels, state);
     for (i, node) in nodes.iter().enumerate() {
         let selected = state.selection.nodes.contains(node.name());
         canvas_paint::paint_node(
@@ -527,4 +597,53 @@ pub fn canvas_ui(
         }
     }
     commands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Backups, HealthCheck53, NodeKind, Replica, Span};
+
+    #[test]
+    fn global_cards_say_their_policy_in_words() {
+        let mut dns = Node::with_defaults(NodeKind::Dns, "dns");
+        assert_eq!(node_summary(&dns), "failover · TTL 60 s · checks 30 s x3");
+        if let Node::Dns(d) = &mut dns {
+            d.routing = DnsRouting::Weighted;
+            d.ttl = Span(300.0);
+            d.health_check = Some(HealthCheck53 { interval: Span(10.0), failure_threshold: 2, ..Default::default() });
+        }
+        assert_eq!(node_summary(&dns), "weighted · TTL 5 min · checks 10 s x2");
+        if let Node::Dns(d) = &mut dns {
+            d.health_check = None;
+        }
+        assert_eq!(node_summary(&dns), "weighted · TTL 5 min · no health checks");
+
+        let mut store = Node::with_defaults(NodeKind::DataStore, "db");
+        store.set_region(Some("us-east-1".into()));
+        assert_eq!(node_summary(&store), "primary us-east-1 · no replica");
+        if let Node::DataStore(d) = &mut store {
+            d.backups = Some(Backups { every: Span(3600.0), restore: Span(600.0) });
+        }
+        assert_eq!(node_summary(&store), "primary us-east-1 · backups only");
+        if let Node::DataStore(d) = &mut store {
+            d.replicas.push(Replica { region: "us-west-2".into() });
+        }
+        assert_eq!(node_summary(&store), "primary us-east-1 · 1 replica · async 100 ms");
+        if let Node::DataStore(d) = &mut store {
+            d.replicas.push(Replica { region: "eu-west-1".into() });
+            d.replication = Replication::Async { lag: Dist::LogNormal { median_ms: 150.0, p99_ms: 900.0 } };
+        }
+        assert_eq!(node_summary(&store), "primary us-east-1 · 2 replicas · async ~150 ms");
+        if let Node::DataStore(d) = &mut store {
+            d.replication = Replication::Sync;
+        }
+        assert_eq!(node_summary(&store), "primary us-east-1 · 2 replicas · sync");
+    }
+
+    #[test]
+    fn durations_read_in_the_unit_that_suits_them() {
+        let words: Vec<String> = [0.25, 30.0, 90.0, 150.0, 300.0, 3600.0, 7200.0].map(span_words).into();
+        assert_eq!(words, ["250 ms", "30 s", "90 s", "150 s", "5 min", "60 min", "2 h"]);
+    }
 }

@@ -54,9 +54,11 @@ impl App {
                         "Insert",
                         &[
                             U::AddNode(crate::model::NodeKind::Clients),
+                            U::AddNode(crate::model::NodeKind::Dns),
                             U::AddNode(crate::model::NodeKind::Gateway),
                             U::AddNode(crate::model::NodeKind::LoadBalancer),
                             U::AddNode(crate::model::NodeKind::Service),
+                            U::AddNode(crate::model::NodeKind::DataStore),
                         ],
                     ),
                     ("Run", &[U::Run, U::RunCounterfactuals, U::CheckChange, U::Cancel, U::PinBaseline]),
@@ -170,7 +172,7 @@ impl App {
 
     pub(super) fn bottom_ui(&mut self, ui: &mut Ui) {
         ui.add_space(6.0);
-        results::cards_ui(ui, &results::cards(self.runner.report()));
+        results::cards_ui(ui, &results::cards(self.doc.scenario(), self.runner.report()));
         ui.add_space(6.0);
         // The counterfactuals' table needs more room than the comparison's.
         let right_w = match self.bottom_tab {

@@ -3,7 +3,7 @@
 
 use super::theme;
 use crate::model::{Dist, Step, Traffic};
-use egui::{DragValue, Id, Key, Response, Ui};
+use egui::{DragValue, Id, Key, Response, RichText, Ui};
 
 /// Width of text fields in the inspector.
 pub const TEXT_W: f32 = 190.0;
@@ -302,6 +302,39 @@ pub fn traffic_ui(ui: &mut Ui, t: &mut Traffic, duration_s: f64) -> bool {
             changed |= secs(ui, "start", start_s);
             changed |= secs(ui, "length", d);
         }
+    }
+    changed
+}
+
+/// An editable list: a title, one row per item (`row` returns whether it changed the item), a
+/// remove button per row and an add button. Returns whether the list changed.
+pub fn list_ui<T>(
+    ui: &mut Ui,
+    title: &str,
+    noun: &str,
+    items: &mut Vec<T>,
+    mut row: impl FnMut(&mut Ui, usize, &mut T) -> bool,
+    new: impl FnOnce() -> T,
+) -> bool {
+    ui.separator();
+    ui.label(RichText::new(title).small().color(theme::TEXT_DIM));
+    let mut changed = false;
+    let mut remove = None;
+    for (i, item) in items.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            if ui.small_button("×").on_hover_text(format!("Remove this {noun}")).clicked() {
+                remove = Some(i);
+            }
+            changed |= row(ui, i, item);
+        });
+    }
+    if let Some(i) = remove {
+        items.remove(i);
+        changed = true;
+    }
+    if ui.button(format!("Add {noun}")).clicked() {
+        items.push(new());
+        changed = true;
     }
     changed
 }

@@ -6,11 +6,13 @@
 
 use super::canvas::Selection;
 use super::commands::{Command, Document};
-use super::fields::{dist_ui, number_ui, optional_ui, row_ui, traffic_ui};
-use super::policy_fields;
+use super::fields::{dist_ui, list_ui, number_ui, optional_ui, row_ui, traffic_ui};
 use super::theme;
+use super::{global_fields, policy_fields};
 use crate::model::validate::{Problem, Severity};
-use crate::model::{ArrivalProcess, KeyDistribution, LbRule, Link, Node, Region, Route, RouteShare, Scenario};
+use crate::model::{
+    ArrivalProcess, KeyDistribution, LbRule, Link, Node, NodeKind, Region, Route, RouteShare, Scenario,
+};
 use crate::report::Report;
 use egui::{Grid, RichText, Ui};
 use std::hash::{Hash, Hasher};
@@ -159,17 +161,27 @@ fn node_ui(ui: &mut Ui, doc: &Document, node: &Node, state: &mut InspectorState,
                 }
             }
             let mut region = edited.region().map(str::to_owned);
-            row_ui(ui, "region", |ui| {
-                egui::ComboBox::from_id_salt("region")
-                    .selected_text(region.as_deref().unwrap_or("(none)"))
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut region, None, "(none)");
-                        for reg in &s.topology.regions {
-                            ui.selectable_value(&mut region, Some(reg.name.clone()), &reg.name);
-                        }
-                    })
-                    .response
-            });
+            // DNS is global; a data store's region is its primary's.
+            let label = match edited.kind() {
+                NodeKind::Dns => None,
+                NodeKind::DataStore => Some("primary region"),
+                _ => Some("region"),
+            };
+            if let Some(label) = label {
+                row_ui(ui, label, |ui| {
+                    egui::ComboBox::from_id_salt("region")
+                        .selected_text(region.as_deref().unwrap_or("(none)"))
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut region, None, "(none)");
+                            for reg in &s.topology.regions {
+                                ui.selectable_value(&mut region, Some(reg.name.clone()), &reg.name);
+                            }
+                        })
+                        .response
+                });
+            } else {
+                row_ui(ui, "region", |ui| ui.weak("global (answers clients of every region)"));
+            }
             if region.as_deref() != edited.region() {
                 edited.set_region(region);
                 mark(true, "region");
@@ -247,40 +259,9 @@ fn kind_fields_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl Fn
             }
             policy_fields::autoscaling_ui(ui, v, mark);
         }
+        Node::Dns(d) => global_fields::dns_ui(ui, d, mark),
+        Node::DataStore(d) => global_fields::store_ui(ui, d, mark),
     }
-}
-
-/// An editable list: a title, one row per item (`row` returns whether it changed the item), a
-/// remove button per row and an add button. Returns whether the list changed.
-fn list_ui<T>(
-    ui: &mut Ui,
-    title: &str,
-    noun: &str,
-    items: &mut Vec<T>,
-    mut row: impl FnMut(&mut Ui, usize, &mut T) -> bool,
-    new: impl FnOnce() -> T,
-) -> bool {
-    ui.separator();
-    ui.label(RichText::new(title).small().color(theme::TEXT_DIM));
-    let mut changed = false;
-    let mut remove = None;
-    for (i, item) in items.iter_mut().enumerate() {
-        ui.horizontal(|ui| {
-            if ui.small_button("×").on_hover_text(format!("Remove this {noun}")).clicked() {
-                remove = Some(i);
-            }
-            changed |= row(ui, i, item);
-        });
-    }
-    if let Some(i) = remove {
-        items.remove(i);
-        changed = true;
-    }
-    if ui.button(format!("Add {noun}")).clicked() {
-        items.push(new());
-        changed = true;
-    }
-    changed
 }
 
 /// A path-prefix text field labelled `label`.
@@ -289,7 +270,7 @@ fn prefix_ui(ui: &mut Ui, label: &str, text: &mut String, width: f32) -> bool {
     ui.add(egui::TextEdit::singleline(text).desired_width(width)).labelled_by(l.id).changed()
 }
 
-/// Route mixes, gateway routes, balancer rules.
+/// Route mixes, gateway routes, balancer rules, DNS records, data store replicas.
 fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bool, &'static str)) {
     let names: Vec<String> = s.topology.links_from(node.name()).map(|(_, l)| l.to.clone()).collect();
     let first = names.first().cloned().unwrap_or_default();
@@ -381,6 +362,8 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
             );
             mark(changed, "rules");
         }
+        Node::Dns(d) => mark(global_fields::records_ui(ui, d, s), "records"),
+        Node::DataStore(d) => mark(global_fields::replicas_ui(ui, d, s), "replicas"),
         Node::Service(_) => {}
     }
 }
@@ -512,7 +495,7 @@ fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &
         ui.add(egui::TextEdit::singleline(&mut state.new_region).desired_width(120.0)).labelled_by(l.id);
         let name = state.new_region.trim().to_owned();
         if ui.button("Add region").clicked() && !name.is_empty() {
-            regions.push(Region { name });
+            regions.push(Region { name, zones: Vec::new() });
             state.new_region.clear();
         }
     });

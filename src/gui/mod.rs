@@ -13,7 +13,9 @@
 //! | `canvas.rs`, `canvas_paint.rs` | the topology canvas: interaction, then painting |
 //! | `chrome.rs` | menus, top bar, bottom panel, dialogs |
 //! | `overlay.rs` | what a report says about each node and link (badges, link rates) |
+//! | `regions.rs` | what region faults do to each region at a time, and the replicas to mark |
 //! | `inspector.rs`, `fields.rs` | editing the selection |
+//! | `policy_fields.rs`, `global_fields.rs` | a balancer's, a route's, a DNS name's and a data store's policies |
 //! | `palette.rs` | node palette and outline |
 //! | `timeline.rs` | traffic lanes, timeline entry lanes, the time scrubber |
 //! | `timeline_fields.rs` | editing a timeline entry, the run's start and the SLOs |
@@ -35,11 +37,13 @@ pub mod compare;
 pub mod counterfactuals;
 mod fields;
 pub mod files;
+mod global_fields;
 mod inspector;
 pub mod layout;
 pub mod overlay;
 mod palette;
 mod policy_fields;
+pub mod regions;
 pub mod results;
 pub mod run;
 pub mod theme;

@@ -2,7 +2,7 @@
 //! the canvas badges and edge labels, for the whole summary window or one scrubbed time bucket.
 
 use super::theme;
-use crate::model::{NodeKind, Scenario};
+use crate::model::{Node, NodeKind, Scenario};
 use crate::report::Report;
 use egui::Color32;
 use std::collections::BTreeMap;
@@ -53,7 +53,7 @@ fn mean(v: &[f64]) -> f64 {
 
 /// The overlay of a report: over the summary window (`bucket` None) or at one time bucket.
 /// Services show utilisation (or their rejected share when above 1%); gateways and balancers
-/// their arrival rate; links their crossings per second.
+/// their arrival rate; links their crossings per second (none into a DNS name or a data store).
 pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> Overlay {
     let mut out = Overlay::default();
     let window_s = (report.duration_s - report.warmup_s).max(1e-9);
@@ -65,7 +65,10 @@ pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> O
         }
     };
     let mut busiest: f64 = 0.0;
-    for l in &report.series.links {
+    // Links into a DNS name or a data store carry no requests of their own (clients resolve and
+    // then go to the answer; a service's calls to its store are part of its work): no rate.
+    let unmeasured = |to: &str| matches!(scenario.topology.node(to), Some(Node::Dns(_) | Node::DataStore(_)));
+    for l in report.series.links.iter().filter(|l| !unmeasured(&l.to)) {
         let rps = at(&l.rps);
         busiest = busiest.max(rps);
         out.links.insert((l.from.clone(), l.to.clone()), LinkLoad { text: rate_text(rps), share: rps });

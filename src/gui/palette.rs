@@ -16,11 +16,13 @@ pub struct LeftPanelOut {
     pub select_event: Option<usize>,
 }
 
-const KINDS: [(NodeKind, &str); 4] = [
+const KINDS: [(NodeKind, &str); 6] = [
     (NodeKind::Clients, "Clients"),
+    (NodeKind::Dns, "DNS (Route 53)"),
     (NodeKind::Gateway, "API gateway"),
     (NodeKind::LoadBalancer, "Load balancer"),
     (NodeKind::Service, "Service"),
+    (NodeKind::DataStore, "Data store"),
 ];
 
 /// The palette and the outline.

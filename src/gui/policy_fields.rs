@@ -11,7 +11,7 @@ use crate::model::{
 use egui::{ComboBox, Ui};
 
 /// A combo box row choosing among `options` by label; returns whether the choice changed.
-fn choice_ui<T: Clone>(
+pub(super) fn choice_ui<T: Clone>(
     ui: &mut Ui,
     label: &str,
     id: impl std::hash::Hash + std::fmt::Debug,
@@ -43,7 +43,7 @@ fn same_variant<T>(a: &T, b: &T) -> bool {
 
 /// An optional section: a checkbox row that adds `default()` or removes the value; returns whether
 /// it changed.
-fn toggle_ui<T>(ui: &mut Ui, label: &str, value: &mut Option<T>, default: impl FnOnce() -> T) -> bool {
+pub(super) fn toggle_ui<T>(ui: &mut Ui, label: &str, value: &mut Option<T>, default: impl FnOnce() -> T) -> bool {
     let mut on = value.is_some();
     let changed = row_ui(ui, label, |ui| ui.checkbox(&mut on, "")).changed();
     if changed {

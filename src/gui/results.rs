@@ -1,9 +1,10 @@
-//! The bottom of the window: six summary cards and the time-series charts (live from partial
+//! The bottom of the window: seven summary cards and the time-series charts (live from partial
 //! reports during a run). Card contents are computed as data ([`cards`]) before they are drawn.
 
 use super::theme;
 use crate::metrics::Outcome;
-use crate::model::{EventKind, UtcTime};
+use crate::model::{DataStore, Event, EventKind, FaultKind, Node, Scenario, UtcTime};
+use crate::report::timeline::StoreReport;
 use crate::report::{Report, ServiceSeries, duration_text};
 use egui::{Color32, RichText, Ui};
 use egui_plot::{AxisHints, Corner, FilledArea, Legend, Line, Plot, PlotPoints, VLine};
@@ -18,6 +19,8 @@ pub const LATENCY_P99: &str = "latency p99";
 pub const TIME_TO_DETECT: &str = "time to detect";
 /// Caption of the RTO card.
 pub const RTO: &str = "outage (RTO)";
+/// Caption of the RPO card.
+pub const RPO: &str = "data lost (RPO)";
 /// Caption of the cost card.
 pub const COST: &str = "cost of run";
 
@@ -146,10 +149,77 @@ fn rto_card(r: &Report) -> Card {
     }
 }
 
-/// The six cards for a report (or dashes without one). Time to detect and RTO come from the
-/// run's timeline; when the scenario cannot produce them, the card says what to add. Cost is not
-/// modelled: a dash, never an invented number.
-pub fn cards(report: Option<&Report>) -> [Card; 6] {
+/// An age of lost data: `180 ms`, `2.5 s`, `3 min 20 s`.
+pub fn age_text(s: f64) -> String {
+    if s < 120.0 { ms_text(s * 1000.0) } else { duration_text(s) }
+}
+
+/// Whether the timeline fails `region`: a region outage aimed at it.
+fn region_outage(s: &Scenario, region: &str) -> bool {
+    s.timeline.iter().any(|e| matches!(e, Event::Fault(f) if f.target == region && f.kind == FaultKind::Down))
+}
+
+/// Measured RPO: the age of the oldest committed write lost when a data store's primary was lost
+/// (median over the replicates where it failed over), from the run's `stores`; the store that
+/// lost the most when there are several. Without a figure, the card says what the scenario lacks
+/// to give one: a data store, a replica, a run, an outage of the primary's region, a promotion.
+pub fn rpo_card(s: &Scenario, stores: Option<&[StoreReport]>, replicates: u32) -> Card {
+    let all: Vec<&DataStore> = s
+        .topology
+        .nodes
+        .iter()
+        .filter_map(|n| match n {
+            Node::DataStore(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    let Some(first) = all.first() else {
+        return no_figure(RPO, "add a data store with replicas to measure RPO");
+    };
+    let Some(store) = all.iter().find(|d| !d.replicas.is_empty() || d.backups.is_some()) else {
+        return no_figure(RPO, &format!("give {} a replica in another region to measure RPO", first.name));
+    };
+    let Some(stores) = stores else {
+        return no_figure(RPO, "run the scenario (F5)");
+    };
+    let lost = stores
+        .iter()
+        .filter(|x| x.failed_over_in > 0)
+        .filter_map(|x| Some((x, x.rpo_age_s.median?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((x, age)) = lost {
+        let writes = x.rpo_writes.median.map_or_else(
+            || "? writes".to_owned(),
+            |w| match count_text(w).as_str() {
+                "1" => "1 write".to_owned(),
+                c => format!("{c} writes"),
+            },
+        );
+        let who = if all.len() > 1 { format!(" · {}", x.store) } else { String::new() };
+        let runs = format!("{} of {replicates}", x.failed_over_in);
+        let detail = if age == 0.0 {
+            format!("no committed write lost{who} · {runs}")
+        } else {
+            format!("{writes} lost{who} · {runs}")
+        };
+        let colour = if age == 0.0 { theme::OK } else { theme::BAD };
+        return Card { caption: RPO, value: age_text(age), detail, colour };
+    }
+    let why = match &store.region {
+        None => format!("give {} a primary region to measure RPO", store.name),
+        Some(r) if !region_outage(s, r) => format!("add an outage of {r} to the timeline to measure RPO"),
+        Some(_) if store.failover.is_none() && store.backups.is_none() => {
+            format!("{} waits for its primary: turn on promotion to measure RPO", store.name)
+        }
+        Some(_) => format!("{} did not fail over during the run", store.name),
+    };
+    no_figure(RPO, &why)
+}
+
+/// The seven cards for a report of `scenario` (or dashes without one). Time to detect and RTO
+/// come from the run's timeline, RPO from its data stores; when the scenario cannot produce them,
+/// the card says what to add. Cost is not modelled: a dash, never an invented number.
+pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
     let none =
         |caption, detail: &str| Card { caption, value: "-".into(), detail: detail.into(), colour: theme::TEXT_DIM };
     let Some(r) = report else {
@@ -160,6 +230,7 @@ pub fn cards(report: Option<&Report>) -> [Card; 6] {
             none(LATENCY_P99, d),
             none(TIME_TO_DETECT, d),
             none(RTO, d),
+            rpo_card(scenario, None, 0),
             none(COST, d),
         ];
     };
@@ -196,7 +267,16 @@ pub fn cards(report: Option<&Report>) -> [Card; 6] {
         },
         None => none(LATENCY_P99, "nothing succeeded"),
     };
-    [impacted, failed_card, p99, detect_card(r), rto_card(r), none(COST, "needs a price table (not modelled yet)")]
+    let stores = r.timeline.as_ref().map_or(&[][..], |t| t.stores.as_slice());
+    [
+        impacted,
+        failed_card,
+        p99,
+        detect_card(r),
+        rto_card(r),
+        rpo_card(scenario, Some(stores), r.replicates),
+        none(COST, "needs a price table (not modelled yet)"),
+    ]
 }
 
 /// The row of cards.
@@ -368,10 +448,11 @@ mod tests {
 
     #[test]
     fn without_a_report_every_card_is_a_dash() {
-        assert!(cards(None).iter().all(|c| c.value == "-"));
+        let s = Scenario::new("t", Default::default());
+        assert!(cards(&s, None).iter().all(|c| c.value == "-"));
     }
 
-    fn run(timeline: &str) -> Report {
+    fn run(timeline: &str) -> (Scenario, Report) {
         let text = format!(
             r#"Scenario(format_version: 1, name: "t", run: (seed: 3, duration_s: 600, start: "2024-03-05T09:00:00Z"),
             slo: (window: "10s", hold: "1m"),
@@ -382,7 +463,8 @@ mod tests {
             timeline: [{timeline}])"#
         );
         let s = crate::model::load::from_str(&text, std::path::Path::new("t.ron")).unwrap_or_else(|e| panic!("{e}"));
-        crate::sim::run(&s, &Default::default()).unwrap_or_else(|e| panic!("{e}"))
+        let r = crate::sim::run(&s, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+        (s, r)
     }
 
     const OUTAGE: &str = r#"Fault((name: "outage", at: "09:01:40", end: "09:03:20", target: "api", kind: Errors(share: 1.0, status: 503)))"#;
@@ -390,8 +472,8 @@ mod tests {
 
     #[test]
     fn a_fault_and_an_alarm_give_a_time_to_detect_and_an_rto() {
-        let r = run(&format!("{OUTAGE}, {ALARM}"));
-        let [.., detect, rto, cost] = cards(Some(&r));
+        let (s, r) = run(&format!("{OUTAGE}, {ALARM}"));
+        let [.., detect, rto, rpo, cost] = cards(&s, Some(&r));
         // The fault starts at 100 s; the alarm's rule holds for 10 s after a 10 s evaluation.
         let t = r.timeline.as_ref().and_then(|t| t.time_to_detect_s.median).unwrap_or_else(|| panic!("no detection"));
         assert_eq!(detect.value, duration_text(t));
@@ -402,24 +484,106 @@ mod tests {
         assert_eq!(rto.detail, "recovered in 1 of 1");
         assert_eq!(rto.colour, theme::BAD);
         assert_eq!((cost.value.as_str(), cost.detail.as_str()), ("-", "needs a price table (not modelled yet)"));
+        assert_eq!((rpo.value.as_str(), rpo.detail.as_str()), ("-", "add a data store with replicas to measure RPO"));
     }
 
     #[test]
     fn without_what_they_need_the_cards_say_what_to_add() {
-        let [.., detect, rto, _] = cards(Some(&run(OUTAGE)));
+        let cards_of = |timeline: &str| {
+            let (s, r) = run(timeline);
+            cards(&s, Some(&r))
+        };
+        let [.., detect, rto, _, _] = cards_of(OUTAGE);
         assert_eq!((detect.value.as_str(), detect.detail.as_str()), ("-", ADD_ALARM));
         assert_eq!(rto.value, "1 min 40 s");
-        let [.., detect, rto, _] = cards(Some(&run(ALARM)));
+        let [.., detect, rto, _, _] = cards_of(ALARM);
         assert_eq!((detect.value.as_str(), detect.detail.as_str()), ("-", ADD_INCIDENT));
         assert_eq!((rto.value.as_str(), rto.detail.as_str()), ("-", ADD_INCIDENT));
-        let [.., detect, rto, _] = cards(Some(&run("")));
+        let [.., detect, rto, _, _] = cards_of("");
         assert_eq!(detect.detail, ADD_ALARM);
         assert_eq!(rto.detail, ADD_INCIDENT);
         // A fault that never ends: no recovery, and a lower bound on the outage.
         let forever = r#"Fault((name: "forever", at: 100, target: "api", kind: Errors(share: 1.0)))"#;
-        let [.., rto, _] = cards(Some(&run(forever)));
+        let [.., rto, _, _] = cards_of(forever);
         assert_eq!(rto.detail, "not recovered by the end of the run");
         assert_eq!(rto.value, "> 8 min 20 s");
+    }
+
+    /// A scenario with a data store `orders-db` in `us-east-1`, with a replica in `us-west-2` or
+    /// none, with a promotion or none, and with an outage of `us-east-1` or none.
+    fn with_store(replica: bool, promotion: bool, outage: bool) -> Scenario {
+        use crate::model::{At, Fault, NodeKind, Promotion, Region, Replica, Span, Topology};
+        let mut t = Topology::default();
+        for r in ["us-east-1", "us-west-2"] {
+            t.regions.push(Region { name: r.into(), zones: Vec::new() });
+        }
+        let mut store = Node::with_defaults(NodeKind::DataStore, "orders-db");
+        if let Node::DataStore(d) = &mut store {
+            d.region = Some("us-east-1".into());
+            if replica {
+                d.replicas.push(Replica { region: "us-west-2".into() });
+            }
+            if promotion {
+                d.failover = Some(Promotion { detect: Span(90.0), promote: Span(30.0) });
+            }
+        }
+        t.nodes.push(store);
+        let mut s = Scenario::new("t", t);
+        if outage {
+            s.timeline.push(Event::Fault(Fault {
+                name: "east".into(),
+                at: At::Offset(Span(100.0)),
+                duration: Some(Span(300.0)),
+                end: None,
+                target: "us-east-1".into(),
+                kind: FaultKind::Down,
+            }));
+        }
+        s
+    }
+
+    fn spread(median: f64) -> crate::report::timeline::Spread {
+        crate::report::timeline::Spread { median: Some(median), low: None, high: None, confidence: 0.0, n: 3 }
+    }
+
+    #[test]
+    fn the_rpo_card_shows_the_oldest_lost_write_and_the_count() {
+        let s = with_store(true, true, true);
+        let lost = StoreReport {
+            store: "orders-db".into(),
+            failed_over_in: 3,
+            rpo_age_s: spread(0.18),
+            rpo_writes: spread(37.0),
+            promoted_after_s: spread(120.0),
+        };
+        let card = rpo_card(&s, Some(std::slice::from_ref(&lost)), 3);
+        assert_eq!((card.value.as_str(), card.detail.as_str()), ("180 ms", "37 writes lost · 3 of 3"));
+        assert_eq!(card.colour, theme::BAD);
+        // Synchronous replication loses nothing.
+        let none = StoreReport { rpo_age_s: spread(0.0), rpo_writes: spread(0.0), ..lost };
+        let card = rpo_card(&s, Some(&[none]), 3);
+        assert_eq!((card.value.as_str(), card.detail.as_str()), ("0 ms", "no committed write lost · 3 of 3"));
+        assert_eq!(card.colour, theme::OK);
+    }
+
+    #[test]
+    fn without_a_figure_the_rpo_card_says_what_to_add() {
+        let detail = |s: &Scenario, stores: Option<&[StoreReport]>| {
+            let c = rpo_card(s, stores, 1);
+            assert_eq!(c.value, "-");
+            c.detail
+        };
+        let no_store = Scenario::new("t", Default::default());
+        assert_eq!(detail(&no_store, Some(&[])), "add a data store with replicas to measure RPO");
+        let lonely = with_store(false, true, true);
+        assert_eq!(detail(&lonely, Some(&[])), "give orders-db a replica in another region to measure RPO");
+        let ready = with_store(true, true, true);
+        assert_eq!(detail(&ready, None), "run the scenario (F5)");
+        let calm = with_store(true, true, false);
+        assert_eq!(detail(&calm, Some(&[])), "add an outage of us-east-1 to the timeline to measure RPO");
+        let waits = with_store(true, false, true);
+        assert_eq!(detail(&waits, Some(&[])), "orders-db waits for its primary: turn on promotion to measure RPO");
+        assert_eq!(detail(&ready, Some(&[])), "orders-db did not fail over during the run");
     }
 
     #[test]
@@ -435,5 +599,9 @@ mod tests {
         assert_eq!(count_text(Vec::<f64>::new().into_iter().sum()), "0");
         assert_eq!(ms_text(412.3), "412 ms");
         assert_eq!(pct_text(80.43), "80.4 %");
+        assert_eq!(
+            (age_text(0.18), age_text(2.5), age_text(200.0)),
+            ("180 ms".into(), "2.50 s".into(), "3 min 20 s".into())
+        );
     }
 }

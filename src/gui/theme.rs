@@ -32,6 +32,17 @@ pub const BAD: Color32 = Color32::from_rgb(0xe0, 0x55, 0x4d);
 pub const EDGE: Color32 = Color32::from_rgb(0x8a, 0x90, 0x9c);
 /// Region frames.
 pub const REGION: Color32 = Color32::from_rgb(0x4a, 0x50, 0x5c);
+/// A region down at the scrubbed time: its frame, label and hatching.
+pub const REGION_DOWN: Color32 = Color32::from_rgb(0xe0, 0x55, 0x4d);
+/// A region down: the background of its frame's label.
+pub const REGION_DOWN_LABEL: Color32 = Color32::from_rgb(0x2e, 0x1b, 0x1d);
+/// A region down: the frame's fill under the hatching.
+pub const REGION_DOWN_FILL: Color32 = Color32::from_rgba_premultiplied(0x2e, 0x11, 0x10, 0x50);
+/// A region short of a zone, cut off from another or reached over a degraded link at the scrubbed
+/// time.
+pub const REGION_IMPAIRED: Color32 = Color32::from_rgb(0xe8, 0xa3, 0x3d);
+/// Replication: the dashed line from a data store to its replicas, and the replica markers.
+pub const REPLICATION: Color32 = Color32::from_rgb(0x4f, 0xc1, 0xc9);
 /// Box selection fill.
 pub const SELECT_FILL: Color32 = Color32::from_rgba_premultiplied(0x13, 0x23, 0x3d, 0x40);
 /// Time scrubber.
@@ -68,6 +79,8 @@ pub fn kind_colour(kind: NodeKind) -> Color32 {
         NodeKind::Gateway => Color32::from_rgb(0xe8, 0xa3, 0x3d),
         NodeKind::LoadBalancer => Color32::from_rgb(0x4c, 0x8d, 0xf6),
         NodeKind::Service => Color32::from_rgb(0x3d, 0xb3, 0x7e),
+        NodeKind::Dns => Color32::from_rgb(0xd6, 0x6b, 0xa8),
+        NodeKind::DataStore => REPLICATION,
     }
 }
 

@@ -180,8 +180,20 @@ pub(super) fn event_ui(ui: &mut Ui, doc: &Document, index: usize, event: &Event,
                     if let Some(end) = parsed_row_ui(ui, "end", id("end"), &opt_text(&f.end), AT_HINT, opt_at_parse) {
                         f.end = end;
                     }
-                    let mut targets: Vec<String> = s.topology.nodes.iter().map(|n| n.name().to_owned()).collect();
+                    // Nodes (a DNS name or a data store fails with its region, not by itself).
+                    let mut targets =
+                        nodes_of(s, &[NodeKind::Clients, NodeKind::Gateway, NodeKind::LoadBalancer, NodeKind::Service]);
                     targets.extend(s.topology.links.iter().map(|l| format!("{}->{}", l.from, l.to)));
+                    // A region (an outage), one of its zones, or two regions (a partition or a
+                    // degraded link between them).
+                    let regions = &s.topology.regions;
+                    for r in regions {
+                        targets.push(r.name.clone());
+                        targets.extend(r.zones.iter().map(|z| format!("{}/{z}", r.name)));
+                    }
+                    for (i, a) in regions.iter().enumerate() {
+                        targets.extend(regions[i + 1..].iter().map(|b| format!("{}->{}", a.name, b.name)));
+                    }
                     name_row_ui(ui, "target", id("target"), &mut f.target, &targets);
                     fault_kind_ui(ui, &mut f.kind, &id, &mut form);
                 }
@@ -514,8 +526,15 @@ fn response_ui(ui: &mut Ui, response: &mut Response, id: &impl Fn(&str) -> Id) {
     }
 }
 
-const ACTS: [&str; 6] =
-    ["roll back a change", "apply a change", "scale a service", "shift traffic", "end a fault", "page only"];
+const ACTS: [&str; 7] = [
+    "roll back a change",
+    "apply a change",
+    "scale a service",
+    "shift traffic",
+    "end a fault",
+    "page only",
+    "DNS routing control",
+];
 
 fn act_ui(ui: &mut Ui, act: &mut Act, s: &Scenario, id: &impl Fn(&str) -> Id, form: &mut Form) {
     let current = match act {
@@ -525,6 +544,7 @@ fn act_ui(ui: &mut Ui, act: &mut Act, s: &Scenario, id: &impl Fn(&str) -> Id, fo
         Act::ShiftTraffic { .. } => 3,
         Act::EndFault(_) => 4,
         Act::Page => 5,
+        Act::RoutingControl { .. } => 6,
     };
     let first = |kind| entries_of(s, kind).into_iter().next().unwrap_or_default();
     if let Some(k) = choice_row_ui(ui, "act", id("act"), current, &ACTS) {
@@ -545,6 +565,14 @@ fn act_ui(ui: &mut Ui, act: &mut Act, s: &Scenario, id: &impl Fn(&str) -> Id, fo
                 Act::ShiftTraffic { clients, to, share: 1.0 }
             }
             4 => Act::EndFault(first(EventKind::Fault)),
+            6 => {
+                let dns = nodes_of(s, &[NodeKind::Dns]).into_iter().next().unwrap_or_default();
+                let record = match s.topology.node(&dns) {
+                    Some(crate::model::Node::Dns(d)) => d.records.first().map(|r| r.target.clone()).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                Act::RoutingControl { dns, record, on: false }
+            }
             _ => Act::Page,
         };
     }
@@ -571,6 +599,18 @@ fn act_ui(ui: &mut Ui, act: &mut Act, s: &Scenario, id: &impl Fn(&str) -> Id, fo
             if number_ui(ui, "  share", &mut pct, 0.0..=100.0, " %", 0.5) {
                 *share = pct / 100.0;
                 form.drag(true, "shift");
+            }
+        }
+        Act::RoutingControl { dns, record, on } => {
+            name_row_ui(ui, "  DNS", id("act-dns"), dns, &nodes_of(s, &[NodeKind::Dns]));
+            let records: Vec<String> = match s.topology.node(dns) {
+                Some(crate::model::Node::Dns(d)) => d.records.iter().map(|r| r.target.clone()).collect(),
+                _ => Vec::new(),
+            };
+            name_row_ui(ui, "  record", id("act-record"), record, &records);
+            if let Some(k) = choice_row_ui(ui, "  control", id("act-on"), usize::from(*on), &["off (fail over)", "on"])
+            {
+                *on = k == 1;
             }
         }
         Act::Page => {}
