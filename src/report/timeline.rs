@@ -505,10 +505,16 @@ pub fn replicate_timeline(plan: &Plan, rec: &Recorder) -> Option<ReplicateTimeli
         .map(|s| {
             let lost = log.iter().find(|e| matches!(e.what, Logged::StoreLost(x, ..) if x == s))?;
             let Logged::StoreLost(_, n, age_ms) = lost.what else { return None };
-            let recovered = log
-                .iter()
-                .find(|e| e.t_ns >= lost.t_ns && e.what == Logged::StoreRecovered(s))
-                .map(|e| secs(e.t_ns - lost.t_ns));
+            let back_or_recovered = log.iter().find(|e| {
+                e.t_ns >= lost.t_ns && (e.what == Logged::StoreRecovered(s) || e.what == Logged::StoreBack(s))
+            });
+            // The region came back before a replica was promoted or a backup restored: the
+            // primary kept its data, and no write was lost.
+            let (n, age_ms) = match back_or_recovered {
+                Some(e) if e.what == Logged::StoreBack(s) => (0, 0),
+                _ => (n, age_ms),
+            };
+            let recovered = back_or_recovered.map(|e| secs(e.t_ns - lost.t_ns));
             Some(StoreLoss {
                 at_s: secs(lost.t_ns),
                 rpo_age_s: f64::from(age_ms) / 1e3,

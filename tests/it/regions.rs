@@ -311,3 +311,16 @@ fn a_routing_control_turned_off_fails_over_at_once_and_resolvers_follow_within_t
     let e = load::from_str(&bad, Path::new("arc.ron")).unwrap_err().to_string();
     assert!(e.contains("dns has no record for \"gw-z\""), "{e}");
 }
+
+#[test]
+fn a_region_back_before_the_promotion_loses_no_write() {
+    // The outage lasts 10 s, less than detect + promote (15 s): the primary comes back with its
+    // data, no replica is promoted, nothing is lost.
+    let text = store("Async(lag: Constant(ms: 100.0))").replace("kind: Down))", "duration: \"10s\", kind: Down))");
+    let r = run(&text);
+    let loss = r.per_replicate[0].timeline.as_ref().unwrap().stores[0].clone().expect("the primary was lost");
+    assert_eq!((loss.rpo_writes, loss.rpo_age_s), (0, 0.0));
+    assert_eq!(loss.recovered_after_s, Some(10.0), "writes again when the region is back");
+    let log = &r.per_replicate[0].timeline.as_ref().unwrap().log;
+    assert!(!log.iter().any(|l| l.what.contains("a primary takes writes again")), "no promotion: {log:?}");
+}

@@ -351,6 +351,11 @@ impl Simulation<'_> {
         let plan = self.plan;
         let Some(sp) = plan.stores.get(s as usize) else { return };
         let Some(g) = self.global.as_ref() else { return };
+        if g.stores[s as usize].available {
+            // The primary's region came back before the recovery finished: it never lost its
+            // data, and nothing is promoted or restored.
+            return;
+        }
         let down = |c: usize| sp.copies.get(c).copied().flatten().is_some_and(|r| g.region_down[r as usize] > 0);
         let old = g.stores[s as usize].primary;
         let primary = if promoted {
