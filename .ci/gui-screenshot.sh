@@ -5,21 +5,23 @@
 # libxkbcommon-x11-0 libegl1 libgl1-mesa-dri imagemagick (see .ci/run).
 #
 # Usage: bash .ci/gui-screenshot.sh [output.png]   (default docs/screenshot.png)
+# GATESIM_SCREENSHOT_PROFILE=debug uses the debug binary `cargo test` has built already (CI: it
+# saves a release build of the whole app); the default is a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" = "--inside-xvfb" ]; then
     # Second stage, on the virtual display: the app in the background, then the screenshot.
     out=$2 log=$3 data=$4
-    GATESIM_AUTORUN=1 GATESIM_DATA_DIR="$data" target/release/gatesim >"$log" 2>&1 &
+    GATESIM_AUTORUN=1 GATESIM_DATA_DIR="$data" "target/${GATESIM_SCREENSHOT_PROFILE:-release}/gatesim" >"$log" 2>&1 &
     pid=$!
-    for _ in $(seq 1 240); do
+    for _ in $(seq 1 480); do
         grep -q "gatesim: run finished" "$log" && break
         kill -0 "$pid" 2>/dev/null || { echo "the app exited early:"; cat "$log"; exit 1; }
         sleep 0.5
     done
     if ! grep -q "gatesim: run finished" "$log"; then
-        echo "the run did not finish in 120 s:"; cat "$log"; kill "$pid"; exit 1
+        echo "the run did not finish in 240 s:"; cat "$log"; kill "$pid"; exit 1
     fi
     sleep 2 # let the finished report paint
     import -window root "$out"
@@ -30,7 +32,11 @@ fi
 
 out=${1:-docs/screenshot.png}
 mkdir -p "$(dirname "$out")"
-cargo build --release --quiet
+if [ "${GATESIM_SCREENSHOT_PROFILE:-release}" = debug ]; then
+    cargo build --quiet
+else
+    cargo build --release --quiet
+fi
 log=$(mktemp)
 data=$(mktemp -d)
 trap 'rm -rf "$log" "$data"' EXIT
