@@ -24,6 +24,7 @@ pub mod regions;
 pub mod time;
 mod timeline;
 mod topology;
+mod topology_index;
 pub mod validate;
 mod validate_global;
 mod validate_timeline;

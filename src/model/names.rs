@@ -42,7 +42,7 @@
 //! HAProxy's `path` on the raw one, so an escaped prefix would match differently in each) and
 //! without `?` and `#` (a prefix is matched against the path alone).
 
-use super::topology::TopologyIndex;
+use super::topology_index::TopologyIndex;
 use super::validate::{Checker, LineIndex, Severity, up_to_quote};
 use super::{Node, Scenario, Topology};
 use std::collections::BTreeMap;

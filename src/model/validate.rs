@@ -4,7 +4,7 @@
 //! `name:` in the file, when the text is given), so the CLI can print them together and the editor
 //! can badge each node.
 
-use super::topology::TopologyIndex;
+use super::topology_index::TopologyIndex;
 use super::{Dist, Node, NodeKind, Scenario, Traffic};
 use petgraph::algo::tarjan_scc;
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! Validation of regions' round-trip times, DNS nodes and data stores (see `model::global`).
 
 use super::global::{CHECKER_REGIONS, DataStore, Dns, DnsRouting, RecordRole, Replication};
-use super::topology::TopologyIndex;
+use super::topology_index::TopologyIndex;
 use super::validate::Checker;
 use super::{Node, NodeKind, Scenario};
 use std::collections::BTreeSet;
