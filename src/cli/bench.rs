@@ -20,6 +20,8 @@ fn clients(rate_rps: f64) -> Node {
         addresses: None,
         retry: None,
         routes: vec![],
+        request_kb: 1.0,
+        response_kb: 4.0,
     })
 }
 
@@ -34,6 +36,7 @@ fn service(name: &str, instances: u32, concurrency: u32, queue_capacity: Option<
         service_time: Dist::Exponential { mean_ms },
         error_rate: 0.0,
         autoscaling: None,
+        deployment: Default::default(),
     })
 }
 
@@ -63,6 +66,7 @@ pub fn reference_scenario(requests: u64) -> Scenario {
         pos: None,
         processing: Dist::Constant { ms: 0.2 },
         routes: vec![],
+        hosting: Default::default(),
     };
     gw.routes.push(crate::model::Route {
         path_prefix: "/".into(),

@@ -495,7 +495,7 @@ fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &
         ui.add(egui::TextEdit::singleline(&mut state.new_region).desired_width(120.0)).labelled_by(l.id);
         let name = state.new_region.trim().to_owned();
         if ui.button("Add region").clicked() && !name.is_empty() {
-            regions.push(Region { name, zones: Vec::new() });
+            regions.push(Region { name, zones: Vec::new(), price_factor: None });
             state.new_region.clear();
         }
     });

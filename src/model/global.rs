@@ -220,6 +220,17 @@ pub struct DataStore {
     /// Scheduled backups (backup and restore), used when no replica can be promoted.
     #[serde(default)]
     pub backups: Option<Backups>,
+    /// Size of each copy (the primary and every replica) in the price table; none: the table's
+    /// default store size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    /// Size of the data, GB (priced as backup storage when `backups` are taken; default 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub data_gb: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 fn default_write_share() -> f64 {

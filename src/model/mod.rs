@@ -12,6 +12,8 @@
 //! ([`validate`]) and compiled by `sim::plan`.
 
 mod balance;
+pub mod cost;
+pub mod deploy;
 mod dist;
 pub mod global;
 pub mod limits;
@@ -26,10 +28,13 @@ mod timeline;
 mod topology;
 mod topology_index;
 pub mod validate;
+mod validate_cost;
 mod validate_global;
 mod validate_timeline;
 
 pub use balance::{Balance, Product};
+pub use cost::{Business, PriceTable, Prices, Sla, SlaCredit};
+pub use deploy::{Container, Deployment, Hosting, Probe, Serverless};
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
 pub use global::{
@@ -82,6 +87,12 @@ pub struct Scenario {
     /// `gatesim variants`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<Variant>,
+    /// Overrides of the bundled price table (see `model::cost`).
+    #[serde(default, skip_serializing_if = "Prices::is_default")]
+    pub prices: Prices,
+    /// What a failed request and the SLA's credits cost: the run's outage cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<Business>,
 }
 
 /// How a scenario is run.
@@ -146,6 +157,8 @@ impl Scenario {
             slo: Slo::default(),
             timeline: Vec::new(),
             variants: Vec::new(),
+            prices: Prices::default(),
+            business: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Topology types: nodes, links, regions.
 
+use super::deploy::{Deployment, Hosting};
 use super::global::{DataStore, Dns, DnsRouting, HealthCheck53, Replication};
 use super::{
     ActiveCheck, Balance, CircuitBreaker, ClientRetry, Dist, Failover, OutlierDetection, RateLimit, RetryPolicy, Span,
@@ -51,6 +52,10 @@ pub struct Region {
     /// every zone (managed, multi-zone) and survive a zone's loss.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<String>,
+    /// Its prices relative to us-east-1 (1.1: 10% dearer); none: the price table's factor for
+    /// its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_factor: Option<f64>,
 }
 
 /// A directed link between two nodes, with the one-way network latency of each crossing.
@@ -152,6 +157,8 @@ impl Node {
                 addresses: None,
                 retry: None,
                 routes: Vec::new(),
+                request_kb: default_request_kb(),
+                response_kb: default_response_kb(),
             }),
             NodeKind::Gateway => Node::Gateway(Gateway {
                 name,
@@ -159,6 +166,7 @@ impl Node {
                 pos: None,
                 processing: Dist::Constant { ms: 1.0 },
                 routes: Vec::new(),
+                hosting: Hosting::default(),
             }),
             NodeKind::LoadBalancer => Node::LoadBalancer(LoadBalancer {
                 name,
@@ -171,6 +179,7 @@ impl Node {
                 outlier_detection: None,
                 circuit_breaker: None,
                 healthy_panic_threshold: None,
+                hosting: Hosting::default(),
             }),
             NodeKind::Service => Node::Service(Service {
                 name,
@@ -182,6 +191,7 @@ impl Node {
                 service_time: Dist::Exponential { mean_ms: 20.0 },
                 error_rate: 0.0,
                 autoscaling: None,
+                deployment: Deployment::default(),
             }),
             NodeKind::Dns => Node::Dns(Dns {
                 name,
@@ -204,6 +214,8 @@ impl Node {
                 write: Dist::Constant { ms: 5.0 },
                 failover: None,
                 backups: None,
+                size: None,
+                data_gb: 0.0,
             }),
         }
     }
@@ -308,6 +320,26 @@ pub struct Clients {
     /// The request mix by path. Empty means every request is for `/`.
     #[serde(default)]
     pub routes: Vec<RouteShare>,
+    /// Size of a request, KB (priced when it crosses regions; default 1).
+    #[serde(default = "default_request_kb", skip_serializing_if = "is_default_request_kb")]
+    pub request_kb: f64,
+    /// Size of a response, KB (priced as data sent to the internet, and when it crosses regions;
+    /// default 4).
+    #[serde(default = "default_response_kb", skip_serializing_if = "is_default_response_kb")]
+    pub response_kb: f64,
+}
+
+fn default_request_kb() -> f64 {
+    1.0
+}
+fn is_default_request_kb(v: &f64) -> bool {
+    *v == 1.0
+}
+fn default_response_kb() -> f64 {
+    4.0
+}
+fn is_default_response_kb(v: &f64) -> bool {
+    *v == 4.0
 }
 
 fn default_users() -> u32 {
@@ -413,6 +445,9 @@ pub struct Gateway {
     /// linked upstream.
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// Managed (priced per million requests) or self-run on instances.
+    #[serde(default, skip_serializing_if = "Hosting::is_default")]
+    pub hosting: Hosting,
 }
 
 /// A gateway route.
@@ -471,6 +506,9 @@ pub struct LoadBalancer {
     /// 50; 0 disables it; other balancers ignore it.
     #[serde(default)]
     pub healthy_panic_threshold: Option<f64>,
+    /// Managed (priced per hour and capacity unit) or self-run on instances.
+    #[serde(default, skip_serializing_if = "Hosting::is_default")]
+    pub hosting: Hosting,
 }
 
 /// A load balancer's path rule.
@@ -513,6 +551,10 @@ pub struct Service {
     /// starting replica count.
     #[serde(default)]
     pub autoscaling: Option<Autoscaling>,
+    /// How the instances run: VMs (the default), containers with probes, or a serverless
+    /// function (see `model::deploy`).
+    #[serde(default, skip_serializing_if = "Deployment::is_default")]
+    pub deployment: Deployment,
 }
 
 /// A Kubernetes HorizontalPodAutoscaler on CPU utilisation (autoscaling/v2 without `behavior`: the

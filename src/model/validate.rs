@@ -345,6 +345,7 @@ pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
     }
     check_cycles(&mut c, scenario);
     super::validate_global::check(&mut c, scenario, &index);
+    super::validate_cost::check(&mut c, scenario, &index);
     super::names::check(&mut c, scenario, &index);
     for f in super::lint::key_rates(scenario) {
         c.warn(Some(&f.gateway), f.message);

@@ -421,6 +421,8 @@ fn neighbourhood(s: &Scenario, index: &TopologyIndex<'_>, node: &str) -> Scenari
         slo: s.slo.clone(),
         timeline: Vec::new(),
         variants: Vec::new(),
+        prices: s.prices.clone(),
+        business: None,
     }
 }
 

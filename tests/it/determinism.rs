@@ -67,6 +67,7 @@ fn adding_an_unrelated_node_leaves_other_streams_alone() {
         service_time: gatesim::model::Dist::Constant { ms: 1.0 },
         error_rate: 0.0,
         autoscaling: None,
+        deployment: Default::default(),
     }));
     let opts = RunOptions { replicates: Some(1), ..Default::default() };
     let a = run(&s, &opts).unwrap_or_else(|e| panic!("{e}"));

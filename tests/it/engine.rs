@@ -18,6 +18,8 @@ fn clients(rate_rps: f64, users: u32, path: &str) -> Node {
         addresses: None,
         retry: None,
         routes: vec![RouteShare { path: path.into(), weight: 1.0 }],
+        request_kb: 1.0,
+        response_kb: 4.0,
     })
 }
 
@@ -32,6 +34,7 @@ fn service(concurrency: u32, queue: Option<u32>, ms: f64, error_rate: f64) -> No
         service_time: Dist::Constant { ms },
         error_rate,
         autoscaling: None,
+        deployment: Default::default(),
     })
 }
 
@@ -48,6 +51,7 @@ fn gateway(timeout_ms: Option<f64>) -> Node {
             rate_limit: None,
             retry_policy: None,
         }],
+        hosting: Default::default(),
     })
 }
 
