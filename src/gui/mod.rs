@@ -22,7 +22,8 @@
 //! | `results.rs` | summary cards and charts |
 //! | `compare.rs` | baseline versus change, and "Check change" |
 //! | `counterfactuals.rs` | the scenario as written and its variants, side by side |
-//! | `files.rs` | open/save dialogs, recent files, examples, autosave and recovery |
+//! | `files.rs` | open/save dialogs, recent files, examples |
+//! | `recovery.rs`, `recovery/lock.rs` | autosave, recovery of unsaved work, the lock files that own it |
 //! | `layout.rs` | automatic layered layout |
 //! | `run.rs` | the simulation workers: [`run::Runner`] (one run), [`run::Batch`] (several) |
 //! | `theme.rs` | every colour |
@@ -43,6 +44,7 @@ pub mod layout;
 pub mod overlay;
 mod palette;
 mod policy_fields;
+pub mod recovery;
 pub mod regions;
 pub mod results;
 pub mod run;
