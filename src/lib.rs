@@ -40,6 +40,7 @@
 //! ```
 
 pub mod cli;
+pub mod dr;
 pub mod export;
 #[cfg(feature = "gui")]
 pub mod gui;
