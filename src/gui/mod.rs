@@ -18,7 +18,7 @@
 //! | `policy_fields.rs`, `global_fields.rs` | a balancer's, a route's, a DNS name's and a data store's policies |
 //! | `palette.rs` | node palette and outline |
 //! | `timeline.rs` | traffic lanes, timeline entry lanes, the time scrubber |
-//! | `timeline_fields.rs` | editing a timeline entry, the run's start and the SLOs |
+//! | `timeline_fields.rs`, `timeline_fields/` | editing a timeline entry (`alarms.rs`, `actions.rs`: their parameters), the run's start and the SLOs (`slo.rs`) |
 //! | `results.rs` | summary cards and charts |
 //! | `compare.rs` | baseline versus change, and "Check change" |
 //! | `counterfactuals.rs` | the scenario as written and its variants, side by side |

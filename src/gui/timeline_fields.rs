@@ -2,6 +2,9 @@
 //! with the problems validation finds in it as callouts. Text fields (names, times, durations,
 //! parameter paths and values) apply when complete (Enter or focus loss); a text that does not
 //! parse says why under its field. Number drags merge into one undo step per field.
+//!
+//! The parameters of an alarm are edited in [`alarms`], those of an action in [`actions`]; the
+//! run's start and the SLOs (shown with nothing selected) in [`slo`].
 
 use super::commands::{Command, Document};
 use super::fields::{
@@ -9,12 +12,19 @@ use super::fields::{
 };
 use super::inspector::{Edit, callouts_ui, key};
 use super::theme;
-use crate::metrics::Outcome;
 use crate::model::{
-    Act, AlarmRule, At, CanaryBy, Comparison, Delay, Event, EventKind, FaultKind, HumanResponse, Metric, MissingData,
-    NodeKind, ParamValue, Response, Rollout, Scenario, Scope, Setting, Span, Stage, TrafficSource, Trigger,
+    At, CanaryBy, Comparison, Event, EventKind, FaultKind, NodeKind, ParamValue, Rollout, Scenario, Setting, Span,
+    Stage, TrafficSource, Trigger,
 };
+use actions::{act_ui, response_ui};
+use alarms::{metric_ui, rule_ui, scope_ui};
 use egui::{Grid, Id, RichText, Ui};
+
+mod actions;
+mod alarms;
+mod slo;
+
+pub(super) use slo::run_start_and_slo_ui;
 
 /// Hint of time fields.
 const AT_HINT: &str = "14:30, 90 (s) or 15m";
@@ -324,299 +334,6 @@ fn fault_kind_ui(ui: &mut Ui, kind: &mut FaultKind, id: &impl Fn(&str) -> Id, fo
     }
 }
 
-const METRICS: [&str; 8] = [
-    "share of 5xx",
-    "share of 4xx",
-    "share of one outcome",
-    "successes/s",
-    "p99 latency ms",
-    "utilisation",
-    "queue length",
-    "rejected share",
-];
-
-fn metric_ui(ui: &mut Ui, metric: &mut Metric, id: &impl Fn(&str) -> Id) {
-    let current = match metric {
-        Metric::Share5xx => 0,
-        Metric::Share4xx => 1,
-        Metric::CauseShare(_) => 2,
-        Metric::SuccessRps => 3,
-        Metric::LatencyP99Ms => 4,
-        Metric::Utilisation => 5,
-        Metric::QueueLength => 6,
-        Metric::RejectedShare => 7,
-    };
-    if let Some(k) = choice_row_ui(ui, "metric", id("metric"), current, &METRICS) {
-        *metric = match k {
-            0 => Metric::Share5xx,
-            1 => Metric::Share4xx,
-            2 => Metric::CauseShare(Outcome::Timeout),
-            3 => Metric::SuccessRps,
-            4 => Metric::LatencyP99Ms,
-            5 => Metric::Utilisation,
-            6 => Metric::QueueLength,
-            _ => Metric::RejectedShare,
-        };
-    }
-    if let Metric::CauseShare(o) = metric {
-        let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
-        let at = Outcome::ALL.iter().position(|x| x == o).unwrap_or(0);
-        if let Some(k) = choice_row_ui(ui, "  outcome", id("outcome"), at, &names)
-            && let Some(new) = Outcome::ALL.get(k)
-        {
-            *o = *new;
-        }
-    }
-}
-
-fn scope_ui(ui: &mut Ui, scope: &mut Scope, s: &Scenario, id: &impl Fn(&str) -> Id) {
-    let current = match scope {
-        Scope::System => 0,
-        Scope::Route(_) => 1,
-        Scope::Node(_) => 2,
-    };
-    if let Some(k) = choice_row_ui(ui, "scope", id("scope"), current, &["every answer", "a route", "a node"]) {
-        *scope = match k {
-            0 => Scope::System,
-            1 => Scope::Route("/".into()),
-            _ => Scope::Node(nodes_of(s, &[NodeKind::Service]).into_iter().next().unwrap_or_default()),
-        };
-    }
-    match scope {
-        Scope::System => {}
-        Scope::Route(p) => {
-            if let Some(v) =
-                parsed_row_ui(ui, "  route", id("route"), p, "/api", |t| Ok::<_, String>(t.trim().to_owned()))
-            {
-                *p = v;
-            }
-        }
-        Scope::Node(n) => {
-            let nodes = nodes_of(s, &[NodeKind::Gateway, NodeKind::LoadBalancer, NodeKind::Service]);
-            name_row_ui(ui, "  node", id("scope-node"), n, &nodes);
-        }
-    }
-}
-
-const MISSING: [&str; 4] = ["missing", "not breaching", "breaching", "ignore"];
-
-fn rule_ui(ui: &mut Ui, rule: &mut AlarmRule, id: &impl Fn(&str) -> Id, form: &mut Form) {
-    let prom = matches!(rule, AlarmRule::Prometheus { .. });
-    if let Some(k) = choice_row_ui(ui, "rule", id("rule"), usize::from(prom), &["CloudWatch", "Prometheus"]) {
-        *rule = if k == 0 {
-            AlarmRule::CloudWatch {
-                period: Span::mins(1.0),
-                evaluation_periods: 3,
-                datapoints_to_alarm: Some(3),
-                treat_missing_data: MissingData::Missing,
-            }
-        } else {
-            AlarmRule::Prometheus {
-                interval: Span::mins(1.0),
-                window: Span::mins(1.0),
-                hold: Span::mins(1.0),
-                keep_firing_for: Span(0.0),
-            }
-        };
-    }
-    let span_row = |ui: &mut Ui, label: &str, field: &str, v: &mut Span| {
-        if let Some(x) = parsed_row_ui(ui, label, id(field), &v.to_string(), SPAN_HINT, span_parse) {
-            *v = x;
-        }
-    };
-    match rule {
-        AlarmRule::CloudWatch { period, evaluation_periods, datapoints_to_alarm, treat_missing_data } => {
-            span_row(ui, "  period", "period", period);
-            form.drag(number_ui(ui, "  evaluation periods", evaluation_periods, 1..=1000, "", 0.1), "evaluation");
-            let mut m = datapoints_to_alarm.unwrap_or(*evaluation_periods);
-            if number_ui(ui, "  datapoints to alarm", &mut m, 1..=1000, "", 0.1) {
-                *datapoints_to_alarm = Some(m);
-                form.drag(true, "datapoints");
-            }
-            let at = match treat_missing_data {
-                MissingData::Missing => 0,
-                MissingData::NotBreaching => 1,
-                MissingData::Breaching => 2,
-                MissingData::Ignore => 3,
-            };
-            if let Some(k) = choice_row_ui(ui, "  missing data", id("missing"), at, &MISSING) {
-                *treat_missing_data = match k {
-                    0 => MissingData::Missing,
-                    1 => MissingData::NotBreaching,
-                    2 => MissingData::Breaching,
-                    _ => MissingData::Ignore,
-                };
-            }
-        }
-        AlarmRule::Prometheus { interval, window, hold, keep_firing_for } => {
-            span_row(ui, "  interval", "interval", interval);
-            span_row(ui, "  window", "window", window);
-            span_row(ui, "  for", "for", hold);
-            span_row(ui, "  keep firing for", "keep", keep_firing_for);
-        }
-    }
-}
-
-const DELAYS: [&str; 4] = ["fixed", "uniform", "log-normal", "exponential"];
-
-/// One phase of a person's response: its distribution and its spans.
-fn delay_ui(ui: &mut Ui, label: &str, d: &mut Delay, id: &impl Fn(&str) -> Id) {
-    let current = match d {
-        Delay::Fixed(_) => 0,
-        Delay::Uniform { .. } => 1,
-        Delay::LogNormal { .. } => 2,
-        Delay::Exponential { .. } => 3,
-    };
-    if let Some(k) = choice_row_ui(ui, label, id(&format!("{label}-kind")), current, &DELAYS) {
-        let m = Span(d.typical_s().max(1.0));
-        *d = match k {
-            0 => Delay::Fixed(m),
-            1 => Delay::Uniform { min: Span(m.0 / 2.0), max: Span(m.0 * 1.5) },
-            2 => Delay::LogNormal { median: m, p99: Span(m.0 * 4.0) },
-            _ => Delay::Exponential { mean: m },
-        };
-    }
-    let span_row = |ui: &mut Ui, what: &str, v: &mut Span| {
-        let field = format!("{label}-{what}");
-        if let Some(x) = parsed_row_ui(ui, &format!("  {what}"), id(&field), &v.to_string(), SPAN_HINT, span_parse) {
-            *v = x;
-        }
-    };
-    match d {
-        Delay::Fixed(v) => span_row(ui, "takes", v),
-        Delay::Uniform { min, max } => {
-            span_row(ui, "min", min);
-            span_row(ui, "max", max);
-        }
-        Delay::LogNormal { median, p99 } => {
-            span_row(ui, "median", median);
-            span_row(ui, "p99", p99);
-        }
-        Delay::Exponential { mean } => span_row(ui, "mean", mean),
-    }
-}
-
-fn response_ui(ui: &mut Ui, response: &mut Response, id: &impl Fn(&str) -> Id) {
-    let human = matches!(response, Response::Human(_));
-    if let Some(k) = choice_row_ui(ui, "done by", id("response"), usize::from(human), &["automation", "a person paged"])
-    {
-        *response = if k == 0 {
-            Response::Automatic { delay: Span(0.0) }
-        } else {
-            Response::Human(HumanResponse {
-                acknowledge: Delay::Fixed(Span::mins(5.0)),
-                investigate: Delay::Fixed(Span::mins(10.0)),
-                identify: Delay::Fixed(Span::mins(5.0)),
-                act: Delay::Fixed(Span::mins(2.0)),
-            })
-        };
-    }
-    match response {
-        Response::Automatic { delay } => {
-            if let Some(v) = parsed_row_ui(ui, "  delay", id("delay"), &delay.to_string(), SPAN_HINT, span_parse) {
-                *delay = v;
-            }
-        }
-        Response::Human(h) => {
-            delay_ui(ui, "acknowledge", &mut h.acknowledge, id);
-            delay_ui(ui, "investigate", &mut h.investigate, id);
-            delay_ui(ui, "identify", &mut h.identify, id);
-            delay_ui(ui, "carry out", &mut h.act, id);
-        }
-    }
-}
-
-const ACTS: [&str; 7] = [
-    "roll back a change",
-    "apply a change",
-    "scale a service",
-    "shift traffic",
-    "end a fault",
-    "page only",
-    "DNS routing control",
-];
-
-fn act_ui(ui: &mut Ui, act: &mut Act, s: &Scenario, id: &impl Fn(&str) -> Id, form: &mut Form) {
-    let current = match act {
-        Act::Rollback(_) => 0,
-        Act::Apply(_) => 1,
-        Act::Scale { .. } => 2,
-        Act::ShiftTraffic { .. } => 3,
-        Act::EndFault(_) => 4,
-        Act::Page => 5,
-        Act::RoutingControl { .. } => 6,
-    };
-    let first = |kind| entries_of(s, kind).into_iter().next().unwrap_or_default();
-    if let Some(k) = choice_row_ui(ui, "act", id("act"), current, &ACTS) {
-        *act = match k {
-            0 => Act::Rollback(first(EventKind::Change)),
-            1 => Act::Apply(first(EventKind::Change)),
-            2 => {
-                let service = nodes_of(s, &[NodeKind::Service]).into_iter().next().unwrap_or_default();
-                let instances = match s.topology.node(&service) {
-                    Some(crate::model::Node::Service(v)) => v.instances,
-                    _ => 1,
-                };
-                Act::Scale { service, instances, startup: Span(30.0) }
-            }
-            3 => {
-                let clients = nodes_of(s, &[NodeKind::Clients]).into_iter().next().unwrap_or_default();
-                let to = s.topology.links_from(&clients).map(|(_, l)| l.to.clone()).next().unwrap_or_default();
-                Act::ShiftTraffic { clients, to, share: 1.0 }
-            }
-            4 => Act::EndFault(first(EventKind::Fault)),
-            6 => {
-                let dns = nodes_of(s, &[NodeKind::Dns]).into_iter().next().unwrap_or_default();
-                let record = match s.topology.node(&dns) {
-                    Some(crate::model::Node::Dns(d)) => d.records.first().map(|r| r.target.clone()).unwrap_or_default(),
-                    _ => String::new(),
-                };
-                Act::RoutingControl { dns, record, on: false }
-            }
-            _ => Act::Page,
-        };
-    }
-    match act {
-        Act::Rollback(c) | Act::Apply(c) => {
-            name_row_ui(ui, "  change", id("act-change"), c, &entries_of(s, EventKind::Change));
-        }
-        Act::EndFault(f) => {
-            name_row_ui(ui, "  fault", id("act-fault"), f, &entries_of(s, EventKind::Fault));
-        }
-        Act::Scale { service, instances, startup } => {
-            name_row_ui(ui, "  service", id("act-service"), service, &nodes_of(s, &[NodeKind::Service]));
-            form.drag(number_ui(ui, "  instances", instances, 1..=10_000, "", 0.1), "instances");
-            if let Some(v) = parsed_row_ui(ui, "  startup", id("startup"), &startup.to_string(), SPAN_HINT, span_parse)
-            {
-                *startup = v;
-            }
-        }
-        Act::ShiftTraffic { clients, to, share } => {
-            name_row_ui(ui, "  clients", id("act-clients"), clients, &nodes_of(s, &[NodeKind::Clients]));
-            let targets: Vec<String> = s.topology.links_from(clients).map(|(_, l)| l.to.clone()).collect();
-            name_row_ui(ui, "  to", id("act-to"), to, &targets);
-            let mut pct = *share * 100.0;
-            if number_ui(ui, "  share", &mut pct, 0.0..=100.0, " %", 0.5) {
-                *share = pct / 100.0;
-                form.drag(true, "shift");
-            }
-        }
-        Act::RoutingControl { dns, record, on } => {
-            name_row_ui(ui, "  DNS", id("act-dns"), dns, &nodes_of(s, &[NodeKind::Dns]));
-            let records: Vec<String> = match s.topology.node(dns) {
-                Some(crate::model::Node::Dns(d)) => d.records.iter().map(|r| r.target.clone()).collect(),
-                _ => Vec::new(),
-            };
-            name_row_ui(ui, "  record", id("act-record"), record, &records);
-            if let Some(k) = choice_row_ui(ui, "  control", id("act-on"), usize::from(*on), &["off (fail over)", "on"])
-            {
-                *on = k == 1;
-            }
-        }
-        Act::Page => {}
-    }
-}
-
 /// A change's settings: a parameter path and a value (RON) per row.
 fn settings_ui(ui: &mut Ui, set: &mut Vec<Setting>, index: usize) {
     ui.separator();
@@ -685,48 +402,6 @@ fn stages_ui(ui: &mut Ui, stages: &mut Vec<Stage>, index: usize, form: &mut Form
     if ui.button("Add stage").clicked() {
         let share = stages.last().map_or(0.1, |s| (s.share * 2.0).min(1.0));
         stages.push(Stage { share, duration: Span::mins(10.0) });
-    }
-}
-
-/// The scenario's start time and SLOs (with nothing selected); returns the edits.
-pub(super) fn run_start_and_slo_ui(ui: &mut Ui, s: &Scenario, edits: &mut Vec<Edit>) {
-    ui.separator();
-    ui.label(RichText::new("TIME AND SLO").small().color(theme::TEXT_DIM));
-    let mut run = s.run.clone();
-    let mut slo = s.slo.clone();
-    let mut slo_merge = None;
-    Grid::new("slo-grid").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-        let current = if run.start.0 == 0 { String::new() } else { run.start.to_string() };
-        let parse = |t: &str| {
-            if t.trim().is_empty() { Ok(crate::model::UtcTime(0)) } else { crate::model::UtcTime::parse(t) }
-        };
-        if let Some(t) =
-            parsed_row_ui(ui, "start (UTC)", Id::unique("run-start"), &current, "2024-08-16T14:00:00Z", parse)
-        {
-            run.start = t;
-        }
-        let mut pct = slo.availability * 100.0;
-        if number_ui(ui, "availability", &mut pct, 0.0..=100.0, " %", 0.01) {
-            slo.availability = pct / 100.0;
-            slo_merge = Some(key(("slo", "availability")));
-        }
-        if super::fields::optional_ui(ui, "p99 latency", &mut slo.latency_p99_ms, 1000.0, " ms") {
-            slo_merge = Some(key(("slo", "latency")));
-        }
-        if number_ui(ui, "max users impacted", &mut slo.users_impacted_pct, 0.0..=100.0, " %", 0.01) {
-            slo_merge = Some(key(("slo", "users")));
-        }
-        for (label, field, v) in [("window", "slo-window", &mut slo.window), ("hold", "slo-hold", &mut slo.hold)] {
-            if let Some(x) = parsed_row_ui(ui, label, Id::unique(field), &v.to_string(), SPAN_HINT, span_parse) {
-                *v = x;
-            }
-        }
-    });
-    if run != s.run {
-        edits.push((Command::SetRun(run), None));
-    }
-    if slo != s.slo {
-        edits.push((Command::SetSlo(slo), slo_merge));
     }
 }
 
