@@ -17,7 +17,7 @@
 //! | `inspector.rs`, `fields.rs` | editing the selection |
 //! | `policy_fields.rs`, `global_fields.rs` | a balancer's, a route's, a DNS name's and a data store's policies |
 //! | `palette.rs` | node palette and outline |
-//! | `timeline.rs` | traffic lanes, timeline entry lanes, the time scrubber |
+//! | `timeline/` | traffic lanes, timeline entry lanes, the time scrubber (see its module table) |
 //! | `timeline_fields.rs`, `timeline_fields/` | editing a timeline entry (`alarms.rs`, `actions.rs`: their parameters), the run's start and the SLOs (`slo.rs`) |
 //! | `results.rs` | summary cards and charts |
 //! | `compare.rs` | baseline versus change, and "Check change" |
