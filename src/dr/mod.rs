@@ -58,6 +58,8 @@
 //! fail until P comes back, and its table row says it did not recover within the run.
 
 mod chart;
+mod names;
+mod site;
 mod table;
 #[cfg(test)]
 mod tests;
