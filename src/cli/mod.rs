@@ -12,6 +12,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod dr;
 pub mod export;
 pub mod outputs;
 
@@ -111,6 +112,10 @@ pub enum Command {
     /// Check a change before it ships: simulate the baseline and the change on the same seeds and
     /// traffic, compare them, and exit 1 when the change breaks an SLO (see `gatesim check --help`).
     Check(check::CheckArgs),
+    /// Apply the four classic disaster-recovery strategies (backup and restore, pilot light, warm
+    /// standby, active/active) to a scenario, simulate each facing the same outage of its primary
+    /// region, and print cost per month, RTO, RPO and users impacted side by side, with a chart.
+    Dr(dr::DrArgs),
     /// Check a scenario and print every problem found.
     Lint {
         /// The scenario file (.ron).
@@ -182,6 +187,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Variants { file, seed, replicates, json }) => variants(&file, seed, replicates, json.as_deref()),
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Dr(args)) => dr::run(&args),
         Some(Command::Lint { file }) => lint(&file),
         Some(Command::Bench { requests, replay_lines, lint_nodes, no_regions }) => {
             bench::bench(requests, replay_lines, lint_nodes, !no_regions)
