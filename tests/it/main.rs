@@ -3,6 +3,7 @@
 
 mod cli;
 mod determinism;
+mod dr;
 mod engine;
 mod fuzz;
 #[cfg(feature = "gui")]
