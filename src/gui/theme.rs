@@ -109,6 +109,7 @@ pub fn outcome_colour(outcome: Outcome) -> Color32 {
         Outcome::ClientTimeout => Color32::from_rgb(0x6b, 0x8f, 0xd6),
         Outcome::UpstreamReset => Color32::from_rgb(0x9e, 0x3a, 0x2f),
         Outcome::Unreachable => Color32::from_rgb(0x5a, 0x5f, 0x6b),
+        Outcome::Throttled => Color32::from_rgb(0xc2, 0x7c, 0x1e),
     }
 }
 

@@ -33,10 +33,13 @@ pub enum Outcome {
     /// The client could not reach the system at all (its gateway or balancer down, a partitioned
     /// link): no HTTP answer (status 0 in reports).
     Unreachable,
+    /// A serverless function had every environment its concurrency limit allows busy: 429
+    /// (Lambda's `TooManyRequestsException`).
+    Throttled,
 }
 
 /// Number of [`Outcome`] variants.
-pub const N_OUTCOMES: usize = 11;
+pub const N_OUTCOMES: usize = 12;
 
 impl Outcome {
     /// Every outcome, in report order.
@@ -52,6 +55,7 @@ impl Outcome {
         Outcome::ClientTimeout,
         Outcome::UpstreamReset,
         Outcome::Unreachable,
+        Outcome::Throttled,
     ];
 
     /// The snake_case name used in reports and CSV headers.
@@ -68,6 +72,7 @@ impl Outcome {
             Outcome::ClientTimeout => "client_timeout",
             Outcome::UpstreamReset => "upstream_reset",
             Outcome::Unreachable => "unreachable",
+            Outcome::Throttled => "throttled",
         }
     }
 
@@ -86,6 +91,7 @@ impl Outcome {
             Outcome::ClientTimeout => 499,
             Outcome::UpstreamReset => 502,
             Outcome::Unreachable => 0,
+            Outcome::Throttled => 429,
         }
     }
 

@@ -74,9 +74,20 @@ pub struct Recorder {
     pub svc_slot_series: Vec<u64>,
     /// Per service: running slot-ns in the summary window (filled by [`Recorder::finish`]).
     pub svc_slot_area: Vec<u128>,
-    /// Per service: (time, running instances, their concurrency slots) each time either changed,
-    /// starting at 0.
-    pub replica_steps: Vec<Vec<(u64, u32, u32)>>,
+    /// Per service: (time, running instances, their concurrency slots, billed instances: running
+    /// or starting) each time one changed, starting at 0.
+    pub replica_steps: Vec<Vec<(u64, u32, u32, u32)>>,
+    /// Per service: billed instance-ns (running or starting) in the summary window (filled by
+    /// [`Recorder::finish`]).
+    pub svc_billed_area: Vec<u128>,
+    /// Per service: cold starts of a serverless function's environments in the summary window.
+    pub svc_cold_starts: Vec<u64>,
+    /// Per service: containers killed by their liveness probe in the summary window.
+    pub svc_probe_restarts: Vec<u64>,
+    /// Per DNS node: queries resolvers sent (cache misses) in the summary window.
+    pub dns_queries: Vec<u64>,
+    /// Per data store: writes in the summary window.
+    pub store_writes: Vec<u64>,
     /// Per model node: requests that reached it in the summary window.
     pub node_arrivals: Vec<u64>,
     /// Per model node: requests it answered itself with a failure (a gateway's rate limit, a
@@ -139,8 +150,13 @@ impl Recorder {
                 .svc_cfgs
                 .iter()
                 .take(plan.services.len())
-                .map(|c| vec![(0, c.running, c.running * c.concurrency)])
+                .map(|c| vec![(0, c.running, c.running * c.concurrency, c.running)])
                 .collect(),
+            svc_billed_area: vec![0; plan.services.len()],
+            svc_cold_starts: vec![0; plan.services.len()],
+            svc_probe_restarts: vec![0; plan.services.len()],
+            dns_queries: vec![0; plan.dns.len()],
+            store_writes: vec![0; plan.stores.len()],
             node_arrivals: vec![0; plan.nodes.len()],
             node_rejected: vec![0; plan.nodes.len()],
             link_series: vec![0; plan.links.len() * nb],
@@ -176,8 +192,9 @@ impl Recorder {
         Some(((t / self.bucket_ns) as usize).min(self.n_buckets - 1))
     }
 
+    /// Whether `t` is in the summary window.
     #[inline]
-    fn in_window(&self, t: u64) -> bool {
+    pub fn in_window(&self, t: u64) -> bool {
         t >= self.warmup_ns && t < self.end_ns
     }
 
@@ -437,9 +454,9 @@ fn status_class(status: u16) -> Option<usize> {
 /// Totals over finished replicates (see [`Recorder::finish`] and [`Recorder::merge`]).
 impl Recorder {
     /// Service `svc` runs `instances` instances with `slots` concurrency slots in all from `t` on.
-    pub fn replicas(&mut self, svc: u32, t: u64, instances: u32, slots: u32) {
+    pub fn replicas(&mut self, svc: u32, t: u64, instances: u32, slots: u32, billed: u32) {
         if let Some(steps) = self.replica_steps.get_mut(svc as usize) {
-            steps.push((t, instances, slots));
+            steps.push((t, instances, slots, billed));
         }
     }
 
@@ -448,7 +465,7 @@ impl Recorder {
     pub fn capacity_in(&self, svc: u32, from: u64, to: u64) -> (u128, u128) {
         let Some(steps) = self.replica_steps.get(svc as usize) else { return (0, 0) };
         let mut area = (0u128, 0u128);
-        for (i, &(t0, n, slots)) in steps.iter().enumerate() {
+        for (i, &(t0, n, slots, _)) in steps.iter().enumerate() {
             let t1 = steps.get(i + 1).map_or(u64::MAX, |s| s.0);
             let (a, b) = (t0.max(from), t1.min(to));
             if b > a {
@@ -466,12 +483,15 @@ impl Recorder {
         let end = upto.min(self.end_ns);
         let steps = std::mem::take(&mut self.replica_steps);
         for (svc, steps) in steps.iter().enumerate() {
-            for (i, &(from, n, slots)) in steps.iter().enumerate() {
+            for (i, &(from, n, slots, billed)) in steps.iter().enumerate() {
                 let to = steps.get(i + 1).map_or(end, |s| s.0).min(end);
+                let (a, b) = (from.max(self.warmup_ns), to);
+                if b > a {
+                    self.svc_billed_area[svc] += u128::from(billed) * u128::from(b - a);
+                }
                 if to <= from || n == 0 {
                     continue;
                 }
-                let (a, b) = (from.max(self.warmup_ns), to);
                 if b > a {
                     self.svc_capacity_area[svc] += u128::from(n) * u128::from(b - a);
                     self.svc_slot_area[svc] += u128::from(slots) * u128::from(b - a);
@@ -533,6 +553,13 @@ impl Recorder {
         for (a, b) in self.svc_slot_area.iter_mut().zip(&o.svc_slot_area) {
             *a += b;
         }
+        for (a, b) in self.svc_billed_area.iter_mut().zip(&o.svc_billed_area) {
+            *a += b;
+        }
+        add_all(&mut self.svc_cold_starts, &o.svc_cold_starts);
+        add_all(&mut self.svc_probe_restarts, &o.svc_probe_restarts);
+        add_all(&mut self.dns_queries, &o.dns_queries);
+        add_all(&mut self.store_writes, &o.store_writes);
         add_all(&mut self.node_arrivals, &o.node_arrivals);
         add_all(&mut self.node_rejected, &o.node_rejected);
         for (a, b) in self.link_series.iter_mut().zip(&o.link_series) {

@@ -49,6 +49,8 @@ pub enum Logged {
     Crashed(u32),
     /// Station `k` serves again after a crash.
     Restarted(u32),
+    /// Container station `k` was killed by its liveness probe.
+    LivenessKilled(u32),
     /// Record `r` of DNS name `d` turned healthy (`true`) or unhealthy.
     RecordHealth(u32, u32, bool),
     /// Data store `s` lost its primary; recovering will lose `n` committed writes, the oldest

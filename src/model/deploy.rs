@@ -10,8 +10,9 @@
 //!   a probe runs every `period` from `initial_delay` after the container starts; it fails when
 //!   the instance refuses the connection (down), answers a status of 400 or more (an error fault),
 //!   or answers later than `timeout` (added latency); after `failure_threshold` consecutive
-//!   failures a **liveness** probe has the container killed (its requests in service are reset)
-//!   and restarted: it serves again `restart` later, once ready; a **readiness** probe takes the
+//!   failures a **liveness** probe has the container killed: it leaves the balancers at once,
+//!   the requests it holds finish (SIGTERM and the grace period), and it runs again `restart`
+//!   later (plus the back-off below), serving once ready; a **readiness** probe takes the
 //!   pod out of the balancers (no new requests, those it holds finish) until `success_threshold`
 //!   consecutive successes. A restarted container is not ready until its readiness probe passes
 //!   (without one, as soon as it runs). Restarts of a container that keeps failing wait

@@ -601,6 +601,9 @@ fn one_u32() -> u32 {
 impl Service {
     /// How many instances the service can run: `instances`, or `max_replicas` when it autoscales.
     pub fn instance_slots(&self) -> u32 {
+        if let Deployment::Serverless(f) = &self.deployment {
+            return f.concurrency_limit;
+        }
         match &self.autoscaling {
             Some(a) => a.max_replicas.max(self.instances),
             None => self.instances,

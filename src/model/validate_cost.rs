@@ -159,7 +159,10 @@ fn check_deployment(c: &mut Checker<'_>, index: &TopologyIndex<'_>, name: &str, 
         }
         Deployment::Serverless(f) => {
             if f.concurrency_limit == 0 {
-                c.error(Some(name), "serverless concurrency_limit must be >= 1 (0 would throttle every request)".into());
+                c.error(
+                    Some(name),
+                    "serverless concurrency_limit must be >= 1 (0 would throttle every request)".into(),
+                );
             }
             if f.concurrency_limit > super::limits::MAX_INSTANCES {
                 c.error(
@@ -184,8 +187,7 @@ fn check_deployment(c: &mut Checker<'_>, index: &TopologyIndex<'_>, name: &str, 
             if autoscaled {
                 c.error(
                     Some(name),
-                    "a serverless function scales itself: remove `autoscaling` (its limit is concurrency_limit)"
-                        .into(),
+                    "a serverless function scales itself: remove `autoscaling` (its limit is concurrency_limit)".into(),
                 );
             }
             for (_, link) in index.links_to(name) {

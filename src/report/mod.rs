@@ -53,6 +53,7 @@
 //!   the smallest to the largest value, with its lower confidence stated).
 
 pub mod compare;
+pub mod cost;
 mod estimate;
 mod files;
 mod table;
@@ -62,7 +63,7 @@ mod verdict;
 pub use compare::{RunRow, run_row, runs_table};
 pub use estimate::{Estimate, t_quantile_995};
 pub use files::{CSV_FILES, csv_dir_replaceable, write_csv, write_json};
-pub use table::{at_text, duration_text, summary_table};
+pub use table::{at_text, duration_text, summary_table, usd_text};
 pub use timeline::{ReplicateSlo, ReplicateTimeline, SloReport, Spread, TimelineReport};
 pub use verdict::{Objective, Verdict, verdict};
 
@@ -111,6 +112,9 @@ pub struct Report {
     pub per_replicate: Vec<ReplicateSummary>,
     /// Events processed over all replicates.
     pub events: u64,
+    /// What the run cost, and what its failures cost (see [`cost`]).
+    #[serde(default)]
+    pub cost: Option<cost::CostReport>,
 }
 
 /// Headline figures, means per replicate.
@@ -184,6 +188,15 @@ pub struct ServiceSummary {
     pub mean_queue_len: f64,
     /// Share of arrivals turned away by a full queue.
     pub blocking_probability: f64,
+    /// How it runs: `vm`, `container` or `serverless`.
+    #[serde(default)]
+    pub deployment: String,
+    /// A serverless function's cold starts (requests that found no warm environment).
+    #[serde(default)]
+    pub cold_starts: f64,
+    /// Containers killed by their liveness probe.
+    #[serde(default)]
+    pub liveness_restarts: f64,
     /// Each instance.
     pub instances: Vec<InstanceSummary>,
 }
@@ -330,6 +343,14 @@ fn service_figures(plan: &Plan, rec: &Recorder, svc: usize, runs: f64) -> Servic
         mean_queue_wait_ms: (started > 0).then(|| wait as f64 / started as f64 / 1e6),
         mean_queue_len: ratio(queue as f64, window_ns),
         blocking_probability: ratio(rejected as f64, arrivals as f64),
+        deployment: match plan.svc_cfgs.get(svc).map(|c| &c.deploy) {
+            Some(crate::sim::plan::DeployPlan::Serverless { .. }) => "serverless",
+            Some(crate::sim::plan::DeployPlan::Container { .. }) => "container",
+            _ => "vm",
+        }
+        .into(),
+        cold_starts: rec.svc_cold_starts.get(svc).copied().unwrap_or(0) as f64 / runs,
+        liveness_restarts: rec.svc_probe_restarts.get(svc).copied().unwrap_or(0) as f64 / runs,
         instances,
     }
 }
@@ -440,6 +461,7 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
         series: series(plan, merged, runs),
         per_replicate,
         events: merged.events,
+        cost: Some(cost::build(plan, merged, runs)),
     }
 }
 

@@ -72,6 +72,7 @@ pub fn summary_table(r: &Report) -> String {
     .ok();
     slo_section(&mut out, r);
     timeline_section(&mut out, r);
+    cost_section(&mut out, r);
     let services: Vec<_> = r.nodes.iter().filter_map(|n| n.service.as_ref().map(|s| (n, s))).collect();
     if !services.is_empty() {
         writeln!(out).ok();
@@ -82,9 +83,18 @@ pub fn summary_table(r: &Report) -> String {
         )
         .ok();
         for (n, svc) in services {
+            let note = match svc.deployment.as_str() {
+                "serverless" => {
+                    format!("  serverless: {:.0} cold starts, {:.0} throttled", svc.cold_starts, n.rejected)
+                }
+                "container" if svc.liveness_restarts > 0.0 => {
+                    format!("  container: {:.0} killed by liveness", svc.liveness_restarts)
+                }
+                _ => String::new(),
+            };
             writeln!(
                 out,
-                "  {:<20} {:>10.0} {:>10.1} {:>11.1}% {:>14} {:>10.2} {:>9.2}%",
+                "  {:<20} {:>10.0} {:>10.1} {:>11.1}% {:>14} {:>10.2} {:>9.2}%{note}",
                 n.name,
                 n.arrivals,
                 svc.mean_instances,
@@ -97,6 +107,54 @@ pub fn summary_table(r: &Report) -> String {
         }
     }
     out
+}
+
+/// Dollars: `$1,234`, `$12.30`, `$0.0042`.
+pub fn usd_text(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        let whole = v.round() as i64;
+        let digits = whole.unsigned_abs().to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        format!("{}${grouped}", if whole < 0 { "-" } else { "" })
+    } else if v.abs() >= 1.0 || v == 0.0 {
+        format!("${v:.2}")
+    } else {
+        let places = (2 - v.abs().log10().floor() as i64).clamp(2, 8) as usize;
+        format!("${v:.places$}")
+    }
+}
+
+fn cost_section(out: &mut String, r: &Report) {
+    let Some(c) = &r.cost else { return };
+    let parts: Vec<String> =
+        c.by_category.iter().filter(|(_, v)| **v > 0.0).map(|(k, v)| format!("{k} {}", usd_text(*v))).collect();
+    writeln!(
+        out,
+        "  cost              {} this run ({:.2} h), {} per month ({})",
+        usd_text(c.run_usd),
+        c.hours,
+        usd_text(c.per_month_usd),
+        parts.join(", ")
+    )
+    .ok();
+    if let Some(o) = &c.outage {
+        writeln!(
+            out,
+            "  outage cost       {} ({:.0} failed requests: {}; SLA credit {} at {:.3}% for the month)",
+            usd_text(o.total_usd),
+            o.failed_requests,
+            usd_text(o.lost_value_usd),
+            usd_text(o.sla_credit_usd),
+            100.0 * o.month_availability
+        )
+        .ok();
+    }
 }
 
 /// A time of the run as the report shows it: `14:30 (+1800 s)` with a start time, else `1800 s`.

@@ -399,6 +399,7 @@ fn describe(plan: &Plan, e: &LogEntry) -> (String, EventKind, String) {
         Logged::ActionDone(i) => (name(EventKind::Action, i), EventKind::Action, "acted".into()),
         Logged::Crashed(k) => (station(k), EventKind::Fault, "crashed (queue full too long)".into()),
         Logged::Restarted(k) => (station(k), EventKind::Fault, "restarted".into()),
+        Logged::LivenessKilled(k) => (station(k), EventKind::Fault, "killed by its liveness probe".into()),
         Logged::RecordHealth(d, r, healthy) => {
             let record = plan.dns.get(d as usize).and_then(|x| x.records.get(r as usize));
             let dns = plan.dns.get(d as usize).map_or_else(String::new, |x| plan.nodes[x.node as usize].0.clone());

@@ -41,6 +41,10 @@ pub enum Purpose {
     Fault = 8,
     /// A person's response delays.
     Human = 9,
+    /// Cold starts of a serverless function's environments.
+    ColdStart = 10,
+    /// Kubernetes probes' results under a fault that fails a share of requests.
+    Probe = 11,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer.

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed setup step should stop the test loudly
 
 mod cli;
+mod deploy;
 mod determinism;
 mod dr;
 mod engine;

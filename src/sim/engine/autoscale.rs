@@ -111,10 +111,10 @@ impl Simulation<'_> {
                 let st = &mut self.stations[k as usize];
                 if to_start > 0 && !st.active && !st.starting {
                     to_start -= 1;
+                    st.starting = true;
                     if startup_ns == 0 && !st.crashed {
-                        st.active = true;
+                        self.on_instance_ready(k);
                     } else {
-                        st.starting = true;
                         self.schedule(now + startup_ns, Kind::InstanceReady, k, 0);
                     }
                 }
@@ -137,13 +137,16 @@ impl Simulation<'_> {
     }
 
     /// A started pod of station `k` is ready and takes requests.
+    /// A container with a readiness probe stays not ready until the probe passes.
     pub(super) fn on_instance_ready(&mut self, k: u32) {
-        let st = &mut self.stations[k as usize];
-        if !st.starting {
+        if !self.stations[k as usize].starting {
             return;
         }
-        st.starting = false;
-        st.active = true;
+        if self.container_started(k) {
+            let st = &mut self.stations[k as usize];
+            st.starting = false;
+            st.active = true;
+        }
         let s = self.plan.stations[k as usize].service;
         self.record_replicas(s);
     }
@@ -151,13 +154,15 @@ impl Simulation<'_> {
     /// Records how many instances (and slots) of service `s` run from now on.
     pub(super) fn record_replicas(&mut self, s: u32) {
         let svc = &self.plan.services[s as usize];
-        let (mut running, mut slots) = (0u32, 0u32);
+        let (mut running, mut slots, mut billed) = (0u32, 0u32, 0u32);
         for k in svc.first_station..svc.first_station + svc.instances {
-            if self.stations[k as usize].active {
+            let st = &self.stations[k as usize];
+            if st.active {
                 running += 1;
                 slots += self.plan.svc_cfgs[self.station_cfg[k as usize] as usize].concurrency;
             }
+            billed += u32::from(st.active || st.starting);
         }
-        self.rec.replicas(s, self.now, running, slots);
+        self.rec.replicas(s, self.now, running, slots, billed);
     }
 }

@@ -260,6 +260,11 @@ impl Simulation<'_> {
         let record = match caches.get(slot as usize).copied().flatten() {
             Some(c) if c.expires > now => Some(c.record),
             _ => {
+                if self.rec.in_window(now)
+                    && let Some(q) = self.rec.dns_queries.get_mut(d as usize)
+                {
+                    *q += 1;
+                }
                 let chosen = choose(dns, &g.healthy[d as usize], pop_region, plan, &mut g.dns_rng[d as usize]);
                 // Which caches ignore the TTL: a share of them, spread over the slots.
                 let ignores = mix64(u64::from(slot)) % u64::from(n) < u64::from(sticky);
@@ -406,6 +411,11 @@ impl Simulation<'_> {
         }
         if !st.available {
             return (0, true);
+        }
+        if self.rec.in_window(now)
+            && let Some(w) = self.rec.store_writes.get_mut(call.store as usize)
+        {
+            *w += 1;
         }
         let primary = st.primary;
         let mut t = sp.write.sample(rng) + 2 * call.half_rtt_ns[primary];

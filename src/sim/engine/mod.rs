@@ -26,7 +26,9 @@ mod clients;
 mod faults;
 mod global;
 mod policies;
+mod probes;
 mod resilience;
+mod serverless;
 mod stations;
 mod timeline;
 mod trace;
@@ -100,6 +102,11 @@ enum Kind {
     StoreRecovered,
     /// Request `b` could not be sent: its DNS name gave no answer it can reach.
     Unresolved,
+    /// A probe of container station `a` runs (`b`: its start's generation << 1 | 0 liveness, 1
+    /// readiness).
+    Probe,
+    /// Container station `a`, killed by its liveness probe, runs again (`b`: its generation).
+    ContainerRestart,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -275,6 +282,8 @@ struct Station {
     busy_acc: u128,
     /// Crashed (resource exhaustion) and not restarted yet.
     crashed: bool,
+    /// A serverless environment just started: its first request pays the cold start.
+    cold: bool,
 }
 
 /// Which configuration of a node serves a request: `cur`, or for a share of requests during a
@@ -328,6 +337,11 @@ pub struct Simulation<'p> {
     station_cfg: Vec<u32>,
     /// Per service: the configuration in force.
     svc_live: Vec<u32>,
+    /// Per service: its environments when it runs as a serverless function (empty when none
+    /// does).
+    fns: Vec<Option<serverless::FnState>>,
+    /// Per station: its Kubernetes probes' state (empty when no service runs probed containers).
+    probes: Vec<probes::ProbeState>,
     /// The timeline's run-time state (none for a steady-state run).
     tl: Option<Box<timeline::TlState>>,
     /// DNS names, regions and data stores (none when the plan has none of them).
@@ -433,6 +447,8 @@ impl<'p> Simulation<'p> {
             user_offsets: key_offsets(plan, |p| p.users),
             routings: plan.paths.iter().map(|p| plan.resolve(p)).collect(),
             svc_next: vec![0; plan.services.len()],
+            fns: serverless::functions(plan, replicate),
+            probes: probes::states(plan),
             pop_arrivals: plan.pops.iter().map(|p| pop_stream(p, Purpose::Arrivals)).collect(),
             pop_choice: plan.pops.iter().map(|p| pop_stream(p, Purpose::Choice)).collect(),
             pop_retry: plan.pops.iter().map(|p| pop_stream(p, Purpose::Retry)).collect(),
@@ -456,6 +472,7 @@ impl<'p> Simulation<'p> {
                 sim.stations[k as usize].active = true;
             }
         }
+        sim.schedule_probes();
         sim.schedule_checks();
         sim.schedule_sweeps();
         sim.schedule_autoscalers();
@@ -584,6 +601,8 @@ impl<'p> Simulation<'p> {
             Kind::DnsCheck => self.on_dns_check(ev.a, ev.b),
             Kind::StoreRecovered => self.on_store_recovered(ev.a, ev.b == 1),
             Kind::Unresolved => self.end_journey(ev.b, Outcome::Unreachable),
+            Kind::Probe => self.on_probe(ev.a, ev.b),
+            Kind::ContainerRestart => self.on_container_restart(ev.a, ev.b),
             _ => {}
         }
     }
@@ -780,6 +799,9 @@ impl<'p> Simulation<'p> {
     fn at_service(&mut self, s: u32, r: u32) {
         let svc = &self.plan.services[s as usize];
         self.rec.node_arrival(svc.node, self.now);
+        if self.is_function(s) {
+            return self.function_arrival(s, r);
+        }
         let n = svc.instances;
         let start = self.svc_next[s as usize] % n.max(1);
         // Round robin over the running instances.

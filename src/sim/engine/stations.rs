@@ -69,6 +69,9 @@ impl Simulation<'_> {
             d = self.station_service_time(k, d);
             self.serving_started(k, r);
         }
+        if self.stations[k as usize].cold {
+            d += self.cold_start(k);
+        }
         if self.global.is_some() {
             let (call, failed) = self.store_call(svc as u32, d);
             d += call;
@@ -82,6 +85,10 @@ impl Simulation<'_> {
     pub(super) fn on_done(&mut self, k: u32, r: u32) {
         if self.reqs[r as usize].flags & CRASHED != 0 {
             // Its instance crashed while serving it (the station's counts were reset then).
+            let s = self.plan.stations[k as usize].service;
+            if self.is_function(s) {
+                self.function_lost(s, k);
+            }
             return self.crashed_in_service(r);
         }
         self.touch_station(k);
@@ -107,6 +114,9 @@ impl Simulation<'_> {
             self.start_service(k, next);
         } else {
             self.stations[k as usize].busy -= 1;
+            if self.is_function(svc as u32) {
+                self.function_freed(svc as u32, k);
+            }
         }
         self.log_backend(r, k);
         self.member_finished(r, true);

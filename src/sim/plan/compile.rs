@@ -23,6 +23,7 @@ pub fn compile(s: &Scenario) -> Plan {
     c.variants();
     c.timeline();
     c.plan.timeouts_ns = std::mem::take(&mut c.timeouts_ns);
+    c.plan.cost = super::cost::compile(s, &c.plan);
     c.plan
 }
 
@@ -157,6 +158,7 @@ impl<'s> Compiler<'s> {
             dns: Vec::new(),
             stores: Vec::new(),
             svc_store: Vec::new(),
+            cost: super::cost::CostPlan::default(),
         };
         let changed = changed_topologies(s);
         let mut slots: Vec<u32> = topo
@@ -664,6 +666,39 @@ fn service_cfg(si: u32, svc: &model::Service, slots: u32) -> SvcCfg {
         config.downscale_stabilization_s = a.downscale_stabilization_s;
         Some(HpaPlan { config, target: a.target_utilization, startup_ns: secs_to_ns(a.startup_s) })
     });
+    let probe = |p: &model::Probe| ProbePlan {
+        period_ns: secs_to_ns(p.period.0).max(1),
+        timeout_ns: secs_to_ns(p.timeout.0),
+        failures: p.failure_threshold.max(1),
+        successes: p.success_threshold.max(1),
+        initial_ns: secs_to_ns(p.initial_delay.0),
+    };
+    let deploy = match &svc.deployment {
+        model::Deployment::Vm { .. } => DeployPlan::Vm,
+        model::Deployment::Container(c) => DeployPlan::Container {
+            liveness: c.liveness.as_ref().map(probe),
+            readiness: c.readiness.as_ref().map(probe),
+            restart_ns: secs_to_ns(c.restart.0),
+        },
+        model::Deployment::Serverless(f) => {
+            // One station per environment, each serving one request, none queued; the engine
+            // places requests itself.
+            return SvcCfg {
+                service: si,
+                running: 0,
+                concurrency: 1,
+                queue_capacity: 0,
+                hpa: None,
+                service_time: Sampler::new(&svc.service_time),
+                error_rate: svc.error_rate,
+                deploy: DeployPlan::Serverless {
+                    cold_start: Sampler::new(&f.cold_start),
+                    keep_warm_ns: secs_to_ns(f.keep_warm.0),
+                    limit: f.concurrency_limit.min(slots),
+                },
+            };
+        }
+    };
     SvcCfg {
         service: si,
         running: svc.instances.min(slots),
@@ -672,6 +707,7 @@ fn service_cfg(si: u32, svc: &model::Service, slots: u32) -> SvcCfg {
         hpa,
         service_time: Sampler::new(&svc.service_time),
         error_rate: svc.error_rate,
+        deploy,
     }
 }
 

@@ -2,6 +2,7 @@
 //! tables resolved. No strings or maps are looked up while the engine runs.
 
 mod compile;
+pub mod cost;
 mod global;
 mod timeline;
 
@@ -107,6 +108,8 @@ pub struct Plan {
     pub stores: Vec<StorePlan>,
     /// Per service: the data store it calls, if any.
     pub svc_store: Vec<Option<SvcStore>>,
+    /// What each node is charged for.
+    pub cost: cost::CostPlan,
 }
 
 impl Plan {
@@ -338,6 +341,48 @@ pub struct SvcCfg {
     pub service_time: Sampler,
     /// Probability that a served request ends in a 500.
     pub error_rate: f64,
+    /// How the instances run.
+    pub deploy: DeployPlan,
+}
+
+/// A compiled deployment kind (see `model::deploy`).
+#[derive(Clone, Debug)]
+pub enum DeployPlan {
+    /// Virtual machines.
+    Vm,
+    /// Containers with probes.
+    Container {
+        /// The liveness probe.
+        liveness: Option<ProbePlan>,
+        /// The readiness probe.
+        readiness: Option<ProbePlan>,
+        /// From a kill to running again, ns.
+        restart_ns: u64,
+    },
+    /// A function: each station is one execution environment.
+    Serverless {
+        /// Cold start duration.
+        cold_start: Sampler,
+        /// Idle time after which an environment is reclaimed, ns.
+        keep_warm_ns: u64,
+        /// Environments that may serve at once.
+        limit: u32,
+    },
+}
+
+/// A compiled Kubernetes probe.
+#[derive(Clone, Copy, Debug)]
+pub struct ProbePlan {
+    /// `periodSeconds`, ns.
+    pub period_ns: u64,
+    /// `timeoutSeconds`, ns.
+    pub timeout_ns: u64,
+    /// `failureThreshold`.
+    pub failures: u32,
+    /// `successThreshold`.
+    pub successes: u32,
+    /// `initialDelaySeconds`, ns.
+    pub initial_ns: u64,
 }
 
 /// A compiled autoscaler.
