@@ -43,7 +43,8 @@
 //! (measured)** is the age of the oldest of them at the failure, with their count. Promotion makes
 //! the nearest live replica primary `detect + promote` after the failure; until then writes fail.
 //! Without replicas, `backups` restore the store `restore` after the failure, losing every write
-//! since the last backup.
+//! since the last backup: in the backups' `restore_to` region when the primary's region is
+//! still down (a cross-region backup copy), else in its own region once it is back.
 
 use super::{Dist, Span};
 use serde::{Deserialize, Serialize};
@@ -290,4 +291,9 @@ pub struct Backups {
     pub every: Span,
     /// From the failure to the restored store taking writes.
     pub restore: Span,
+    /// A region holding a copy of every backup (AWS Backup's cross-region copy): when the
+    /// primary's region is lost, the store is restored there; none: it can only be restored in
+    /// its own region, once that region is back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_to: Option<String>,
 }

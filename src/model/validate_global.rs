@@ -267,6 +267,16 @@ fn check_store(c: &mut Checker<'_>, index: &TopologyIndex<'_>, ds: &DataStore, d
         if !(b.restore.0.is_finite() && b.restore.0 >= 0.0) {
             c.error(Some(name), format!("backups.restore must be a duration >= 0, got {}", b.restore));
         }
+        if let Some(r) = &b.restore_to {
+            if !declared.contains(r.as_str()) {
+                c.error(Some(name), format!("backups.restore_to \"{r}\": the region is not declared"));
+            } else if ds.region.as_deref() == Some(r.as_str()) {
+                c.error(
+                    Some(name),
+                    format!("backups.restore_to \"{r}\" is the primary's own region: name another region"),
+                );
+            }
+        }
     }
     if index.links_to(name).next().is_none() {
         c.warn(Some(name), "no service links to this data store".into());

@@ -366,7 +366,7 @@ impl Simulation<'_> {
         let primary = if promoted {
             // The nearest live replica to the old primary.
             let from = sp.copies.get(old).copied().flatten();
-            (1..sp.copies.len()).filter(|&c| c != old && !down(c)).min_by_key(|&c| plan.half_rtt(from, sp.copies[c]))
+            (1..sp.replicas_end).filter(|&c| c != old && !down(c)).min_by_key(|&c| plan.half_rtt(from, sp.copies[c]))
         } else {
             (!down(old)).then_some(old).or_else(|| (0..sp.copies.len()).find(|&c| !down(c)))
         };
@@ -402,8 +402,9 @@ impl Simulation<'_> {
             |c: usize| sp.copies.get(c).copied().flatten().is_some_and(|r| g.region_down[r as usize] > 0) || cut(c);
         let st = &g.stores[call.store as usize];
         if !write {
-            // The nearest live copy.
-            let near = (0..sp.copies.len()).filter(|&c| !down(c)).min_by_key(|&c| call.half_rtt_ns[c]);
+            // The nearest live copy (a restored store is one).
+            let holds = |c: usize| c < sp.replicas_end || (c == st.primary && st.available);
+            let near = (0..sp.copies.len()).filter(|&c| holds(c) && !down(c)).min_by_key(|&c| call.half_rtt_ns[c]);
             return match near {
                 Some(c) => (sp.read.sample(rng) + 2 * call.half_rtt_ns[c], false),
                 None => (0, true),
@@ -421,7 +422,7 @@ impl Simulation<'_> {
         let mut t = sp.write.sample(rng) + 2 * call.half_rtt_ns[primary];
         if sp.sync {
             let from = sp.copies[primary];
-            let farthest = (0..sp.copies.len())
+            let farthest = (0..sp.replicas_end)
                 .filter(|&c| c != primary && !down(c))
                 .map(|c| 2 * plan.half_rtt(from, sp.copies[c]))
                 .max();

@@ -109,7 +109,8 @@ fn store_price(s: &Scenario, table: &PriceTable, ds: &DataStore) -> NodePrice {
         size,
         copies_usd_per_hour,
         remote_replicas,
-        backup_gb: if ds.backups.is_some() { ds.data_gb } else { 0.0 },
+        // A cross-region copy of the backups doubles their storage.
+        backup_gb: ds.backups.as_ref().map_or(0.0, |b| ds.data_gb * if b.restore_to.is_some() { 2.0 } else { 1.0 }),
     }
 }
 

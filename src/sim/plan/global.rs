@@ -69,8 +69,11 @@ pub struct StorePlan {
     pub node: u32,
     /// Its name.
     pub name: String,
-    /// The primary's region, then each replica's.
+    /// The primary's region, then each replica's, then the backups' `restore_to` region if any
+    /// (a place to restore, not a live copy until it becomes the primary).
     pub copies: Vec<Option<u16>>,
+    /// `copies[..replicas_end]` hold the data (the primary and the replicas).
+    pub replicas_end: usize,
     /// Synchronous replication.
     pub sync: bool,
     /// Asynchronous replication lag.
@@ -186,12 +189,15 @@ pub(super) fn compile(plan: &mut Plan, topo: &Topology, kind_index: &[u32], hop_
                 });
             }
             Node::DataStore(ds) => {
+                let restore_to = ds.backups.as_ref().and_then(|b| b.restore_to.as_deref());
                 let copies = std::iter::once(region(ds.region.as_deref()))
-                    .chain(ds.replicas.iter().map(|r| region(Some(&r.region))));
+                    .chain(ds.replicas.iter().map(|r| region(Some(&r.region))))
+                    .chain(restore_to.map(|r| region(Some(r))));
                 plan.stores.push(StorePlan {
                     node: i as u32,
                     name: ds.name.clone(),
                     copies: copies.collect(),
+                    replicas_end: 1 + ds.replicas.len(),
                     sync: matches!(ds.replication, Replication::Sync),
                     lag: match &ds.replication {
                         Replication::Async { lag } => Some(Sampler::new(lag)),
