@@ -273,7 +273,11 @@ pub fn store_ui(ui: &mut Ui, d: &mut DataStore, mark: &mut impl FnMut(bool, &'st
         mark(span_row_ui(ui, "  promote", field_id(&name, "promote"), &mut p.promote), "promote");
     }
     mark(
-        toggle_ui(ui, "backups", &mut d.backups, || Backups { every: Span::mins(60.0), restore: Span::mins(30.0) }),
+        toggle_ui(ui, "backups", &mut d.backups, || Backups {
+            every: Span::mins(60.0),
+            restore: Span::mins(30.0),
+            restore_to: None,
+        }),
         "backups",
     );
     if let Some(b) = &mut d.backups {
@@ -323,7 +327,7 @@ mod tests {
     fn scenario() -> Scenario {
         let mut t = Topology::default();
         for r in ["us-east-1", "us-west-2"] {
-            t.regions.push(Region { name: r.into(), zones: Vec::new() });
+            t.regions.push(Region { name: r.into(), zones: Vec::new(), price_factor: None });
         }
         Scenario::new("t", t)
     }
