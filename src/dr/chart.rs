@@ -61,21 +61,29 @@ fn colour(st: Strategy) -> &'static str {
 }
 
 fn money(v: f64) -> String {
+    let v = v.round();
     if v >= 100_000.0 {
         format!("${:.0}k", v / 1000.0)
     } else if v >= 1000.0 {
-        format!("${},{:03}", (v / 1000.0).floor(), (v % 1000.0).floor())
+        format!("${},{:03}", (v / 1000.0).floor(), v % 1000.0)
     } else {
         format!("${v:.0}")
     }
 }
 
 fn rpo_text(r: &DrRow) -> String {
-    match r.rpo {
-        Some(x) if x.writes_lost > 0.0 && x.oldest_s < 1.0 => format!("RPO {:.0} ms", x.oldest_s * 1e3),
-        Some(x) if x.writes_lost > 0.0 => format!("RPO {:.0} s", x.oldest_s),
-        Some(_) => "RPO 0".into(),
-        None => "no failover".into(),
+    let Some(x) = r.rpo else { return "no failover".into() };
+    let age = if x.oldest_s < 1.0 {
+        format!("{:.0} ms", x.oldest_s * 1e3)
+    } else if x.oldest_s < 60.0 {
+        format!("{:.0} s", x.oldest_s)
+    } else {
+        format!("{:.0} min", x.oldest_s / 60.0)
+    };
+    match (x.writes_lost > 0.0, x.recovered) {
+        (false, _) => "RPO 0".into(),
+        (true, true) => format!("RPO {age}"),
+        (true, false) => format!("RPO {age} when restored"),
     }
 }
 

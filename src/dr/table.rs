@@ -2,17 +2,14 @@
 //! reports.
 
 use super::{DrError, DrOptions, Strategy, apply, steady_state};
+use crate::model::Scenario;
 use crate::model::validate::{self, Severity};
-use crate::model::{Hosting, Node, PriceTable, Scenario};
 use crate::report::{self, Report};
 use crate::sim::{self, RunError, RunOptions};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Hours in a month, as AWS prices a month (730 = 24 x 365 / 12).
-const HOURS_PER_MONTH: f64 = 730.0;
 
 /// The measured RPO of a strategy's recovery.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,10 +31,11 @@ pub struct Rpo {
 pub struct DrRow {
     /// The strategy.
     pub strategy: Strategy,
-    /// Infrastructure cost per month in the steady state (the run without the fault), USD.
+    /// Infrastructure cost per month in the steady state (`report::cost`'s `per_month_usd` of the
+    /// run without the fault), USD.
     pub cost_per_month_usd: f64,
-    /// What the faulted run's failures cost (value per failed request, from the scenario's
-    /// `business`), USD.
+    /// What the faulted run's failures cost (`report::cost`: the value of the failed requests and
+    /// the SLA credit, from the scenario's `business`), USD.
     pub outage_cost_usd: f64,
     /// Measured RTO, s: from the fault to a recovery of the SLO that holds (median over the
     /// replicates that recovered); none when no replicate recovered within the run.
@@ -140,8 +138,8 @@ pub fn measure(
 
 fn row(st: Strategy, s: &Scenario, faulted: &Report, steady: &Report) -> DrRow {
     let r = report::run_row(st.label(), &s.description, faulted);
-    let (cost_per_month_usd, _) = cost_of(s, steady);
-    let (_, outage_cost_usd) = cost_of(s, faulted);
+    let (cost_per_month_usd, _) = cost_of(steady);
+    let (_, outage_cost_usd) = cost_of(faulted);
     DrRow {
         strategy: st,
         cost_per_month_usd,
@@ -184,78 +182,10 @@ fn pending(r: &Report) -> Option<Rpo> {
     (writes > 0.0).then_some(Rpo { writes_lost: writes, oldest_s: oldest, recovered: false })
 }
 
-/// A run's infrastructure cost per month and its outage cost, USD.
-///
-/// INTERIM, until `report::cost` lands (then its `per_month_usd` and `outage_usd` replace this):
-/// the price table of `model::cost` applied to the report's figures. Services: mean instances
-/// running x the hourly price of their size in their region; data stores: every copy at its
-/// size's hourly price, and backup storage; managed gateways per million requests, managed
-/// balancers per hour, self-hosted ones per instance-hour; a DNS name's hosted zone and health
-/// checks. Serverless functions, capacity units and data transfer are not counted. Outage: failed
-/// requests x the business value of a request.
-fn cost_of(s: &Scenario, r: &Report) -> (f64, f64) {
-    let prices = PriceTable::with(&s.prices);
-    let factor = |region: Option<&str>| -> f64 {
-        let Some(name) = region else { return 1.0 };
-        s.topology
-            .regions
-            .iter()
-            .find(|x| x.name == name)
-            .and_then(|x| x.price_factor)
-            .or_else(|| prices.region_factor.get(name).copied())
-            .unwrap_or(1.0)
-    };
-    let window_s = (r.duration_s - r.warmup_s).max(1e-9);
-    let hourly = |size: Option<&str>, region: Option<&str>| prices.hourly(size, factor(region)).unwrap_or(0.0);
-    let hosted = |h: &Hosting, region: Option<&str>| match h {
-        Hosting::Managed => None,
-        Hosting::Instances { count, size } => Some(f64::from(*count) * hourly(size.as_deref(), region)),
-    };
-    let mut per_hour = 0.0;
-    let mut per_month = 0.0;
-    for node in &s.topology.nodes {
-        let summary = r.nodes.iter().find(|n| n.name == node.name());
-        match node {
-            Node::Service(svc) => {
-                if matches!(svc.deployment, crate::model::Deployment::Serverless(_)) {
-                    continue;
-                }
-                let running = summary.and_then(|n| n.service.as_ref()).map_or(0.0, |x| x.mean_instances);
-                per_hour += running * hourly(svc.deployment.size(), svc.region.as_deref());
-            }
-            Node::DataStore(ds) => {
-                let copies =
-                    std::iter::once(ds.region.as_deref()).chain(ds.replicas.iter().map(|x| Some(x.region.as_str())));
-                for region in copies {
-                    per_hour += prices.store_hourly(ds.size.as_deref(), factor(region)).unwrap_or(0.0);
-                }
-                if ds.backups.is_some() {
-                    per_month += ds.data_gb * prices.backup_gb_month;
-                }
-            }
-            Node::LoadBalancer(lb) => {
-                per_hour += hosted(&lb.hosting, lb.region.as_deref())
-                    .unwrap_or(prices.balancer_hour * factor(lb.region.as_deref()));
-            }
-            Node::Gateway(g) => match hosted(&g.hosting, g.region.as_deref()) {
-                Some(h) => per_hour += h,
-                None => {
-                    let rps = summary.map_or(0.0, |n| n.arrivals) / window_s;
-                    per_month += rps * HOURS_PER_MONTH * 3600.0 / 1e6 * prices.gateway_per_million;
-                }
-            },
-            Node::Dns(d) => {
-                per_month += prices.dns_zone_month;
-                if d.health_check.is_some() {
-                    per_month += prices.health_check_month * d.records.iter().filter(|x| x.health_check).count() as f64;
-                }
-            }
-            Node::Clients(_) => {}
-        }
-    }
-    let failed: f64 = r.summary.failures_by_cause.values().sum();
-    let value = s.business.as_ref().map_or(0.0, |b| b.value_per_request_usd);
-    (per_hour * HOURS_PER_MONTH + per_month, failed * value)
+/// A run's infrastructure cost per month and its outage cost (lost value and SLA credit), USD,
+/// from its `report::cost` (zero when the report has none).
+fn cost_of(r: &Report) -> (f64, f64) {
+    r.cost.as_ref().map_or((0.0, 0.0), |c| (c.per_month_usd, c.outage.as_ref().map_or(0.0, |o| o.total_usd)))
 }
 
 /// A duration in at most 8 characters: `45 s`, `4.5 min`, `76 min`, `2.3 h`.
@@ -339,7 +269,7 @@ pub fn rows_text(rows: &[DrRow]) -> String {
 /// The notes under the table: what each figure is.
 pub fn notes() -> &'static str {
     "cost per month: the infrastructure of a run without the fault, priced x 730 h.\n\
-     outage cost: failed requests of the faulted run x the scenario's value per request.\n\
+     outage cost: the faulted run's failed requests x the value of one, and the SLA credit.\n\
      RTO: from the fault to a recovery of the SLO that holds (median; k/n: only k of n\n\
      replicates recovered; not rec.: none recovered within the run).\n\
      RPO: the oldest committed write the recovery lost, and how many (median; -: no data\n\
