@@ -125,7 +125,8 @@ fn instance_counts_and_data_follow_the_strategy() {
     };
     let br = built(Strategy::BackupRestore);
     assert_eq!((standby(&br, "a-eu-central-1"), standby(&br, "b-eu-central-1")), (Some(0), Some(0)));
-    assert!(store(&br).replicas.is_empty() && store(&br).backups.is_some() && store(&br).failover.is_none());
+    assert!(store(&br).replicas.is_empty() && store(&br).failover.is_none());
+    assert_eq!(store(&br).backups.and_then(|b| b.restore_to).as_deref(), Some("eu-central-1"));
     let pl = built(Strategy::PilotLight);
     assert_eq!((standby(&pl, "a-eu-central-1"), standby(&pl, "b-eu-central-1")), (Some(0), Some(0)));
     assert_eq!(store(&pl).replicas[0].region, "eu-central-1");

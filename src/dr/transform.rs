@@ -314,15 +314,19 @@ fn strategy(
         let Node::DataStore(ds) = n else { continue };
         match st {
             Strategy::BackupRestore => {
-                if ds.backups.is_none() {
-                    ds.backups = Some(Backups { every: secs(a.backup_every_s), restore: secs(a.restore_s) });
+                let b = ds.backups.get_or_insert_with(|| Backups {
+                    every: secs(a.backup_every_s),
+                    restore: secs(a.restore_s),
+                    restore_to: None,
+                });
+                // Backups copied to the recovery region (AWS Backup's cross-region copy), unless
+                // the store's primary is there already.
+                if ds.region.as_deref() != Some(q) {
+                    b.restore_to = Some(q.to_owned());
                 }
-                let b = ds.backups.as_ref().map_or((0.0, 0.0), |b| (b.every.0, b.restore.0));
                 data.push(format!(
-                    "{}: no replica, a backup every {}, restored {} after the loss of the primary",
-                    ds.name,
-                    secs(b.0),
-                    secs(b.1)
+                    "{}: no replica, a backup every {} copied to {q}, restored there {} after the loss of the primary",
+                    ds.name, b.every, b.restore
                 ));
             }
             _ if ds.region.as_deref() != Some(q) => {
