@@ -29,9 +29,10 @@
 //! 6. **Per strategy** (the user's instance counts are full capacity; copies are declared at full
 //!    capacity and an action at 0 s scales them down, because a service that receives traffic
 //!    must have instances and a scale action may not exceed its `instances`):
-//!    - backup and restore: copies at 0 instances, stores without replicas but with backups;
-//!      an alarm (share of 5xx, CloudWatch) scales every copy to full capacity, serving after
-//!      the time to provision the infrastructure from code;
+//!    - backup and restore: copies at 0 instances, stores without replicas but with backups
+//!      copied to S (`restore_to`) and restored there; an alarm (share of 5xx, CloudWatch)
+//!      scales every copy to full capacity, serving after the time to provision the
+//!      infrastructure from code;
 //!    - pilot light: copies at 0 instances, each store replicated asynchronously to S with
 //!      promotion; the alarm scales the copies up, serving after instances start from prepared
 //!      images;
@@ -51,11 +52,6 @@
 //! RPO, users impacted, failed requests and the outage cost, read from the report with
 //! [`crate::report::run_row`]) and without it (the steady state, whose infrastructure cost per
 //! month is the strategy's cost). See `docs/dr.md`.
-//!
-//! # Known limits
-//! A backup is restored only into a region where the store has a copy (the engine's rule), so
-//! backup and restore, whose store has no replica, cannot restore into S: its writes and reads
-//! fail until P comes back, and its table row says it did not recover within the run.
 
 mod chart;
 mod names;
