@@ -92,6 +92,21 @@ pub fn from_str(text: &str, path: &Path) -> Result<Scenario, LoadError> {
     Ok(scenario)
 }
 
+/// The `name` of the entry (a node, a timeline entry, a variant) that holds line `line` (1-based):
+/// the nearest `name: "..."` at or above it, so that a value the parser refuses is reported with
+/// the node it belongs to.
+fn enclosing_name(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().take(line).collect();
+    let (i, l) = lines.iter().enumerate().rev().find(|(_, l)| l.contains("name: \""))?;
+    // The scenario's own title is not an entry.
+    if lines[i.saturating_sub(1)..=i].iter().any(|l| l.contains("format_version")) {
+        return None;
+    }
+    let rest = &l[l.find("name: \"")? + 7..];
+    let name = &rest[..rest.find('"')?];
+    (!name.is_empty() && name.len() <= 200).then(|| name.to_owned())
+}
+
 /// Deepest nesting of values the parser follows (RON's default, stated here so the message can name
 /// it): deeper input is an error, never a stack overflow.
 const RECURSION_LIMIT: usize = 128;
@@ -109,7 +124,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, LoadError> {
             ron::Error::ExceededRecursionLimit => {
                 format!("values nest more than {RECURSION_LIMIT} levels deep here; no scenario needs that many")
             }
-            code => code.to_string(),
+            code => match enclosing_name(text, e.span.start.line) {
+                Some(name) if matches!(code, ron::Error::IntegerOutOfBounds) => {
+                    format!("{code}: this field takes a whole number >= 0 that fits it (in \"{name}\")")
+                }
+                Some(name) => format!("{code} (in \"{name}\")"),
+                None => code.to_string(),
+            },
         },
     };
     // `Some(...)` may be left out around an optional value (`end: "15:30"`).

@@ -231,7 +231,7 @@ fn check_business(c: &mut Checker<'_>, b: &Business) {
             c.error(None, format!("business.sla.monthly_fee_usd must be >= 0, got {}", sla.monthly_fee_usd));
         }
         for t in &sla.credits {
-            if !(t.below > 0.0 && t.below <= 1.0) || !(0.0..=1.0).contains(&t.credit) {
+            if !(t.below > 0.0 && t.below <= 1.0 && (0.0..=1.0).contains(&t.credit)) {
                 c.error(
                     None,
                     format!(

@@ -144,7 +144,10 @@ impl Simulation<'_> {
                 self.set_ready(k, false);
             }
         }
-        self.schedule(now + p.period_ns, Kind::Probe, k, b);
+        // Like the autoscaler, probes stop with the arrivals (the run then drains).
+        if now < self.plan.duration_ns {
+            self.schedule(now + p.period_ns, Kind::Probe, k, b);
+        }
     }
 
     /// Whether a probe of station `k` passes now.
