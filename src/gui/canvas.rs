@@ -623,7 +623,7 @@ mod tests {
         store.set_region(Some("us-east-1".into()));
         assert_eq!(node_summary(&store), "primary us-east-1 · no replica");
         if let Node::DataStore(d) = &mut store {
-            d.backups = Some(Backups { every: Span(3600.0), restore: Span(600.0) });
+            d.backups = Some(Backups { every: Span(3600.0), restore: Span(600.0), restore_to: None });
         }
         assert_eq!(node_summary(&store), "primary us-east-1 · backups only");
         if let Node::DataStore(d) = &mut store {
