@@ -146,7 +146,7 @@ fn cost_section(out: &mut String, r: &Report) {
     if let Some(o) = &c.outage {
         writeln!(
             out,
-            "  outage cost       {} ({:.0} failed requests: {}; SLA credit {} at {:.3}% for the month)",
+            "  outage cost       {} ({:.0} failed requests: {}; SLA credit {} at {:.4}% availability for the month)",
             usd_text(o.total_usd),
             o.failed_requests,
             usd_text(o.lost_value_usd),
