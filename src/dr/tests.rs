@@ -229,9 +229,9 @@ fn as_designed_keeps_the_design_and_replaces_its_faults() {
     assert!(s.description.contains("old-fault"));
 }
 
-#[test]
-fn the_chart_is_svg_with_every_strategy_labelled() {
-    let rows: Vec<DrRow> = Strategy::ALL
+/// Five rows, the first two never recovered.
+fn chart_rows() -> Vec<DrRow> {
+    Strategy::ALL
         .iter()
         .enumerate()
         .map(|(i, &strategy)| DrRow {
@@ -241,18 +241,75 @@ fn the_chart_is_svg_with_every_strategy_labelled() {
             rto_s: (i > 1).then_some(600.0 / i as f64),
             recovered_in: u32::from(i > 1),
             replicates: 1,
-            rpo: (i > 1).then_some(Rpo { writes_lost: 3.0, oldest_s: 0.2, recovered: true }),
+            rpo: (i > 1).then_some(Rpo { writes_lost: 3.0, oldest_s: 0.2 * i as f64, recovered: true }),
             users_impacted_pct: 10.0,
             time_to_detect_s: None,
             failed_requests: 0.0,
             description: String::new(),
         })
-        .collect();
-    let svg = svg(&rows, Some("a <design>"));
+        .collect()
+}
+
+#[test]
+fn the_chart_svg_has_one_labelled_point_per_strategy() {
+    let svg = svg(&chart_rows(), Some("a <design>")).unwrap_or_else(|e| panic!("{e}"));
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-    for st in Strategy::ALL {
-        assert!(svg.contains(&format!(">{}</text>", st.label().replace('&', "&amp;"))), "{st}");
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>'))
+        .map(|(_, rest)| rest.split("</text>").next().unwrap_or("").trim())
+        .collect();
+    // Strategy colours as plotters writes them (filled markers; their outlines are fill="none").
+    let colours = ["#6B7280", "#B45309", "#C026D3", "#2563EB", "#059669"];
+    for (st, colour) in Strategy::ALL.iter().zip(colours) {
+        let label = st.label().replace('&', "&amp;");
+        assert_eq!(texts.iter().filter(|t| **t == label).count(), 1, "{st}: {texts:?}");
+        let markers =
+            svg.lines().filter(|l| l.starts_with("<circle") && l.contains(&format!("fill=\"{colour}\""))).count();
+        assert_eq!(markers, 1, "{st}");
     }
-    assert!(svg.contains("not recovered") && svg.contains("a &lt;design&gt;"));
-    assert!(check_chart_path(Path::new("x.png")).is_err() && check_chart_path(Path::new("x.SVG")).is_ok());
+    for want in [
+        "not recovered",
+        "a &lt;design&gt;",
+        "RTO (minutes, measured)",
+        "cost per month (USD, steady state)",
+        "Disaster recovery strategies: cost per month against RTO",
+    ] {
+        assert!(texts.contains(&want), "{want}: {texts:?}");
+    }
+    // Round ticks: 0 to 5 minutes, $0 to $500.
+    for tick in ["0", "1", "5", "$0", "$100", "$500"] {
+        assert!(texts.contains(&tick), "{tick}: {texts:?}");
+    }
+}
+
+#[test]
+fn the_chart_is_written_as_png() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("dr.png");
+    chart_titled(&chart_rows(), Some("a design"), &path).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = std::fs::read(&path).unwrap_or_default();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{:?}", &bytes[..bytes.len().min(8)]);
+    assert!(bytes.len() > 10_000);
+    // Only the PNG is left: the temporary file was renamed.
+    let names: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(names, [std::ffi::OsString::from("dr.png")]);
+    // And SVG by its extension, whatever its case.
+    let svg_path = dir.path().join("dr.SVG");
+    chart(&chart_rows(), &svg_path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(std::fs::read_to_string(&svg_path).unwrap_or_default().starts_with("<svg"));
+}
+
+#[test]
+fn a_chart_that_is_neither_svg_nor_png_is_refused() {
+    for bad in ["x.pdf", "x", "x.svg.txt"] {
+        let e = check_chart_path(Path::new(bad)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains(bad) && e.contains(".svg or .png"), "{bad}: {e}");
+    }
+    assert!(check_chart_path(Path::new("x.SVG")).is_ok() && check_chart_path(Path::new("out/x.png")).is_ok());
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let pdf = dir.path().join("dr.pdf");
+    assert!(chart(&chart_rows(), &pdf).is_err());
+    assert!(!pdf.exists());
 }

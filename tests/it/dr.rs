@@ -155,7 +155,7 @@ fn dr_prints_the_table_and_writes_the_chart_of_a_design_not_bundled() {
         assert!(stdout.contains(st.label()), "{st}: {stdout}");
     }
     let svg = std::fs::read_to_string(&chart).unwrap_or_default();
-    assert!(svg.starts_with("<svg") && svg.contains("pilot light"), "{svg}");
+    assert!(svg.starts_with("<svg") && svg.contains(">\npilot light\n</text>"), "{svg}");
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(doc["rows"].as_array().map(Vec::len), Some(5));
@@ -168,11 +168,12 @@ fn dr_prints_the_table_and_writes_the_chart_of_a_design_not_bundled() {
     let many = dr::table(&s, &o);
     assert_eq!(format!("{:?}", one.ok().map(|r| r.ok())), format!("{:?}", Some(many.ok())));
 
-    // A PNG is refused before any simulation.
-    let png = tmp("x.png");
-    let (code, _, stderr) = gatesim(&["dr", file.to_str().unwrap_or(""), "--chart", png.to_str().unwrap_or("")]);
+    // A chart that is neither SVG nor PNG is refused before any simulation.
+    let pdf = tmp("x.pdf");
+    let (code, stdout, stderr) = gatesim(&["dr", file.to_str().unwrap_or(""), "--chart", pdf.to_str().unwrap_or("")]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("SVG"), "{stderr}");
+    assert!(stderr.contains("x.pdf") && stderr.contains(".svg or .png"), "{stderr}");
+    assert!(stdout.is_empty() && !pdf.exists(), "{stdout}");
 }
 
 #[test]
