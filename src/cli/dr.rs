@@ -24,7 +24,7 @@ pub struct DrArgs {
     /// nearest region of the bundled RTT table).
     #[arg(long, value_name = "REGION")]
     pub to: Option<String>,
-    /// Write the chart (SVG) here [default: <FILE stem>-dr.svg in the current directory].
+    /// Write the chart here (SVG, or PNG for a .png path) [default: <FILE stem>-dr.svg in the current directory].
     #[arg(long, value_name = "PATH", conflicts_with = "no_chart")]
     pub chart: Option<PathBuf>,
     /// Write no chart.

@@ -6,7 +6,7 @@
 //! the step when the pointer is released and no field has focus.
 
 use crate::model::validate::{self, Problem};
-use crate::model::{Event, EventKind, Link, Node, Region, RunSettings, Scenario, Slo, Traffic};
+use crate::model::{Business, Event, EventKind, Link, Node, Prices, Region, RunSettings, Scenario, Slo, Traffic};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -71,6 +71,10 @@ pub enum Command {
     },
     /// Replaces the service level objectives.
     SetSlo(Slo),
+    /// Replaces the price overrides (`Scenario::prices`).
+    SetPrices(Prices),
+    /// Replaces the business figures (`Scenario::business`; none: outages are not priced).
+    SetBusiness(Option<Business>),
     /// Appends a timeline entry (the caller picks a free name with [`free_event_name`]).
     AddEvent(Event),
     /// Replaces the timeline entry at this index (a drag on the timeline, an inspector edit).
@@ -367,6 +371,8 @@ fn apply_to(s: &mut Scenario, command: Command) {
             s.description = description;
         }
         Command::SetSlo(slo) => s.slo = slo,
+        Command::SetPrices(prices) => s.prices = prices,
+        Command::SetBusiness(business) => s.business = business,
         Command::AddEvent(event) => s.timeline.push(event),
         Command::UpdateEvent { index, event } => {
             if let Some(e) = s.timeline.get_mut(index) {

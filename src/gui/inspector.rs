@@ -8,7 +8,7 @@ use super::canvas::Selection;
 use super::commands::{Command, Document};
 use super::fields::{dist_ui, list_ui, number_ui, optional_ui, row_ui, traffic_ui};
 use super::theme;
-use super::{global_fields, policy_fields};
+use super::{deploy_fields, global_fields, policy_fields, price_fields};
 use crate::model::validate::{Problem, Severity};
 use crate::model::{
     ArrivalProcess, KeyDistribution, LbRule, Link, Node, NodeKind, Region, Route, RouteShare, Scenario,
@@ -189,6 +189,7 @@ fn node_ui(ui: &mut Ui, doc: &Document, node: &Node, state: &mut InspectorState,
             kind_fields_ui(ui, &mut edited, s, &mut mark);
         });
         lists_ui(ui, &mut edited, s, &mut mark);
+        deploy_fields::section_ui(ui, s, node, &mut edited, &mut mark);
         if let Node::Gateway(g) = &mut edited {
             for (i, route) in g.routes.iter_mut().enumerate() {
                 ui.add_space(6.0);
@@ -449,6 +450,34 @@ fn timeline_list_ui(ui: &mut Ui, s: &Scenario, state: &mut InspectorState) {
     }
 }
 
+/// A region's price factor: the table's figure (`bundled`) unless set here; returns whether it
+/// changed.
+fn region_factor_ui(ui: &mut Ui, r: &mut Region, bundled: Option<f64>) -> bool {
+    let mut on = r.price_factor.is_some();
+    let hover = "Its prices relative to us-east-1 (1.1: 10% dearer); off: the price table's factor";
+    let mut changed = ui.checkbox(&mut on, "price x").on_hover_text(hover).changed();
+    if changed {
+        r.price_factor = on.then(|| bundled.unwrap_or(1.0));
+    }
+    match &mut r.price_factor {
+        Some(f) => {
+            changed |= ui
+                .add(egui::DragValue::new(f).range(0.01..=100.0).speed(0.01).max_decimals(3))
+                .on_hover_text(format!("{} price factor", r.name))
+                .changed();
+        }
+        None => match bundled {
+            Some(f) => {
+                ui.weak(format!("{f:.2} (table)"));
+            }
+            None => {
+                ui.colored_label(theme::WARN, "no price in the table");
+            }
+        },
+    }
+    changed
+}
+
 fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &mut Vec<Edit>) {
     let s = doc.scenario();
     ui.heading("Scenario");
@@ -482,11 +511,16 @@ fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &
     ui.label(RichText::new("REGIONS").small().color(theme::TEXT_DIM));
     let mut regions = s.topology.regions.clone();
     let mut remove = None;
-    for (i, r) in regions.iter().enumerate() {
+    let mut factor_merge = None;
+    let table = crate::model::PriceTable::with(&s.prices);
+    for (i, r) in regions.iter_mut().enumerate() {
         ui.horizontal(|ui| {
-            ui.label(&r.name);
             if ui.small_button("×").on_hover_text(format!("Remove region {}", r.name)).clicked() {
                 remove = Some(i);
+            }
+            ui.label(&r.name);
+            if region_factor_ui(ui, r, table.region_factor.get(&r.name).copied()) {
+                factor_merge = Some(key(("region-factor", &r.name)));
             }
         });
     }
@@ -503,8 +537,9 @@ fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &
         regions.remove(i);
     }
     if regions != s.topology.regions {
-        edits.push((Command::SetRegions(regions), None));
+        edits.push((Command::SetRegions(regions), factor_merge));
     }
+    price_fields::prices_ui(ui, s, edits);
     ui.separator();
     let n = doc.problems().len();
     ui.label(RichText::new(format!("PROBLEMS ({n})")).small().color(theme::TEXT_DIM));

@@ -16,6 +16,7 @@
 //! | `regions.rs` | what region faults do to each region at a time, and the replicas to mark |
 //! | `inspector.rs`, `fields.rs` | editing the selection |
 //! | `policy_fields.rs`, `global_fields.rs` | a balancer's, a route's, a DNS name's and a data store's policies |
+//! | `deploy_fields.rs`, `price_fields.rs` | a node's deployment, hosting and size; the scenario's prices and business figures |
 //! | `palette.rs` | node palette and outline |
 //! | `timeline/` | traffic lanes, timeline entry lanes, the time scrubber (see its module table) |
 //! | `timeline_fields.rs`, `timeline_fields/` | editing a timeline entry (`alarms.rs`, `actions.rs`: their parameters), the run's start and the SLOs (`slo.rs`) |
@@ -36,6 +37,7 @@ mod chrome;
 pub mod commands;
 pub mod compare;
 pub mod counterfactuals;
+mod deploy_fields;
 mod fields;
 pub mod files;
 mod global_fields;
@@ -44,6 +46,7 @@ pub mod layout;
 pub mod overlay;
 mod palette;
 mod policy_fields;
+mod price_fields;
 pub mod recovery;
 pub mod regions;
 pub mod results;

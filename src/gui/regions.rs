@@ -181,7 +181,7 @@ mod tests {
     fn scenario(faults: Vec<Fault>) -> Scenario {
         let mut t = Topology::default();
         for r in ["us-east-1", "us-west-2"] {
-            t.regions.push(Region { name: r.into(), zones: Vec::new() });
+            t.regions.push(Region { name: r.into(), zones: Vec::new(), price_factor: None });
         }
         let mut gw = Node::with_defaults(NodeKind::Gateway, "gw-east");
         gw.set_region(Some("us-east-1".into()));

@@ -515,7 +515,7 @@ mod tests {
         use crate::model::{At, Fault, NodeKind, Promotion, Region, Replica, Span, Topology};
         let mut t = Topology::default();
         for r in ["us-east-1", "us-west-2"] {
-            t.regions.push(Region { name: r.into(), zones: Vec::new() });
+            t.regions.push(Region { name: r.into(), zones: Vec::new(), price_factor: None });
         }
         let mut store = Node::with_defaults(NodeKind::DataStore, "orders-db");
         if let Node::DataStore(d) = &mut store {

@@ -1140,3 +1140,47 @@ fn a_run_of_two_regions_marks_the_region_down_while_scrubbed_in_its_outage_and_f
         h.get_by_label(text);
     }
 }
+
+fn deployment_of(app: &App, name: &str) -> gatesim::model::Deployment {
+    match app.document().scenario().topology.node(name) {
+        Some(gatesim::model::Node::Service(s)) => s.deployment.clone(),
+        other => panic!("{name} is not a service: {other:?}"),
+    }
+}
+
+#[test]
+fn choosing_serverless_in_the_inspector_sets_the_deployment_in_one_undo_step() {
+    use gatesim::model::{Deployment, Serverless};
+    // A taller window: the service's deployment section fits above the bottom panel.
+    let (mut h, _) = harness_sized("scenarios/checkout.ron", "serverless", [1600.0, 1300.0]);
+    let at = node_centre(h.state(), "orders");
+    click_at(&mut h, at);
+    assert!(h.state().canvas().selection.nodes.contains("orders"));
+    // A VM of the default size, priced in its region.
+    assert_eq!(deployment_of(h.state(), "orders"), Deployment::Vm { size: None });
+    h.get_by_label("DEPLOYMENT");
+    h.get_by_label("size");
+    h.get_by_label_contains("$0.0816/h x 2 = $0.163/h in us-east-1");
+
+    h.get_by_label("deployment").click();
+    h.run_steps(3);
+    h.get_by_label("serverless (Lambda)").click();
+    h.run_steps(2);
+    assert_eq!(deployment_of(h.state(), "orders"), Deployment::Serverless(Serverless::default()));
+    // The function's fields replace the size, and validation says what the change breaks: the
+    // balancer's pool cannot hold a function.
+    for label in ["cold start", "concurrency limit", "keep warm", "memory"] {
+        h.get_by_label(label);
+    }
+    assert!(h.query_by_label("size").is_none());
+    h.get_by_label_contains("not from a load balancer's pool");
+
+    // One undo brings the VM back; redo the function.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(deployment_of(h.state(), "orders"), Deployment::Vm { size: None });
+    assert!(!h.state().document().is_dirty());
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(deployment_of(h.state(), "orders"), Deployment::Serverless(Serverless::default()));
+}
