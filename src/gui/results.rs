@@ -4,8 +4,9 @@
 use super::theme;
 use crate::metrics::Outcome;
 use crate::model::{DataStore, Event, EventKind, FaultKind, Node, Scenario, UtcTime};
+use crate::report::cost::{CostReport, HOURS_PER_MONTH};
 use crate::report::timeline::StoreReport;
-use crate::report::{Report, ServiceSeries, duration_text};
+use crate::report::{Report, ServiceSeries, duration_text, usd_text};
 use egui::{Color32, RichText, Ui};
 use egui_plot::{AxisHints, Corner, FilledArea, Legend, Line, Plot, PlotPoints, VLine};
 
@@ -22,10 +23,10 @@ pub const RTO: &str = "outage (RTO)";
 /// Caption of the RPO card.
 pub const RPO: &str = "data lost (RPO)";
 /// Caption of the cost card.
-pub const COST: &str = "cost of run";
+pub const COST: &str = "cost";
 
 /// One summary card.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Card {
     /// What the figure is.
     pub caption: &'static str,
@@ -35,6 +36,8 @@ pub struct Card {
     pub detail: String,
     /// Colour of the figure.
     pub colour: Color32,
+    /// Rows of a table shown on hover (figure, value); empty: no hover.
+    pub more: Vec<(String, String)>,
 }
 
 /// A count in words: `1,234`, `2.07 M`.
@@ -71,7 +74,7 @@ fn interval_text(low: f64, high: f64) -> String {
 
 /// A card without a figure: a dash, and what would give it one.
 fn no_figure(caption: &'static str, detail: &str) -> Card {
-    Card { caption, value: "-".into(), detail: detail.into(), colour: theme::TEXT_DIM }
+    Card { caption, value: "-".into(), detail: detail.into(), colour: theme::TEXT_DIM, ..Default::default() }
 }
 
 /// Whether the run's timeline has an entry of a kind.
@@ -113,7 +116,7 @@ fn detect_card(r: &Report) -> Card {
         }
         None => counted,
     };
-    Card { caption: TIME_TO_DETECT, value: duration_text(median), detail, colour: theme::TEXT }
+    Card { caption: TIME_TO_DETECT, value: duration_text(median), detail, colour: theme::TEXT, ..Default::default() }
 }
 
 /// Measured RTO: from the trigger to the SLO met again for the hold period (median over the
@@ -138,13 +141,14 @@ fn rto_card(r: &Report) -> Card {
                 format!("recovered in {} of {}{interval}", t.recovered_in, r.replicates)
             };
             let colour = if median == 0.0 { theme::OK } else { theme::BAD };
-            Card { caption: RTO, value: duration_text(median), detail, colour }
+            Card { caption: RTO, value: duration_text(median), detail, colour, ..Default::default() }
         }
         _ => Card {
             caption: RTO,
             value: format!("> {}", duration_text((r.duration_s - trigger.at_s).max(0.0))),
             detail: "not recovered by the end of the run".into(),
             colour: theme::BAD,
+            ..Default::default()
         },
     }
 }
@@ -203,7 +207,7 @@ pub fn rpo_card(s: &Scenario, stores: Option<&[StoreReport]>, replicates: u32) -
             format!("{writes} lost{who} · {runs}")
         };
         let colour = if age == 0.0 { theme::OK } else { theme::BAD };
-        return Card { caption: RPO, value: age_text(age), detail, colour };
+        return Card { caption: RPO, value: age_text(age), detail, colour, ..Default::default() };
     }
     let why = match &store.region {
         None => format!("give {} a primary region to measure RPO", store.name),
@@ -217,11 +221,16 @@ pub fn rpo_card(s: &Scenario, stores: Option<&[StoreReport]>, replicates: u32) -
 }
 
 /// The seven cards for a report of `scenario` (or dashes without one). Time to detect and RTO
-/// come from the run's timeline, RPO from its data stores; when the scenario cannot produce them,
-/// the card says what to add. Cost is not modelled: a dash, never an invented number.
+/// come from the run's timeline, RPO from its data stores, cost from the price table applied to
+/// the run ([`cost_card`]); when the scenario cannot produce a figure, the card says what to add.
 pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
-    let none =
-        |caption, detail: &str| Card { caption, value: "-".into(), detail: detail.into(), colour: theme::TEXT_DIM };
+    let none = |caption, detail: &str| Card {
+        caption,
+        value: "-".into(),
+        detail: detail.into(),
+        colour: theme::TEXT_DIM,
+        ..Default::default()
+    };
     let Some(r) = report else {
         let d = "run the scenario (F5)";
         return [
@@ -246,6 +255,7 @@ pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
         value: pct_text(s.users_impacted_pct),
         detail: format!("{} of {} users{hw}", count_text(s.users_impacted), count_text(s.users_active)),
         colour: theme::error_colour(s.users_impacted_pct / 100.0),
+        ..Default::default()
     };
     let failed: f64 = s.failures_by_cause.values().sum();
     let top = s.failures_by_cause.iter().max_by(|a, b| a.1.total_cmp(b.1)).filter(|(_, n)| **n > 0.0);
@@ -257,6 +267,7 @@ pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
             None => format!("of {} requests", count_text(s.requests)),
         },
         colour: theme::error_colour(if s.requests > 0.0 { failed / s.requests } else { 0.0 }),
+        ..Default::default()
     };
     let p99 = match s.latency_ms.p99 {
         Some(p) => Card {
@@ -264,6 +275,7 @@ pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
             value: ms_text(p),
             detail: s.latency_ms.p50.map(|m| format!("p50 {}", ms_text(m))).unwrap_or_default(),
             colour: theme::TEXT,
+            ..Default::default()
         },
         None => none(LATENCY_P99, "nothing succeeded"),
     };
@@ -275,8 +287,67 @@ pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
         detect_card(r),
         rto_card(r),
         rpo_card(scenario, Some(stores), r.replicates),
-        none(COST, "needs a price table (not modelled yet)"),
+        cost_card(r.cost.as_ref()),
     ]
+}
+
+/// What the cost card says when the scenario gives no business figures.
+pub const ADD_BUSINESS: &str = "add business value per request to price outages";
+
+/// The largest category's share of the run's cost: `compute 80 %`.
+fn top_category(c: &CostReport) -> String {
+    match c.by_category.iter().max_by(|a, b| a.1.total_cmp(b.1)) {
+        Some((name, usd)) if c.run_usd > 0.0 => format!("{name} {:.0} %", 100.0 * usd / c.run_usd),
+        _ => "nothing priced".into(),
+    }
+}
+
+/// Charges by node listed on hover, at most.
+const ITEMS_SHOWN: usize = 14;
+
+/// The cost card: the infrastructure per month at the run's rate, the outage cost of its failures
+/// when the scenario gives a value per request (else what to add), and on hover the categories,
+/// the outage's parts and the charges by node (see `report::cost`).
+pub fn cost_card(cost: Option<&CostReport>) -> Card {
+    let Some(c) = cost else {
+        return no_figure(COST, "the report has no cost (run again)");
+    };
+    let month = |usd: f64| if c.hours > 0.0 { usd / c.hours * HOURS_PER_MONTH } else { 0.0 };
+    let detail = match &c.outage {
+        Some(o) => format!("outage {} · {}", usd_text(o.total_usd), top_category(c)),
+        None => format!("{} · {ADD_BUSINESS}", top_category(c)),
+    };
+    let mut more = vec![
+        ("per month (730 h)".to_owned(), usd_text(c.per_month_usd)),
+        (format!("this run ({:.2} h)", c.hours), usd_text(c.run_usd)),
+    ];
+    let mut cats: Vec<(&String, &f64)> = c.by_category.iter().filter(|(_, v)| **v > 0.0).collect();
+    cats.sort_by(|a, b| b.1.total_cmp(a.1));
+    more.extend(cats.into_iter().map(|(k, v)| (format!("  {k}"), format!("{} / month", usd_text(month(*v))))));
+    match &c.outage {
+        Some(o) => {
+            more.push(("outage cost (this run)".into(), usd_text(o.total_usd)));
+            more.push((format!("  {} failed requests", count_text(o.failed_requests)), usd_text(o.lost_value_usd)));
+            more.push((
+                format!("  SLA credit at {:.3} % for the month", 100.0 * o.month_availability),
+                usd_text(o.sla_credit_usd),
+            ));
+        }
+        None => more.push(("outage cost".into(), ADD_BUSINESS.into())),
+    }
+    let mut items: Vec<_> = c.items.iter().filter(|i| i.usd > 0.0).collect();
+    items.sort_by(|a, b| b.usd.total_cmp(&a.usd));
+    if !items.is_empty() {
+        more.push(("BY NODE, PER MONTH".into(), String::new()));
+    }
+    for i in items.iter().take(ITEMS_SHOWN) {
+        let node = if i.node.is_empty() { "traffic" } else { i.node.as_str() };
+        more.push((format!("  {node} · {}", i.what), usd_text(month(i.usd))));
+    }
+    if items.len() > ITEMS_SHOWN {
+        more.push((format!("  and {} smaller charges", items.len() - ITEMS_SHOWN), String::new()));
+    }
+    Card { caption: COST, value: format!("{} / month", usd_text(c.per_month_usd)), detail, colour: theme::TEXT, more }
 }
 
 /// The row of cards.
@@ -287,7 +358,7 @@ pub fn cards_ui(ui: &mut Ui, cards: &[Card]) {
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = gap;
         for c in cards {
-            egui::Frame::new()
+            let card = egui::Frame::new()
                 .fill(theme::CARD)
                 .stroke(egui::Stroke::new(1.0, theme::CARD_BORDER))
                 .corner_radius(theme::RADIUS)
@@ -302,6 +373,17 @@ pub fn cards_ui(ui: &mut Ui, cards: &[Card]) {
                         ui.add(egui::Label::new(RichText::new(&c.detail).size(11.0).color(theme::TEXT_DIM)).truncate());
                     });
                 });
+            if !c.more.is_empty() {
+                card.response.on_hover_ui(|ui| {
+                    egui::Grid::new(("card-more", c.caption)).num_columns(2).spacing([16.0, 2.0]).show(ui, |ui| {
+                        for (figure, value) in &c.more {
+                            ui.label(figure);
+                            ui.label(RichText::new(value).color(theme::TEXT));
+                            ui.end_row();
+                        }
+                    });
+                });
+            }
         }
     });
 }
@@ -483,7 +565,11 @@ mod tests {
         assert_eq!(rto.value, "1 min 40 s");
         assert_eq!(rto.detail, "recovered in 1 of 1");
         assert_eq!(rto.colour, theme::BAD);
-        assert_eq!((cost.value.as_str(), cost.detail.as_str()), ("-", "needs a price table (not modelled yet)"));
+        // Priced from the bundled table: one VM service of the default size, traffic out; no
+        // business figures, so the card says what would price the outage.
+        assert!(cost.value.starts_with('$') && cost.value.ends_with(" / month"), "{cost:?}");
+        assert_eq!(cost.detail, format!("compute {:.0} % · {ADD_BUSINESS}", 100.0 * compute_share(&r)));
+        assert!(cost.more.iter().any(|(k, v)| k.starts_with("  api · ") && v.starts_with('$')), "{:?}", cost.more);
         assert_eq!((rpo.value.as_str(), rpo.detail.as_str()), ("-", "add a data store with replicas to measure RPO"));
     }
 
@@ -584,6 +670,65 @@ mod tests {
         let waits = with_store(true, false, true);
         assert_eq!(detail(&waits, Some(&[])), "orders-db waits for its primary: turn on promotion to measure RPO");
         assert_eq!(detail(&ready, Some(&[])), "orders-db did not fail over during the run");
+    }
+
+    fn compute_share(r: &Report) -> f64 {
+        let c = r.cost.as_ref().unwrap_or_else(|| panic!("no cost"));
+        c.by_category.get("compute").copied().unwrap_or(0.0) / c.run_usd
+    }
+
+    #[test]
+    fn the_cost_card_reads_per_month_with_the_outage_and_the_charges_by_node() {
+        use crate::report::cost::{CostItem, OutageCost};
+        let item = |node: &str, category: &str, what: &str, usd: f64| CostItem {
+            node: node.into(),
+            category: category.into(),
+            what: what.into(),
+            quantity: 1.0,
+            usd,
+        };
+        let mut c = CostReport {
+            hours: 1.0,
+            run_usd: 2.0,
+            per_month_usd: 1460.0,
+            by_category: [("compute".to_owned(), 1.5), ("requests".to_owned(), 0.5)].into_iter().collect(),
+            items: vec![
+                item("gw", "requests", "managed gateway requests", 0.5),
+                item("api", "compute", "vm instance-hours of m7g.large", 1.5),
+                item("", "transfer", "GB between regions", 0.0),
+            ],
+            outage: Some(OutageCost {
+                failed_requests: 300.0,
+                lost_value_usd: 15.0,
+                month_availability: 0.9999,
+                sla_credit_usd: 0.0,
+                total_usd: 15.0,
+            }),
+        };
+        let card = cost_card(Some(&c));
+        assert_eq!((card.value.as_str(), card.detail.as_str()), ("$1,460 / month", "outage $15.00 · compute 75 %"));
+        let more: Vec<(&str, &str)> = card.more.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(
+            more,
+            [
+                ("per month (730 h)", "$1,460"),
+                ("this run (1.00 h)", "$2.00"),
+                ("  compute", "$1,095 / month"),
+                ("  requests", "$365.00 / month"),
+                ("outage cost (this run)", "$15.00"),
+                ("  300 failed requests", "$15.00"),
+                ("  SLA credit at 99.990 % for the month", "$0.00"),
+                ("BY NODE, PER MONTH", ""),
+                ("  api · vm instance-hours of m7g.large", "$1,095"),
+                ("  gw · managed gateway requests", "$365.00"),
+            ]
+        );
+        // Without business figures the card says what prices the outage.
+        c.outage = None;
+        let card = cost_card(Some(&c));
+        assert_eq!(card.detail, format!("compute 75 % · {ADD_BUSINESS}"));
+        assert!(card.more.contains(&("outage cost".to_owned(), ADD_BUSINESS.to_owned())));
+        assert_eq!(cost_card(None).value, "-");
     }
 
     #[test]

@@ -159,9 +159,12 @@ fn running_fills_the_summary_cards() {
     assert_eq!(report.summary.users_impacted_pct, 0.0);
     h.get_by_label(results::USERS_IMPACTED);
     h.get_by_label(&results::pct_text(0.0));
-    // Time to detect, RTO, RPO and cost have nothing to measure here: dashes, not numbers (and
-    // the RPO card says what would give it one).
-    assert_eq!(h.query_all_by_label("-").count(), 4);
+    // Time to detect, RTO and RPO have nothing to measure here: dashes, not numbers (and the RPO
+    // card says what would give it one); the cost card prices the run.
+    assert_eq!(h.query_all_by_label("-").count(), 3);
+    let cost = &results::cards(h.state().document().scenario(), Some(&report))[6];
+    assert!(cost.value.ends_with(" / month"), "{cost:?}");
+    h.get_by_label(&cost.value);
     h.get_by_label("add a data store with replicas to measure RPO");
 
     // Pin it as the baseline, double the station's instances, run again: the table compares.
@@ -1183,4 +1186,55 @@ fn choosing_serverless_in_the_inspector_sets_the_deployment_in_one_undo_step() {
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
     h.run_steps(2);
     assert_eq!(deployment_of(h.state(), "orders"), Deployment::Serverless(Serverless::default()));
+}
+
+#[test]
+fn a_run_of_checkout_fills_the_cost_card_and_a_value_per_request_prices_the_outage() {
+    use gatesim::gui::commands::Command;
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "cost");
+    let mut run = h.state().document().scenario().run.clone();
+    run.replicates = 1;
+    h.state_mut().apply(Command::SetRun(run), None);
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    wait_for_run(&mut h);
+    let report =
+        h.state().runner().report().unwrap_or_else(|| panic!("no report: {:?}", h.state().runner().state)).clone();
+    let cost = report.cost.as_ref().unwrap_or_else(|| panic!("no cost in the report"));
+    let card = &results::cards(h.state().document().scenario(), Some(&report))[6];
+    assert_eq!(card.caption, results::COST);
+    assert_eq!(card.value, format!("{} / month", gatesim::report::usd_text(cost.per_month_usd)));
+    assert!(cost.per_month_usd > 0.0 && card.value.starts_with('$'), "{card:?}");
+    // No business figures in checkout.ron: the card says what would price the outage.
+    assert!(card.detail.ends_with(results::ADD_BUSINESS), "{card:?}");
+    h.get_by_label(results::COST);
+    h.get_by_label(&card.value);
+    h.get_by_label(&card.detail);
+    // Its hover lists the charges by node: the three services' instance-hours among them.
+    for svc in ["orders", "payments", "accounts"] {
+        assert!(card.more.iter().any(|(k, _)| k.starts_with(&format!("  {svc} · "))), "{:?}", card.more);
+    }
+
+    // With nothing selected, the scenario's value per failed request, typed: one undo step.
+    h.get_by_label("value / failed req").set_text_value_accesskit("0.05");
+    h.run_steps(3);
+    let business = h.state().document().scenario().business.clone();
+    assert_eq!(business.as_ref().map(|b| (b.value_per_request_usd, b.sla.is_none())), Some((0.05, true)));
+    // A price override: empty shows the bundled figure as the hint.
+    h.get_by_label("gateway / M req").set_text_value_accesskit("$4");
+    h.run_steps(3);
+    assert_eq!(h.state().document().scenario().prices.gateway_per_million, Some(4.0));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().prices.gateway_per_million, None);
+    assert!(h.state().document().scenario().business.is_some());
+    // Run again: the outage is priced, $0.05 per failed request.
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    wait_for_run(&mut h);
+    let report = h.state().runner().report().unwrap_or_else(|| panic!("no report")).clone();
+    let outage = report.cost.as_ref().and_then(|c| c.outage.clone()).unwrap_or_else(|| panic!("no outage cost"));
+    assert!((outage.lost_value_usd - 0.05 * outage.failed_requests).abs() < 1e-9, "{outage:?}");
+    let card = &results::cards(h.state().document().scenario(), Some(&report))[6];
+    assert!(card.detail.starts_with(&format!("outage {}", gatesim::report::usd_text(outage.total_usd))), "{card:?}");
 }
