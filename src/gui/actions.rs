@@ -28,6 +28,8 @@ pub enum UiCommand {
     /// Check the document's config changes: the document without them, then with them, on the same
     /// seed, into the comparison panel.
     CheckChange,
+    /// Apply the DR strategies to the design and simulate each facing a region outage.
+    RunDr,
     /// Cancel the running simulation.
     Cancel,
     /// Delete the selection.
@@ -55,7 +57,7 @@ pub enum UiCommand {
 impl UiCommand {
     /// Every action, in menu order. Actions whose shortcut extends another's (Ctrl+Shift+S and
     /// Ctrl+S) come first, since shortcuts are matched in this order.
-    pub const ALL: [UiCommand; 26] = [
+    pub const ALL: [UiCommand; 27] = [
         UiCommand::New,
         UiCommand::Open,
         UiCommand::SaveAs,
@@ -66,6 +68,7 @@ impl UiCommand {
         UiCommand::Run,
         UiCommand::RunCounterfactuals,
         UiCommand::CheckChange,
+        UiCommand::RunDr,
         UiCommand::Cancel,
         UiCommand::Delete,
         UiCommand::Duplicate,
@@ -97,6 +100,7 @@ impl UiCommand {
             UiCommand::Run => "Run simulation",
             UiCommand::RunCounterfactuals => "Run counterfactuals",
             UiCommand::CheckChange => "Check change",
+            UiCommand::RunDr => "Run DR strategies",
             UiCommand::Cancel => "Cancel run",
             UiCommand::Delete => "Delete selection",
             UiCommand::Duplicate => "Duplicate selection",
@@ -134,6 +138,10 @@ impl UiCommand {
                 "Simulate the document without its config changes and with them (unsaved edits included) on \
                  the same seed, compare them, and judge the change against the SLOs as `gatesim check` does"
             }
+            UiCommand::RunDr => {
+                "Apply backup and restore, pilot light, warm standby and active/active to the design and \
+                 simulate each, and the design as written, facing the same outage of its primary region"
+            }
             UiCommand::Cancel => "Stop the running simulation",
             UiCommand::Delete => "Delete the selected nodes or link",
             UiCommand::Duplicate => "Copy the selected nodes (and links among them) next to them",
@@ -164,6 +172,7 @@ impl UiCommand {
             UiCommand::Run => plain(Key::F5),
             UiCommand::RunCounterfactuals => cmd(Key::F5),
             UiCommand::CheckChange => cmd_shift(Key::Enter),
+            UiCommand::RunDr => None,
             UiCommand::Cancel => plain(Key::Escape),
             UiCommand::Delete => plain(Key::Delete),
             UiCommand::Duplicate => cmd(Key::D),
@@ -180,7 +189,7 @@ impl UiCommand {
 
     /// True for actions that start a simulation (refused while one runs).
     pub fn simulates(self) -> bool {
-        matches!(self, UiCommand::Run | UiCommand::RunCounterfactuals | UiCommand::CheckChange)
+        matches!(self, UiCommand::Run | UiCommand::RunCounterfactuals | UiCommand::CheckChange | UiCommand::RunDr)
     }
 
     /// True for actions that also act on text fields (Ctrl+C in a field copies text): they run

@@ -58,6 +58,10 @@ pub struct App {
     pub(super) counterfactuals: Option<Counterfactuals>,
     /// Why the last counterfactuals did not finish.
     pub(super) counterfactuals_failed: Option<String>,
+    /// The last DR strategies table.
+    pub(super) dr: Option<super::dr::DrResults>,
+    /// Why the last DR strategies did not finish.
+    pub(super) dr_failed: Option<String>,
     /// The tab shown at the bottom right.
     pub(super) bottom_tab: BottomTab,
     /// Increments when the document is replaced (with `Document::generation`, it tells whether
@@ -109,6 +113,8 @@ pub enum BottomTab {
     Compare,
     /// The scenario as written and its variants.
     Counterfactuals,
+    /// The DR strategies applied to the design.
+    Dr,
 }
 
 /// The canvas overlay and what it was computed from (document generation, scrubbed bucket,
@@ -167,6 +173,8 @@ impl App {
             check_note: None,
             counterfactuals: None,
             counterfactuals_failed: None,
+            dr: None,
+            dr_failed: None,
             bottom_tab: BottomTab::default(),
             doc_serial: 0,
             palette: Palette::default(),
@@ -215,6 +223,11 @@ impl App {
     /// The last counterfactuals: the library's rows, the scenario as written first.
     pub fn counterfactuals(&self) -> Option<&Counterfactuals> {
         self.counterfactuals.as_ref()
+    }
+
+    /// The last DR strategies table.
+    pub fn dr(&self) -> Option<&super::dr::DrResults> {
+        self.dr.as_ref()
     }
 
     /// The tab shown at the bottom right.
@@ -396,6 +409,8 @@ impl App {
         self.scrub = None;
         self.counterfactuals = None;
         self.counterfactuals_failed = None;
+        self.dr = None;
+        self.dr_failed = None;
         self.check_note = None;
         self.compare_caption = None;
     }
@@ -513,12 +528,19 @@ impl App {
                 self.scrub = None;
                 self.runner.show(change);
             }
+            Some(JobResult::Dr(rows)) => {
+                let priced = self.doc.scenario().business.is_some();
+                self.dr = Some(super::dr::DrResults::new(rows, priced, self.doc_key()));
+                self.dr_failed = None;
+            }
             None => {
                 if let BatchState::Failed { title, why } = &self.batch.state {
                     let why = why.clone();
                     if *title == super::run::CHECK_TITLE {
                         self.check_note = Some(format!("The check did not finish: {why}"));
                         self.compare_caption = None;
+                    } else if *title == super::run::DR_TITLE {
+                        self.dr_failed = Some(format!("The DR strategies did not finish: {why}"));
                     } else {
                         self.counterfactuals_failed = Some(format!("The counterfactuals did not finish: {why}"));
                     }
@@ -534,6 +556,7 @@ impl App {
             UiCommand::Run => self.start_run(ctx),
             UiCommand::RunCounterfactuals => self.start_counterfactuals(ctx),
             UiCommand::CheckChange => self.start_check(ctx),
+            UiCommand::RunDr => self.start_dr(ctx),
             other => self.dispatch(other),
         }
     }
@@ -570,7 +593,7 @@ impl App {
                 self.prune_selection();
             }
             // These need the context (a worker wakes the UI): see `dispatch_in`.
-            UiCommand::Run | UiCommand::RunCounterfactuals | UiCommand::CheckChange => {}
+            UiCommand::Run | UiCommand::RunCounterfactuals | UiCommand::CheckChange | UiCommand::RunDr => {}
             UiCommand::Cancel => {
                 self.runner.cancel();
                 self.batch.cancel();

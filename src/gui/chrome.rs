@@ -29,7 +29,7 @@ impl App {
             UiCommand::Undo => self.doc.can_undo(),
             UiCommand::Redo => self.doc.can_redo(),
             UiCommand::Cancel => self.is_busy(),
-            UiCommand::Run | UiCommand::CheckChange => !self.is_busy(),
+            UiCommand::Run | UiCommand::CheckChange | UiCommand::RunDr => !self.is_busy(),
             UiCommand::RunCounterfactuals => !self.is_busy() && !self.doc.scenario().variants.is_empty(),
             UiCommand::PinBaseline => self.runner.report().is_some(),
             UiCommand::Paste => self.clipboard.is_some(),
@@ -61,7 +61,7 @@ impl App {
                             U::AddNode(crate::model::NodeKind::DataStore),
                         ],
                     ),
-                    ("Run", &[U::Run, U::RunCounterfactuals, U::CheckChange, U::Cancel, U::PinBaseline]),
+                    ("Run", &[U::Run, U::RunCounterfactuals, U::CheckChange, U::RunDr, U::Cancel, U::PinBaseline]),
                 ];
                 for (title, items) in menus {
                     ui.menu_button(title, |ui| {
@@ -178,6 +178,7 @@ impl App {
         let right_w = match self.bottom_tab {
             BottomTab::Compare => 370.0,
             BottomTab::Counterfactuals => 690.0,
+            BottomTab::Dr => 960.0,
         };
         let mut timeline_out = timeline::TimelineOut::default();
         ui.horizontal_top(|ui| {
@@ -203,6 +204,7 @@ impl App {
                 match self.bottom_tab {
                     BottomTab::Compare => self.compare_tab_ui(ui),
                     BottomTab::Counterfactuals => self.counterfactuals_tab_ui(ui),
+                    BottomTab::Dr => self.dr_tab_ui(ui),
                 }
             });
         });
@@ -214,7 +216,7 @@ impl App {
         }
     }
 
-    /// The tab strip over the bottom right: comparison, counterfactuals.
+    /// The tab strip over the bottom right: comparison, counterfactuals, DR strategies.
     fn bottom_tabs_ui(&mut self, ui: &mut Ui) {
         let variants = self.doc.scenario().variants.len();
         ui.horizontal(|ui| {
@@ -228,6 +230,11 @@ impl App {
                     BottomTab::Counterfactuals,
                     if variants > 0 { format!("COUNTERFACTUALS ({variants})") } else { "COUNTERFACTUALS".into() },
                     "The scenario as written and each of its variants, on the same seed",
+                ),
+                (
+                    BottomTab::Dr,
+                    "DR STRATEGIES".to_owned(),
+                    "Disaster recovery strategies applied to this design: cost, outage cost, RTO and RPO",
                 ),
             ];
             for (tab, title, hover) in tabs {
@@ -266,7 +273,7 @@ impl App {
 
     fn counterfactuals_tab_ui(&mut self, ui: &mut Ui) {
         let running =
-            matches!(&self.batch.state, BatchState::Running { title, .. } if *title != super::run::CHECK_TITLE);
+            matches!(&self.batch.state, BatchState::Running { title, .. } if *title == super::run::VARIANTS_TITLE);
         let key = self.doc_key();
         let input = counterfactuals::PanelIn {
             variants: self.doc.scenario().variants.len(),

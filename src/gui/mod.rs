@@ -23,6 +23,7 @@
 //! | `results.rs` | summary cards and charts |
 //! | `compare.rs` | baseline versus change, and "Check change" |
 //! | `counterfactuals.rs` | the scenario as written and its variants, side by side |
+//! | `dr.rs` | the DR strategies panel: each strategy's cost, outage cost, RTO and RPO, and their chart |
 //! | `files.rs` | open/save dialogs, recent files, examples |
 //! | `recovery.rs`, `recovery/lock.rs` | autosave, recovery of unsaved work, the lock files that own it |
 //! | `layout.rs` | automatic layered layout |
@@ -38,6 +39,7 @@ pub mod commands;
 pub mod compare;
 pub mod counterfactuals;
 mod deploy_fields;
+pub mod dr;
 mod fields;
 pub mod files;
 mod global_fields;

@@ -2,12 +2,14 @@
 //!
 //! [`Runner`]: one run of the document ([`crate::sim::run`]), with live partial reports.
 //! [`Batch`]: several runs one after the other, for the counterfactuals panel
-//! ([`crate::sim::run_variants`]) and for "Check change" (the document without its config changes,
-//! then the document, as `gatesim check` runs them). The workers call the library, nothing else:
+//! ([`crate::sim::run_variants`]), for "Check change" (the document without its config changes,
+//! then the document, as `gatesim check` runs them) and for the DR strategies panel
+//! ([`crate::dr`]). The workers call the library, nothing else:
 //! the GUI holds no simulation logic. Messages travel over a bounded channel; progress and partial
 //! reports are dropped when it is full (the next one supersedes them), the final result always
 //! arrives.
 
+use crate::dr::{self, DrOptions, DrRow, Strategy};
 use crate::model::Scenario;
 use crate::report::Report;
 use crate::sim::{self, RunError, RunOptions, VariantError, VariantRun};
@@ -200,6 +202,10 @@ fn error_text(e: &RunError) -> String {
 
 /// [`Job::title`] of a check.
 pub const CHECK_TITLE: &str = "check";
+/// [`Job::title`] of the counterfactuals.
+pub const VARIANTS_TITLE: &str = "counterfactuals";
+/// [`Job::title`] of the DR strategies.
+pub const DR_TITLE: &str = "DR strategies";
 
 /// Several runs the [`Batch`] worker makes one after the other.
 #[derive(Clone, Debug)]
@@ -215,6 +221,10 @@ pub enum Job {
         /// The document as edited.
         change: Box<Scenario>,
     },
+    /// The DR strategies of the scenario ([`crate::dr`], with [`DrOptions::default`]), one after
+    /// the other in [`Strategy::ALL`]'s order, each faulted and steady-state run as
+    /// [`crate::dr::table`] makes them (the same rows); a cancel takes effect between strategies.
+    Dr(Box<Scenario>),
 }
 
 impl Job {
@@ -225,14 +235,16 @@ impl Job {
                 std::iter::once("as written".to_owned()).chain(s.variants.iter().map(|v| v.name.clone())).collect()
             }
             Job::Check { .. } => vec!["baseline".into(), "change".into()],
+            Job::Dr(_) => Strategy::ALL.iter().map(|s| s.label().to_owned()).collect(),
         }
     }
 
     /// What it is, in a word or two (progress bars).
     pub fn title(&self) -> &'static str {
         match self {
-            Job::Variants(_) => "counterfactuals",
+            Job::Variants(_) => VARIANTS_TITLE,
             Job::Check { .. } => CHECK_TITLE,
+            Job::Dr(_) => DR_TITLE,
         }
     }
 }
@@ -249,6 +261,8 @@ pub enum JobResult {
         /// With them.
         change: Box<Report>,
     },
+    /// Each strategy's row, in [`Strategy::ALL`]'s order.
+    Dr(Vec<DrRow>),
 }
 
 /// Where a batch stands.
@@ -462,8 +476,41 @@ fn batch_worker(job: &Job, cancel: &AtomicBool, tx: &SyncSender<BatchMsg>, wake:
             };
             run(0, baseline).and_then(|b| Ok(JobResult::Check { baseline: b, change: run(1, change)? }))
         }
+        Job::Dr(scenario) => {
+            let progress = |step: usize, fraction: f64| send_lossy(BatchMsg::Progress { step, fraction });
+            dr_rows(scenario, cancel, &progress).map(JobResult::Dr)
+        }
     };
     if tx.send(BatchMsg::Done(result)).is_ok() {
         wake();
     }
+}
+
+/// The DR table of `s`, one strategy at a time (see [`Job::Dr`]): every strategy is built and
+/// validated before the first run, so a design the strategies cannot be applied to fails at once.
+fn dr_rows(s: &Scenario, cancel: &AtomicBool, progress: &(dyn Fn(usize, f64) + Sync)) -> Result<Vec<DrRow>, String> {
+    use crate::model::validate::{Severity, validate};
+    let o = DrOptions::default();
+    let mut built = Vec::new();
+    for st in Strategy::ALL {
+        let sc = dr::apply(s, st, &o).map_err(|e| e.to_string())?;
+        let errors: Vec<String> = validate(&sc, None)
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| format!("{}{}", p.node.map(|n| format!("{n}: ")).unwrap_or_default(), p.message))
+            .collect();
+        if let Some(first) = errors.first() {
+            return Err(format!("{st}: the scenario built for it is invalid: {first}"));
+        }
+        built.push((st, sc));
+    }
+    let mut rows = Vec::new();
+    for (i, one) in built.iter().enumerate() {
+        if cancel.load(Ordering::Relaxed) {
+            return Err("cancelled".into());
+        }
+        let step = |f: f64| progress(i, f);
+        rows.extend(dr::measure(std::slice::from_ref(one), &o, Some(&step)).map_err(|e| e.to_string())?);
+    }
+    Ok(rows)
 }
