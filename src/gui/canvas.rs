@@ -157,15 +157,18 @@ pub fn node_summary(node: &Node) -> String {
         },
         Node::LoadBalancer(lb) if lb.rules.is_empty() => lb.algorithm.label().to_owned(),
         Node::LoadBalancer(lb) => format!("{} · {} pools", lb.algorithm.label(), lb.rules.len()),
-        Node::Service(s) => match &s.autoscaling {
-            Some(a) => format!(
+        Node::Service(s) => match (&s.deployment, &s.autoscaling) {
+            (crate::model::Deployment::Serverless(f), _) => {
+                format!("function · ≤{} at once · {}", f.concurrency_limit, dist_words(&s.service_time))
+            }
+            (_, Some(a)) => format!(
                 "HPA {}–{} · {} slots · {}",
                 a.min_replicas,
                 a.max_replicas,
                 s.concurrency,
                 dist_words(&s.service_time)
             ),
-            None => format!("x{} · {} slots · {}", s.instances, s.concurrency, dist_words(&s.service_time)),
+            (_, None) => format!("x{} · {} slots · {}", s.instances, s.concurrency, dist_words(&s.service_time)),
         },
         Node::Dns(d) => {
             let checks = match &d.health_check {
@@ -603,6 +606,19 @@ pub fn canvas_ui(
 mod tests {
     use super::*;
     use crate::model::{Backups, HealthCheck53, NodeKind, Replica, Span};
+
+    #[test]
+    fn a_serverless_card_says_function_and_its_limit() {
+        let mut svc = Node::with_defaults(NodeKind::Service, "thumbs");
+        assert_eq!(node_summary(&svc), "x2 · 8 slots · exp(20 ms)");
+        if let Node::Service(s) = &mut svc {
+            s.deployment = crate::model::Deployment::Serverless(crate::model::Serverless {
+                concurrency_limit: 50,
+                ..Default::default()
+            });
+        }
+        assert_eq!(node_summary(&svc), "function · ≤50 at once · exp(20 ms)");
+    }
 
     #[test]
     fn global_cards_say_their_policy_in_words() {
