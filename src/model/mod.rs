@@ -12,6 +12,7 @@
 //! ([`validate`]) and compiled by `sim::plan`.
 
 mod balance;
+mod clients;
 pub mod cost;
 pub mod deploy;
 mod dist;
@@ -33,6 +34,7 @@ mod validate_global;
 mod validate_timeline;
 
 pub use balance::{Balance, Product};
+pub use clients::{ArrivalProcess, Clients, KeyDistribution, RouteShare, Step, Traffic};
 pub use cost::{Business, PriceTable, Prices, Sla, SlaCredit};
 pub use deploy::{Container, Deployment, Hosting, Probe, Serverless};
 pub use dist::Dist;
@@ -52,8 +54,7 @@ pub use timeline::{
     Trigger, Variant,
 };
 pub use topology::{
-    ArrivalProcess, Autoscaling, Clients, Gateway, KeyDistribution, LbRule, Link, LoadBalancer, Node, NodeKind, Region,
-    RegionRtt, Route, RouteShare, Service, Step, Topology, Traffic,
+    Autoscaling, Gateway, LbRule, Link, LoadBalancer, Node, NodeKind, Region, RegionRtt, Route, Service, Topology,
 };
 
 use serde::{Deserialize, Serialize};
