@@ -7,7 +7,7 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `app.rs` | the [`App`]: panels, menus, shortcuts, dispatch of [`actions::UiCommand`]s |
+//! | `app.rs`, `app/` | the [`App`]: panels, menus, shortcuts; dispatch of [`actions::UiCommand`]s (`dispatch.rs`), open, save, recovery and autosave (`document.rs`), starting runs (`runs.rs`) |
 //! | `actions.rs` | every user action, its shortcut, and the Ctrl+K palette |
 //! | `commands.rs` | the document, its [`commands::Command`]s, undo/redo |
 //! | `canvas.rs`, `canvas_paint.rs` | the topology canvas: interaction, then painting |
@@ -20,7 +20,7 @@
 //! | `palette.rs` | node palette and outline |
 //! | `timeline/` | traffic lanes, timeline entry lanes, the time scrubber (see its module table) |
 //! | `timeline_fields.rs`, `timeline_fields/` | editing a timeline entry (`alarms.rs`, `actions.rs`: their parameters), the run's start and the SLOs (`slo.rs`) |
-//! | `results.rs` | summary cards and charts |
+//! | `results.rs`, `results/` | summary cards; the cost card (`cost.rs`), the charts (`charts.rs`) |
 //! | `compare.rs` | baseline versus change, and "Check change" |
 //! | `counterfactuals.rs` | the scenario as written and its variants, side by side |
 //! | `dr.rs` | the DR strategies panel: each strategy's cost, outage cost, RTO and RPO, and their chart |

@@ -1,14 +1,18 @@
 //! The bottom of the window: seven summary cards and the time-series charts (live from partial
 //! reports during a run). Card contents are computed as data ([`cards`]) before they are drawn.
+//! The cost card is in `cost.rs`, the charts in `charts.rs`.
+
+mod charts;
+mod cost;
+
+pub use charts::charts_ui;
+pub use cost::{ADD_BUSINESS, cost_card};
 
 use super::theme;
-use crate::metrics::Outcome;
-use crate::model::{DataStore, Event, EventKind, FaultKind, Node, Scenario, UtcTime};
-use crate::report::cost::{CostReport, HOURS_PER_MONTH};
+use crate::model::{DataStore, Event, EventKind, FaultKind, Node, Scenario};
 use crate::report::timeline::StoreReport;
-use crate::report::{Report, ServiceSeries, duration_text, usd_text};
+use crate::report::{Report, duration_text};
 use egui::{Color32, RichText, Ui};
-use egui_plot::{AxisHints, Corner, FilledArea, Legend, Line, Plot, PlotPoints, VLine};
 
 /// Caption of the users-impacted card.
 pub const USERS_IMPACTED: &str = "users impacted";
@@ -291,65 +295,6 @@ pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
     ]
 }
 
-/// What the cost card says when the scenario gives no business figures.
-pub const ADD_BUSINESS: &str = "add business value per request to price outages";
-
-/// The largest category's share of the run's cost: `compute 80 %`.
-fn top_category(c: &CostReport) -> String {
-    match c.by_category.iter().max_by(|a, b| a.1.total_cmp(b.1)) {
-        Some((name, usd)) if c.run_usd > 0.0 => format!("{name} {:.0} %", 100.0 * usd / c.run_usd),
-        _ => "nothing priced".into(),
-    }
-}
-
-/// Charges by node listed on hover, at most.
-const ITEMS_SHOWN: usize = 14;
-
-/// The cost card: the infrastructure per month at the run's rate, the outage cost of its failures
-/// when the scenario gives a value per request (else what to add), and on hover the categories,
-/// the outage's parts and the charges by node (see `report::cost`).
-pub fn cost_card(cost: Option<&CostReport>) -> Card {
-    let Some(c) = cost else {
-        return no_figure(COST, "the report has no cost (run again)");
-    };
-    let month = |usd: f64| if c.hours > 0.0 { usd / c.hours * HOURS_PER_MONTH } else { 0.0 };
-    let detail = match &c.outage {
-        Some(o) => format!("outage {} · {}", usd_text(o.total_usd), top_category(c)),
-        None => format!("{} · {ADD_BUSINESS}", top_category(c)),
-    };
-    let mut more = vec![
-        ("per month (730 h)".to_owned(), usd_text(c.per_month_usd)),
-        (format!("this run ({:.2} h)", c.hours), usd_text(c.run_usd)),
-    ];
-    let mut cats: Vec<(&String, &f64)> = c.by_category.iter().filter(|(_, v)| **v > 0.0).collect();
-    cats.sort_by(|a, b| b.1.total_cmp(a.1));
-    more.extend(cats.into_iter().map(|(k, v)| (format!("  {k}"), format!("{} / month", usd_text(month(*v))))));
-    match &c.outage {
-        Some(o) => {
-            more.push(("outage cost (this run)".into(), usd_text(o.total_usd)));
-            more.push((format!("  {} failed requests", count_text(o.failed_requests)), usd_text(o.lost_value_usd)));
-            more.push((
-                format!("  SLA credit at {:.3} % for the month", 100.0 * o.month_availability),
-                usd_text(o.sla_credit_usd),
-            ));
-        }
-        None => more.push(("outage cost".into(), ADD_BUSINESS.into())),
-    }
-    let mut items: Vec<_> = c.items.iter().filter(|i| i.usd > 0.0).collect();
-    items.sort_by(|a, b| b.usd.total_cmp(&a.usd));
-    if !items.is_empty() {
-        more.push(("BY NODE, PER MONTH".into(), String::new()));
-    }
-    for i in items.iter().take(ITEMS_SHOWN) {
-        let node = if i.node.is_empty() { "traffic" } else { i.node.as_str() };
-        more.push((format!("  {node} · {}", i.what), usd_text(month(i.usd))));
-    }
-    if items.len() > ITEMS_SHOWN {
-        more.push((format!("  and {} smaller charges", items.len() - ITEMS_SHOWN), String::new()));
-    }
-    Card { caption: COST, value: format!("{} / month", usd_text(c.per_month_usd)), detail, colour: theme::TEXT, more }
-}
-
 /// The row of cards.
 pub fn cards_ui(ui: &mut Ui, cards: &[Card]) {
     let n = cards.len() as f32;
@@ -385,142 +330,6 @@ pub fn cards_ui(ui: &mut Ui, cards: &[Card]) {
                 });
             }
         }
-    });
-}
-
-fn points(t: &[f64], v: impl Iterator<Item = Option<f64>>) -> PlotPoints<'static> {
-    t.iter().zip(v).filter_map(|(&t, v)| v.map(|v| [t, v])).collect::<Vec<_>>().into()
-}
-
-/// A chart with room above the data for its legend (`top`: the data's largest value). Its time
-/// axis reads in wall-clock times on round minutes when the run has a start, else in seconds.
-fn chart<'a>(id: &str, height: f32, width: f32, top: f64, start: Option<UtcTime>) -> Plot<'a> {
-    let x_axis = match start {
-        Some(st) => AxisHints::new_x().label_spacing(36.0..=48.0).formatter(move |m, _| st.clock_after(m.value)),
-        None => AxisHints::new_x().label_spacing(28.0..=40.0).formatter(|m, _| format!("{:.0} s", m.value)),
-    };
-    let plot = Plot::new(id)
-        // A series of zeros (no queue) still gets a positive axis.
-        .include_y(top.max(1.0) * 1.45)
-        .height(height)
-        .width(width)
-        .legend(Legend::default().position(Corner::LeftTop).background_alpha(0.6))
-        .allow_scroll(false)
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_boxed_zoom(false)
-        .include_y(0.0)
-        .custom_x_axes(vec![x_axis])
-        .custom_y_axes(vec![AxisHints::new_y().label_spacing(14.0..=20.0)]);
-    match start {
-        Some(st) => plot.x_grid_spacer(move |input| clock_marks(input, st)),
-        None => plot,
-    }
-}
-
-/// Grid marks on round wall-clock times (the timeline ruler's steps), in two sizes.
-fn clock_marks(input: egui_plot::GridInput, start: UtcTime) -> Vec<egui_plot::GridMark> {
-    let (lo, hi) = input.bounds;
-    let span = (hi - lo).max(1e-3);
-    let mut out = Vec::new();
-    for (k, most) in [(0, 4), (1, 16)] {
-        let ticks = super::timeline::ruler_ticks(hi.max(0.0), Some(start), most);
-        let step = match ticks.as_slice() {
-            [a, b, ..] => b.t_s - a.t_s,
-            _ => span,
-        };
-        out.extend(ticks.into_iter().filter(|t| t.t_s >= lo).map(|t| egui_plot::GridMark {
-            value: t.t_s,
-            step_size: if k == 0 { step } else { step.min(span / 16.0) },
-        }));
-    }
-    out
-}
-
-/// The four charts side by side: outcomes per second stacked by cause, latency p50/p99, service
-/// utilisation, queue length. `scrub_s` draws the scrubber's time.
-pub fn charts_ui(ui: &mut Ui, report: Option<&Report>, scrub_s: Option<f64>) {
-    let Some(r) = report else {
-        ui.weak("Charts appear here during and after a run.");
-        return;
-    };
-    let s = &r.series;
-    let t = &s.t_s;
-    let gap = 8.0;
-    let w = ((ui.available_width() - 3.0 * gap) / 4.0).max(120.0);
-    let h = ui.available_height().max(80.0);
-    let scrub = |plot_ui: &mut egui_plot::PlotUi| {
-        if let Some(x) = scrub_s {
-            plot_ui.vline(VLine::new("", x).color(theme::SCRUB).width(1.5));
-        }
-    };
-    ui.horizontal(|ui| {
-        ui.spacing_mut().item_spacing.x = gap;
-        ui.vertical(|ui| {
-            ui.label(RichText::new("outcomes (r/s)").small().color(theme::TEXT_DIM));
-            let total = (0..t.len())
-                .map(|i| s.outcomes_rps.values().map(|v| v.get(i).copied().unwrap_or(0.0)).sum::<f64>())
-                .fold(0.0, f64::max);
-            chart("outcomes", h - 18.0, w, total, r.start).show(ui, |p| {
-                let mut lower = vec![0.0; t.len()];
-                for o in Outcome::ALL {
-                    let Some(v) = s.outcomes_rps.get(&o) else {
-                        continue;
-                    };
-                    if o != Outcome::Success && v.iter().all(|&x| x == 0.0) {
-                        continue;
-                    }
-                    let upper: Vec<f64> = lower.iter().zip(v).map(|(a, b)| a + b).collect();
-                    p.add(
-                        FilledArea::new(o.name(), t, &lower, &upper)
-                            .fill_color(theme::outcome_colour(o).gamma_multiply(0.8))
-                            .stroke(egui::Stroke::new(1.0, theme::outcome_colour(o))),
-                    );
-                    lower = upper;
-                }
-                scrub(p);
-            });
-        });
-        ui.vertical(|ui| {
-            ui.label(RichText::new("latency (ms)").small().color(theme::TEXT_DIM));
-            let top = s.latency_p99_ms.iter().flatten().copied().fold(0.0, f64::max);
-            chart("latency", h - 18.0, w, top, r.start).show(ui, |p| {
-                p.line(Line::new("p50", points(t, s.latency_p50_ms.iter().copied())).color(theme::series_colour(1)));
-                p.line(Line::new("p99", points(t, s.latency_p99_ms.iter().copied())).color(theme::series_colour(2)));
-                scrub(p);
-            });
-        });
-        let (start, size) = (r.start, [w, h]);
-        service_chart_ui(ui, "utilisation (%)", size, t, &s.services, |x| &x.utilisation, 100.0, scrub_s, start);
-        service_chart_ui(ui, "queue length (waiting)", size, t, &s.services, |x| &x.queue_len, 1.0, scrub_s, start);
-    });
-}
-
-/// One line per service of one of its series (`values`, times `scale`), titled.
-#[allow(clippy::too_many_arguments, reason = "a chart's layout and data, all needed")]
-fn service_chart_ui(
-    ui: &mut Ui,
-    title: &str,
-    [w, h]: [f32; 2],
-    t: &[f64],
-    services: &[ServiceSeries],
-    values: fn(&ServiceSeries) -> &Vec<f64>,
-    scale: f64,
-    scrub_s: Option<f64>,
-    start: Option<UtcTime>,
-) {
-    ui.vertical(|ui| {
-        ui.label(RichText::new(title).small().color(theme::TEXT_DIM));
-        let top = services.iter().flat_map(values).fold(0.0, |a: f64, &b| a.max(scale * b));
-        chart(title, h - 18.0, w, top, start).show(ui, |p| {
-            for (i, svc) in services.iter().enumerate() {
-                let v = values(svc).iter().map(|x| Some(scale * x));
-                p.line(Line::new(svc.name.clone(), points(t, v)).color(theme::series_colour(i)));
-            }
-            if let Some(x) = scrub_s {
-                p.vline(VLine::new("", x).color(theme::SCRUB).width(1.5));
-            }
-        });
     });
 }
 
@@ -675,60 +484,6 @@ mod tests {
     fn compute_share(r: &Report) -> f64 {
         let c = r.cost.as_ref().unwrap_or_else(|| panic!("no cost"));
         c.by_category.get("compute").copied().unwrap_or(0.0) / c.run_usd
-    }
-
-    #[test]
-    fn the_cost_card_reads_per_month_with_the_outage_and_the_charges_by_node() {
-        use crate::report::cost::{CostItem, OutageCost};
-        let item = |node: &str, category: &str, what: &str, usd: f64| CostItem {
-            node: node.into(),
-            category: category.into(),
-            what: what.into(),
-            quantity: 1.0,
-            usd,
-        };
-        let mut c = CostReport {
-            hours: 1.0,
-            run_usd: 2.0,
-            per_month_usd: 1460.0,
-            by_category: [("compute".to_owned(), 1.5), ("requests".to_owned(), 0.5)].into_iter().collect(),
-            items: vec![
-                item("gw", "requests", "managed gateway requests", 0.5),
-                item("api", "compute", "vm instance-hours of m7g.large", 1.5),
-                item("", "transfer", "GB between regions", 0.0),
-            ],
-            outage: Some(OutageCost {
-                failed_requests: 300.0,
-                lost_value_usd: 15.0,
-                month_availability: 0.9999,
-                sla_credit_usd: 0.0,
-                total_usd: 15.0,
-            }),
-        };
-        let card = cost_card(Some(&c));
-        assert_eq!((card.value.as_str(), card.detail.as_str()), ("$1,460 / month", "outage $15.00 · compute 75 %"));
-        let more: Vec<(&str, &str)> = card.more.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        assert_eq!(
-            more,
-            [
-                ("per month (730 h)", "$1,460"),
-                ("this run (1.00 h)", "$2.00"),
-                ("  compute", "$1,095 / month"),
-                ("  requests", "$365.00 / month"),
-                ("outage cost (this run)", "$15.00"),
-                ("  300 failed requests", "$15.00"),
-                ("  SLA credit at 99.990 % for the month", "$0.00"),
-                ("BY NODE, PER MONTH", ""),
-                ("  api · vm instance-hours of m7g.large", "$1,095"),
-                ("  gw · managed gateway requests", "$365.00"),
-            ]
-        );
-        // Without business figures the card says what prices the outage.
-        c.outage = None;
-        let card = cost_card(Some(&c));
-        assert_eq!(card.detail, format!("compute 75 % · {ADD_BUSINESS}"));
-        assert!(card.more.contains(&("outage cost".to_owned(), ADD_BUSINESS.to_owned())));
-        assert_eq!(cost_card(None).value, "-");
     }
 
     #[test]

@@ -1,0 +1,233 @@
+//! Editing: the canvas (connect, select, pan, drag), undo and redo, copy and paste, the command
+//! palette, the inspector's lists.
+
+use super::*;
+
+fn concurrency_of(app: &App, name: &str) -> u32 {
+    match app.document().scenario().topology.node(name) {
+        Some(gatesim::model::Node::Service(s)) => s.concurrency,
+        other => panic!("{name} is not a service: {other:?}"),
+    }
+}
+
+#[test]
+fn edit_connect_undo_redo_save_and_reload() {
+    let (mut h, file) = harness_on("scenarios/checkout.ron", "edit");
+    assert!(!h.state().document().is_dirty());
+
+    // Add a node from the palette: it is named, placed and selected.
+    h.get_by_label("Service").click();
+    h.run_steps(2);
+    assert!(h.state().document().scenario().topology.node("service").is_some());
+    assert!(h.state().canvas().selection.nodes.contains("service"));
+
+    // Connect the load balancer to it by dragging from lb's output handle onto the new card.
+    let (from, to) = handle_and_card(h.state(), "lb", "service");
+    drag(&mut h, from, to);
+    let linked =
+        |app: &App| app.document().scenario().topology.links.iter().any(|l| l.from == "lb" && l.to == "service");
+    assert!(linked(h.state()), "the drag did not add lb -> service");
+
+    // A refused link says why: a service cannot call the gateway.
+    let (from, to) = handle_and_card(h.state(), "service", "edge-gw");
+    drag(&mut h, from, to);
+    assert!(h.state().canvas().refusal.is_some());
+
+    // The refused drag left the document and the selection alone; edit the new service's
+    // capacity in the inspector.
+    assert!(h.state().canvas().selection.nodes.contains("service"));
+    assert_eq!(concurrency_of(h.state(), "service"), 8);
+    h.get_by_label("concurrency").set_value_accesskit(24.0);
+    h.run_steps(3);
+    assert_eq!(concurrency_of(h.state(), "service"), 24);
+    assert!(h.state().document().is_dirty());
+
+    // Undo and redo with the keyboard.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(concurrency_of(h.state(), "service"), 8);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert_eq!(concurrency_of(h.state(), "service"), 24);
+
+    // Save (Ctrl+S, atomic, to the file it came from) and reload: the same scenario.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+    assert!(!h.state().document().is_dirty());
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let reloaded = gatesim::model::load::parse(&text, &file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&reloaded, h.state().document().scenario());
+}
+
+#[test]
+fn copy_paste_keeps_links_and_routes_among_the_copies() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "paste");
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::SelectAll);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::C);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::V);
+    h.run_steps(2);
+    let topo = &h.state().document().scenario().topology;
+    assert_eq!(topo.nodes.len(), 12);
+    assert_eq!(topo.links.len(), 10);
+    assert!(topo.links.iter().any(|l| l.from == "edge-gw-2" && l.to == "lb-2"));
+    match topo.node("edge-gw-2") {
+        Some(gatesim::model::Node::Gateway(g)) => assert_eq!(g.routes[0].upstream, "lb-2"),
+        other => panic!("{other:?}"),
+    }
+    // The copies are selected; Delete removes them and their links in one undo step.
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().topology.nodes.len(), 6);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().topology.links.len(), 10);
+}
+
+#[test]
+fn command_palette_lists_actions_and_runs_them() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "palette");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    // The palette's title and its own entry.
+    assert_eq!(h.query_all_by_label("Command palette").count(), 2);
+    // Narrow the list by typing, then Enter runs the first match.
+    h.event(egui::Event::Text("add balancer".into()));
+    h.run_steps(2);
+    assert_eq!(h.query_all_by_label("Command palette").count(), 1);
+    h.get_by_label("Add load balancer");
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert!(h.state().document().scenario().topology.node("lb-2").is_some());
+}
+
+#[test]
+fn inspector_lists_add_routes_and_rules() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "lists");
+    let routes = |app: &App| match app.document().scenario().topology.node("edge-gw") {
+        Some(gatesim::model::Node::Gateway(g)) => g.routes.clone(),
+        other => panic!("{other:?}"),
+    };
+    let at = node_centre(h.state(), "edge-gw");
+    click_at(&mut h, at);
+    h.get_by_label("Add route").click();
+    h.run_steps(2);
+    let r = routes(h.state());
+    assert_eq!(r.len(), 2);
+    // A new route points at the gateway's linked upstream.
+    assert_eq!((r[1].path_prefix.as_str(), r[1].upstream.as_str()), ("/", "lb"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(routes(h.state()).len(), 1);
+
+    let at = node_centre(h.state(), "lb");
+    click_at(&mut h, at);
+    h.get_by_label("Add rule").click();
+    h.run_steps(2);
+    match h.state().document().scenario().topology.node("lb") {
+        Some(gatesim::model::Node::LoadBalancer(lb)) => assert_eq!(lb.rules.len(), 4),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn canvas_box_select_shift_click_pan_and_node_drag() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "canvas");
+    let selected = |app: &App| app.canvas().selection.nodes.iter().cloned().collect::<Vec<_>>();
+    // Box-select the three services (they share a column on the right).
+    let (orders, accounts) = {
+        let app = h.state();
+        let topo = &app.document().scenario().topology;
+        let pos = |n: &str| topo.node(n).and_then(|n| n.pos()).unwrap_or_default();
+        (app.canvas().node_rect(pos("orders")), app.canvas().node_rect(pos("accounts")))
+    };
+    drag(&mut h, orders.left_top() - egui::vec2(10.0, 10.0), accounts.right_bottom() + egui::vec2(10.0, 10.0));
+    assert_eq!(selected(h.state()), ["accounts", "orders", "payments"]);
+    // Shift-click adds the balancer.
+    let lb = node_centre(h.state(), "lb");
+    h.hover_at(lb);
+    h.run_steps(1);
+    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: lb,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::SHIFT,
+        });
+        h.run_steps(1);
+    }
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.run_steps(1);
+    assert_eq!(selected(h.state()), ["accounts", "lb", "orders", "payments"]);
+    // Dragging one of them moves all four, snapped to the grid, as one undo step.
+    let before: Vec<_> = h.state().document().scenario().topology.nodes.iter().map(|n| n.pos()).collect();
+    let from = node_centre(h.state(), "orders");
+    let zoom = h.state().canvas().zoom;
+    drag(&mut h, from, from + egui::vec2(100.0, 0.0) * zoom);
+    let after: Vec<_> = h.state().document().scenario().topology.nodes.iter().map(|n| n.pos()).collect();
+    let moved: Vec<bool> = before.iter().zip(&after).map(|(a, b)| a != b).collect();
+    // Node order: shoppers, edge-gw, lb, orders, payments, accounts.
+    assert_eq!(moved, [false, false, true, true, true, true]);
+    for p in after.iter().flatten() {
+        assert_eq!(p[0] % 20.0, 0.0, "not snapped: {p:?}");
+    }
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    let undone: Vec<_> = h.state().document().scenario().topology.nodes.iter().map(|n| n.pos()).collect();
+    assert_eq!(undone, before);
+
+    // A middle-button drag on empty canvas pans the view and changes nothing else.
+    let pan = h.state().canvas().pan;
+    let empty = orders.right_top() + egui::vec2(60.0, -60.0);
+    h.hover_at(empty);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: empty,
+        button: egui::PointerButton::Middle,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(1);
+    for k in 1..=5 {
+        h.hover_at(empty - egui::vec2(20.0 * k as f32, 0.0));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: empty - egui::vec2(100.0, 0.0),
+        button: egui::PointerButton::Middle,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(2);
+    let moved_by = h.state().canvas().pan - pan;
+    assert!((moved_by.x + 100.0).abs() < 25.0, "{moved_by:?}");
+    assert_eq!(selected(h.state()), ["accounts", "lb", "orders", "payments"]);
+}
+
+#[test]
+fn clicking_a_link_selects_it_for_the_inspector_and_delete_removes_it() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "link");
+    let mid = {
+        let app = h.state();
+        let (lb, _) = handle_and_card(app, "lb", "lb");
+        let (_, pay) = handle_and_card(app, "payments", "payments");
+        let pay_left = pay - egui::vec2(app.canvas().node_rect([0.0, 0.0]).width() / 2.0, 0.0);
+        lb + (pay_left - lb) * 0.5
+    };
+    click_at(&mut h, mid);
+    let index =
+        |app: &App| app.document().scenario().topology.links.iter().position(|l| l.from == "lb" && l.to == "payments");
+    assert_eq!(h.state().canvas().selection.link, index(h.state()));
+    h.get_by_label("lb -> payments");
+    h.get_by_label("weight").set_value_accesskit(3.0);
+    h.run_steps(2);
+    let weight = |app: &App| index(app).map(|i| app.document().scenario().topology.links[i].weight);
+    assert_eq!(weight(h.state()), Some(3.0));
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(index(h.state()), None);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(weight(h.state()), Some(3.0));
+}
