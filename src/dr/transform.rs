@@ -134,13 +134,7 @@ fn as_designed(s: &Scenario, p: &str) -> Scenario {
             n.set_region(Some(p.to_owned()));
         }
     }
-    let faults: BTreeSet<String> =
-        s.timeline.iter().filter(|e| matches!(e, Event::Fault(_))).map(|e| e.name().to_owned()).collect();
-    out.timeline.retain(|e| match e {
-        Event::Fault(_) => false,
-        Event::Action(a) => !matches!(&a.act, Act::EndFault(f) if faults.contains(f)),
-        _ => true,
-    });
+    let faults = drop_faults(&mut out);
     if !faults.is_empty() {
         let list: Vec<&str> = faults.iter().map(String::as_str).collect();
         out.description = format!("The design's own faults ({}) are replaced by the region outage.", list.join(", "));
@@ -461,16 +455,23 @@ fn describe(
 /// steady-state length on one replicate: what the strategy costs while nothing fails.
 pub fn steady_state(s: &Scenario, o: &DrOptions) -> Scenario {
     let mut out = s.clone();
-    let faults: BTreeSet<String> =
-        s.timeline.iter().filter(|e| matches!(e, Event::Fault(_))).map(|e| e.name().to_owned()).collect();
-    out.timeline.retain(|e| match e {
-        Event::Fault(_) => false,
-        Event::Action(a) => !matches!(&a.act, Act::EndFault(f) if faults.contains(f)),
-        _ => true,
-    });
+    drop_faults(&mut out);
     out.run.duration_s = o.steady_duration_s;
     out.run.warmup_s = 0.0;
     out.run.replicates = 1;
     out.run.bucket_s = None;
     out
+}
+
+/// Removes the scenario's own faults from its timeline (and the actions that end them); returns
+/// their names.
+fn drop_faults(s: &mut Scenario) -> BTreeSet<String> {
+    let faults: BTreeSet<String> =
+        s.timeline.iter().filter(|e| matches!(e, Event::Fault(_))).map(|e| e.name().to_owned()).collect();
+    s.timeline.retain(|e| match e {
+        Event::Fault(_) => false,
+        Event::Action(a) => !matches!(&a.act, Act::EndFault(f) if faults.contains(f)),
+        _ => true,
+    });
+    faults
 }

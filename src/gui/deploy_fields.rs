@@ -45,13 +45,7 @@ pub fn convert(d: &Deployment, kind: usize) -> Deployment {
 /// The price factor of `region` (none: us-east-1's, 1): the region's own, else the table's;
 /// none when neither prices it (validation says so at the node).
 pub fn region_factor(s: &Scenario, table: &PriceTable, region: Option<&str>) -> Option<f64> {
-    let Some(name) = region else { return Some(1.0) };
-    s.topology
-        .regions
-        .iter()
-        .find(|r| r.name == name)
-        .and_then(|r| r.price_factor)
-        .or_else(|| table.region_factor.get(name).copied())
+    table.factor(&s.topology, region)
 }
 
 /// An hourly price: `$0.0816/h`.

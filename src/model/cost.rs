@@ -231,6 +231,17 @@ impl PriceTable {
         })
     }
 
+    /// The price factor of `region` in `topo` (no region: 1, us-east-1's): the region's own
+    /// `price_factor`, else the table's; none when neither prices it (validation refuses that).
+    pub fn factor(&self, topo: &super::Topology, region: Option<&str>) -> Option<f64> {
+        let Some(name) = region else { return Some(1.0) };
+        topo.regions
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.price_factor)
+            .or_else(|| self.region_factor.get(name).copied())
+    }
+
     /// USD per hour of one data store copy of `size` (the default store size when `None`).
     pub fn store_hourly(&self, size: Option<&str>, factor: f64) -> Result<f64, String> {
         self.hourly(Some(size.unwrap_or(&self.default_store_size)), factor)

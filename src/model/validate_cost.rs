@@ -22,11 +22,8 @@ pub(super) fn check(c: &mut Checker<'_>, s: &Scenario, index: &TopologyIndex<'_>
         }
     }
     let factor_of = |region: Option<&str>| -> Result<f64, String> {
-        let Some(name) = region else { return Ok(1.0) };
-        if let Some(f) = s.topology.regions.iter().find(|r| r.name == name).and_then(|r| r.price_factor) {
-            return Ok(f);
-        }
-        table.region_factor.get(name).copied().ok_or_else(|| {
+        table.factor(&s.topology, region).ok_or_else(|| {
+            let name = region.unwrap_or_default();
             format!(
                 "region \"{name}\" has no price: set `price_factor` on the region (1.0 prices it like \
                  us-east-1) or add it to `prices.region_factor`"

@@ -86,17 +86,9 @@ impl Default for CostPlan {
     }
 }
 
-/// The region price factor of `region` (the region's own, else the table's; 1 when unknown,
-/// which validation refuses).
+/// The region price factor of `region` (1 when unknown, which validation refuses).
 fn factor(s: &Scenario, table: &PriceTable, region: Option<&str>) -> f64 {
-    let Some(name) = region else { return 1.0 };
-    s.topology
-        .regions
-        .iter()
-        .find(|r| r.name == name)
-        .and_then(|r| r.price_factor)
-        .or_else(|| table.region_factor.get(name).copied())
-        .unwrap_or(1.0)
+    table.factor(&s.topology, region).unwrap_or(1.0)
 }
 
 fn store_price(s: &Scenario, table: &PriceTable, ds: &DataStore) -> NodePrice {
