@@ -87,8 +87,8 @@ pub fn run(a: &ExportArgs) -> u8 {
         eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
     }
-    let options = ExportOptions { listen: a.listen, backends, workdir: a.workdir.clone() };
-    let config = match export::export(&scenario, &a.gateway, a.target, &options) {
+    let options = ExportOptions { listen: a.listen, backends, workdir: a.workdir.clone(), header: Vec::new() };
+    let config = match export::export(&scenario, Some(&a.gateway), a.target, &options) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {}: {e}", a.file.display());

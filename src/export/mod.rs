@@ -37,6 +37,7 @@ macro_rules! emit {
 
 pub mod haproxy;
 pub mod nginx;
+pub mod yaml;
 
 use crate::model::names::{self, check_name, check_path, collision_key};
 use crate::model::{Balance, Failover, LoadBalancer, Node, RateLimit, Scenario};
@@ -55,7 +56,42 @@ pub enum Target {
     Haproxy,
 }
 
+/// What a target's file describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// One gateway node: its routes, the balancers and services behind them ([`Resolved`]).
+    Gateway,
+    /// The scenario as a whole (its services, DNS names or alarms), no gateway chosen.
+    Scenario,
+}
+
 impl Target {
+    /// Every target, in the order menus list them.
+    pub const ALL: &'static [Target] = &[Target::Nginx, Target::Haproxy];
+
+    /// Whether the target writes one gateway or the whole scenario.
+    pub fn scope(self) -> Scope {
+        match self {
+            Target::Nginx | Target::Haproxy => Scope::Gateway,
+        }
+    }
+
+    /// The line-comment marker of the target's syntax, `None` for a syntax without comments
+    /// (JSON), whose writer puts [`ExportOptions::header`] in a field of its own.
+    pub fn comment(self) -> Option<&'static str> {
+        match self {
+            Target::Nginx | Target::Haproxy => Some("#"),
+        }
+    }
+
+    /// The usual file name of the target's config (what a save dialog proposes).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Target::Nginx => "nginx.conf",
+            Target::Haproxy => "haproxy.cfg",
+        }
+    }
+
     /// The name used on the command line and in messages.
     pub fn name(self) -> &'static str {
         match self {
@@ -78,7 +114,10 @@ impl FromStr for Target {
         match s.trim().to_ascii_lowercase().as_str() {
             "nginx" => Ok(Target::Nginx),
             "haproxy" => Ok(Target::Haproxy),
-            other => Err(format!("unknown target {other:?} (expected nginx or haproxy)")),
+            other => {
+                let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+                Err(format!("unknown target {other:?} (expected one of: {})", known.join(", ")))
+            }
         }
     }
 }
@@ -92,6 +131,10 @@ pub struct ExportOptions {
     pub backends: BTreeMap<String, SocketAddr>,
     /// Directory for the pid file, logs and temporary files.
     pub workdir: PathBuf,
+    /// Lines that open the file (what was exported, from which file, the figures it passed), each
+    /// written as a comment in the target's syntax; a target without comments carries them in a
+    /// field of its own (see [`Target::comment`]).
+    pub header: Vec<String>,
 }
 
 /// Why a gateway cannot be exported.
@@ -102,6 +145,15 @@ pub enum ExportError {
     UnknownGateway {
         /// The name asked for.
         name: String,
+        /// The scenario's gateways, comma-separated.
+        known: String,
+    },
+    /// The scenario has no gateway node to export.
+    #[error("the scenario has no gateway node to export")]
+    NoGateway,
+    /// The scenario has several gateways and none was named.
+    #[error("the scenario has several gateways; name one with --gateway ({known})")]
+    WhichGateway {
         /// The scenario's gateways, comma-separated.
         known: String,
     },
@@ -227,17 +279,56 @@ pub struct Resolved<'a> {
     pub pools: Vec<Pool<'a>>,
 }
 
-/// Writes gateway `gateway` of `scenario` as a config for `target`.
+/// Writes `scenario` as a config for `target`: for a gateway target, gateway `gateway` (which may
+/// be left out when the scenario has one gateway). The file opens with [`ExportOptions::header`].
 pub fn export(
     scenario: &Scenario,
-    gateway: &str,
+    gateway: Option<&str>,
     target: Target,
     options: &ExportOptions,
 ) -> Result<String, ExportError> {
-    let resolved = resolve(scenario, gateway, options)?;
-    match target {
-        Target::Nginx => nginx::write(&resolved, options),
-        Target::Haproxy => haproxy::write(&resolved, options),
+    let body = match target.scope() {
+        Scope::Gateway => {
+            let gateway = the_gateway(scenario, gateway)?;
+            let resolved = resolve(scenario, gateway, options)?;
+            match target {
+                Target::Nginx => nginx::write(&resolved, options)?,
+                Target::Haproxy => haproxy::write(&resolved, options)?,
+            }
+        }
+        Scope::Scenario => match target {
+            Target::Nginx | Target::Haproxy => unreachable_scope(target)?,
+        },
+    };
+    Ok(match target.comment() {
+        Some(mark) => {
+            let mut text = String::new();
+            for line in &options.header {
+                // A header line is one comment line whatever it holds.
+                emit!(text, "{mark} {}", line.replace(['\r', '\n'], " "));
+            }
+            text + &body
+        }
+        None => body,
+    })
+}
+
+/// The error for a target asked to write a scope it does not have (a bug, not user input).
+fn unreachable_scope(target: Target) -> Result<String, ExportError> {
+    Err(ExportError::Broken { node: String::new(), message: format!("{target} has no writer for this scope") })
+}
+
+/// The gateway to export: `asked`, or the scenario's only gateway.
+pub fn the_gateway<'s>(scenario: &'s Scenario, asked: Option<&'s str>) -> Result<&'s str, ExportError> {
+    if let Some(name) = asked {
+        return Ok(name);
+    }
+    let gateways: Vec<&str> =
+        scenario.topology.nodes.iter().filter(|n| matches!(n, Node::Gateway(_))).map(|n| n.name()).collect();
+    match gateways.as_slice() {
+        [one] => Ok(one),
+        [] => Err(ExportError::NoGateway),
+        many => Err(ExportError::WhichGateway { known: many.join(", ") }),
     }
 }
 
@@ -248,6 +339,7 @@ pub fn instances(scenario: &Scenario, gateway: &str) -> Result<Vec<String>, Expo
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         backends: BTreeMap::new(),
         workdir: PathBuf::new(),
+        header: Vec::new(),
     };
     let resolved = resolve_inner(scenario, gateway, &any, false)?;
     let mut names: Vec<String> = Vec::new();

@@ -39,7 +39,12 @@ fn options() -> ExportOptions {
         .enumerate()
         .map(|(i, n)| (n.to_string(), SocketAddr::from(([127, 0, 0, 1], 9001 + i as u16))))
         .collect();
-    ExportOptions { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), backends, workdir: PathBuf::from("/tmp/w") }
+    ExportOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        backends,
+        workdir: PathBuf::from("/tmp/w"),
+        header: Vec::new(),
+    }
 }
 
 fn lines(config: &str) -> Vec<String> {
@@ -142,7 +147,7 @@ const CASES: &[Case] = &[
 fn exported_configs_contain_the_expected_lines() {
     for case in CASES {
         let sc = scenario(case.lb, case.rl, case.weights);
-        let config = match export(&sc, "gw", case.target, &options()) {
+        let config = match export(&sc, Some("gw"), case.target, &options()) {
             Ok(c) => c,
             Err(e) => panic!("{}: {e}", case.name),
         };
@@ -177,7 +182,7 @@ fn policies_a_target_cannot_express_are_errors_naming_node_and_policy() {
     ];
     for (target, lb, rl, node, policy) in cases {
         let sc = scenario(lb, rl, [1.0; 3]);
-        let err = export(&sc, "gw", *target, &options()).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = export(&sc, Some("gw"), *target, &options()).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains(node) && err.contains(policy) && err.contains(target.name()), "{lb} {rl}: {err:?}");
     }
 }
@@ -185,21 +190,21 @@ fn policies_a_target_cannot_express_are_errors_naming_node_and_policy() {
 #[test]
 fn names_weights_and_addresses_are_checked() {
     let sc = scenario("", "None", [1.0; 3]);
-    assert!(matches!(export(&sc, "nope", Target::Nginx, &options()), Err(ExportError::UnknownGateway { .. })));
-    assert!(matches!(export(&sc, "lb", Target::Nginx, &options()), Err(ExportError::NotAGateway { .. })));
+    assert!(matches!(export(&sc, Some("nope"), Target::Nginx, &options()), Err(ExportError::UnknownGateway { .. })));
+    assert!(matches!(export(&sc, Some("lb"), Target::Nginx, &options()), Err(ExportError::NotAGateway { .. })));
     let mut o = options();
     o.backends.remove("b");
-    let e = export(&sc, "gw", Target::Haproxy, &o);
+    let e = export(&sc, Some("gw"), Target::Haproxy, &o);
     assert_eq!(e, Err(ExportError::MissingBackend { instance: "b".into() }));
     let sc = scenario("", "None", [1.5, 1.0, 1.0]);
-    assert!(matches!(export(&sc, "gw", Target::Nginx, &options()), Err(ExportError::Broken { .. })));
+    assert!(matches!(export(&sc, Some("gw"), Target::Nginx, &options()), Err(ExportError::Broken { .. })));
     assert_eq!(instances(&scenario("", "None", [1.0; 3]), "gw").unwrap(), ["a-0", "a-1", "b", "c"]);
 }
 
 #[test]
 fn generic_round_robin_ignores_weights_and_passive_health() {
     let sc = scenario("", "None", [5.0, 1.0, 1.0]);
-    let config = export(&sc, "gw", Target::Nginx, &options()).unwrap();
+    let config = export(&sc, Some("gw"), Target::Nginx, &options()).unwrap();
     assert!(lines(&config).contains(&"server 127.0.0.1:9001 weight=1 max_fails=0 fail_timeout=10s; # a-0".into()));
 }
 
@@ -219,7 +224,7 @@ fn balancer_path_rules_become_one_upstream_per_rule_sharing_the_routes_limit() {
         .map(|(i, n)| (n.clone(), SocketAddr::from(([127, 0, 0, 1], 9100 + i as u16))))
         .collect();
     let o = ExportOptions { backends, ..options() };
-    let nginx = export(&sc, "edge-gw", Target::Nginx, &o).unwrap();
+    let nginx = export(&sc, Some("edge-gw"), Target::Nginx, &o).unwrap();
     assert_eq!(nginx.matches("limit_req_zone ").count(), 1, "{nginx}");
     assert_eq!(nginx.matches("limit_req zone=edge_gw_r0 burst=20 nodelay;").count(), 2, "{nginx}");
     for needle in [
@@ -287,7 +292,7 @@ fn hostile_names_built_in_code_are_refused_by_every_exporter_naming_the_node() {
         let o = options_for(&sc);
         let gw = if old == "gw" { new } else { "gw" };
         for target in TARGETS {
-            match export(&sc, gw, target, &o) {
+            match export(&sc, Some(gw), target, &o) {
                 Err(ExportError::Refused { node, message }) => {
                     assert_eq!(node, new, "{target} {new:?}: {message}");
                 }
@@ -305,7 +310,7 @@ fn hostile_path_prefixes_built_in_code_are_refused_naming_the_node() {
         let Some(Node::Gateway(g)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "gw") else { panic!() };
         g.routes[0].path_prefix = prefix.into();
         for target in TARGETS {
-            let e = export(&sc, "gw", target, &options());
+            let e = export(&sc, Some("gw"), target, &options());
             assert!(matches!(&e, Err(ExportError::Refused { node, .. }) if node == "gw"), "{target} {prefix:?}: {e:?}");
         }
         // The same in a balancer's rule.
@@ -313,7 +318,7 @@ fn hostile_path_prefixes_built_in_code_are_refused_naming_the_node() {
         let Some(Node::LoadBalancer(lb)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "lb") else { panic!() };
         lb.rules.push(crate::model::LbRule { path_prefix: prefix.into(), service: "b".into() });
         for target in TARGETS {
-            let e = export(&sc, "gw", target, &options());
+            let e = export(&sc, Some("gw"), target, &options());
             assert!(matches!(&e, Err(ExportError::Refused { node, .. }) if node == "lb"), "{target} {prefix:?}: {e:?}");
         }
     }
@@ -361,7 +366,7 @@ fn names_colliding_after_the_identifier_mapping_are_refused_naming_both_nodes() 
     for (sc, first, second) in cases {
         let o = options_for(sc);
         for target in TARGETS {
-            match export(sc, "gw", target, &o) {
+            match export(sc, Some("gw"), target, &o) {
                 Err(ExportError::Collision { first: f, second: s, message }) => {
                     assert_eq!((f.as_str(), s.as_str()), (*first, *second), "{target}: {message}");
                     let text = ExportError::Collision { first: f, second: s, message }.to_string();
@@ -375,7 +380,7 @@ fn names_colliding_after_the_identifier_mapping_are_refused_naming_both_nodes() 
     let sc = two_balancers("café", "cafè", "s", 1, "t");
     for target in TARGETS {
         assert!(
-            matches!(export(&sc, "gw", target, &options_for(&sc)), Err(ExportError::Refused { node, .. }) if node == "café"),
+            matches!(export(&sc, Some("gw"), target, &options_for(&sc)), Err(ExportError::Refused { node, .. }) if node == "café"),
             "{target}"
         );
     }
@@ -387,7 +392,7 @@ fn duplicate_prefixes_are_refused_naming_the_node() {
     let Some(Node::Gateway(g)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "gw") else { panic!() };
     g.routes.push(g.routes[0].clone());
     for target in TARGETS {
-        let e = export(&sc, "gw", target, &options()).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = export(&sc, Some("gw"), target, &options()).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("\"gw\"") && e.contains("routes 1 and 2") && e.contains("/api"), "{target}: {e}");
     }
     let mut sc = scenario("", "None", [1.0; 3]);
@@ -396,7 +401,7 @@ fn duplicate_prefixes_are_refused_naming_the_node() {
         lb.rules.push(crate::model::LbRule { path_prefix: "/api/v1".into(), service: service.into() });
     }
     for target in TARGETS {
-        let e = export(&sc, "gw", target, &options()).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = export(&sc, Some("gw"), target, &options()).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("\"lb\"") && e.contains("rules 1 and 2") && e.contains("/api/v1"), "{target}: {e}");
     }
 }
@@ -430,7 +435,7 @@ fn derived_identifiers_cannot_collide_with_node_identifiers() {
 )"#;
     let sc = load::parse(text, Path::new("t.ron")).unwrap();
     let o = options_for(&sc);
-    let haproxy = export(&sc, "gw", Target::Haproxy, &o).unwrap();
+    let haproxy = export(&sc, Some("gw"), Target::Haproxy, &o).unwrap();
     for backend in ["backend lb.payments", "backend lb_payments", "backend gw.r0", "backend gw_r0"] {
         assert_eq!(lines(&haproxy).iter().filter(|l| *l == backend).count(), 1, "{backend} in\n{haproxy}");
     }
@@ -493,8 +498,8 @@ fn writers_refuse_hostile_strings_in_a_resolved_view_built_by_hand() {
 #[test]
 fn paths_are_quoted_in_each_products_syntax() {
     let sc = scenario("", "None", [1.0; 3]);
-    let nginx = export(&sc, "gw", Target::Nginx, &options()).unwrap();
+    let nginx = export(&sc, Some("gw"), Target::Nginx, &options()).unwrap();
     assert!(lines(&nginx).contains(&"location \"/api\" {".into()), "{nginx}");
-    let haproxy = export(&sc, "gw", Target::Haproxy, &options()).unwrap();
+    let haproxy = export(&sc, Some("gw"), Target::Haproxy, &options()).unwrap();
     assert!(haproxy.contains("{ path_beg '/api' }"), "{haproxy}");
 }
