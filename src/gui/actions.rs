@@ -17,6 +17,8 @@ pub enum UiCommand {
     SaveAs,
     /// Show the bundled examples.
     Examples,
+    /// Export the validated config for a real product.
+    Export,
     /// Undo the last change.
     Undo,
     /// Redo the last undone change.
@@ -57,12 +59,13 @@ pub enum UiCommand {
 impl UiCommand {
     /// Every action, in menu order. Actions whose shortcut extends another's (Ctrl+Shift+S and
     /// Ctrl+S) come first, since shortcuts are matched in this order.
-    pub const ALL: [UiCommand; 27] = [
+    pub const ALL: [UiCommand; 28] = [
         UiCommand::New,
         UiCommand::Open,
         UiCommand::SaveAs,
         UiCommand::Save,
         UiCommand::Examples,
+        UiCommand::Export,
         UiCommand::Redo,
         UiCommand::Undo,
         UiCommand::Run,
@@ -95,6 +98,7 @@ impl UiCommand {
             UiCommand::Save => "Save",
             UiCommand::SaveAs => "Save as…",
             UiCommand::Examples => "Examples…",
+            UiCommand::Export => "Export config…",
             UiCommand::Undo => "Undo",
             UiCommand::Redo => "Redo",
             UiCommand::Run => "Run simulation",
@@ -128,6 +132,9 @@ impl UiCommand {
             UiCommand::Save => "Save the scenario (atomically) to its file",
             UiCommand::SaveAs => "Save the scenario to a new path",
             UiCommand::Examples => "Open one of the bundled scenarios",
+            UiCommand::Export => {
+                "Simulate the scenario and write it as an NGINX, HAProxy, ... config, refused when it breaks its SLOs"
+            }
             UiCommand::Undo => "Undo the last change",
             UiCommand::Redo => "Redo the last undone change",
             UiCommand::Run => "Simulate the scenario on a worker thread",
@@ -167,6 +174,7 @@ impl UiCommand {
             UiCommand::Save => cmd(Key::S),
             UiCommand::SaveAs => cmd_shift(Key::S),
             UiCommand::Examples => cmd_shift(Key::E),
+            UiCommand::Export => None,
             UiCommand::Undo => cmd(Key::Z),
             UiCommand::Redo => cmd_shift(Key::Z),
             UiCommand::Run => plain(Key::F5),

@@ -74,6 +74,8 @@ pub struct App {
     doc_serial: u64,
     pub(super) palette: Palette,
     pub(super) dialog: Option<Dialog>,
+    /// File > Export, when open.
+    pub(super) export: Option<crate::gui::export_dialog::ExportDialog>,
     pub(super) store: Store,
     /// This window's recovery slot (its lock, and its autosave while the document is unsaved).
     pub(super) slot: Option<Slot>,
@@ -184,6 +186,7 @@ impl App {
             doc_serial: 0,
             palette: Palette::default(),
             dialog: None,
+            export: None,
             store,
             slot,
             recovery_prompt: !scan.offers.is_empty(),
@@ -208,6 +211,11 @@ impl App {
     /// The document (tests read it).
     pub fn document(&self) -> &Document {
         &self.doc
+    }
+
+    /// File > Export's dialog, when open (tests read it).
+    pub fn export_dialog(&self) -> Option<&crate::gui::export_dialog::ExportDialog> {
+        self.export.as_ref()
     }
 
     /// The run state (tests read it).
@@ -413,7 +421,7 @@ impl App {
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
-        if self.palette.open || self.dialog.is_some() {
+        if self.palette.open || self.dialog.is_some() || self.export.is_some() {
             return;
         }
         let typing = ctx.egui_wants_keyboard_input();

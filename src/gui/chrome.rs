@@ -47,7 +47,7 @@ impl App {
             ui.label(RichText::new("gatesim").strong().size(17.0));
             {
                 let menus: [(&str, &[UiCommand]); 5] = [
-                    ("File", &[U::New, U::Open, U::Examples, U::Save, U::SaveAs]),
+                    ("File", &[U::New, U::Open, U::Examples, U::Save, U::SaveAs, U::Export]),
                     ("Edit", &[U::Undo, U::Redo, U::Copy, U::Paste, U::Duplicate, U::Delete, U::SelectAll]),
                     ("View", &[U::FitView, U::AutoLayout, U::CommandPalette]),
                     (
@@ -314,6 +314,12 @@ impl App {
                 }
                 None if keep => self.dialog = Some(dialog),
                 None => {}
+            }
+        }
+        if let Some(mut d) = self.export.take() {
+            let keep = d.ui(ctx, self.doc.scenario(), self.doc.path.as_deref(), self.doc.is_dirty());
+            if keep {
+                self.export = Some(d);
             }
         }
         self.recovery_ui(ctx);

@@ -40,6 +40,7 @@ pub mod compare;
 pub mod counterfactuals;
 mod deploy_fields;
 pub mod dr;
+pub mod export_dialog;
 mod fields;
 pub mod files;
 mod global_fields;

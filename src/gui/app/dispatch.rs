@@ -5,6 +5,7 @@ use super::App;
 use crate::gui::actions::UiCommand;
 use crate::gui::canvas::Selection;
 use crate::gui::commands::Command;
+use crate::gui::export_dialog::ExportDialog;
 use crate::gui::files::{self, Dialog, DialogKind};
 use crate::gui::{layout, theme};
 use crate::model::{Link, Node};
@@ -37,6 +38,9 @@ impl App {
             UiCommand::Save => self.save(),
             UiCommand::Examples => {
                 self.dialog = Some(Dialog::new(DialogKind::Examples, String::new()));
+            }
+            UiCommand::Export => {
+                self.export = Some(ExportDialog::new(self.doc.scenario(), self.doc.path.as_deref()));
             }
             UiCommand::Undo => {
                 let event = self.selected_event_name();

@@ -4,6 +4,7 @@
 
 mod dr;
 mod editing;
+mod export;
 mod files;
 mod regions;
 mod runs;

@@ -1,0 +1,61 @@
+//! File > Export: the same validated export as `gatesim export`, from the window.
+
+use super::*;
+use gatesim::gui::actions::UiCommand;
+use gatesim::gui::export_dialog::Outcome;
+
+/// Steps the window until `done` holds (the validating run is on a worker thread), at most 300 s.
+fn until(h: &mut Harness<'static, App>, done: impl Fn(&Harness<'static, App>) -> bool) {
+    let start = Instant::now();
+    while !done(h) {
+        assert!(start.elapsed() < Duration::from_secs(300), "the export dialog never finished validating");
+        std::thread::sleep(Duration::from_millis(50));
+        h.run_steps(1);
+    }
+}
+
+#[test]
+fn export_validates_previews_and_saves_the_config_with_its_header() {
+    let (mut h, file) = harness_on("scenarios/checkout.ron", "export-pass");
+    h.state_mut().dispatch(UiCommand::Export);
+    // The modal settles in a few frames (its grid and area size themselves first).
+    h.run_steps(6);
+    h.get_by_label("Validate and preview").click();
+    h.run_steps(1);
+    assert!(h.state().export_dialog().is_some_and(|d| d.busy()), "the validating run did not start");
+    until(&mut h, |h| h.state().export_dialog().is_some_and(|d| d.outcome.is_some()));
+    h.run_steps(1);
+    if let Some(Outcome::Failed(e)) = h.state().export_dialog().and_then(|d| d.outcome.as_ref()) {
+        panic!("{e}");
+    }
+    h.get_by_label("Verdict: PASS");
+    h.run_steps(3);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let out = file.parent().map(|d| d.join("edge-gw-nginx.conf")).unwrap_or_default();
+    let text = std::fs::read_to_string(&out).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+    assert!(text.starts_with("# Exported by gatesim "), "{text}");
+    assert!(text.contains("Source: scenario.ron (sha256 "), "{text}");
+    assert!(text.contains(": PASS."), "{text}");
+    assert!(text.contains("upstream "), "{text}");
+}
+
+#[test]
+fn export_refuses_a_design_that_breaks_its_slos_and_says_which() {
+    let (mut h, file) = harness_on("scenarios/incidents/rate-limit-tightened.ron", "export-fail");
+    h.state_mut().dispatch(UiCommand::Export);
+    // The modal settles in a few frames (its grid and area size themselves first).
+    h.run_steps(6);
+    h.get_by_label("Validate and preview").click();
+    h.run_steps(1);
+    until(&mut h, |h| h.state().export_dialog().is_some_and(|d| d.outcome.is_some()));
+    h.run_steps(1);
+    h.get_by_label_contains("breaks its SLOs (");
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let written = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "conf")).count())
+        .unwrap_or(0);
+    assert_eq!(written, 0, "nothing may be written for a failing design");
+    // The Save button stays disabled: there is nothing to save.
+    assert!(h.query_by_label("Verdict: PASS").is_none());
+}
