@@ -1,8 +1,10 @@
 //! AWS API Gateway (REST API) as OpenAPI 3.0 with `x-amazon-apigateway-*` extensions, for one
 //! gateway: each path prefix becomes resources with an `ANY` method and an `http_proxy`
 //! integration (`timeoutInMillis` = the route timeout); throttling and the usage plan, which API
-//! Gateway does not import from OpenAPI, are written in `x-gatesim-deployment` in the shapes of
-//! the `UpdateStage` (`methodSettings`) and `CreateUsagePlan` (`apiStages[].throttle`) APIs.
+//! Gateway does not import from OpenAPI, are written in `x-gatesim-deployment`: the stage's method
+//! settings (`resourcePath`, `httpMethod`, `throttlingRateLimit`, `throttlingBurstLimit`, as in a
+//! `MethodSetting`) and a usage plan (`apiStages[].throttle` keyed `<resource path>/<method>`, as
+//! `CreateUsagePlan` takes it).
 //!
 //! Semantics (docs.aws.amazon.com/apigateway/latest/developerguide: api-gateway-request-throttling,
 //! api-gateway-api-usage-plans, api-gateway-swagger-extensions-integration, limits):
@@ -52,7 +54,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
     let mut order: Vec<usize> = (0..r.routes.len()).collect();
     order.sort_by_key(|&i| (r.routes[i].prefix.len(), i));
     let mut paths = Map::new();
-    let mut stage_settings = Map::new();
+    let mut stage_settings: Vec<Value> = Vec::new();
     let mut plan_throttle = Map::new();
     for i in order {
         let route = &r.routes[i];
@@ -102,15 +104,20 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                      own bucket; end the prefix with / to make it one",
                 ));
             };
-            let method = format!("{resource}/ANY");
             match rl.key {
                 LimitKey::Global => {
-                    stage_settings
-                        .insert(method, json!({ "throttlingRateLimit": rate_rps, "throttlingBurstLimit": burst }));
+                    stage_settings.push(json!({
+                        "resourcePath": resource,
+                        "httpMethod": "ANY",
+                        "throttlingRateLimit": rate_rps,
+                        "throttlingBurstLimit": burst,
+                    }));
                 }
                 LimitKey::User => {
                     api_key = true;
-                    plan_throttle.insert(method, json!({ "rateLimit": rate_rps, "burstLimit": burst }));
+                    // Keyed `<resource path>/<method>` (aws-cdk usage-plan.ts fn `renderThrottlePerMethod`).
+                    let throttle = json!({ "rateLimit": rate_rps, "burstLimit": burst });
+                    plan_throttle.insert(format!("{resource}/ANY"), throttle);
                 }
                 LimitKey::Client => {
                     return Err(ExportError::unsupported(
