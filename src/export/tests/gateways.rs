@@ -181,14 +181,16 @@ fn aws_writes_proxy_resources_stage_throttling_and_a_usage_plan() {
     has_lines(&export_ok(&plain, Target::AwsApiGateway, &o_lb), &["\"/api\":", "\"/api/{proxy+}\":"], "plain");
 }
 
+/// (target, prefix, balancer fields, rate limit, timeout, instances of `a`, node, words of the error)
+type Refusal<'a> = (Target, &'a str, &'a str, &'a str, &'a str, u32, &'a str, &'a str);
+
 #[test]
 fn yaml_targets_refuse_what_their_product_cannot_express() {
     let kong_rl = "Some((algorithm: Kong(minute: Some(10))))";
     let traefik_rl = "Some((algorithm: Traefik(average: 10)))";
     let aws_rl = "Some((key: Global, algorithm: AwsThrottle(rate_rps: 10, burst: 5)))";
     let nginx_rl = r#"Some((algorithm: NginxLimitReq(rate: "1r/s")))"#;
-    // (target, prefix, balancer fields, rate limit, timeout, instances of a, node, words of the error)
-    let cases: &[(Target, &str, &str, &str, &str, u32, &str, &str)] = &[
+    let cases: &[Refusal<'_>] = &[
         (Target::Kong, "/api", "", nginx_rl, "None", 2, "\"gw\"", "limit_req"),
         (Target::Kong, "/api", "algorithm: HaproxyRoundRobin", "None", "None", 2, "\"lb\"", "HaproxyRoundRobin"),
         (Target::Kong, "/api", "algorithm: Random", "None", "None", 2, "\"lb\"", "Random"),
