@@ -1,4 +1,5 @@
-//! `gatesim export`: a gateway of a scenario written as an NGINX or HAProxy config.
+//! `gatesim export`: a gateway of a scenario written as a product's config (NGINX, HAProxy, Kong,
+//! Traefik, AWS API Gateway).
 
 use super::{EXIT_BAD_INPUT, EXIT_OK};
 use crate::export::{self, ExportOptions, Target};
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 /// Arguments of `gatesim export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The product: nginx or haproxy.
+    /// The product: nginx, haproxy, kong, traefik or aws-apigateway.
     #[arg(long, value_parser = parse_target)]
     pub target: Target,
     /// The gateway node to export.
@@ -21,7 +22,8 @@ pub struct ExportArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// An instance's address, `INSTANCE=HOST:PORT` (repeatable). Instances not given get
-    /// 127.0.0.1:9001, 9002, ... in pool order.
+    /// 127.0.0.1:9001, 9002, ... in pool order. For aws-apigateway, also `BALANCER=HOST:PORT`: the
+    /// balancer's own address, integrated with instead of its instances.
     #[arg(long = "backend", value_name = "INSTANCE=ADDR", value_parser = parse_backend)]
     pub backends: Vec<(String, SocketAddr)>,
     /// Directory for the product's pid file, logs and temporary files.
@@ -60,9 +62,12 @@ pub fn run(a: &ExportArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
+    // API Gateway does not balance: it may integrate with a balancer's own address.
+    let balancers =
+        if a.target == Target::AwsApiGateway { export::aws::balancers(&scenario, &a.gateway) } else { Vec::new() };
     let mut backends = BTreeMap::new();
     for (name, addr) in &a.backends {
-        if !names.contains(name) {
+        if !names.contains(name) && !balancers.contains(name) {
             eprintln!(
                 "error: --backend {name}: no such instance behind gateway {:?} (instances: {})",
                 a.gateway,

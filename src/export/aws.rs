@@ -28,7 +28,7 @@
 use super::groups;
 use super::yaml::to_yaml;
 use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, word};
-use crate::model::{Failover, LimitKey, Limiter};
+use crate::model::{Failover, LimitKey, Limiter, Node, Scenario};
 use serde_json::{Map, Value, json};
 
 const T: Target = Target::AwsApiGateway;
@@ -229,12 +229,17 @@ fn endpoint(pool: &Pool<'_>, o: &ExportOptions) -> Result<String, ExportError> {
         return Ok(format!("http://{addr}"));
     }
     let [one] = pool.servers.as_slice() else {
+        let what = if pool.balancer.is_some() {
+            "API Gateway does not balance; give the balancer's own address (a backend named after the balancer) \
+             to integrate with it"
+        } else {
+            "API Gateway does not balance; route to a balancer, or give the service one instance"
+        };
         return Err(ExportError::unsupported(
             &pool.name,
             format!("balancing over {} instances", pool.servers.len()),
             T,
-            "API Gateway does not balance; give the balancer's own address (as a backend named after the \
-             balancer) to integrate with it",
+            what,
         ));
     };
     word(&one.service, &one.instance)?;
@@ -257,4 +262,22 @@ fn endpoint(pool: &Pool<'_>, o: &ExportOptions) -> Result<String, ExportError> {
         }
     }
     Ok(format!("http://{}", one.addr))
+}
+
+/// The balancers gateway `gateway` routes to, whose own address an export may be given (under the
+/// balancer's name in [`ExportOptions::backends`]) to integrate with it instead of its instances.
+pub fn balancers(scenario: &Scenario, gateway: &str) -> Vec<String> {
+    let topo = &scenario.topology;
+    let Some(Node::Gateway(g)) = topo.node(gateway) else { return Vec::new() };
+    let mut upstreams: Vec<&str> = g.routes.iter().map(|r| r.upstream.as_str()).collect();
+    if g.routes.is_empty() {
+        upstreams.extend(topo.links_from(&g.name).map(|(_, l)| l.to.as_str()).take(1));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for u in upstreams {
+        if matches!(topo.node(u), Some(Node::LoadBalancer(_))) && !out.iter().any(|o| o == u) {
+            out.push(u.to_owned());
+        }
+    }
+    out
 }

@@ -92,13 +92,13 @@ fn validator(name: &str) -> Option<PathBuf> {
     found
 }
 
-/// Exports `scenario` for `target` into `dir/<tag>.yaml` with the CLI.
-fn export(dir: &Path, tag: &str, target: &str, scenario: &str) -> PathBuf {
+/// Exports `scenario` for `target` into `dir/<tag>.yaml` with the CLI (`extra`: more arguments).
+fn export(dir: &Path, tag: &str, target: &str, scenario: &str, extra: &[&str]) -> PathBuf {
     let ron = dir.join(format!("{tag}.ron"));
     std::fs::write(&ron, scenario).unwrap();
     let out = dir.join(format!("{tag}.yaml"));
     let mut c = gatesim();
-    c.args(["export", "--target", target, "--gateway", "gw"]).arg(&ron).arg("-o").arg(&out);
+    c.args(["export", "--target", target, "--gateway", "gw"]).args(extra).arg(&ron).arg("-o").arg(&out);
     run_ok(c);
     out
 }
@@ -109,13 +109,16 @@ fn validate(bin: &Path, args: &[&str], file: &Path) -> (bool, String) {
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
+/// A scenario to export: its tag, its text and more `gatesim export` arguments.
+type Case = (&'static str, String, &'static [&'static str]);
+
 /// Exports every case, validates each, then checks that a broken copy of the first is rejected
 /// (`break_it` turns a valid file into an invalid one).
-fn check(target: &str, bin: &Path, args: &[&str], cases: &[(&str, String)], break_it: fn(&str) -> String) {
+fn check(target: &str, bin: &Path, args: &[&str], cases: &[Case], break_it: fn(&str) -> String) {
     let dir = process::temp_dir(&format!("validate-{target}"));
     let mut first = None;
-    for (tag, sc) in cases {
-        let file = export(&dir, tag, target, sc);
+    for (tag, sc, extra) in cases {
+        let file = export(&dir, tag, target, sc, extra);
         let (ok, output) = validate(bin, args, &file);
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(ok, "{target} {tag}: rejected by {}:\n{output}\n{text}", bin.display());
@@ -137,30 +140,14 @@ fn schema(name: &str) -> String {
 fn validate_kong_decks_file_schema() {
     let Some(bin) = validator("check-jsonschema") else { return };
     let checked = "health_check: Some((inter_ms: 2000, rise: 2, fall: 1)), failover: Off";
-    let cases = [
-        (
-            "client",
-            two_routes(
-                "/api",
-                "Some((key: Client, algorithm: Kong(second: Some(5), minute: Some(100))))",
-                checked,
-                "Some(1500.0)",
-            ),
-        ),
-        (
-            "user",
-            two_routes("/api", "Some((key: User, algorithm: Kong(minute: Some(60), hour: Some(1000))))", "", "None"),
-        ),
-        (
-            "global",
-            two_routes(
-                "/v1",
-                "Some((key: Global, algorithm: Kong(second: Some(50), day: Some(100000))))",
-                checked,
-                "None",
-            ),
-        ),
-        ("routes", many_routes("Some((key: User, algorithm: Kong(second: Some(2))))", 3, "failover: Off")),
+    let client = "Some((key: Client, algorithm: Kong(second: Some(5), minute: Some(100))))";
+    let user = "Some((key: User, algorithm: Kong(minute: Some(60), hour: Some(1000))))";
+    let global = "Some((key: Global, algorithm: Kong(second: Some(50), day: Some(100000))))";
+    let cases: [Case; 4] = [
+        ("client", two_routes("/api", client, checked, "Some(1500.0)"), &[]),
+        ("user", two_routes("/api", user, "", "None"), &[]),
+        ("global", two_routes("/v1", global, checked, "None"), &[]),
+        ("routes", many_routes("Some((key: User, algorithm: Kong(second: Some(2))))", 3, "failover: Off"), &[]),
     ];
     let schema = schema("kong-deck.json");
     check("kong", &bin, &["--schemafile", &schema], &cases, |t| {
@@ -172,27 +159,13 @@ fn validate_kong_decks_file_schema() {
 fn validate_traefik_v3_dynamic_configuration_schema() {
     let Some(bin) = validator("check-jsonschema") else { return };
     let checked = "health_check: Some((inter_ms: 500, rise: 1, fall: 1)), failover: Off";
-    let cases = [
-        (
-            "client",
-            two_routes(
-                "/api",
-                "Some((key: Client, algorithm: Traefik(average: 10, burst: 5)))",
-                checked,
-                "Some(2000.0)",
-            ),
-        ),
-        (
-            "user",
-            two_routes(
-                "/api",
-                "Some((key: User, algorithm: Traefik(average: 30, period_ms: 60000, burst: 10)))",
-                "failover: Off",
-                "None",
-            ),
-        ),
+    let client = "Some((key: Client, algorithm: Traefik(average: 10, burst: 5)))";
+    let user = "Some((key: User, algorithm: Traefik(average: 30, period_ms: 60000, burst: 10)))";
+    let cases: [Case; 3] = [
+        ("client", two_routes("/api", client, checked, "Some(2000.0)"), &[]),
+        ("user", two_routes("/api", user, "failover: Off", "None"), &[]),
         // A service routed directly fails over to its next instance, which Traefik cannot: one instance.
-        ("routes", many_routes("Some((key: Client, algorithm: Traefik(average: 100)))", 1, "failover: Off")),
+        ("routes", many_routes("Some((key: Client, algorithm: Traefik(average: 100)))", 1, "failover: Off"), &[]),
     ];
     let schema = schema("traefik-v3-file-provider.json");
     check("traefik", &bin, &["--schemafile", &schema], &cases, |t| t.replacen("servers:", "server:", 1));
@@ -201,7 +174,7 @@ fn validate_traefik_v3_dynamic_configuration_schema() {
 #[test]
 fn validate_aws_apigateway_openapi() {
     let Some(bin) = validator("openapi-spec-validator") else { return };
-    // API Gateway integrates single instances (no balancing): one instance behind each route.
+    // API Gateway does not balance: one instance behind each route, or the balancer's own address.
     let single = |prefix: &str, limit: &str, timeout: &str| {
         scenario(
             &format!(
@@ -214,14 +187,19 @@ fn validate_aws_apigateway_openapi() {
             r#"(from: "gw", to: "lb"), (from: "gw", to: "solo"), (from: "lb", to: "a")"#,
         )
     };
-    let cases = [
+    let global = "Some((key: Global, algorithm: AwsThrottle(rate_rps: 100, burst: 50)))";
+    let user = "Some((key: User, algorithm: AwsThrottle(rate_rps: 10, burst: 20)))";
+    let cases: [Case; 5] = [
+        ("global", single("/api/", global, "Some(2000.0)"), &[]),
+        ("user", single("/api/", user, "None"), &[]),
+        ("plain", single("/api", "None", "Some(29000.0)"), &[]),
         (
-            "global",
-            single("/api/", "Some((key: Global, algorithm: AwsThrottle(rate_rps: 100, burst: 50)))", "Some(2000.0)"),
+            "routes",
+            many_routes("Some((key: User, algorithm: AwsThrottle(rate_rps: 5, burst: 5)))", 1, "failover: Off"),
+            &[],
         ),
-        ("user", single("/api/", "Some((key: User, algorithm: AwsThrottle(rate_rps: 10, burst: 20)))", "None")),
-        ("plain", single("/api", "None", "Some(29000.0)")),
-        ("routes", many_routes("Some((key: User, algorithm: AwsThrottle(rate_rps: 5, burst: 5)))", 1, "failover: Off")),
+        // Three instances behind `lb`, integrated through the balancer's own address.
+        ("balancer", two_routes("/api/", user, "", "Some(5000.0)"), &["--backend", "lb=10.0.0.5:8080"]),
     ];
     check("aws-apigateway", &bin, &[], &cases, |t| t.replacen("openapi: \"3.0.1\"", "openapi: \"9\"", 1));
 }
