@@ -168,7 +168,11 @@ fn service(r: &Resolved<'_>, gateway: &str, svc: &Service) -> Result<Value, Expo
         s.insert("write_timeout".into(), json!(t as u64));
     }
     let mut routes = Vec::new();
-    for (&i, route) in svc.routes.iter().zip(&members) {
+    for &i in &svc.routes {
+        let route = r
+            .routes
+            .get(i)
+            .ok_or_else(|| ExportError::Broken { node: r.gateway.clone(), message: format!("route {i} is missing") })?;
         routes.push(json!({
             "name": format!("{gateway}.route{i}"),
             "paths": [super::path(&r.gateway, &route.prefix)?],
