@@ -203,3 +203,28 @@ fn validate_aws_apigateway_openapi() {
     ];
     check("aws-apigateway", &bin, &[], &cases, |t| t.replacen("openapi: \"3.0.1\"", "openapi: \"9\"", 1));
 }
+
+/// `--backend BALANCER=ADDR` is taken by aws-apigateway only (the others balance themselves).
+#[test]
+fn a_balancer_address_is_taken_by_aws_apigateway_only() {
+    let dir = process::temp_dir("balancer-address");
+    let ron = dir.join("s.ron");
+    std::fs::write(&ron, two_routes("/api/", "None", "failover: Off", "None")).unwrap();
+    for (target, code) in [("aws-apigateway", 0), ("kong", 2), ("traefik", 2), ("nginx", 2)] {
+        let out = gatesim()
+            .args(["export", "--target", target, "--gateway", "gw", "--backend", "lb=10.0.0.5:8080"])
+            .arg(&ron)
+            .arg("-o")
+            .arg(dir.join(format!("{target}.out")))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{target}: {stderr}");
+        if code == 2 {
+            assert!(stderr.contains("--backend lb: no such instance"), "{target}: {stderr}");
+        }
+    }
+    let text = std::fs::read_to_string(dir.join("aws-apigateway.out")).unwrap();
+    assert!(text.contains("uri: \"http://10.0.0.5:8080/api/{proxy}\""), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
