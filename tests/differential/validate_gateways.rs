@@ -206,7 +206,7 @@ fn validate_aws_apigateway_openapi() {
 
 /// `--backend BALANCER=ADDR` is taken by aws-apigateway only (the others balance themselves).
 #[test]
-fn a_balancer_address_is_taken_by_aws_apigateway_only() {
+fn validate_cli_takes_a_balancer_address_for_aws_apigateway_only() {
     let dir = process::temp_dir("balancer-address");
     let ron = dir.join("s.ron");
     std::fs::write(&ron, two_routes("/api/", "None", "failover: Off", "None")).unwrap();
