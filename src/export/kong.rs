@@ -210,11 +210,27 @@ fn rate_limiting(
             "the export has no Redis address to write; use policy Local",
         ));
     }
+    // Kong's own refusals (kong/plugins/rate-limiting/schema.lua): every limit `gt = 0`, and
+    // fn `validate_periods_order`: no longer period's limit below a shorter one's.
+    let periods = [("second", *second), ("minute", *minute), ("hour", *hour), ("day", *day)];
+    let set: Vec<(&str, u64)> = periods.iter().filter_map(|&(p, v)| v.map(|n| (p, n))).collect();
+    let refuse = |why: String| {
+        Err(ExportError::unsupported(
+            &r.gateway,
+            format!("rate limit {:?} on route {:?}", rl.algorithm.describe(), route.prefix),
+            T,
+            why,
+        ))
+    };
+    if let Some((p, _)) = set.iter().find(|(_, n)| *n == 0) {
+        return refuse(format!("Kong refuses a {p} limit of 0"));
+    }
+    if let Some(w) = set.windows(2).find(|w| w[1].1 < w[0].1) {
+        return refuse(format!("Kong refuses a {} limit below the {} limit", w[1].0, w[0].0));
+    }
     let mut config = Map::new();
-    for (name, limit) in [("second", second), ("minute", minute), ("hour", hour), ("day", day)] {
-        if let Some(n) = limit {
-            config.insert(name.into(), json!(n));
-        }
+    for (name, n) in set {
+        config.insert(name.into(), json!(n));
     }
     match rl.key {
         LimitKey::Client => {

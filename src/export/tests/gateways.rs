@@ -209,6 +209,17 @@ fn yaml_targets_refuse_what_their_product_cannot_express() {
             "Redis",
         ),
         (Target::Kong, "/api", "outlier_detection: Some(())", "None", "None", 2, "\"lb\"", "outlier detection"),
+        (
+            Target::Kong,
+            "/api",
+            "",
+            "Some((algorithm: Kong(second: Some(10), minute: Some(5))))",
+            "None",
+            2,
+            "\"gw\"",
+            "minute limit below the second",
+        ),
+        (Target::Kong, "/api", "", "Some((algorithm: Kong(hour: Some(0))))", "None", 2, "\"gw\"", "hour limit of 0"),
         (Target::Traefik, "/api", "failover: Off", kong_rl, "None", 2, "\"gw\"", "kong"),
         (Target::Traefik, "/api", "", "None", "None", 2, "\"lb\"", "NextInstance"),
         (
