@@ -95,12 +95,12 @@ fn upstream(pool: &Pool<'_>) -> Result<Value, ExportError> {
                  check starts at rise (one failure marks it down): only fall 1 means the same",
             ));
         }
-        if c.inter_ms == 0 || c.inter_ms % 1000 != 0 {
+        if c.inter_ms == 0 || c.inter_ms % 1000 != 0 || c.inter_ms > 65_535_000 {
             return Err(ExportError::unsupported(
                 &lb.name,
                 format!("active health check inter {} ms", c.inter_ms),
                 T,
-                "decK holds health-check intervals as whole seconds",
+                "decK holds health-check intervals as whole seconds, and Kong takes at most 65535",
             ));
         }
         if !(1..=255).contains(&c.rise) {
