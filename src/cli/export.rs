@@ -24,7 +24,8 @@ pub struct ExportArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// An instance's address, `INSTANCE=HOST:PORT` (repeatable). Instances not given get
-    /// 127.0.0.1:9001, 9002, ... in pool order.
+    /// 127.0.0.1:9001, 9002, ... in pool order. For aws-apigateway, also `BALANCER=HOST:PORT`: the
+    /// balancer's own address, integrated with instead of its instances.
     #[arg(long = "backend", value_name = "INSTANCE=ADDR", value_parser = parse_backend)]
     pub backends: Vec<(String, SocketAddr)>,
     /// Export even when the simulated design breaks its SLOs (the file's header says which).
@@ -86,8 +87,11 @@ pub fn run(a: &ExportArgs) -> u8 {
                 return EXIT_BAD_INPUT;
             }
         };
+        // API Gateway does not balance: it may integrate with a balancer's own address.
+        let balancers =
+            if a.target == Target::AwsApiGateway { export::aws::balancers(&scenario, gateway) } else { Vec::new() };
         for (name, addr) in &a.backends {
-            if !names.contains(name) {
+            if !names.contains(name) && !balancers.contains(name) {
                 eprintln!(
                     "error: --backend {name}: no such instance behind gateway {gateway:?} (instances: {})",
                     names.join(", ")

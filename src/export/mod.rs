@@ -2,7 +2,8 @@
 //!
 //! [`export`] resolves the gateway node, its routes, the balancer (or service) behind each route and
 //! the instances of that balancer's services into a [`Resolved`] view (shared by every target), then
-//! hands it to the target's writer (`nginx.rs`, `haproxy.rs`). Gateway syntax lives only in this
+//! hands it to the target's writer (`nginx.rs`, `haproxy.rs`, `kong.rs`, `traefik.rs`, `aws.rs`;
+//! the YAML ones build a value rendered by `yaml.rs`). Gateway syntax lives only in this
 //! module. A policy the target cannot express is an [`ExportError::Unsupported`] naming the node and
 //! the policy: nothing is silently dropped or approximated.
 //!
@@ -35,8 +36,12 @@ macro_rules! emit {
     }};
 }
 
+pub mod aws;
+mod groups;
 pub mod haproxy;
+pub mod kong;
 pub mod nginx;
+pub mod traefik;
 pub mod validated;
 pub mod yaml;
 
@@ -54,6 +59,12 @@ pub enum Target {
     Nginx,
     /// HAProxy (2.6).
     Haproxy,
+    /// Kong Gateway (3.x) in DB-less mode: a decK declarative file.
+    Kong,
+    /// Traefik (v3) file provider: the dynamic configuration.
+    Traefik,
+    /// AWS API Gateway REST API: OpenAPI 3 with `x-amazon-apigateway-*` extensions.
+    AwsApiGateway,
 }
 
 /// What a target's file describes.
@@ -67,12 +78,13 @@ pub enum Scope {
 
 impl Target {
     /// Every target, in the order menus list them.
-    pub const ALL: &'static [Target] = &[Target::Nginx, Target::Haproxy];
+    pub const ALL: &'static [Target] =
+        &[Target::Nginx, Target::Haproxy, Target::Kong, Target::Traefik, Target::AwsApiGateway];
 
     /// Whether the target writes one gateway or the whole scenario.
     pub fn scope(self) -> Scope {
         match self {
-            Target::Nginx | Target::Haproxy => Scope::Gateway,
+            Target::Nginx | Target::Haproxy | Target::Kong | Target::Traefik | Target::AwsApiGateway => Scope::Gateway,
         }
     }
 
@@ -80,7 +92,7 @@ impl Target {
     /// (JSON), whose writer puts [`ExportOptions::header`] in a field of its own.
     pub fn comment(self) -> Option<&'static str> {
         match self {
-            Target::Nginx | Target::Haproxy => Some("#"),
+            Target::Nginx | Target::Haproxy | Target::Kong | Target::Traefik | Target::AwsApiGateway => Some("#"),
         }
     }
 
@@ -89,6 +101,9 @@ impl Target {
         match self {
             Target::Nginx => "nginx.conf",
             Target::Haproxy => "haproxy.cfg",
+            Target::Kong => "kong.yaml",
+            Target::Traefik => "traefik-dynamic.yaml",
+            Target::AwsApiGateway => "openapi.yaml",
         }
     }
 
@@ -97,6 +112,9 @@ impl Target {
         match self {
             Target::Nginx => "nginx",
             Target::Haproxy => "haproxy",
+            Target::Kong => "kong",
+            Target::Traefik => "traefik",
+            Target::AwsApiGateway => "aws-apigateway",
         }
     }
 }
@@ -114,6 +132,9 @@ impl FromStr for Target {
         match s.trim().to_ascii_lowercase().as_str() {
             "nginx" => Ok(Target::Nginx),
             "haproxy" => Ok(Target::Haproxy),
+            "kong" => Ok(Target::Kong),
+            "traefik" => Ok(Target::Traefik),
+            "aws-apigateway" => Ok(Target::AwsApiGateway),
             other => {
                 let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
                 Err(format!("unknown target {other:?} (expected one of: {})", known.join(", ")))
@@ -308,10 +329,15 @@ pub fn export(
             match target {
                 Target::Nginx => nginx::write(&resolved, options)?,
                 Target::Haproxy => haproxy::write(&resolved, options)?,
+                Target::Kong => kong::write(&resolved, options)?,
+                Target::Traefik => traefik::write(&resolved, options)?,
+                Target::AwsApiGateway => aws::write(&resolved, options)?,
             }
         }
         Scope::Scenario => match target {
-            Target::Nginx | Target::Haproxy => unreachable_scope(target)?,
+            Target::Nginx | Target::Haproxy | Target::Kong | Target::Traefik | Target::AwsApiGateway => {
+                unreachable_scope(target)?
+            }
         },
     };
     Ok(match target.comment() {

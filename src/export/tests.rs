@@ -4,6 +4,8 @@ use super::*;
 use crate::model::load;
 use std::path::Path;
 
+mod gateways;
+
 /// A gateway `gw` with one route to balancer `lb` over services `a` (2 instances), `b`, `c`.
 /// `{lb}` is the balancer's algorithm/health/failover fields, `{rl}` the route's rate limit.
 fn scenario(lb: &str, rl: &str, weights: [f64; 3]) -> Scenario {
@@ -537,6 +539,8 @@ fn writers_refuse_hostile_strings_in_a_resolved_view_built_by_hand() {
             let out = match target {
                 Target::Nginx => nginx::write(&r, &options()),
                 Target::Haproxy => haproxy::write(&r, &options()),
+                // The YAML targets: tests/gateways.rs.
+                other => panic!("{other} is not an NGINX-style target"),
             };
             assert!(
                 matches!(out, Err(ExportError::Refused { .. } | ExportError::Broken { .. })),
