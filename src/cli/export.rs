@@ -1,7 +1,8 @@
-//! `gatesim export`: a gateway of a scenario written as an NGINX or HAProxy config.
+//! `gatesim export`: a gateway of a scenario written as an NGINX or HAProxy config, or the scenario
+//! for a scenario-wide target (`export_scenario.rs`).
 
 use super::{EXIT_BAD_INPUT, EXIT_OK};
-use crate::export::{self, ExportOptions, Target};
+use crate::export::{self, ExportOptions, Scope, Target};
 use crate::model::load;
 use clap::Args;
 use std::collections::BTreeMap;
@@ -14,9 +15,9 @@ pub struct ExportArgs {
     /// The product: nginx or haproxy.
     #[arg(long, value_parser = parse_target)]
     pub target: Target,
-    /// The gateway node to export.
+    /// The gateway node to export (gateway targets; may be left out when there is one).
     #[arg(long)]
-    pub gateway: String,
+    pub gateway: Option<String>,
     /// Where the gateway listens.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -32,6 +33,9 @@ pub struct ExportArgs {
     /// Where to write the config (replaced atomically).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
+    /// Options of the scenario-wide targets (kubernetes, route53, prometheus).
+    #[command(flatten)]
+    pub scenario: super::export_scenario::ScenarioArgs,
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
@@ -53,7 +57,17 @@ pub fn run(a: &ExportArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    let names = match export::instances(&scenario, &a.gateway) {
+    if a.target.scope() == Scope::Scenario {
+        return super::export_scenario::run(a, &scenario);
+    }
+    let gateway = match export::the_gateway(&scenario, a.gateway.as_deref()) {
+        Ok(g) => g.to_owned(),
+        Err(e) => {
+            eprintln!("error: {}: {e}", a.file.display());
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let names = match export::instances(&scenario, &gateway) {
         Ok(n) => n,
         Err(e) => {
             eprintln!("error: {}: {e}", a.file.display());
@@ -65,7 +79,7 @@ pub fn run(a: &ExportArgs) -> u8 {
         if !names.contains(name) {
             eprintln!(
                 "error: --backend {name}: no such instance behind gateway {:?} (instances: {})",
-                a.gateway,
+                gateway,
                 names.join(", ")
             );
             return EXIT_BAD_INPUT;
@@ -87,8 +101,14 @@ pub fn run(a: &ExportArgs) -> u8 {
         eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
     }
-    let options = ExportOptions { listen: a.listen, backends, workdir: a.workdir.clone(), header: Vec::new() };
-    let config = match export::export(&scenario, Some(&a.gateway), a.target, &options) {
+    let options = ExportOptions {
+        listen: a.listen,
+        backends,
+        workdir: a.workdir.clone(),
+        header: Vec::new(),
+        scenario: Default::default(),
+    };
+    let config = match export::export(&scenario, Some(&gateway), a.target, &options) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {}: {e}", a.file.display());

@@ -36,11 +36,19 @@ macro_rules! emit {
 }
 
 pub mod haproxy;
+pub mod kubernetes;
 pub mod nginx;
+pub mod prometheus;
+pub mod promtest;
+pub mod route53;
+pub mod scenario;
+mod util;
 pub mod yaml;
 
-use crate::model::names::{self, check_name, check_path, collision_key};
+use crate::model::names::{check_name, check_path, collision_key};
 use crate::model::{Balance, Failover, LoadBalancer, Node, RateLimit, Scenario};
+pub use scenario::ScenarioOptions;
+pub use util::{ident, ms};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -54,6 +62,12 @@ pub enum Target {
     Nginx,
     /// HAProxy (2.6).
     Haproxy,
+    /// Kubernetes manifests for the scenario's container services (`kubernetes.rs`).
+    Kubernetes,
+    /// A Route 53 `ChangeResourceRecordSets` change batch for the scenario's DNS node.
+    Route53,
+    /// Prometheus alerting rules for the scenario's Prometheus alarms.
+    Prometheus,
 }
 
 /// What a target's file describes.
@@ -67,12 +81,14 @@ pub enum Scope {
 
 impl Target {
     /// Every target, in the order menus list them.
-    pub const ALL: &'static [Target] = &[Target::Nginx, Target::Haproxy];
+    pub const ALL: &'static [Target] =
+        &[Target::Nginx, Target::Haproxy, Target::Kubernetes, Target::Route53, Target::Prometheus];
 
     /// Whether the target writes one gateway or the whole scenario.
     pub fn scope(self) -> Scope {
         match self {
             Target::Nginx | Target::Haproxy => Scope::Gateway,
+            Target::Kubernetes | Target::Route53 | Target::Prometheus => Scope::Scenario,
         }
     }
 
@@ -80,7 +96,8 @@ impl Target {
     /// (JSON), whose writer puts [`ExportOptions::header`] in a field of its own.
     pub fn comment(self) -> Option<&'static str> {
         match self {
-            Target::Nginx | Target::Haproxy => Some("#"),
+            Target::Nginx | Target::Haproxy | Target::Kubernetes | Target::Prometheus => Some("#"),
+            Target::Route53 => None,
         }
     }
 
@@ -89,6 +106,9 @@ impl Target {
         match self {
             Target::Nginx => "nginx.conf",
             Target::Haproxy => "haproxy.cfg",
+            Target::Kubernetes => "k8s.yaml",
+            Target::Route53 => "route53-changes.json",
+            Target::Prometheus => "alerts.rules.yml",
         }
     }
 
@@ -97,6 +117,9 @@ impl Target {
         match self {
             Target::Nginx => "nginx",
             Target::Haproxy => "haproxy",
+            Target::Kubernetes => "kubernetes",
+            Target::Route53 => "route53",
+            Target::Prometheus => "prometheus",
         }
     }
 }
@@ -114,6 +137,9 @@ impl FromStr for Target {
         match s.trim().to_ascii_lowercase().as_str() {
             "nginx" => Ok(Target::Nginx),
             "haproxy" => Ok(Target::Haproxy),
+            "kubernetes" => Ok(Target::Kubernetes),
+            "route53" => Ok(Target::Route53),
+            "prometheus" => Ok(Target::Prometheus),
             other => {
                 let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
                 Err(format!("unknown target {other:?} (expected one of: {})", known.join(", ")))
@@ -135,6 +161,8 @@ pub struct ExportOptions {
     /// written as a comment in the target's syntax; a target without comments carries them in a
     /// field of its own (see [`Target::comment`]).
     pub header: Vec<String>,
+    /// What the scenario-wide targets need that the model does not say (images, DNS names).
+    pub scenario: ScenarioOptions,
 }
 
 /// Why a gateway cannot be exported.
@@ -209,6 +237,13 @@ pub enum ExportError {
         /// The instance name.
         instance: String,
     },
+    /// A scenario-wide target needs an input the model does not hold ([`ScenarioOptions`]):
+    /// the node it is for, the target, what to give and how.
+    #[error("node {0:?}: {1} needs {2}")]
+    Missing(String, Target, String),
+    /// The scenario has nothing the target writes (no DNS node, no container service).
+    #[error("{0}: {1}")]
+    Nothing(Target, String),
 }
 
 /// One server of a pool: an instance with its address and weight.
@@ -255,7 +290,7 @@ impl Pool<'_> {
 /// One route of the gateway, resolved.
 #[derive(Clone, Debug)]
 pub struct ResolvedRoute<'a> {
-    /// Path prefix (checked against [`names::check_path`]).
+    /// Path prefix (checked against [`check_path`]).
     pub prefix: String,
     /// Index into [`Resolved::pools`].
     pub pool: usize,
@@ -294,9 +329,13 @@ pub fn export(
             match target {
                 Target::Nginx => nginx::write(&resolved, options)?,
                 Target::Haproxy => haproxy::write(&resolved, options)?,
+                Target::Kubernetes | Target::Route53 | Target::Prometheus => unreachable_scope(target)?,
             }
         }
         Scope::Scenario => match target {
+            Target::Kubernetes => kubernetes::write(scenario, options)?,
+            Target::Route53 => route53::write(scenario, options)?,
+            Target::Prometheus => prometheus::write(scenario, options)?,
             Target::Nginx | Target::Haproxy => unreachable_scope(target)?,
         },
     };
@@ -340,6 +379,7 @@ pub fn instances(scenario: &Scenario, gateway: &str) -> Result<Vec<String>, Expo
         backends: BTreeMap::new(),
         workdir: PathBuf::new(),
         header: Vec::new(),
+        scenario: ScenarioOptions::default(),
     };
     let resolved = resolve_inner(scenario, gateway, &any, false)?;
     let mut names: Vec<String> = Vec::new();
@@ -560,7 +600,7 @@ pub fn word<'s>(node: &str, s: &'s str) -> Result<&'s str, ExportError> {
 }
 
 /// A path prefix a writer puts into a config (quoted in the target's syntax): it must follow the
-/// path rule of [`names::check_path`]. Anything else is refused, naming `node`.
+/// path rule of [`check_path`]. Anything else is refused, naming `node`.
 pub fn path<'s>(node: &str, p: &'s str) -> Result<&'s str, ExportError> {
     check_path(p).map(|()| p).map_err(|why| ExportError::Refused {
         node: node.into(),
@@ -641,25 +681,6 @@ fn pool_of<'a>(
         None => {
             Err(ExportError::Broken { node: gateway.into(), message: format!("routes to unknown node {upstream:?}") })
         }
-    }
-}
-
-/// An identifier for config names: ASCII letters, digits and `_` (others become `_`); the mapping
-/// of [`names::identifier`], under which validation refuses collisions.
-pub fn ident(name: &str) -> String {
-    names::identifier(name)
-}
-
-/// Milliseconds as a whole-ms duration string (`"2000ms"`), rounding up so that a timeout is never
-/// shorter than the scenario's.
-pub fn ms(v: f64) -> String {
-    format!("{}ms", v.max(1.0).ceil() as u64)
-}
-
-impl ExportError {
-    /// An [`ExportError::Unsupported`] for `target`.
-    pub fn unsupported(node: &str, policy: impl Into<String>, target: Target, reason: impl Into<String>) -> Self {
-        ExportError::Unsupported { node: node.into(), policy: policy.into(), target, reason: reason.into() }
     }
 }
 

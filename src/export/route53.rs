@@ -1,0 +1,291 @@
+//! AWS Route 53: the scenario's DNS nodes as one `ChangeResourceRecordSets` change batch
+//! (`{"Comment": ..., "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {...}}]}`), one record
+//! set per record of each DNS node. Mapping, refusals and validation: `docs/export/route53.md`.
+//!
+//! The model names nodes, not DNS names, so the export needs ([`ScenarioOptions`]): the hosted
+//! zone (the DNS node `api` becomes `api.<zone>.`), what each record's target is in DNS (an address,
+//! a host name or an alias), and the id of the health check of each checked target (health checks
+//! are created apart, `CreateHealthCheck`, and only referenced here). Routing policies:
+//!
+//! - `Simple`: one record set without a `SetIdentifier`; the model answers its first record only,
+//!   so a simple DNS node with several records is refused (Route 53 would answer all of them).
+//! - `Weighted`: `SetIdentifier` = the target node, `Weight` = the record's whole weight, 0..=255.
+//! - `Failover`: `Failover` `PRIMARY` / `SECONDARY`, one of each at most.
+//! - `Latency`: `Region` = the target node's region (required, one record per region).
+//! - `Geolocation`: only the default record (no `locations`: `CountryCode` `*`); a record for
+//!   client regions is refused, as gatesim regions are not Route 53's continent or country codes.
+//!
+//! `ExportOptions::header` goes into the batch's `Comment` (lines joined by ` | `, cut to the 256
+//! characters the API allows).
+
+use super::scenario::whole_secs;
+use super::{ExportError, ExportOptions, ScenarioOptions, Target};
+use crate::model::names::check_name;
+use crate::model::{Dns, DnsRecord, DnsRouting, Node, RecordRole, Scenario};
+use serde_json::{Map, Value, json};
+use std::net::IpAddr;
+
+const T: Target = Target::Route53;
+
+/// The API's longest `Comment`, in characters.
+const COMMENT_MAX: usize = 256;
+
+/// An alias record answers with its target's TTL; the model's TTL must be what an Elastic Load
+/// Balancing target gives (Route 53 Developer Guide, "Choosing between alias and non-alias").
+const ALIAS_TTL_S: f64 = 60.0;
+
+/// Writes the change batch (pretty-printed JSON).
+pub fn write(scenario: &Scenario, o: &ExportOptions) -> Result<String, ExportError> {
+    let so = &o.scenario;
+    let mut changes = Vec::new();
+    for node in &scenario.topology.nodes {
+        let Node::Dns(dns) = node else { continue };
+        let zone = so.zone.as_deref().ok_or_else(|| {
+            ExportError::Missing(dns.name.clone(), T, "the hosted zone's domain (give it with --zone DOMAIN)".into())
+        })?;
+        let zone = domain(&dns.name, zone)?;
+        for set in record_sets(scenario, dns, &zone, so)? {
+            changes.push(json!({ "Action": "UPSERT", "ResourceRecordSet": set }));
+        }
+    }
+    if changes.is_empty() {
+        return Err(ExportError::Nothing(T, "the scenario has no DNS node to write".into()));
+    }
+    let mut comment: String = o.header.iter().map(|l| l.replace(['\r', '\n'], " ")).collect::<Vec<_>>().join(" | ");
+    if comment.is_empty() {
+        comment = format!("gatesim export of scenario {:?}", scenario.name);
+    }
+    let comment: String = comment.chars().take(COMMENT_MAX).collect();
+    let batch = json!({ "Comment": comment, "Changes": changes });
+    serde_json::to_string_pretty(&batch)
+        .map(|s| s + "\n")
+        .map_err(|e| ExportError::Broken { node: String::new(), message: format!("JSON: {e}") })
+}
+
+/// A DNS name in lower case with one trailing dot: labels of 1 to 63 ASCII letters, digits and
+/// `-` (not at a label's ends), at most 253 characters in all; anything else is refused.
+fn domain(node: &str, name: &str) -> Result<String, ExportError> {
+    let lower = name.trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if lower.is_empty() || lower.len() > 253 || !lower.split('.').all(label_ok) {
+        return Err(ExportError::Refused {
+            node: node.into(),
+            message: format!(
+                "{name:?} is not a DNS name (labels of ASCII letters, digits and `-`, joined by `.`)"
+            ),
+        });
+    }
+    Ok(lower + ".")
+}
+
+/// The record sets of one DNS node.
+fn record_sets(scenario: &Scenario, dns: &Dns, zone: &str, so: &ScenarioOptions) -> Result<Vec<Value>, ExportError> {
+    check_name(&dns.name).map_err(|why| ExportError::Refused {
+        node: dns.name.clone(),
+        message: format!("the name cannot be a DNS label: {why}"),
+    })?;
+    let name = domain(&dns.name, &format!("{}.{zone}", dns.name.replace('_', "-")))?;
+    if dns.records.is_empty() {
+        return Err(ExportError::Broken { node: dns.name.clone(), message: "has no records".into() });
+    }
+    if dns.routing == DnsRouting::Simple && dns.records.len() > 1 {
+        return Err(ExportError::unsupported(
+            &dns.name,
+            "simple routing with several records",
+            T,
+            "gatesim answers the first record, a simple Route 53 record set answers all its values; keep one record",
+        ));
+    }
+    let ttl = whole_secs(dns.ttl.0).filter(|&t| t <= 2_147_483_647).ok_or_else(|| {
+        ExportError::unsupported(&dns.name, format!("ttl {} s", dns.ttl.0), T, "TTL is whole seconds")
+    })?;
+    let mut sets = Vec::new();
+    let mut kinds: Vec<(&str, &str)> = Vec::new();
+    for r in &dns.records {
+        let (kind, answer) = answer(dns, r, so)?;
+        if let Some((other, t)) = kinds.iter().find(|(_, t)| *t != kind) {
+            return Err(ExportError::unsupported(
+                &dns.name,
+                format!("records of types {t} ({other}) and {kind} ({})", r.target),
+                T,
+                "the records of one name share one type",
+            ));
+        }
+        kinds.push((&r.target, kind));
+        let mut set = Map::new();
+        set.insert("Name".into(), json!(name));
+        set.insert("Type".into(), json!(kind));
+        if dns.routing != DnsRouting::Simple {
+            set.insert("SetIdentifier".into(), json!(r.target));
+        }
+        routing(scenario, dns, r, &mut set)?;
+        match answer {
+            Answer::Values(v) => {
+                set.insert("TTL".into(), json!(ttl));
+                set.insert("ResourceRecords".into(), json!([{ "Value": v }]));
+            }
+            Answer::Alias { zone_id, dns_name } => {
+                if dns.ttl.0 != ALIAS_TTL_S {
+                    return Err(ExportError::unsupported(
+                        &dns.name,
+                        format!("ttl {} s on an alias record", dns.ttl.0),
+                        T,
+                        "an alias record answers with its target's TTL (60 s for a load balancer)",
+                    ));
+                }
+                set.insert(
+                    "AliasTarget".into(),
+                    json!({ "HostedZoneId": zone_id, "DNSName": dns_name, "EvaluateTargetHealth": r.evaluate_target_health }),
+                );
+            }
+        }
+        if dns.health_check.is_some() && r.health_check {
+            let id = so.health_checks.get(&r.target).ok_or_else(|| {
+                ExportError::Missing(
+                    r.target.clone(),
+                    T,
+                    format!("the id of its Route 53 health check (give it with --health-check {}=ID)", r.target),
+                )
+            })?;
+            let ok = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                return Err(ExportError::Refused {
+                    node: r.target.clone(),
+                    message: format!("health check id {id:?}: only ASCII letters, digits and `-`, at most 64"),
+                });
+            }
+            set.insert("HealthCheckId".into(), json!(id));
+        }
+        sets.push(Value::Object(set));
+    }
+    Ok(sets)
+}
+
+/// What a record answers.
+enum Answer {
+    /// An address or host name.
+    Values(String),
+    /// An alias to another AWS resource.
+    Alias { zone_id: String, dns_name: String },
+}
+
+/// The record's type and answer, from [`ScenarioOptions::dns_targets`].
+fn answer(dns: &Dns, r: &DnsRecord, so: &ScenarioOptions) -> Result<(&'static str, Answer), ExportError> {
+    check_name(&r.target).map_err(|why| ExportError::Refused {
+        node: dns.name.clone(),
+        message: format!("record target {:?} cannot be a set identifier: {why}", r.target),
+    })?;
+    let given = so.dns_targets.get(&r.target).ok_or_else(|| {
+        ExportError::Missing(
+            r.target.clone(),
+            T,
+            format!(
+                "its address or DNS name (give it with --dns-target {}=IP|HOSTNAME|alias:ZONEID:DNSNAME)",
+                r.target
+            ),
+        )
+    })?;
+    let (kind, answer) = if let Some(alias) = given.strip_prefix("alias:") {
+        let (zone_id, name) = alias.split_once(':').unwrap_or(("", alias));
+        let ok = !zone_id.is_empty() && zone_id.len() <= 32 && zone_id.chars().all(|c| c.is_ascii_alphanumeric());
+        if !ok {
+            return Err(ExportError::Refused {
+                node: r.target.clone(),
+                message: format!("{given:?}: an alias is alias:HOSTEDZONEID:DNSNAME, the zone id letters and digits"),
+            });
+        }
+        ("A", Answer::Alias { zone_id: zone_id.into(), dns_name: domain(&r.target, name)? })
+    } else if let Ok(ip) = given.parse::<IpAddr>() {
+        (if ip.is_ipv4() { "A" } else { "AAAA" }, Answer::Values(ip.to_string()))
+    } else {
+        ("CNAME", Answer::Values(domain(&r.target, given)?))
+    };
+    if r.evaluate_target_health && !matches!(answer, Answer::Alias { .. }) {
+        return Err(ExportError::unsupported(
+            &r.target,
+            "evaluate_target_health",
+            T,
+            "Route 53 evaluates target health only for alias records (give --dns-target NODE=alias:ZONEID:DNSNAME)",
+        ));
+    }
+    Ok((kind, answer))
+}
+
+/// The routing policy's fields of one record.
+fn routing(scenario: &Scenario, dns: &Dns, r: &DnsRecord, set: &mut Map<String, Value>) -> Result<(), ExportError> {
+    let same = |f: &dyn Fn(&DnsRecord) -> bool| dns.records.iter().filter(|q| f(q)).count();
+    match dns.routing {
+        DnsRouting::Simple => {}
+        DnsRouting::Weighted => {
+            let w = r.weight;
+            if !((0.0..=255.0).contains(&w) && w.fract() == 0.0) {
+                return Err(ExportError::unsupported(
+                    &r.target,
+                    format!("weight {w}"),
+                    T,
+                    "Route 53 weights are whole, 0..=255",
+                ));
+            }
+            set.insert("Weight".into(), json!(w as u64));
+        }
+        DnsRouting::Failover => {
+            if same(&|q| q.role == r.role) > 1 {
+                return Err(ExportError::unsupported(
+                    &dns.name,
+                    format!("several {:?} records", r.role),
+                    T,
+                    "a failover name has one PRIMARY and one SECONDARY record",
+                ));
+            }
+            let role = match r.role {
+                RecordRole::Primary => "PRIMARY",
+                RecordRole::Secondary => "SECONDARY",
+            };
+            set.insert("Failover".into(), json!(role));
+        }
+        DnsRouting::Latency => {
+            let region = scenario.topology.node(&r.target).and_then(Node::region).ok_or_else(|| {
+                ExportError::Missing(r.target.clone(), T, "a region (latency records are per AWS region)".into())
+            })?;
+            let region_of = |q: &DnsRecord| scenario.topology.node(&q.target).and_then(Node::region);
+            if same(&|q| region_of(q) == Some(region)) > 1 {
+                return Err(ExportError::unsupported(
+                    &dns.name,
+                    format!("several records in region {region}"),
+                    T,
+                    "one latency record per region",
+                ));
+            }
+            let ok = region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                return Err(ExportError::Refused {
+                    node: r.target.clone(),
+                    message: format!("region {region:?} is not an AWS region name"),
+                });
+            }
+            set.insert("Region".into(), json!(region));
+        }
+        DnsRouting::Geolocation => {
+            if !r.locations.is_empty() {
+                return Err(ExportError::unsupported(
+                    &r.target,
+                    format!("geolocation for client regions {:?}", r.locations),
+                    T,
+                    "gatesim regions are not Route 53 continent or country codes; only the default record is written",
+                ));
+            }
+            set.insert("GeoLocation".into(), json!({ "CountryCode": "*" }));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "route53_tests.rs"]
+mod tests;
