@@ -34,6 +34,16 @@ const COMMENT_MAX: usize = 256;
 /// Balancing target gives (Route 53 Developer Guide, "Choosing between alias and non-alias").
 const ALIAS_TTL_S: f64 = 60.0;
 
+/// The regions a latency record may name (the API's `ResourceRecordSetRegion`, botocore 1.43.11).
+const LATENCY_REGIONS: &[&str] = &[
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
+    "eu-central-1", "eu-central-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-northeast-1",
+    "ap-northeast-2", "ap-northeast-3", "eu-north-1", "sa-east-1", "cn-north-1", "cn-northwest-1", "ap-east-1",
+    "me-south-1", "me-central-1", "ap-south-1", "ap-south-2", "af-south-1", "eu-south-1", "eu-south-2",
+    "ap-southeast-4", "il-central-1", "ca-west-1", "ap-southeast-5", "mx-central-1", "ap-southeast-7",
+    "us-gov-east-1", "us-gov-west-1", "ap-east-2", "ap-southeast-6", "eusc-de-east-1",
+];
+
 /// Writes the change batch (pretty-printed JSON).
 pub fn write(scenario: &Scenario, o: &ExportOptions) -> Result<String, ExportError> {
     let so = &o.scenario;
@@ -262,12 +272,13 @@ fn routing(scenario: &Scenario, dns: &Dns, r: &DnsRecord, set: &mut Map<String, 
                     "one latency record per region",
                 ));
             }
-            let ok = region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if !ok {
-                return Err(ExportError::Refused {
-                    node: r.target.clone(),
-                    message: format!("region {region:?} is not an AWS region name"),
-                });
+            if !LATENCY_REGIONS.contains(&region) {
+                return Err(ExportError::unsupported(
+                    &r.target,
+                    format!("latency record in region {region:?}"),
+                    T,
+                    "not a region Route 53 measures latency to (an AWS region name)",
+                ));
             }
             set.insert("Region".into(), json!(region));
         }
