@@ -48,12 +48,12 @@ pub mod yaml;
 use crate::model::names::{check_name, check_path, collision_key};
 use crate::model::{Balance, Failover, LoadBalancer, Node, RateLimit, Scenario};
 pub use scenario::ScenarioOptions;
-pub use util::{ident, ms};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+pub use util::{ident, ms};
 
 /// The product a config is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -139,7 +139,9 @@ pub fn write(scenario: &Scenario, _o: &ExportOptions) -> Result<String, ExportEr
     }
     let groups: Vec<Value> = groups
         .into_iter()
-        .map(|(i, rules)| json!({ "name": format!("gatesim-{}", duration(i)), "interval": duration(i), "rules": rules }))
+        .map(
+            |(i, rules)| json!({ "name": format!("gatesim-{}", duration(i)), "interval": duration(i), "rules": rules }),
+        )
         .collect();
     let mut out = String::new();
     for name in skipped {
@@ -232,7 +234,11 @@ fn expr(a: &Alarm, range: &str) -> Result<String, ExportError> {
         Metric::Utilisation => format!("avg_over_time({}[{range}])", node(BUSY, "service")?),
         Metric::QueueLength => format!("avg_over_time({}[{range}])", node(QUEUE, "service")?),
         Metric::RejectedShare => {
-            format!("sum(rate({}[{range}])) / sum(rate({}[{range}]))", node(NODE_REJECTED, "node")?, node(NODE_REQUESTS, "node")?)
+            format!(
+                "sum(rate({}[{range}])) / sum(rate({}[{range}]))",
+                node(NODE_REJECTED, "node")?,
+                node(NODE_REQUESTS, "node")?
+            )
         }
     };
     let op = match a.comparison {

@@ -36,12 +36,45 @@ const ALIAS_TTL_S: f64 = 60.0;
 
 /// The regions a latency record may name (the API's `ResourceRecordSetRegion`, botocore 1.43.11).
 const LATENCY_REGIONS: &[&str] = &[
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
-    "eu-central-1", "eu-central-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-northeast-1",
-    "ap-northeast-2", "ap-northeast-3", "eu-north-1", "sa-east-1", "cn-north-1", "cn-northwest-1", "ap-east-1",
-    "me-south-1", "me-central-1", "ap-south-1", "ap-south-2", "af-south-1", "eu-south-1", "eu-south-2",
-    "ap-southeast-4", "il-central-1", "ca-west-1", "ap-southeast-5", "mx-central-1", "ap-southeast-7",
-    "us-gov-east-1", "us-gov-west-1", "ap-east-2", "ap-southeast-6", "eusc-de-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "eu-north-1",
+    "sa-east-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "ap-east-1",
+    "me-south-1",
+    "me-central-1",
+    "ap-south-1",
+    "ap-south-2",
+    "af-south-1",
+    "eu-south-1",
+    "eu-south-2",
+    "ap-southeast-4",
+    "il-central-1",
+    "ca-west-1",
+    "ap-southeast-5",
+    "mx-central-1",
+    "ap-southeast-7",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "ap-east-2",
+    "ap-southeast-6",
+    "eusc-de-east-1",
 ];
 
 /// Writes the change batch (pretty-printed JSON).
@@ -86,9 +119,7 @@ fn domain(node: &str, name: &str) -> Result<String, ExportError> {
     if lower.is_empty() || lower.len() > 253 || !lower.split('.').all(label_ok) {
         return Err(ExportError::Refused {
             node: node.into(),
-            message: format!(
-                "{name:?} is not a DNS name (labels of ASCII letters, digits and `-`, joined by `.`)"
-            ),
+            message: format!("{name:?} is not a DNS name (labels of ASCII letters, digits and `-`, joined by `.`)"),
         });
     }
     Ok(lower + ".")

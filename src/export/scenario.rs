@@ -45,7 +45,6 @@ impl Default for ScenarioOptions {
     }
 }
 
-
 /// `name` as a Kubernetes object name that is also a DNS-1035 label (what a `Service` needs, and
 /// stricter than a Deployment's DNS-1123 subdomain): lower case, `.` and `_` become `-`. Refused
 /// when it does not start with a letter, is longer than 63 characters or holds anything else (a

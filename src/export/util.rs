@@ -21,4 +21,3 @@ impl ExportError {
         ExportError::Unsupported { node: node.into(), policy: policy.into(), target, reason: reason.into() }
     }
 }
-

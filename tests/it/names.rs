@@ -326,6 +326,7 @@ fn export_unusual(s: &Scenario, target: Target) -> (PathBuf, PathBuf) {
         backends,
         workdir: dir.clone(),
         header: Vec::new(),
+        scenario: Default::default(),
     };
     let config = export::export(s, Some(gw), target, &options).unwrap_or_else(|e| panic!("{target}: {e}"));
     let path = dir.join(format!("{}.conf", target.name()));
