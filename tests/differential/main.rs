@@ -26,6 +26,7 @@ mod oracle;
 mod process;
 mod replayer;
 mod trace_gen;
+mod validate_scenario;
 
 use std::collections::BTreeMap;
 use std::path::Path;
