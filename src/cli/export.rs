@@ -12,7 +12,7 @@ use std::path::PathBuf;
 /// Arguments of `gatesim export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The product: nginx or haproxy.
+    /// The product: nginx or haproxy (a gateway), kubernetes, route53 or prometheus (the scenario).
     #[arg(long, value_parser = parse_target)]
     pub target: Target,
     /// The gateway node to export (gateway targets; may be left out when there is one).

@@ -44,7 +44,7 @@ pub fn write(scenario: &Scenario, o: &ExportOptions) -> Result<String, ExportErr
         dns_label(ns, ns)?;
     }
     if so.container_port == 0 {
-        return Err(ExportError::Missing("".into(), T, "a container port from 1 to 65535".into()));
+        return Err(ExportError::Refused { node: String::new(), message: "container port 0".into() });
     }
     super::path("probe path", &so.probe_path)?;
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
