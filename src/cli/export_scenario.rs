@@ -34,6 +34,10 @@ pub struct ScenarioArgs {
     /// route53: the id of the Route 53 health check of a record's target, `NODE=ID` (repeatable).
     #[arg(long = "health-check", value_name = "NODE=ID", value_parser = parse_pair)]
     pub health_checks: Vec<(String, String)>,
+    /// route53: the Route 53 location of a client region a geolocation record lists,
+    /// `REGION=continent:EU`, `REGION=country:DE` or `REGION=subdivision:US-CA` (repeatable).
+    #[arg(long = "geo", value_name = "REGION=LOCATION", value_parser = parse_pair)]
+    pub geo: Vec<(String, String)>,
     /// prometheus: also write a `promtool test rules` file generated from a simulated run.
     #[arg(long, value_name = "FILE")]
     pub tests: Option<PathBuf>,
@@ -54,6 +58,7 @@ impl ScenarioArgs {
             zone: self.zone.clone(),
             dns_targets: self.dns_targets.iter().cloned().collect(),
             health_checks: self.health_checks.iter().cloned().collect(),
+            geo: self.geo.iter().cloned().collect(),
             ..ScenarioOptions::default()
         };
         for i in &self.images {

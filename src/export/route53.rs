@@ -12,8 +12,10 @@
 //! - `Weighted`: `SetIdentifier` = the target node, `Weight` = the record's whole weight, 0..=255.
 //! - `Failover`: `Failover` `PRIMARY` / `SECONDARY`, one of each at most.
 //! - `Latency`: `Region` = the target node's region (required, one record per region).
-//! - `Geolocation`: only the default record (no `locations`: `CountryCode` `*`); a record for
-//!   client regions is refused, as gatesim regions are not Route 53's continent or country codes.
+//! - `Geolocation`: the default record (no `locations`) is `CountryCode` `*`; gatesim regions are
+//!   not Route 53 locations, so each client region a record lists needs one from
+//!   [`ScenarioOptions::geo`], and becomes a record set of its own (`SetIdentifier`
+//!   `<target>/<region>`: Route 53 takes one location per record set).
 //!
 //! `ExportOptions::header` goes into the batch's `Comment` (lines joined by ` | `, cut to the 256
 //! characters the API allows).
@@ -148,6 +150,7 @@ fn record_sets(scenario: &Scenario, dns: &Dns, zone: &str, so: &ScenarioOptions)
     })?;
     let mut sets = Vec::new();
     let mut kinds: Vec<(&str, &str)> = Vec::new();
+    let mut geos: Vec<(Value, String)> = Vec::new();
     for r in &dns.records {
         let (kind, answer) = answer(dns, r, so)?;
         if let Some((other, t)) = kinds.iter().find(|(_, t)| *t != kind) {
@@ -159,17 +162,12 @@ fn record_sets(scenario: &Scenario, dns: &Dns, zone: &str, so: &ScenarioOptions)
             ));
         }
         kinds.push((&r.target, kind));
-        let mut set = Map::new();
-        set.insert("Name".into(), json!(name));
-        set.insert("Type".into(), json!(kind));
-        if dns.routing != DnsRouting::Simple {
-            set.insert("SetIdentifier".into(), json!(r.target));
-        }
-        routing(scenario, dns, r, &mut set)?;
+        // The answer's fields, after the policy's in every record set of this record.
+        let mut tail = Map::new();
         match answer {
             Answer::Values(v) => {
-                set.insert("TTL".into(), json!(ttl));
-                set.insert("ResourceRecords".into(), json!([{ "Value": v }]));
+                tail.insert("TTL".into(), json!(ttl));
+                tail.insert("ResourceRecords".into(), json!([{ "Value": v }]));
             }
             Answer::Alias { zone_id, dns_name } => {
                 if dns.ttl.0 != ALIAS_TTL_S {
@@ -180,7 +178,7 @@ fn record_sets(scenario: &Scenario, dns: &Dns, zone: &str, so: &ScenarioOptions)
                         "an alias record answers with its target's TTL (60 s for a load balancer)",
                     ));
                 }
-                set.insert(
+                tail.insert(
                     "AliasTarget".into(),
                     json!({ "HostedZoneId": zone_id, "DNSName": dns_name, "EvaluateTargetHealth": r.evaluate_target_health }),
                 );
@@ -201,9 +199,30 @@ fn record_sets(scenario: &Scenario, dns: &Dns, zone: &str, so: &ScenarioOptions)
                     message: format!("health check id {id:?}: only ASCII letters, digits and `-`, at most 64"),
                 });
             }
-            set.insert("HealthCheckId".into(), json!(id));
+            tail.insert("HealthCheckId".into(), json!(id));
         }
-        sets.push(Value::Object(set));
+        for (id, policy) in routing(scenario, dns, r, so)? {
+            let mut set = Map::new();
+            set.insert("Name".into(), json!(name));
+            set.insert("Type".into(), json!(kind));
+            if dns.routing != DnsRouting::Simple {
+                set.insert("SetIdentifier".into(), json!(id));
+            }
+            if let Some(geo) = policy.get("GeoLocation") {
+                if let Some(other) = geos.iter().find(|(g, _)| g == geo) {
+                    return Err(ExportError::unsupported(
+                        &dns.name,
+                        format!("records {} and {id} for one location {geo}", other.1),
+                        T,
+                        "one geolocation record per location",
+                    ));
+                }
+                geos.push((geo.clone(), id.clone()));
+            }
+            set.extend(policy);
+            set.extend(tail.clone());
+            sets.push(Value::Object(set));
+        }
     }
     Ok(sets)
 }
@@ -258,9 +277,16 @@ fn answer(dns: &Dns, r: &DnsRecord, so: &ScenarioOptions) -> Result<(&'static st
     Ok((kind, answer))
 }
 
-/// The routing policy's fields of one record.
-fn routing(scenario: &Scenario, dns: &Dns, r: &DnsRecord, set: &mut Map<String, Value>) -> Result<(), ExportError> {
+/// The record sets of one record: each one's `SetIdentifier` and routing-policy fields (one set,
+/// identified by the target, but for a geolocation record: one per location it answers).
+fn routing(
+    scenario: &Scenario,
+    dns: &Dns,
+    r: &DnsRecord,
+    so: &ScenarioOptions,
+) -> Result<Vec<(String, Map<String, Value>)>, ExportError> {
     let same = |f: &dyn Fn(&DnsRecord) -> bool| dns.records.iter().filter(|q| f(q)).count();
+    let mut set = Map::new();
     match dns.routing {
         DnsRouting::Simple => {}
         DnsRouting::Weighted => {
@@ -313,19 +339,60 @@ fn routing(scenario: &Scenario, dns: &Dns, r: &DnsRecord, set: &mut Map<String, 
             }
             set.insert("Region".into(), json!(region));
         }
-        DnsRouting::Geolocation => {
-            if !r.locations.is_empty() {
-                return Err(ExportError::unsupported(
-                    &r.target,
-                    format!("geolocation for client regions {:?}", r.locations),
-                    T,
-                    "gatesim regions are not Route 53 continent or country codes; only the default record is written",
-                ));
-            }
+        DnsRouting::Geolocation if r.locations.is_empty() => {
             set.insert("GeoLocation".into(), json!({ "CountryCode": "*" }));
         }
+        DnsRouting::Geolocation => {
+            let mut sets = Vec::new();
+            for region in &r.locations {
+                check_name(region).map_err(|why| ExportError::Refused {
+                    node: r.target.clone(),
+                    message: format!("client region {region:?}: {why}"),
+                })?;
+                let geo = so.geo.get(region).ok_or_else(|| {
+                    ExportError::Missing(
+                        r.target.clone(),
+                        T,
+                        format!(
+                            "the Route 53 location of client region {region:?} (give it with --geo \
+                             {region}=continent:EU|country:DE|subdivision:US-CA)"
+                        ),
+                    )
+                })?;
+                let mut one = Map::new();
+                one.insert("GeoLocation".into(), location(&r.target, geo)?);
+                sets.push((format!("{}/{region}", r.target), one));
+            }
+            return Ok(sets);
+        }
     }
-    Ok(())
+    Ok(vec![(r.target.clone(), set)])
+}
+
+/// Route 53's continents (`GeoLocationContinentCode`, API reference `GeoLocation`).
+const CONTINENTS: [&str; 7] = ["AF", "AN", "AS", "EU", "OC", "NA", "SA"];
+
+/// A `GeoLocation` from `continent:XX`, `country:XX` or `subdivision:XX-YYY`.
+fn location(node: &str, code: &str) -> Result<Value, ExportError> {
+    let upper = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        (n.contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric())).then(|| s.to_ascii_uppercase())
+    };
+    let geo = match code.split_once(':') {
+        Some(("continent", c)) => {
+            upper(c, 2..=2).filter(|c| CONTINENTS.contains(&c.as_str())).map(|c| json!({ "ContinentCode": c }))
+        }
+        Some(("country", c)) => upper(c, 2..=2).map(|c| json!({ "CountryCode": c })),
+        Some(("subdivision", cs)) => cs
+            .split_once('-')
+            .and_then(|(c, s)| Some(json!({ "CountryCode": upper(c, 2..=2)?, "SubdivisionCode": upper(s, 1..=3)? }))),
+        _ => None,
+    };
+    geo.ok_or_else(|| ExportError::Refused {
+        node: node.into(),
+        message: format!(
+            "{code:?} is not a Route 53 location (continent:AF|AN|AS|EU|OC|NA|SA, country:XX, subdivision:XX-YYY)"
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -124,9 +124,28 @@ fn latency_geolocation_and_simple() {
     assert_eq!(s[1]["ResourceRecords"][0]["Value"], "192.0.2.2");
     let s = sets(&r53(&scenario("Geolocation", r#"(target: "gw-a")"#, ""), &ips()).unwrap());
     assert_eq!(s[0]["GeoLocation"], serde_json::json!({ "CountryCode": "*" }));
-    let e =
-        r53(&scenario("Geolocation", r#"(target: "gw-a", locations: ["eu-west-1"]), (target: "gw-b")"#, ""), &ips());
-    assert!(matches!(e, Err(ExportError::Unsupported { .. })), "{e:?}");
+    // Client regions need a Route 53 location each; a record set per location.
+    let geo =
+        scenario("Geolocation", r#"(target: "gw-a", locations: ["eu-west-1", "us-east-1"]), (target: "gw-b")"#, "");
+    let e = r53(&geo, &ips());
+    assert!(matches!(&e, Err(ExportError::Missing(n, _, w)) if n == "gw-a" && w.contains("--geo eu-west-1=")), "{e:?}");
+    let mut o = ips();
+    o.scenario.geo.insert("eu-west-1".into(), "continent:eu".into());
+    o.scenario.geo.insert("us-east-1".into(), "subdivision:US-VA".into());
+    let s = sets(&r53(&geo, &o).unwrap());
+    let ids: Vec<&str> = s.iter().map(|x| x["SetIdentifier"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["gw-a/eu-west-1", "gw-a/us-east-1", "gw-b"]);
+    assert_eq!(s[0]["GeoLocation"], serde_json::json!({ "ContinentCode": "EU" }));
+    assert_eq!(s[1]["GeoLocation"], serde_json::json!({ "CountryCode": "US", "SubdivisionCode": "VA" }));
+    assert_eq!(s[2]["GeoLocation"], serde_json::json!({ "CountryCode": "*" }));
+    assert_eq!(s[1]["ResourceRecords"], s[0]["ResourceRecords"], "one answer, two locations");
+    for bad in ["continent:XX", "country:DEU", "country:D\"", "planet:earth", "EU", "subdivision:US", "continent:E U"] {
+        o.scenario.geo.insert("us-east-1".into(), bad.into());
+        assert!(matches!(r53(&geo, &o), Err(ExportError::Refused { .. })), "{bad:?}");
+    }
+    // Two locations that are one for Route 53.
+    o.scenario.geo.insert("us-east-1".into(), "continent:EU".into());
+    assert!(matches!(r53(&geo, &o), Err(ExportError::Unsupported { .. })));
     let s = sets(&r53(&scenario("Simple", r#"(target: "gw-b")"#, ""), &ips()).unwrap());
     assert!(s[0].get("SetIdentifier").is_none(), "{s:?}");
     let e = r53(&scenario("Simple", two, ""), &ips());

@@ -28,6 +28,9 @@ pub struct ScenarioOptions {
     /// Route 53: the id of the health check (created apart, `CreateHealthCheck`) of each checked
     /// record's target, by node name.
     pub health_checks: BTreeMap<String, String>,
+    /// Route 53: the location of each client region a geolocation record lists, by region:
+    /// `continent:EU`, `country:DE` or `subdivision:US-CA`.
+    pub geo: BTreeMap<String, String>,
 }
 
 impl Default for ScenarioOptions {
@@ -41,6 +44,7 @@ impl Default for ScenarioOptions {
             zone: None,
             dns_targets: BTreeMap::new(),
             health_checks: BTreeMap::new(),
+            geo: BTreeMap::new(),
         }
     }
 }

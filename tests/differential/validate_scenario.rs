@@ -186,6 +186,29 @@ fn validate_route53_change_batches() {
     let text = std::fs::read_to_string(&failover).unwrap();
     assert!(text.contains("\"Failover\": \"PRIMARY\"") && text.contains("\"Failover\": \"SECONDARY\""), "{text}");
     check_change_batch(&failover);
+    // Latency and geolocation: the same scenario with its DNS node's routing changed.
+    let text = std::fs::read_to_string(targets_scenario()).unwrap();
+    let weighted_records = r#"routing: Weighted, ttl: "60s",
+                records: [(target: "gw-east", weight: 3.0), (target: "gw-west", weight: 1.0, health_check: false)],"#;
+    assert!(text.contains(weighted_records), "the scenario's DNS node changed: update this test");
+    for (policy, records, extra) in [
+        ("Latency", r#"(target: "gw-east"), (target: "gw-west", health_check: false)"#, &[][..]),
+        (
+            "Geolocation",
+            r#"(target: "gw-east", locations: ["us-east-1", "eu-west-1"]), (target: "gw-west", health_check: false)"#,
+            &["--geo", "us-east-1=subdivision:US-VA", "--geo", "eu-west-1=continent:EU"][..],
+        ),
+    ] {
+        let sc = dir.join(format!("{policy}.ron"));
+        let changed = format!("routing: {policy}, ttl: \"60s\",\n                records: [{records}],");
+        std::fs::write(&sc, text.replace(weighted_records, &changed)).unwrap();
+        let out = dir.join(format!("{policy}.json"));
+        let mut args = vec!["--zone", "example.com", "--dns-target", "gw-east=203.0.113.10"];
+        args.extend(["--dns-target", "gw-west=198.51.100.7", "--health-check", "gw-east=hc-east"]);
+        args.extend(extra);
+        export("route53", &sc, &out, &args);
+        check_change_batch(&out);
+    }
     // The schema tells a broken batch apart: a weight out of range.
     if let Some(cj) = tool("check-jsonschema") {
         let bad = dir.join("bad.json");
