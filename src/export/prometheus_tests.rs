@@ -176,13 +176,15 @@ fn the_generated_test_fires_where_the_simulation_does() {
     let text = promtest::tests(&scenario(TWO), "alerts.rules.yml").unwrap();
     // The fault starts at 60 s; t0 = 60 - (30 + 15 + 60) cut to a multiple of 60 s = 0.
     assert!(text.contains("# time 0 of these series is 0 s into the run; the trigger is at 60 s\n"), "{text}");
-    assert!(text.contains("# slow: no test: its scope is not system-wide\n"), "{text}");
+    assert!(text.contains("# slow: no test: its interval is not the file's evaluation_interval\n"), "{text}");
     assert!(text.contains("rule_files:\n  - \"alerts.rules.yml\"\nevaluation_interval: \"15s\"\n"), "{text}");
     // Not firing at the last evaluation before the fault ...
     assert!(
         text.contains("- eval_time: \"45s\"\n        alertname: \"alarm_5xx_high\"\n        exp_alerts: []\n"),
         "{text}"
     );
+    // ... nor at the evaluation before the simulated firing ...
+    assert_eq!(text.matches("exp_alerts: []").count(), 2, "{text}");
     // ... firing once the share has held for 15 s, at an evaluation after it.
     let firing = text.split("exp_alerts:\n          - exp_labels:").count() - 1;
     assert_eq!(firing, 1, "{text}");
