@@ -1,4 +1,6 @@
-//! Exporters: a scenario's gateway written as a real product's config, one file per target.
+//! Exporters: a scenario's gateway written as a real product's config, one file per target; or,
+//! for the scenario-wide targets ([`Scope::Scenario`]: `kubernetes.rs`, `route53.rs`,
+//! `prometheus.rs` with `promtest.rs`), the scenario's services, DNS names or alarms.
 //!
 //! [`export`] resolves the gateway node, its routes, the balancer (or service) behind each route and
 //! the instances of that balancer's services into a [`Resolved`] view (shared by every target), then
