@@ -277,6 +277,9 @@ fn answer(dns: &Dns, r: &DnsRecord, so: &ScenarioOptions) -> Result<(&'static st
     Ok((kind, answer))
 }
 
+/// Some fields of a record set, in the API's order.
+type Fields = Map<String, Value>;
+
 /// The record sets of one record: each one's `SetIdentifier` and routing-policy fields (one set,
 /// identified by the target, but for a geolocation record: one per location it answers).
 fn routing(
@@ -284,7 +287,7 @@ fn routing(
     dns: &Dns,
     r: &DnsRecord,
     so: &ScenarioOptions,
-) -> Result<Vec<(String, Map<String, Value>)>, ExportError> {
+) -> Result<Vec<(String, Fields)>, ExportError> {
     let same = |f: &dyn Fn(&DnsRecord) -> bool| dns.records.iter().filter(|q| f(q)).count();
     let mut set = Map::new();
     match dns.routing {
