@@ -101,6 +101,15 @@ fn validate_kubernetes_refusals_through_the_cli() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("kubernetes cannot express deployment Vm"), "{err}");
     assert!(!dir.join("k.yaml").exists(), "nothing written on a refusal");
+    // --tests belongs to the prometheus target.
+    let mut c = gatesim();
+    c.args(["export", "--target", "kubernetes", "--image", "x", "--tests"])
+        .arg(dir.join("t.yml"))
+        .arg(targets_scenario())
+        .arg("-o")
+        .arg(dir.join("k.yaml"));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Route 53: the change batch parsed back, checked against the schema and botocore's model.
@@ -248,6 +257,19 @@ fn validate_prometheus_rules_and_the_simulations_firing_times() {
     // The bundled incident: a drop in successful answers when a rate limit is tightened.
     let text = prometheus("prom-incident", &repo("scenarios/incidents/rate-limit-tightened.ron"));
     assert!(text.contains("alertname: \"success_rate_drop\""), "{text}");
+    // Rules and tests in different directories: the test file names the rules by absolute path.
+    let dir = process::temp_dir("prom-dirs");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    let (rules, tests) = (dir.join("rules/a.yml"), dir.join("tests/a.test.yml"));
+    export("prometheus", &targets_scenario(), &rules, &["--tests", tests.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&tests).unwrap();
+    assert!(text.contains(&format!("  - {:?}\n", rules.to_str().unwrap())), "{text}");
+    if let Some(promtool) = tool("promtool") {
+        let mut c = Command::new(promtool);
+        c.args(["test", "rules"]).arg(&tests);
+        assert_valid(c, &tests);
+    }
 }
 
 #[test]
