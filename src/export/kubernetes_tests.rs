@@ -263,3 +263,11 @@ fn names_map_to_dns_labels() {
     assert!(text.contains("  name: \"orders-v2-api\"\n"), "{text}");
     assert!(text.contains("- name: \"orders-v2-api\"\n"), "{text}");
 }
+
+#[test]
+fn a_hostile_header_stays_a_comment() {
+    let mut o = options(&[("api", "i"), ("web", "i")]);
+    o.header = vec!["from \"x.ron\"\n---\nkind: Secret # {;}".into()];
+    let text = k8s(&scenario(FARGATE, "None"), &o).unwrap();
+    assert!(text.starts_with("# from \"x.ron\" --- kind: Secret # {;}\napiVersion: \"apps/v1\"\n"), "{text}");
+}
