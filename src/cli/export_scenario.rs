@@ -88,13 +88,7 @@ pub fn run(a: &ExportArgs, scenario: &Scenario) -> u8 {
         eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
     }
-    let options = ExportOptions {
-        listen: a.listen,
-        backends: Default::default(),
-        workdir: a.workdir.clone(),
-        header: Vec::new(),
-        scenario: s.options(),
-    };
+    let options = ExportOptions { scenario: s.options(), ..ExportOptions::default() };
     let mut files = Vec::new();
     match export::export(scenario, None, a.target, &options) {
         Ok(c) => files.push((a.output.clone(), c)),

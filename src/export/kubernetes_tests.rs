@@ -3,8 +3,7 @@
 use super::*;
 use crate::export::{ExportOptions, export};
 use crate::model::load;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Clients -> gateway -> service `api` (deployment `{deploy}`, autoscaling `{auto}`) and
 /// service `web` (a container with a default readiness probe).
@@ -32,14 +31,12 @@ const HPA: &str = "(min_replicas: 2, max_replicas: 5, target_utilization: 0.6)";
 
 fn options(images: &[(&str, &str)]) -> ExportOptions {
     ExportOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        backends: Default::default(),
-        workdir: PathBuf::new(),
         header: vec!["exported by a test".into()],
         scenario: ScenarioOptions {
             images: images.iter().map(|(s, i)| (s.to_string(), i.to_string())).collect(),
             ..ScenarioOptions::default()
         },
+        ..ExportOptions::default()
     }
 }
 

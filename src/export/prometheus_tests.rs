@@ -4,8 +4,7 @@
 use super::*;
 use crate::export::{ScenarioOptions, export, promtest};
 use crate::model::load;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Clients at 20 rps -> gateway `gw` (route `/api`) -> service `api`, which fails half its
 /// requests from 60 s to 120 s; the timeline's alarms are `{alarms}`.
@@ -39,11 +38,9 @@ const TWO: &str = r#"
 
 fn options() -> ExportOptions {
     ExportOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        backends: Default::default(),
-        workdir: PathBuf::new(),
         header: vec!["exported by a test".into()],
         scenario: ScenarioOptions::default(),
+        ..ExportOptions::default()
     }
 }
 

@@ -3,8 +3,7 @@
 use super::*;
 use crate::export::export;
 use crate::model::load;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A DNS node `api` with routing `{routing}`, records `{records}` over gateways `gw-a` (us-east-1)
 /// and `gw-b` (eu-west-1), and `{extra}` fields (TTL, health check).
@@ -34,9 +33,6 @@ const TWO: &str = r#"(target: "gw-a", weight: 3.0), (target: "gw-b", role: Secon
 fn options(targets: &[(&str, &str)], checks: &[(&str, &str)]) -> ExportOptions {
     let pairs = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
     ExportOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        backends: Default::default(),
-        workdir: PathBuf::new(),
         header: Vec::new(),
         scenario: ScenarioOptions {
             zone: Some("Example.com.".into()),
@@ -44,6 +40,7 @@ fn options(targets: &[(&str, &str)], checks: &[(&str, &str)]) -> ExportOptions {
             health_checks: pairs(checks),
             ..ScenarioOptions::default()
         },
+        ..ExportOptions::default()
     }
 }
 

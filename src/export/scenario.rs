@@ -1,7 +1,7 @@
 //! What the scenario-wide targets (Kubernetes, Route 53, Prometheus) share: the inputs the model
 //! does not hold ([`ScenarioOptions`]).
 
-use super::ExportError;
+use super::{ExportError, ExportOptions};
 use std::collections::BTreeMap;
 
 /// Inputs of the scenario-wide targets ([`Scope::Scenario`]) that the model does not hold. Each
@@ -79,4 +79,18 @@ pub fn dns_label(node: &str, name: &str) -> Result<String, ExportError> {
 /// Whole seconds of `v` (a Kubernetes or Route 53 field takes whole seconds), or `None`.
 pub fn whole_secs(v: f64) -> Option<u64> {
     (v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 1e12).then_some(v as u64)
+}
+
+/// Options for a scenario-wide export: the gateway targets' fields at the CLI's defaults (a
+/// scenario-wide target reads only [`ExportOptions::header`] and [`ExportOptions::scenario`]).
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            backends: BTreeMap::new(),
+            workdir: std::path::PathBuf::from("/tmp/gatesim"),
+            header: Vec::new(),
+            scenario: ScenarioOptions::default(),
+        }
+    }
 }
