@@ -14,7 +14,8 @@ use std::path::PathBuf;
 /// Arguments of `gatesim export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The product (nginx, haproxy, ...; `gatesim export --help` lists them).
+    /// The product: a gateway's (nginx, haproxy, kong, traefik, aws-apigateway) or the scenario's
+    /// (kubernetes, route53, prometheus).
     #[arg(long, value_parser = parse_target)]
     pub target: Target,
     /// The gateway node to export (needed only when the scenario has several).
@@ -42,6 +43,9 @@ pub struct ExportArgs {
     /// Where to write the config (replaced atomically).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
+    /// Options of the scenario-wide targets (kubernetes, route53, prometheus).
+    #[command(flatten)]
+    pub scenario: super::export_scenario::ScenarioArgs,
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
@@ -110,16 +114,24 @@ pub fn run(a: &ExportArgs) -> u8 {
             next_port = next_port.saturating_add(1);
         }
     }
+    if a.scenario.tests.is_some() && a.target != Target::Prometheus {
+        eprintln!("error: --tests is for --target prometheus");
+        return EXIT_BAD_INPUT;
+    }
     // `-o` must not be the scenario itself (`export -o s.ron s.ron`), nor in a directory that cannot
     // be written.
-    if let Err(e) = super::outputs::check(&[a.file.as_path()], &[("-o", a.output.as_path(), false)]) {
+    let mut outputs = vec![("-o", a.output.as_path(), false)];
+    if let Some(t) = &a.scenario.tests {
+        outputs.push(("--tests", t.as_path(), false));
+    }
+    if let Err(e) = super::outputs::check(&[a.file.as_path()], &outputs) {
         eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
     }
     let req = Request {
         target: a.target,
         gateway: a.gateway.as_deref(),
-        options: ExportOptions { listen: a.listen, backends, header: Vec::new() },
+        options: ExportOptions { listen: a.listen, backends, header: Vec::new(), scenario: a.scenario.options() },
         force: a.force,
     };
     let run = RunOptions { seed: a.seed, replicates: a.replicates, ..Default::default() };
@@ -141,9 +153,21 @@ pub fn run(a: &ExportArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    if let Err(e) = load::write_atomic(&a.output, exported.text.as_bytes()) {
-        eprintln!("error: {e}");
-        return EXIT_BAD_INPUT;
+    let mut files = vec![(a.output.clone(), exported.text)];
+    if let Some(t) = &a.scenario.tests {
+        match super::export_scenario::prometheus_tests(&scenario, t, &a.output) {
+            Ok(text) => files.push((t.clone(), text)),
+            Err(e) => {
+                eprintln!("error: {}: {e}", a.file.display());
+                return EXIT_BAD_INPUT;
+            }
+        }
+    }
+    for (path, text) in files {
+        if let Err(e) = load::write_atomic(&path, text.as_bytes()) {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
     }
     eprintln!("{}", exported.header.last().map_or("", String::as_str));
     EXIT_OK

@@ -14,6 +14,7 @@ pub mod bench;
 pub mod check;
 pub mod dr;
 pub mod export;
+pub mod export_scenario;
 pub mod outputs;
 
 use crate::model::{load, validate};
@@ -121,7 +122,8 @@ pub enum Command {
         /// The scenario file (.ron).
         file: PathBuf,
     },
-    /// Write a gateway of a scenario as an NGINX or HAProxy config.
+    /// Write a gateway of a scenario as an NGINX or HAProxy config, or the scenario as Kubernetes
+    /// manifests, a Route 53 change batch or Prometheus alerting rules.
     Export(export::ExportArgs),
     /// Measure the engine's speed on the reference topology and an M/M/c station, a trace replay, and
     /// `lint` on a large file.

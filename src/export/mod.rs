@@ -1,4 +1,6 @@
-//! Exporters: a scenario's gateway written as a real product's config, one file per target.
+//! Exporters: a scenario's gateway written as a real product's config, one file per target; or,
+//! for the scenario-wide targets ([`Scope::Scenario`]: `kubernetes.rs`, `route53.rs`,
+//! `prometheus.rs` with `promtest.rs`), the scenario's services, DNS names or alarms.
 //!
 //! [`export`] resolves the gateway node, its routes, the balancer (or service) behind each route and
 //! the instances of that balancer's services into a [`Resolved`] view (shared by every target), then
@@ -40,17 +42,25 @@ pub mod aws;
 mod groups;
 pub mod haproxy;
 pub mod kong;
+pub mod kubernetes;
 pub mod nginx;
+pub mod prometheus;
+pub mod promtest;
+pub mod route53;
+pub mod scenario;
 pub mod traefik;
+mod util;
 pub mod validated;
 pub mod yaml;
 
-use crate::model::names::{self, check_name, check_path, collision_key};
+use crate::model::names::{check_name, check_path, collision_key};
 use crate::model::{Balance, Failover, LimitKey, LoadBalancer, Node, RateLimit, Scenario};
+pub use scenario::ScenarioOptions;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
+pub use util::{ident, ms};
 
 /// The product a config is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -65,6 +75,12 @@ pub enum Target {
     Traefik,
     /// AWS API Gateway REST API: OpenAPI 3 with `x-amazon-apigateway-*` extensions.
     AwsApiGateway,
+    /// Kubernetes manifests for the scenario's container services (`kubernetes.rs`).
+    Kubernetes,
+    /// A Route 53 `ChangeResourceRecordSets` change batch for the scenario's DNS node.
+    Route53,
+    /// Prometheus alerting rules for the scenario's Prometheus alarms.
+    Prometheus,
 }
 
 /// What a target's file describes.
@@ -78,13 +94,22 @@ pub enum Scope {
 
 impl Target {
     /// Every target, in the order menus list them.
-    pub const ALL: &'static [Target] =
-        &[Target::Nginx, Target::Haproxy, Target::Kong, Target::Traefik, Target::AwsApiGateway];
+    pub const ALL: &'static [Target] = &[
+        Target::Nginx,
+        Target::Haproxy,
+        Target::Kong,
+        Target::Traefik,
+        Target::AwsApiGateway,
+        Target::Kubernetes,
+        Target::Route53,
+        Target::Prometheus,
+    ];
 
     /// Whether the target writes one gateway or the whole scenario.
     pub fn scope(self) -> Scope {
         match self {
             Target::Nginx | Target::Haproxy | Target::Kong | Target::Traefik | Target::AwsApiGateway => Scope::Gateway,
+            Target::Kubernetes | Target::Route53 | Target::Prometheus => Scope::Scenario,
         }
     }
 
@@ -92,7 +117,14 @@ impl Target {
     /// (JSON), whose writer puts [`ExportOptions::header`] in a field of its own.
     pub fn comment(self) -> Option<&'static str> {
         match self {
-            Target::Nginx | Target::Haproxy | Target::Kong | Target::Traefik | Target::AwsApiGateway => Some("#"),
+            Target::Nginx
+            | Target::Haproxy
+            | Target::Kong
+            | Target::Traefik
+            | Target::AwsApiGateway
+            | Target::Kubernetes
+            | Target::Prometheus => Some("#"),
+            Target::Route53 => None,
         }
     }
 
@@ -104,6 +136,9 @@ impl Target {
             Target::Kong => "kong.yaml",
             Target::Traefik => "traefik-dynamic.yaml",
             Target::AwsApiGateway => "openapi.yaml",
+            Target::Kubernetes => "k8s.yaml",
+            Target::Route53 => "route53-changes.json",
+            Target::Prometheus => "alerts.rules.yml",
         }
     }
 
@@ -115,6 +150,9 @@ impl Target {
             Target::Kong => "kong",
             Target::Traefik => "traefik",
             Target::AwsApiGateway => "aws-apigateway",
+            Target::Kubernetes => "kubernetes",
+            Target::Route53 => "route53",
+            Target::Prometheus => "prometheus",
         }
     }
 }
@@ -135,6 +173,9 @@ impl FromStr for Target {
             "kong" => Ok(Target::Kong),
             "traefik" => Ok(Target::Traefik),
             "aws-apigateway" => Ok(Target::AwsApiGateway),
+            "kubernetes" => Ok(Target::Kubernetes),
+            "route53" => Ok(Target::Route53),
+            "prometheus" => Ok(Target::Prometheus),
             other => {
                 let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
                 Err(format!("unknown target {other:?} (expected one of: {})", known.join(", ")))
@@ -154,6 +195,8 @@ pub struct ExportOptions {
     /// written as a comment in the target's syntax; a target without comments carries them in a
     /// field of its own (see [`Target::comment`]).
     pub header: Vec<String>,
+    /// What the scenario-wide targets need that the model does not say (images, DNS names).
+    pub scenario: ScenarioOptions,
 }
 
 /// Why a gateway cannot be exported.
@@ -228,6 +271,13 @@ pub enum ExportError {
         /// The instance name.
         instance: String,
     },
+    /// A scenario-wide target needs an input the model does not hold ([`ScenarioOptions`]):
+    /// the node it is for, the target, what to give and how.
+    #[error("node {0:?}: {1} needs {2}")]
+    Missing(String, Target, String),
+    /// The scenario has nothing the target writes (no DNS node, no container service).
+    #[error("{0}: {1}")]
+    Nothing(Target, String),
 }
 
 /// One server of a pool: an instance with its address and weight.
@@ -274,7 +324,7 @@ impl Pool<'_> {
 /// One route of the gateway, resolved.
 #[derive(Clone, Debug)]
 pub struct ResolvedRoute<'a> {
-    /// Path prefix (checked against [`names::check_path`]).
+    /// Path prefix (checked against [`check_path`]).
     pub prefix: String,
     /// Index into [`Resolved::pools`].
     pub pool: usize,
@@ -332,9 +382,13 @@ pub fn export(
                 Target::Kong => kong::write(&resolved, options)?,
                 Target::Traefik => traefik::write(&resolved, options)?,
                 Target::AwsApiGateway => aws::write(&resolved, options)?,
+                Target::Kubernetes | Target::Route53 | Target::Prometheus => unreachable_scope(target)?,
             }
         }
         Scope::Scenario => match target {
+            Target::Kubernetes => kubernetes::write(scenario, options)?,
+            Target::Route53 => route53::write(scenario, options)?,
+            Target::Prometheus => prometheus::write(scenario, options)?,
             Target::Nginx | Target::Haproxy | Target::Kong | Target::Traefik | Target::AwsApiGateway => {
                 unreachable_scope(target)?
             }
@@ -375,8 +429,12 @@ pub fn the_gateway<'s>(scenario: &'s Scenario, asked: Option<&'s str>) -> Result
 /// The instance names behind gateway `gateway`, in pool order (for filling in addresses); errors as
 /// [`export`] would give them when resolving, apart from missing addresses.
 pub fn instances(scenario: &Scenario, gateway: &str) -> Result<Vec<String>, ExportError> {
-    let any =
-        ExportOptions { listen: SocketAddr::from(([127, 0, 0, 1], 0)), backends: BTreeMap::new(), header: Vec::new() };
+    let any = ExportOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        backends: BTreeMap::new(),
+        header: Vec::new(),
+        scenario: ScenarioOptions::default(),
+    };
     let resolved = resolve_inner(scenario, gateway, &any, false)?;
     let mut names: Vec<String> = Vec::new();
     for s in resolved.pools.iter().flat_map(|p| p.servers.iter()) {
@@ -603,7 +661,7 @@ pub fn word<'s>(node: &str, s: &'s str) -> Result<&'s str, ExportError> {
 }
 
 /// A path prefix a writer puts into a config (quoted in the target's syntax): it must follow the
-/// path rule of [`names::check_path`]. Anything else is refused, naming `node`.
+/// path rule of [`check_path`]. Anything else is refused, naming `node`.
 pub fn path<'s>(node: &str, p: &'s str) -> Result<&'s str, ExportError> {
     check_path(p).map(|()| p).map_err(|why| ExportError::Refused {
         node: node.into(),
@@ -684,25 +742,6 @@ fn pool_of<'a>(
         None => {
             Err(ExportError::Broken { node: gateway.into(), message: format!("routes to unknown node {upstream:?}") })
         }
-    }
-}
-
-/// An identifier for config names: ASCII letters, digits and `_` (others become `_`); the mapping
-/// of [`names::identifier`], under which validation refuses collisions.
-pub fn ident(name: &str) -> String {
-    names::identifier(name)
-}
-
-/// Milliseconds as a whole-ms duration string (`"2000ms"`), rounding up so that a timeout is never
-/// shorter than the scenario's.
-pub fn ms(v: f64) -> String {
-    format!("{}ms", v.max(1.0).ceil() as u64)
-}
-
-impl ExportError {
-    /// An [`ExportError::Unsupported`] for `target`.
-    pub fn unsupported(node: &str, policy: impl Into<String>, target: Target, reason: impl Into<String>) -> Self {
-        ExportError::Unsupported { node: node.into(), policy: policy.into(), target, reason: reason.into() }
     }
 }
 

@@ -104,7 +104,7 @@ impl ExportDialog {
                 .map_err(|e| format!("addresses, line {}: {:?} is not HOST:PORT: {e}", i + 1, addr.trim()))?;
             backends.insert(name.trim().to_owned(), addr);
         }
-        Ok(ExportOptions { listen: SocketAddr::from(([0, 0, 0, 0], 8080)), backends, header: Vec::new() })
+        Ok(ExportOptions { listen: SocketAddr::from(([0, 0, 0, 0], 8080)), backends, ..ExportOptions::default() })
     }
 
     /// Starts the validating run of `scenario` on a worker thread. `source` is the document as

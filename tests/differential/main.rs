@@ -27,6 +27,7 @@ mod process;
 mod replayer;
 mod trace_gen;
 mod validate_gateways;
+mod validate_scenario;
 
 use std::collections::BTreeMap;
 use std::path::Path;

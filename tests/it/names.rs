@@ -321,7 +321,12 @@ fn export_unusual(s: &Scenario, target: Target) -> (PathBuf, PathBuf) {
         .enumerate()
         .map(|(i, n)| (n, SocketAddr::from(([127, 0, 0, 1], 19001 + i as u16))))
         .collect();
-    let options = ExportOptions { listen: SocketAddr::from(([127, 0, 0, 1], 18080)), backends, header: Vec::new() };
+    let options = ExportOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 18080)),
+        backends,
+        header: Vec::new(),
+        scenario: Default::default(),
+    };
     let config = export::export(s, Some(gw), target, &options).unwrap_or_else(|e| panic!("{target}: {e}"));
     let path = dir.join(format!("{}.conf", target.name()));
     std::fs::write(&path, &config).unwrap();
