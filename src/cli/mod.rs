@@ -1,5 +1,5 @@
 //! The command line: `gatesim run`, `gatesim variants`, `gatesim lint`, `gatesim bench`,
-//! `gatesim export`. Parsing (clap) is separate from
+//! `gatesim export`, `gatesim import`. Parsing (clap) is separate from
 //! doing; every command returns an exit code:
 //!
 //! | code | meaning |
@@ -14,6 +14,7 @@ pub mod bench;
 pub mod check;
 pub mod dr;
 pub mod export;
+pub mod import;
 pub mod outputs;
 
 use crate::model::{load, validate};
@@ -123,6 +124,9 @@ pub enum Command {
     },
     /// Write a gateway of a scenario as an NGINX or HAProxy config.
     Export(export::ExportArgs),
+    /// Read an NGINX or HAProxy config into a scenario (the inverse of export); lists on stderr
+    /// what could not be mapped.
+    Import(import::ImportArgs),
     /// Measure the engine's speed on the reference topology and an M/M/c station, a trace replay, and
     /// `lint` on a large file.
     Bench {
@@ -193,6 +197,7 @@ pub fn run(cli: Cli) -> ExitCode {
             bench::bench(requests, replay_lines, lint_nodes, !no_regions)
         }
         Some(Command::Export(args)) => export::run(&args),
+        Some(Command::Import(args)) => import::run(&args),
         None => {
             eprintln!("gatesim was built without the `gui` feature; use a subcommand (gatesim --help)");
             EXIT_BAD_INPUT

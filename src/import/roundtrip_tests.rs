@@ -1,0 +1,1 @@
+//! Round trip: import(export(scenario)) equals the scenario for what the target expresses.
