@@ -8,10 +8,12 @@
 
 use super::haproxy_rules::{self as rules, Acls, Cond, Req, Tri};
 use super::haproxy_syntax::{Line, Section, parse, time_ms};
-use super::{ImportError, Ir, IrPool, IrRoute, IrServer, Loc, Note, NoteKind, at};
-use crate::model::{ActiveCheck, Balance, Failover, LimitKey, Limiter, RateLimit};
+use super::{ImportError, Ir, IrPool, IrRoute, Loc, Note, NoteKind, at};
+use crate::model::{LimitKey, Limiter, RateLimit};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+mod backend;
 
 /// A stick table's `expire` when it has none (entries then never expire), ms: one year.
 const NO_EXPIRE_MS: u64 = 366 * 86_400_000;
@@ -138,45 +140,6 @@ fn limit_key(sample: &str) -> (LimitKey, Option<String>) {
             Some(format!("key {sample}: not modelled, simulated as the client address (LimitKey::Client)")),
         ),
     }
-}
-
-/// Whether a server parameter is a flag (takes no value).
-fn is_flag(p: &str) -> bool {
-    matches!(
-        p,
-        "check"
-            | "backup"
-            | "disabled"
-            | "enabled"
-            | "ssl"
-            | "no-ssl"
-            | "send-proxy"
-            | "send-proxy-v2"
-            | "agent-check"
-            | "no-check"
-            | "check-ssl"
-            | "check-send-proxy"
-            | "tfo"
-            | "no-tls-tickets"
-            | "allow-0rtt"
-            | "non-stick"
-            | "no-verifyhost"
-            | "no-backup"
-            | "no-agent-check"
-            | "force-sslv3"
-            | "force-tlsv10"
-            | "force-tlsv11"
-            | "force-tlsv12"
-            | "force-tlsv13"
-            | "no-sslv3"
-            | "no-tlsv10"
-            | "no-tlsv11"
-            | "no-tlsv12"
-            | "no-tlsv13"
-            | "stick"
-            | "ws"
-            | "no-send-proxy"
-    )
 }
 
 impl Reader<'_> {
@@ -321,6 +284,8 @@ impl Reader<'_> {
         let mut rules_all: Vec<(&Line, Cond)> = tcp;
         rules_all.extend(http);
         let mut routes = Vec::new();
+        // Per candidate: the tables its requests are counted in.
+        let mut counted: Vec<(String, Vec<(String, Loc)>)> = Vec::new();
         for (prefix, loc) in candidates {
             let mut vars = BTreeMap::new();
             let mut tracked = Tracked::new();
@@ -417,11 +382,27 @@ impl Reader<'_> {
                     pools.len() - 1
                 }
             };
+            counted.push((prefix.clone(), tracked.values().map(|t| (t.1.clone(), t.2.clone())).collect()));
             let limit = self.limit(limit, &tracked)?;
             if let Err(why) = crate::model::names::check_path(&prefix) {
                 return Err(at(&loc, format!("path {prefix:?} cannot be a gatesim route: {why}")));
             }
             routes.push(IrRoute { prefix, at: route_at, pool, timeout_ms, limit });
+        }
+        // A table counts every request tracked in it: a limited route's rate includes the
+        // requests of routes that only track.
+        for r in &routes {
+            let Some((_, table, _)) = &r.limit else { continue };
+            for (other, tables) in &counted {
+                let limited_too =
+                    routes.iter().any(|q| &q.prefix == other && q.limit.as_ref().is_some_and(|l| &l.1 == table));
+                if let Some((_, loc)) = tables.iter().find(|(t, _)| t == table).filter(|_| !limited_too) {
+                    self.note_once(loc, NoteKind::NotMapped, format!(
+                        "requests under {other} are counted in table {table:?} too, which limits {}: the simulated limiter counts its own route's requests only",
+                        r.prefix
+                    ));
+                }
+            }
         }
         Ok(routes)
     }
@@ -597,178 +578,5 @@ impl Reader<'_> {
             return Err(at(&deny_at, problem));
         }
         Ok(Some((RateLimit { key: *key, algorithm }, table_name, track_at.clone())))
-    }
-
-    /// The pool of a backend: balance, servers, checks, failover.
-    fn pool(&mut self, name: &str) -> Result<IrPool, ImportError> {
-        let Some(be) = self.backends.get(name) else {
-            return Err(ImportError::File {
-                path: Default::default(),
-                message: format!("backend {name:?} is not defined"),
-            });
-        };
-        let (at_be, lines): (Loc, Vec<Line>) = (be.at.clone(), be.defaults.iter().chain(&be.lines).cloned().collect());
-        let own: BTreeSet<usize> = be.lines.iter().map(|l| l.at.line).collect();
-        let mut algorithm = Balance::HaproxyRoundRobin;
-        let (mut retries, mut redispatch, mut connect_ms) = (3u32, false, None);
-        let mut default_server: Vec<String> = Vec::new();
-        let mut servers = Vec::new();
-        let mut check: Option<(ActiveCheck, Loc)> = None;
-        let mut unchecked = None;
-        for l in &lines {
-            let mine = own.contains(&l.at.line);
-            match (l.word(0), l.word(1)) {
-                ("balance", b) => {
-                    algorithm = match b {
-                        "roundrobin" => Balance::HaproxyRoundRobin,
-                        "leastconn" => Balance::HaproxyLeastConn,
-                        "first" => Balance::HaproxyFirst,
-                        "source" => Balance::HaproxySource,
-                        "static-rr" => {
-                            self.note_once(
-                                &l.at,
-                                NoteKind::NotMapped,
-                                "static-rr: simulated as roundrobin (weights do not change at run time)",
-                            );
-                            Balance::HaproxyRoundRobin
-                        }
-                        other => {
-                            self.note_once(
-                                &l.at,
-                                NoteKind::NotMapped,
-                                format!("balance {other}: not simulated; balanced as roundrobin"),
-                            );
-                            Balance::HaproxyRoundRobin
-                        }
-                    }
-                }
-                ("retries", n) => {
-                    retries = n.parse().map_err(|_| at(&l.at, format!("retries {n:?} is not a number")))?
-                }
-                ("option", "redispatch") => {
-                    redispatch = l.word(2).parse::<i64>().map_or(true, |n| n != 0);
-                }
-                ("no", "option") if l.word(2) == "redispatch" => redispatch = false,
-                ("timeout", "connect") => {
-                    connect_ms = Some(
-                        time_ms(l.word(2), 1)
-                            .ok_or_else(|| at(&l.at, format!("timeout connect {:?} is not a time", l.word(2))))?,
-                    );
-                }
-                ("default-server", _) => default_server = l.words[1..].to_vec(),
-                ("server", _) => {
-                    let srv = l.word(1).to_owned();
-                    if l.words.len() < 3 {
-                        return Err(at(&l.at, "server: expected a name and an address"));
-                    }
-                    let mut params = default_server.clone();
-                    params.extend(l.words[3..].iter().cloned());
-                    let mut weight = 1u32;
-                    let mut c = ActiveCheck::default();
-                    let (mut checked, mut takes_traffic) = (false, true);
-                    let mut i = 0;
-                    while i < params.len() {
-                        let p = params[i].as_str();
-                        let v = params.get(i + 1).map_or("", String::as_str);
-                        i += if is_flag(p) { 1 } else { 2 };
-                        let number = |what: &str| -> Result<u32, ImportError> {
-                            v.parse().map_err(|_| at(&l.at, format!("server {srv}: {what} {v:?} is not a number")))
-                        };
-                        match p {
-                            "weight" => weight = number("weight")?,
-                            "check" => checked = true,
-                            "no-check" => checked = false,
-                            "inter" => {
-                                c.inter_ms = time_ms(v, 1)
-                                    .ok_or_else(|| at(&l.at, format!("server {srv}: inter {v:?} is not a time")))?
-                            }
-                            "rise" => c.rise = number("rise")?,
-                            "fall" => c.fall = number("fall")?,
-                            "backup" | "disabled" => {
-                                self.note_once(
-                                    &l.at,
-                                    NoteKind::NotMapped,
-                                    format!("server {srv} is {p}: it takes no traffic in the simulation"),
-                                );
-                                takes_traffic = false;
-                            }
-                            "maxconn" | "slowstart" | "maxqueue" | "track" | "observe" => {
-                                self.note_once(
-                                    &l.at,
-                                    NoteKind::NotMapped,
-                                    format!("server {srv}: {p} is not simulated"),
-                                );
-                            }
-                            _ => {}
-                        }
-                    }
-                    if weight > 256 {
-                        return Err(at(&l.at, format!("server {srv}: weight {weight} is above HAProxy's 256")));
-                    }
-                    if weight == 0 {
-                        self.note_once(
-                            &l.at,
-                            NoteKind::NotMapped,
-                            format!("server {srv} has weight 0: it takes no new traffic, not imported"),
-                        );
-                        takes_traffic = false;
-                    }
-                    if !takes_traffic {
-                        continue;
-                    }
-                    if checked {
-                        match &check {
-                            None => check = Some((c, l.at.clone())),
-                            Some((first, _)) if *first != c => self.note_once(&l.at, NoteKind::NotMapped, format!(
-                                "server {srv}: check settings differ from the first checked server's: the simulated balancer checks all alike, as the first"
-                            )),
-                            Some(_) => {}
-                        }
-                    } else {
-                        unchecked.get_or_insert_with(|| l.at.clone());
-                    }
-                    servers.push(IrServer { name: Some(srv), weight });
-                }
-                _ if mine
-                    && !matches!(
-                        l.word(0),
-                        "acl"
-                            | "http-request"
-                            | "stick-table"
-                            | "mode"
-                            | "timeout"
-                            | "use_backend"
-                            | "default_backend"
-                            | "bind"
-                            | "tcp-request"
-                    ) =>
-                {
-                    if !is_proxy_keyword(l) {
-                        self.classify(l);
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let (Some(_), Some(loc)) = (&check, &unchecked) {
-            self.note_once(
-                loc,
-                NoteKind::NotMapped,
-                "a server without check in a backend whose other servers are checked: the simulation checks all",
-            );
-        }
-        let connect_timeout_ms = match connect_ms {
-            Some(ms) => ms.max(1),
-            None => {
-                self.note(
-                    &at_be,
-                    NoteKind::NotMapped,
-                    format!("backend {name}: no timeout connect (HAProxy waits without bound): simulated as 5000 ms"),
-                );
-                5000
-            }
-        };
-        let failover = Failover::HaproxyRetries { retries, redispatch, connect_timeout_ms };
-        Ok(IrPool { name: name.to_owned(), at: at_be, algorithm, failover, check: check.map(|c| c.0), servers })
     }
 }

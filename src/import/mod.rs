@@ -357,6 +357,15 @@ struct Names {
 }
 
 impl Names {
+    /// Whether `name` (of a service with `instances`) is unused and valid as it is.
+    fn is_free(&self, name: &str, instances: u32) -> bool {
+        let mut keys = vec![collision_key(name)];
+        if instances > 1 {
+            keys.extend((0..instances).map(|i| collision_key(&format!("{name}-{i}"))));
+        }
+        check_name(name).is_ok() && !keys.iter().any(|k| self.taken.contains(k))
+    }
+
     /// A valid, unused name for `raw` (a service of `instances` instances), noting any change.
     fn claim(
         &mut self,
@@ -555,7 +564,20 @@ fn build(mut ir: Ir, path: &Path, notes: &mut Vec<Note>) -> Result<Scenario, Imp
             return Err(at(&pool.at, format!("{:?} has no server that takes traffic", pool.name)));
         }
         for g in groups(pool) {
-            let name = names.claim(&g.name, g.instances, (!g.derived).then_some(&pool.at), notes)?;
+            // A service named like its balancer (`backend api` with servers `api-0`, `api-1`):
+            // `<name>-svc` reads better than a number.
+            let raw = if names.is_free(&g.name, g.instances) { g.name.clone() } else { format!("{}-svc", g.name) };
+            let name = names.claim(&raw, g.instances, (!g.derived).then_some(&pool.at), notes)?;
+            if name != g.name && raw != g.name && !g.derived {
+                notes.push(Note {
+                    at: Some(pool.at.clone()),
+                    kind: NoteKind::Renamed,
+                    text: format!(
+                        "servers {:?} imported as service {name:?}: the name is taken by another node",
+                        g.name
+                    ),
+                });
+            }
             let mut svc = Node::with_defaults(NodeKind::Service, name.clone());
             if let Node::Service(s) = &mut svc {
                 s.instances = g.instances;
