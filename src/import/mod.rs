@@ -439,14 +439,14 @@ fn instance_of(name: &str) -> Option<(&str, u32)> {
 /// Groups a pool's servers into services: consecutive servers of one weight; named servers
 /// (HAProxy) group only as `<base>-0`, `<base>-1`, ... (the service `<base>`, as gatesim names
 /// instances), any other name is a service of its own.
-fn groups(pool: &IrPool) -> Vec<Group> {
+fn groups(pool: &IrPool, lb_name: &str) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     for s in &pool.servers {
         let last = out.last_mut().filter(|g| g.weight == s.weight);
         match (&s.name, last) {
             (None, Some(g)) => g.instances += 1,
             (None, None) => out.push(Group {
-                name: format!("{}-svc", pool.name),
+                name: format!("{lb_name}-svc"),
                 instances: 1,
                 weight: s.weight,
                 family: None,
@@ -563,10 +563,14 @@ fn build(mut ir: Ir, path: &Path, notes: &mut Vec<Note>) -> Result<Scenario, Imp
         if pool.servers.is_empty() {
             return Err(at(&pool.at, format!("{:?} has no server that takes traffic", pool.name)));
         }
-        for g in groups(pool) {
+        for g in groups(pool, &lb_name) {
             // A service named like its balancer (`backend api` with servers `api-0`, `api-1`):
             // `<name>-svc` reads better than a number.
-            let raw = if names.is_free(&g.name, g.instances) { g.name.clone() } else { format!("{}-svc", g.name) };
+            let raw = if g.derived || names.is_free(&sanitize(&g.name), g.instances) {
+                g.name.clone()
+            } else {
+                format!("{}-svc", g.name)
+            };
             let name = names.claim(&raw, g.instances, (!g.derived).then_some(&pool.at), notes)?;
             if name != g.name && raw != g.name && !g.derived {
                 notes.push(Note {
