@@ -298,7 +298,7 @@ impl Reader<'_> {
                     self.note(
                         &deny_at,
                         NoteKind::NotMapped,
-                        format!("requests under {prefix} are answered {status}: simulated as 404 (no route)"),
+                        format!("requests under {prefix} are answered {status} here: not simulated (they take the route their path matches, or 404)"),
                     );
                 }
                 continue;
@@ -349,7 +349,7 @@ impl Reader<'_> {
                         self.note(
                             &deny_at,
                             NoteKind::NotMapped,
-                            format!("requests under {prefix} are answered {status}: simulated as 404 (no route)"),
+                            format!("requests under {prefix} are answered {status} here: not simulated (they take the route their path matches, or 404)"),
                         );
                     }
                     continue;
@@ -393,15 +393,23 @@ impl Reader<'_> {
         // requests of routes that only track.
         for r in &routes {
             let Some((_, table, _)) = &r.limit else { continue };
+            let mut others = Vec::new();
+            let mut line = None;
             for (other, tables) in &counted {
                 let limited_too =
                     routes.iter().any(|q| &q.prefix == other && q.limit.as_ref().is_some_and(|l| &l.1 == table));
                 if let Some((_, loc)) = tables.iter().find(|(t, _)| t == table).filter(|_| !limited_too) {
-                    self.note_once(loc, NoteKind::NotMapped, format!(
-                        "requests under {other} are counted in table {table:?} too, which limits {}: the simulated limiter counts its own route's requests only",
-                        r.prefix
-                    ));
+                    others.push(other.as_str());
+                    line.get_or_insert_with(|| loc.clone());
                 }
+            }
+            if let Some(loc) = line {
+                let text = format!(
+                    "requests under {} are counted in table {table:?} too, which limits {}: the simulated limiter counts its own route's requests only",
+                    others.join(", "),
+                    r.prefix
+                );
+                self.note(&loc, NoteKind::NotMapped, text);
             }
         }
         Ok(routes)

@@ -332,6 +332,8 @@ pub(crate) struct IrServer {
     pub name: Option<String>,
     /// Weight (whole, >= 1).
     pub weight: u32,
+    /// Where the server is.
+    pub at: Loc,
 }
 
 /// A name as the scenario may hold it: characters outside the name rule become `-`, runs of them
@@ -422,6 +424,8 @@ struct Group {
     family: Option<String>,
     /// The name is made up here (no server name in the config).
     derived: bool,
+    /// Where its first server is.
+    at: Loc,
 }
 
 /// `name` as `<base>-<i>`: (base, i).
@@ -446,11 +450,16 @@ fn groups(pool: &IrPool, lb_name: &str) -> Vec<Group> {
         match (&s.name, last) {
             (None, Some(g)) => g.instances += 1,
             (None, None) => out.push(Group {
-                name: format!("{lb_name}-svc"),
+                name: match out.len() {
+                    0 => format!("{lb_name}-svc"),
+                    k @ 1..26 => format!("{lb_name}-svc-{}", char::from(b'a' + k as u8)),
+                    k => format!("{lb_name}-svc-x{k}"),
+                },
                 instances: 1,
                 weight: s.weight,
                 family: None,
                 derived: true,
+                at: s.at.clone(),
             }),
             (Some(name), last) => {
                 let member = instance_of(name);
@@ -465,6 +474,7 @@ fn groups(pool: &IrPool, lb_name: &str) -> Vec<Group> {
                         weight: s.weight,
                         family: member.filter(|m| m.1 == 0).map(|m| m.0.to_owned()),
                         derived: false,
+                        at: s.at.clone(),
                     }),
                 }
             }
@@ -571,10 +581,10 @@ fn build(mut ir: Ir, path: &Path, notes: &mut Vec<Note>) -> Result<Scenario, Imp
             } else {
                 format!("{}-svc", g.name)
             };
-            let name = names.claim(&raw, g.instances, (!g.derived).then_some(&pool.at), notes)?;
+            let name = names.claim(&raw, g.instances, (!g.derived).then_some(&g.at), notes)?;
             if name != g.name && raw != g.name && !g.derived {
                 notes.push(Note {
-                    at: Some(pool.at.clone()),
+                    at: Some(g.at.clone()),
                     kind: NoteKind::Renamed,
                     text: format!(
                         "servers {:?} imported as service {name:?}: the name is taken by another node",

@@ -522,7 +522,7 @@ impl Reader<'_> {
                 algorithm: Balance::NginxRoundRobin { max_fails: 1, fail_timeout_s: 10 },
                 failover: Failover::NginxNextUpstream { tries: 0 },
                 check: None,
-                servers: vec![IrServer { name: None, weight: 1 }],
+                servers: vec![IrServer { name: None, weight: 1, at: pass.at.clone() }],
             },
         };
         pools.push(pool);

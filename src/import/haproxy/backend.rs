@@ -176,7 +176,7 @@ impl Reader<'_> {
                     } else {
                         unchecked.get_or_insert_with(|| l.at.clone());
                     }
-                    servers.push(IrServer { name: Some(srv), weight });
+                    servers.push(IrServer { name: Some(srv), weight, at: l.at.clone() });
                 }
                 _ if mine
                     && !matches!(

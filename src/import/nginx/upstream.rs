@@ -84,7 +84,7 @@ impl Reader<'_> {
                         )),
                         Some(_) => {}
                     }
-                    servers.push(IrServer { name: None, weight });
+                    servers.push(IrServer { name: None, weight, at: s.at.clone() });
                 }
                 _ => self.unknown_or_ignored(s),
             }
