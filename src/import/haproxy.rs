@@ -92,6 +92,8 @@ pub(super) fn read(text: &str, path: &Path, notes: &mut Vec<Note>) -> Result<Ir,
     for f in &frontends {
         let routes = r.frontend(f, &mut pools)?;
         match (&chosen, routes.is_empty()) {
+            // A listen section is the gateway and the balancer: the balancer keeps the name.
+            (None, false) if f.listen => chosen = Some((format!("{}-gw", f.name), f.at.clone(), routes)),
             (None, false) => chosen = Some((f.name.clone(), f.at.clone(), routes)),
             (Some(_), false) => {
                 r.note(&f.at, NoteKind::NotMapped, "a second frontend that routes: one gateway is imported, the first")
@@ -112,7 +114,7 @@ pub(super) fn read(text: &str, path: &Path, notes: &mut Vec<Note>) -> Result<Ir,
 /// Keywords read from `defaults` by the proxies that inherit them.
 fn is_proxy_keyword(l: &Line) -> bool {
     let k = l.word(0);
-    matches!(k, "mode" | "balance" | "retries" | "default-server" | "timeout")
+    matches!(k, "mode" | "balance" | "retries" | "default-server" | "timeout" | "default_backend")
         || (k == "option" && l.word(1) == "redispatch")
         || (k == "no" && l.word(2) == "redispatch")
 }
@@ -252,7 +254,16 @@ impl Reader<'_> {
         let mut tcp: Vec<(&Line, Cond)> = Vec::new();
         let mut http: Vec<(&Line, Cond)> = Vec::new();
         let mut use_backend: Vec<(&Line, Cond)> = Vec::new();
-        let mut default = f.listen.then(|| (f.name.clone(), f.at.clone()));
+        // `default_backend` may come from the defaults section; a listen section is its own.
+        let mut default = f
+            .defaults
+            .iter()
+            .rev()
+            .find(|l| l.word(0) == "default_backend")
+            .map(|l| (l.word(1).to_owned(), l.at.clone()));
+        if f.listen {
+            default = Some((f.name.clone(), f.at.clone()));
+        }
         for l in &f.lines {
             match l.word(0) {
                 "acl" | "stick-table" | "bind" => {}
