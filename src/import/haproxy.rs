@@ -36,6 +36,20 @@ struct Table {
 /// A stick-table counter being tracked: the key, the table, where.
 type Tracked = BTreeMap<u32, (LimitKey, String, Loc)>;
 
+/// A rate comparison that applies: (counter, table, limit, deny status, where).
+type Found = (u32, Option<String>, u64, u16, Loc);
+
+/// What the rules have done to a request so far.
+#[derive(Default)]
+struct State {
+    /// Transaction variables set.
+    vars: BTreeMap<String, String>,
+    /// Counters tracked.
+    tracked: Tracked,
+    /// The first rate comparison that applies.
+    limit: Option<Found>,
+}
+
 struct Reader<'n> {
     notes: &'n mut Vec<Note>,
     backends: BTreeMap<String, Proxy>,
@@ -298,13 +312,9 @@ impl Reader<'_> {
         // Per candidate: the tables its requests are counted in.
         let mut counted: Vec<(String, Vec<(String, Loc)>)> = Vec::new();
         for (prefix, loc) in candidates {
-            let mut vars = BTreeMap::new();
-            let mut tracked = Tracked::new();
-            let mut limit = None;
+            let mut state = State::default();
             let req_path = prefix.clone();
-            if let Some((status, deny_at)) =
-                self.rules(&rules_all, &acls, &f.name, &req_path, &mut vars, &mut tracked, &mut limit)?
-            {
+            if let Some((status, deny_at)) = self.rules(&rules_all, &acls, &f.name, &req_path, &mut state)? {
                 if status != 404 {
                     self.note(
                         &deny_at,
@@ -314,7 +324,7 @@ impl Reader<'_> {
                 }
                 continue;
             }
-            let req = Req { path: &req_path, vars: &vars };
+            let req = Req { path: &req_path, vars: &state.vars };
             let mut chosen = None;
             for (l, c) in &use_backend {
                 match rules::eval(c, &acls, &req, None) {
@@ -353,9 +363,7 @@ impl Reader<'_> {
                 be_rules.push((l, rules::split_cond(l, 1)?.1));
             }
             if !f.listen || be_name != f.name {
-                if let Some((status, deny_at)) =
-                    self.rules(&be_rules, &be_acls, &be_name, &req_path, &mut vars, &mut tracked, &mut limit)?
-                {
+                if let Some((status, deny_at)) = self.rules(&be_rules, &be_acls, &be_name, &req_path, &mut state)? {
                     if status != 404 {
                         self.note(
                             &deny_at,
@@ -374,7 +382,7 @@ impl Reader<'_> {
                         as f64,
                 );
             }
-            let req = Req { path: &req_path, vars: &vars };
+            let req = Req { path: &req_path, vars: &state.vars };
             for (l, c) in &be_rules {
                 if l.word(1) == "set-timeout"
                     && l.word(2) == "server"
@@ -393,8 +401,8 @@ impl Reader<'_> {
                     pools.len() - 1
                 }
             };
-            counted.push((prefix.clone(), tracked.values().map(|t| (t.1.clone(), t.2.clone())).collect()));
-            let limit = self.limit(limit, &tracked)?;
+            counted.push((prefix.clone(), state.tracked.values().map(|t| (t.1.clone(), t.2.clone())).collect()));
+            let limit = self.limit(state.limit, &state.tracked)?;
             if let Err(why) = crate::model::names::check_path(&prefix) {
                 return Err(at(&loc, format!("path {prefix:?} cannot be a gatesim route: {why}")));
             }
@@ -428,27 +436,24 @@ impl Reader<'_> {
 
     /// Runs `http-request` (and `tcp-request` tracking) rules for a request: sets variables,
     /// tracks counters, finds the rate limit; `Some((status, line))` when a rule denies it.
-    #[allow(clippy::too_many_arguments)] // the request's state as the rules thread it through
     fn rules(
         &mut self,
         list: &[(&Line, Cond)],
         acls: &Acls,
         proxy: &str,
         path: &str,
-        vars: &mut BTreeMap<String, String>,
-        tracked: &mut Tracked,
-        limit: &mut Option<(u32, Option<String>, u64, u16, Loc)>,
+        state: &mut State,
     ) -> Result<Option<(u16, Loc)>, ImportError> {
         for (l, c) in list {
             let first = if l.word(0) == "tcp-request" { 2 } else { 1 };
             let action = l.word(first);
             let rate = rules::find_rate(c, acls);
-            let truth = rules::eval(c, acls, &Req { path, vars }, rate.as_ref().map(|r| r.0));
+            let truth = rules::eval(c, acls, &Req { path, vars: &state.vars }, rate.as_ref().map(|r| r.0));
             if let Some(var) = action.strip_prefix("set-var(").and_then(|v| v.split([',', ')']).next()) {
                 if truth == Tri::True {
                     let expr = l.word(first + 1);
                     let value = expr.strip_prefix("str(").and_then(|v| v.strip_suffix(')')).unwrap_or(expr);
-                    vars.insert(var.to_owned(), value.to_owned());
+                    state.vars.insert(var.to_owned(), value.to_owned());
                 } else if truth == Tri::Unknown {
                     self.note_once(
                         &l.at,
@@ -471,12 +476,12 @@ impl Reader<'_> {
                     Some(i) => words.get(i + 1).cloned().unwrap_or_default(),
                     None => proxy.to_owned(),
                 };
-                if truth == Tri::True && !tracked.contains_key(&n) {
+                if truth == Tri::True && !state.tracked.contains_key(&n) {
                     let (key, why) = limit_key(sample);
                     if let Some(why) = why {
                         self.note_once(&l.at, NoteKind::NotMapped, why);
                     }
-                    tracked.insert(n, (key, table, l.at.clone()));
+                    state.tracked.insert(n, (key, table, l.at.clone()));
                 } else if truth == Tri::Unknown {
                     self.note_once(
                         &l.at,
@@ -502,8 +507,8 @@ impl Reader<'_> {
                     };
                     match (rate, truth) {
                         (Some((_, (counter, table, gt))), Tri::True) => {
-                            if limit.is_none() {
-                                *limit = Some((counter, table, gt, status, l.at.clone()));
+                            if state.limit.is_none() {
+                                state.limit = Some((counter, table, gt, status, l.at.clone()));
                             } else {
                                 self.note_once(
                                     &l.at,
@@ -552,7 +557,7 @@ impl Reader<'_> {
     /// The route's rate limit from the deny rule found and the counter it reads.
     fn limit(
         &mut self,
-        found: Option<(u32, Option<String>, u64, u16, Loc)>,
+        found: Option<Found>,
         tracked: &Tracked,
     ) -> Result<Option<(RateLimit, String, Loc)>, ImportError> {
         let Some((counter, table, gt, status, deny_at)) = found else { return Ok(None) };

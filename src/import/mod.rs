@@ -4,9 +4,9 @@
 //! Each syntax has a tokenizer that knows only the product's lexical rules (`nginx_syntax.rs`:
 //! quoting, escapes, comments, blocks, `include`; `haproxy_syntax.rs`: line-based sections,
 //! quoting, `\` escapes, `{ ... }` anonymous ACLs) and a mapper that turns directives into the
-//! product-neutral [`Ir`] below (`nginx.rs` with `nginx/upstream.rs`; `haproxy.rs` with
-//! `haproxy/backend.rs` and `haproxy_rules.rs`, the conditions). [`Ir`] is then built
-//! into a scenario in one place ([`build`]): a client population, one gateway with a route per
+//! product-neutral `Ir` below (`nginx.rs` with `nginx/upstream.rs`; `haproxy.rs` with
+//! `haproxy/backend.rs` and `haproxy_rules.rs`, the conditions). `Ir` is then built
+//! into a scenario in one place (`build`): a client population, one gateway with a route per
 //! location or path rule, one load balancer per `upstream`/`backend`, one service per group of
 //! alike servers, links with the servers' weights.
 //!
