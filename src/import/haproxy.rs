@@ -362,17 +362,18 @@ impl Reader<'_> {
             for l in be_lines.iter().filter(|l| l.word(0) == "http-request") {
                 be_rules.push((l, rules::split_cond(l, 1)?.1));
             }
-            if !f.listen || be_name != f.name {
-                if let Some((status, deny_at)) = self.rules(&be_rules, &be_acls, &be_name, &req_path, &mut state)? {
-                    if status != 404 {
-                        self.note(
-                            &deny_at,
-                            NoteKind::NotMapped,
-                            format!("requests under {prefix} are answered {status} here: not simulated (they take the route their path matches, or 404)"),
-                        );
-                    }
-                    continue;
+            // A listen section's own rules were run as the frontend's.
+            if (!f.listen || be_name != f.name)
+                && let Some((status, deny_at)) = self.rules(&be_rules, &be_acls, &be_name, &req_path, &mut state)?
+            {
+                if status != 404 {
+                    self.note(
+                        &deny_at,
+                        NoteKind::NotMapped,
+                        format!("requests under {prefix} are answered {status} here: not simulated (they take the route their path matches, or 404)"),
+                    );
                 }
+                continue;
             }
             let mut timeout_ms = None;
             for l in be_defaults.iter().chain(&be_lines).filter(|l| l.word(0) == "timeout" && l.word(1) == "server") {

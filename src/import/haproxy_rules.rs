@@ -50,7 +50,7 @@ pub(super) struct Cond {
 pub(super) type Acls = BTreeMap<String, Vec<Vec<String>>>;
 
 /// Splits a rule's words at `if`/`unless`: (the action's words, the condition).
-pub(super) fn split_cond<'w>(line: &'w Line, from: usize) -> Result<(&'w [String], Cond), ImportError> {
+pub(super) fn split_cond(line: &Line, from: usize) -> Result<(&[String], Cond), ImportError> {
     let words = line.words.get(from..).unwrap_or_default();
     match words.iter().position(|w| w == "if" || w == "unless") {
         None => Ok((words, Cond::default())),
@@ -157,9 +157,11 @@ fn split_acl(words: &[String]) -> (String, Vec<String>, Vec<String>) {
     (fetch, flags, values)
 }
 
-/// A rate comparison `sc_http_req_rate(N[,table]) gt L` (or `scN_http_req_rate[(table)]`, `ge`):
-/// (counter, table, limit).
-pub(super) fn rate_term(words: &[String]) -> Option<(u32, Option<String>, u64)> {
+/// A rate comparison: (counter, table, limit).
+pub(super) type RateTerm = (u32, Option<String>, u64);
+
+/// A rate comparison `sc_http_req_rate(N[,table]) gt L` (or `scN_http_req_rate[(table)]`, `ge`).
+pub(super) fn rate_term(words: &[String]) -> Option<RateTerm> {
     let fetch = words.first()?;
     let (counter, table) = if let Some(args) = fetch.strip_prefix("sc_http_req_rate(").and_then(|a| a.strip_suffix(')'))
     {
@@ -303,7 +305,7 @@ pub(super) fn cond_acls<'a>(cond: &'a Cond, acls: &'a Acls) -> Vec<&'a [String]>
 
 /// The rate comparison of a deny condition: (group, index) of the atom, and the comparison. A
 /// comparison under `||` or negated is not mapped (`None` and the caller lists the rule).
-pub(super) fn find_rate(cond: &Cond, acls: &Acls) -> Option<((usize, usize), (u32, Option<String>, u64))> {
+pub(super) fn find_rate(cond: &Cond, acls: &Acls) -> Option<((usize, usize), RateTerm)> {
     for (gi, g) in cond.groups.iter().enumerate() {
         for (ai, (negated, atom)) in g.iter().enumerate() {
             if let Some(t) = atom_words(atom, acls).and_then(rate_term) {

@@ -45,7 +45,7 @@ fn a_realistic_nginx_conf_with_includes_imports_and_runs() {
     let conf = repo("tests/corpus/import/nginx/nginx.conf");
     let listing = import_and_run(&conf);
     for expected in [
-        "conf.d/site.conf:39: not mapped: location: regular expression",
+        "conf.d/site.conf:38: not mapped: location: regular expression",
         "conf.d/upstreams.conf:9: not mapped: server: 10.0.1.99:8080 is a backup server",
         "nginx.conf:26: ignored: gzip",
         "default: services:",
@@ -68,7 +68,7 @@ fn a_realistic_haproxy_cfg_imports_and_runs() {
     for expected in [
         "haproxy.cfg:39: not mapped: use_backend be_admin if is_admin",
         "haproxy.cfg:56: not mapped: server catalog-spare is backup",
-        "haproxy.cfg:62: renamed: \"orders a\" imported as \"orders-a\"",
+        "haproxy.cfg:62: renamed: \"orders:a\" imported as \"orders-a\"",
     ] {
         assert!(listing.contains(expected), "{expected}\n{listing}");
     }

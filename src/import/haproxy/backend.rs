@@ -95,7 +95,7 @@ impl Reader<'_> {
                     retries = n.parse().map_err(|_| at(&l.at, format!("retries {n:?} is not a number")))?
                 }
                 ("option", "redispatch") => {
-                    redispatch = l.word(2).parse::<i64>().map_or(true, |n| n != 0);
+                    redispatch = l.word(2).parse::<i64>() != Ok(0);
                 }
                 ("no", "option") if l.word(2) == "redispatch" => redispatch = false,
                 ("timeout", "connect") => {
@@ -190,11 +190,10 @@ impl Reader<'_> {
                             | "default_backend"
                             | "bind"
                             | "tcp-request"
-                    ) =>
+                    )
+                    && !is_proxy_keyword(l) =>
                 {
-                    if !is_proxy_keyword(l) {
-                        self.classify(l);
-                    }
+                    self.classify(l);
                 }
                 _ => {}
             }
