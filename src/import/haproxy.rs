@@ -18,6 +18,9 @@ mod backend;
 /// A stick table's `expire` when it has none (entries then never expire), ms: one year.
 const NO_EXPIRE_MS: u64 = 366 * 86_400_000;
 
+/// Most evaluations of a rule for a path prefix in one frontend (a real config needs thousands).
+const MAX_EVALUATIONS: usize = 5_000_000;
+
 /// A frontend, backend or listen section with the defaults it inherits.
 struct Proxy {
     name: String,
@@ -308,6 +311,18 @@ impl Reader<'_> {
         }
         let mut rules_all: Vec<(&Line, Cond)> = tcp;
         rules_all.extend(http);
+        // Every prefix is evaluated against every rule: bound the work a hostile file can ask for.
+        let work = candidates.len().saturating_mul(rules_all.len() + use_backend.len() + 1);
+        if work > MAX_EVALUATIONS {
+            return Err(at(
+                &f.at,
+                format!(
+                    "{} path prefixes tested by {} rules: more than the {MAX_EVALUATIONS} evaluations an import does",
+                    candidates.len(),
+                    rules_all.len() + use_backend.len()
+                ),
+            ));
+        }
         let mut routes = Vec::new();
         // Per candidate: the tables its requests are counted in.
         let mut counted: Vec<(String, Vec<(String, Loc)>)> = Vec::new();

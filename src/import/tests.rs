@@ -344,3 +344,49 @@ fn every_truncation_of_valid_configs_never_panics() {
         }
     }
 }
+
+/// `s` as an NGINX double-quoted string.
+fn nginx_quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `s` as an HAProxy double-quoted word.
+fn haproxy_quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A hostile name in an upstream, server name, backend or server: imported under a name that
+    /// follows the name rule, or refused at its file and line; never a panic.
+    #[test]
+    fn hostile_names_become_valid_names_or_errors_at_a_line(name in "[a-z;{}#\"' \\n\\t\\\\$.:_-]{1,20}") {
+        let text = format!(
+            "upstream {q} {{ server 10.0.0.1; }}\nserver {{ server_name {q};\n location / {{ proxy_pass {u}; }} }}\n",
+            q = nginx_quoted(&name),
+            u = nginx_quoted(&format!("http://{name}")),
+        );
+        check_names(nginx(&text), "t.conf:")?;
+        let text = format!(
+            "frontend {q}\n  default_backend {q}\nbackend {q}\n  server {q} 10.0.0.1:80\n",
+            q = haproxy_quoted(&name),
+        );
+        check_names(haproxy(&text), "t.cfg:")?;
+    }
+}
+
+fn check_names(r: Result<Imported, ImportError>, file: &str) -> Result<(), TestCaseError> {
+    match r {
+        Ok(i) => {
+            for n in &i.scenario.topology.nodes {
+                prop_assert!(crate::model::names::check_name(n.name()).is_ok(), "{}", n.name());
+            }
+        }
+        Err(e) => {
+            let e = e.to_string();
+            prop_assert!(e.contains(file), "{}", e);
+        }
+    }
+    Ok(())
+}
