@@ -168,3 +168,72 @@ fn the_format_is_detected_from_the_content() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("HaproxyLeastConn"), "{stdout}");
 }
+
+/// `name` on PATH or in the sbin directories (as the differential tests find it).
+fn find_binary(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].iter().map(PathBuf::from))
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Runs the product's config check, or says it was skipped (CI=true requires the product).
+fn product_accepts(name: &str, args: &[&str]) {
+    let Some(bin) = find_binary(name) else {
+        let msg = format!("SKIPPED: {name} not found (install Debian's {name} to check the import corpus with it)");
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        assert!(!ci, "{msg}; CI=true requires it");
+        eprintln!("{msg}");
+        return;
+    };
+    let out = Command::new(&bin).args(args).output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{name} {args:?}:\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Copies `from` into `to`, applying `edit` to each file's text.
+fn copy_edited(from: &Path, to: &Path, edit: &dyn Fn(&str) -> String) {
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).flatten() {
+        let p = entry.path();
+        let target = to.join(entry.file_name());
+        if p.is_dir() {
+            copy_edited(&p, &target, edit);
+        } else {
+            write(&target, &edit(&std::fs::read_to_string(&p).unwrap_or_default()));
+        }
+    }
+}
+
+/// The hand-written corpus is what the real products accept (`nginx -t`, `haproxy -c`), once
+/// the parts that need the machine (TLS certificates, system users, log and socket paths) are
+/// taken out.
+#[test]
+fn the_corpus_is_accepted_by_the_real_products() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let work = dir.path().to_string_lossy().into_owned();
+    let nginx_dir = dir.path().join("nginx");
+    copy_edited(&repo("tests/corpus/import/nginx"), &nginx_dir, &|t| {
+        t.replace("user  nginx;", "")
+            .replace("/var/log/nginx/", &format!("{work}/"))
+            .replace("/var/run/nginx.pid", &format!("{work}/nginx.pid"))
+            .replace("listen 443 ssl http2;", "listen 127.0.0.1:8443 http2;")
+            .replace("listen 80;", "listen 127.0.0.1:8080;")
+            .lines()
+            .filter(|l| !l.contains("ssl_certificate"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    });
+    let conf = nginx_dir.join("nginx.conf");
+    let log = dir.path().join("error.log");
+    product_accepts("nginx", &["-e", s(&log), "-p", &work, "-t", "-c", s(&conf)]);
+    let cfg = dir.path().join("haproxy.cfg");
+    let text = std::fs::read_to_string(repo("tests/corpus/import/haproxy.cfg")).unwrap_or_default();
+    let text: String = text
+        .replace(" ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1", "")
+        .lines()
+        .filter(|l| !l.contains("user haproxy") && !l.contains("group haproxy") && !l.contains("stats socket"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(&cfg, &text);
+    product_accepts("haproxy", &["-c", "-f", s(&cfg)]);
+}
