@@ -398,9 +398,30 @@ impl Reader<'_> {
             inh.limit_req = Some(limits);
         }
         let mut routes = Vec::new();
+        let mut exact: Vec<&str> = Vec::new();
         for l in locations {
-            if let Some(r) = self.location(l, &inh, pools)? {
-                routes.push(r);
+            let Some(r) = self.location(l, &inh, pools)? else { continue };
+            let is_exact = l.args.first().is_some_and(|m| m == "=");
+            match routes.iter().position(|q: &IrRoute| q.prefix == r.prefix) {
+                // NGINX refuses two prefix locations with one path; `= /x` beside `/x` is allowed
+                // but both are one route here.
+                Some(i) if !is_exact && !exact.contains(&r.prefix.as_str()) => {
+                    return Err(at(
+                        &l.at,
+                        format!("duplicate location {:?} (also at line {})", r.prefix, routes[i].at.line),
+                    ));
+                }
+                Some(_) => self.note(
+                    l,
+                    NoteKind::NotMapped,
+                    format!("{} is imported once, as the route of the other location with this path", r.prefix),
+                ),
+                None => {
+                    if is_exact {
+                        exact.push(l.args.get(1).map_or("", String::as_str));
+                    }
+                    routes.push(r);
+                }
             }
         }
         Ok((name.unwrap_or_else(|| "gateway".into()), routes))

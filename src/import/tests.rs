@@ -390,3 +390,27 @@ fn check_names(r: Result<Imported, ImportError>, file: &str) -> Result<(), TestC
     }
     Ok(())
 }
+
+#[test]
+fn duplicate_locations_are_refused_as_nginx_refuses_them() {
+    let e = err(nginx(
+        "upstream a { server x; }\nserver {\n location /a { proxy_pass http://a; }\n location /a { proxy_pass http://a; }\n}",
+    ));
+    assert!(e.contains("t.conf:4: duplicate location \"/a\" (also at line 3)"), "{e}");
+    let i = ok(nginx(
+        "upstream a { server x; }\nserver {\n location = /a { proxy_pass http://a; }\n location /a { proxy_pass http://a; }\n}",
+    ));
+    assert!(listing(&i).contains("t.conf:4: not mapped: location: /a is imported once"), "{}", listing(&i));
+}
+
+#[test]
+fn listen_sections_and_defaults_route_too() {
+    let text = "defaults\n  mode http\n  timeout server 1m\n  default_backend b\nlisten web\n  acl slow path_beg /report\n  http-request set-timeout server 5m if slow\n  server w-0 1.1.1.1:80 weight 3\n  server w-1 1.1.1.2:80 weight 3\n";
+    let i = ok(haproxy(text));
+    let Some(Node::Gateway(g)) = i.scenario.topology.node("web-gw") else { panic!("{:?}", i.scenario.topology.nodes) };
+    let routes: Vec<(&str, Option<f64>)> = g.routes.iter().map(|r| (r.path_prefix.as_str(), r.timeout_ms)).collect();
+    assert_eq!(routes, [("/", Some(60_000.0)), ("/report", Some(300_000.0))]);
+    let text = "defaults\n  mode http\n  default_backend b\nfrontend f\n  bind :80\nbackend b\n  server s 1.1.1.1:80\n";
+    let i = ok(haproxy(text));
+    assert!(i.scenario.topology.node("b").is_some());
+}
