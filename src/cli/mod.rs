@@ -1,5 +1,5 @@
 //! The command line: `gatesim run`, `gatesim variants`, `gatesim lint`, `gatesim bench`,
-//! `gatesim export`, `gatesim import`. Parsing (clap) is separate from
+//! `gatesim export`. Parsing (clap) is separate from
 //! doing; every command returns an exit code:
 //!
 //! | code | meaning |
