@@ -342,6 +342,14 @@ impl Reader<'_> {
             let req = Req { path: &req_path, vars: &state.vars };
             let mut chosen = None;
             for (l, c) in &use_backend {
+                if l.word(1).contains('%') {
+                    let text = format!(
+                        "{}: a backend chosen at run time is not simulated; rule not imported",
+                        l.words.join(" ")
+                    );
+                    self.note_once(&l.at, NoteKind::NotMapped, text);
+                    continue;
+                }
                 match rules::eval(c, &acls, &req, None) {
                     Tri::True => {
                         chosen = Some((l.word(1).to_owned(), l.at.clone()));

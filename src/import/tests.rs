@@ -414,3 +414,12 @@ fn listen_sections_and_defaults_route_too() {
     let i = ok(haproxy(text));
     assert!(i.scenario.topology.node("b").is_some());
 }
+
+#[test]
+fn a_backend_chosen_at_run_time_is_listed_and_the_default_applies() {
+    let text =
+        "frontend f\n  use_backend %[req.hdr(host),lower]\n  default_backend b\nbackend b\n  server s 1.1.1.1:80\n";
+    let i = ok(haproxy(text));
+    assert!(i.scenario.topology.node("b").is_some());
+    assert!(listing(&i).contains("t.cfg:2: not mapped: use_backend %[req.hdr(host),lower]"), "{}", listing(&i));
+}
