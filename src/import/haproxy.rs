@@ -101,7 +101,8 @@ pub(super) fn read(text: &str, path: &Path, notes: &mut Vec<Note>) -> Result<Ir,
             other => r.note(&loc, NoteKind::Ignored, format!("{other} section: not part of request routing")),
         }
     }
-    for f in &frontends {
+    // A listen section's table was recorded with the backends.
+    for f in frontends.iter().filter(|f| !f.listen) {
         r.table_of(f)?;
     }
     let mut chosen = None;

@@ -423,3 +423,15 @@ fn a_backend_chosen_at_run_time_is_listed_and_the_default_applies() {
     assert!(i.scenario.topology.node("b").is_some());
     assert!(listing(&i).contains("t.cfg:2: not mapped: use_backend %[req.hdr(host),lower]"), "{}", listing(&i));
 }
+
+#[test]
+fn a_listen_section_with_its_own_stick_table() {
+    let text = "listen web\n  stick-table type ip size 1k expire 10s store http_req_rate(1s)\n  http-request track-sc0 src\n  http-request deny deny_status 429 if { sc0_http_req_rate gt 5 }\n  server w 1.1.1.1:80\n";
+    let i = ok(haproxy(text));
+    let Some(Node::Gateway(g)) = i.scenario.topology.node("web-gw") else { panic!("{:?}", i.scenario.topology.nodes) };
+    let rl = g.routes[0].rate_limit.as_ref().map(|r| r.algorithm.clone());
+    assert_eq!(
+        rl,
+        Some(Limiter::HaproxyHttpReqRate { period_ms: 1000, limit: 5, expire_ms: 10_000, deny_status: 429 })
+    );
+}
