@@ -313,14 +313,14 @@ impl Reader<'_> {
         let mut rules_all: Vec<(&Line, Cond)> = tcp;
         rules_all.extend(http);
         // Every prefix is evaluated against every rule: bound the work a hostile file can ask for.
-        let work = candidates.len().saturating_mul(rules_all.len() + use_backend.len() + 1);
-        if work > MAX_EVALUATIONS {
+        let backend_rules = self.backends.values().map(|b| b.lines.len()).max().unwrap_or(0);
+        let rule_count = rules_all.len() + use_backend.len() + backend_rules;
+        if candidates.len().saturating_mul(rule_count + 1) > MAX_EVALUATIONS {
             return Err(at(
                 &f.at,
                 format!(
-                    "{} path prefixes tested by {} rules: more than the {MAX_EVALUATIONS} evaluations an import does",
+                    "{} path prefixes tested by {rule_count} rules: more than the {MAX_EVALUATIONS} evaluations an import does",
                     candidates.len(),
-                    rules_all.len() + use_backend.len()
                 ),
             ));
         }
