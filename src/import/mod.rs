@@ -173,6 +173,12 @@ pub struct Imported {
 /// Files larger than this are refused (a config is kilobytes).
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Most routes one import builds (a real gateway has tens to hundreds).
+pub const MAX_ROUTES: usize = 5000;
+
+/// Most servers (over all pools) one import builds.
+pub const MAX_SERVERS: usize = 20_000;
+
 /// The client population's request rate, r/s (a config holds no traffic).
 pub const DEFAULT_RATE_RPS: f64 = 50.0;
 /// The client population's users.
@@ -357,6 +363,8 @@ pub(crate) fn sanitize(raw: &str) -> String {
 #[derive(Default)]
 struct Names {
     taken: BTreeSet<String>,
+    /// The next suffix to try for a base name (so that many equal names stay linear).
+    next: std::collections::BTreeMap<String, u32>,
 }
 
 impl Names {
@@ -393,13 +401,14 @@ impl Names {
             k
         };
         let mut name = base.clone();
-        let mut n = 2u32;
+        let mut n = self.next.get(&base).copied().unwrap_or(2);
         while keys(&name).iter().any(|k| self.taken.contains(k)) || check_name(&name).is_err() {
             let suffix = format!("-{n}");
             let head: String = base.chars().take(63 - suffix.len()).collect();
             name = format!("{}{suffix}", head.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()));
             n += 1;
         }
+        self.next.insert(base, n);
         self.taken.extend(keys(&name));
         if name != raw && at.is_some() {
             let why = match check_name(raw) {
@@ -521,6 +530,19 @@ fn merge_routes(routes: &mut Vec<IrRoute>) {
 
 /// Builds the scenario: clients -> gateway -> one balancer per pool -> services.
 fn build(mut ir: Ir, path: &Path, notes: &mut Vec<Note>) -> Result<Scenario, ImportError> {
+    let servers: usize = ir.pools.iter().map(|p| p.servers.len()).sum();
+    if servers > MAX_SERVERS {
+        return Err(ImportError::File {
+            path: path.to_owned(),
+            message: format!("{servers} servers: more than the {MAX_SERVERS} an import builds"),
+        });
+    }
+    if ir.routes.len() > MAX_ROUTES {
+        return Err(ImportError::File {
+            path: path.to_owned(),
+            message: format!("{} routes: more than the {MAX_ROUTES} an import builds", ir.routes.len()),
+        });
+    }
     merge_routes(&mut ir.routes);
     if ir.routes.is_empty() {
         return Err(ImportError::File {

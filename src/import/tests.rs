@@ -435,3 +435,21 @@ fn a_listen_section_with_its_own_stick_table() {
         Some(Limiter::HaproxyHttpReqRate { period_ms: 1000, limit: 5, expire_ms: 10_000, deny_status: 429 })
     );
 }
+
+#[test]
+fn huge_configs_are_refused_not_slow() {
+    let mut text = String::from("upstream a { server x; }\nserver {\n");
+    for i in 0..=MAX_ROUTES {
+        text.push_str(&format!("location /r{i} {{ proxy_pass http://a; }}\n"));
+    }
+    text.push('}');
+    let e = err(nginx(&text));
+    assert!(e.contains("more than the 5000"), "{e}");
+    let mut text = String::from("frontend f\n  default_backend b\n");
+    for i in 0..3000 {
+        text.push_str(&format!("  use_backend b if {{ path_beg /r{i} }}\n"));
+    }
+    text.push_str("backend b\n  server s 1.1.1.1:80\n");
+    let e = err(haproxy(&text));
+    assert!(e.contains("t.cfg:1:") && e.contains("evaluations"), "{e}");
+}
