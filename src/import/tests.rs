@@ -453,3 +453,11 @@ fn huge_configs_are_refused_not_slow() {
     let e = err(haproxy(&text));
     assert!(e.contains("t.cfg:1:") && e.contains("evaluations"), "{e}");
 }
+
+#[test]
+fn server_flags_and_valued_parameters_are_told_apart() {
+    let text = "frontend f\n  default_backend b\nbackend b\n  server s 1.1.1.1:443 ssl verify none no-check-ssl sni str(x) check inter 700 ws auto\n";
+    let i = ok(haproxy(text));
+    let Some(Node::LoadBalancer(lb)) = i.scenario.topology.node("b") else { panic!("no balancer") };
+    assert_eq!(lb.health_check, Some(ActiveCheck { inter_ms: 700, rise: 2, fall: 3 }));
+}

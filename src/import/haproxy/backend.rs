@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 /// Whether a server parameter is a flag (takes no value).
 fn is_flag(p: &str) -> bool {
+    let valued = ["check-sni", "check-alpn", "check-proto", "check-reuse-pool"];
     matches!(
         p,
         "check"
@@ -17,34 +18,22 @@ fn is_flag(p: &str) -> bool {
             | "disabled"
             | "enabled"
             | "ssl"
-            | "no-ssl"
-            | "send-proxy"
-            | "send-proxy-v2"
             | "agent-check"
-            | "no-check"
-            | "check-ssl"
-            | "check-send-proxy"
-            | "tfo"
-            | "no-tls-tickets"
             | "allow-0rtt"
             | "non-stick"
-            | "no-verifyhost"
-            | "no-backup"
-            | "no-agent-check"
-            | "force-sslv3"
-            | "force-tlsv10"
-            | "force-tlsv11"
-            | "force-tlsv12"
-            | "force-tlsv13"
-            | "no-sslv3"
-            | "no-tlsv10"
-            | "no-tlsv11"
-            | "no-tlsv12"
-            | "no-tlsv13"
             | "stick"
-            | "ws"
-            | "no-send-proxy"
-    )
+            | "tfo"
+            | "tls-tickets"
+            | "ssl-reuse"
+            | "sslv3"
+            | "tlsv10"
+            | "tlsv11"
+            | "tlsv12"
+            | "tlsv13"
+    ) || p.starts_with("no-")
+        || p.starts_with("force-")
+        || p.starts_with("send-proxy")
+        || (p.starts_with("check-") && !valued.contains(&p))
 }
 
 impl Reader<'_> {
