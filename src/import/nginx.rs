@@ -129,6 +129,7 @@ const IGNORED: &[(&str, &str)] = &[
     ("map", "variables (only used by directives that are listed when not mapped)"),
     ("geo", "variables (only used by directives that are listed when not mapped)"),
     ("zone", "upstream state in shared memory (the simulated balancer has one state)"),
+    ("events", "connection processing settings"),
 ];
 
 fn ignored_reason(name: &str) -> Option<&'static str> {
