@@ -40,6 +40,14 @@ pub fn run(a: &ImportArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
+    // An output must not replace a file the config includes either.
+    if let Some(out) = &a.output {
+        let inputs: Vec<&std::path::Path> = imported.files.iter().map(PathBuf::as_path).collect();
+        if let Err(e) = super::outputs::check(&inputs, &[("-o", out.as_path(), false)]) {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    }
     for note in &imported.notes {
         match &note.at {
             Some(_) => eprintln!("{note}"),

@@ -126,7 +126,7 @@ pub(super) fn read(text: &str, path: &Path, notes: &mut Vec<Note>) -> Result<Ir,
             message: "nothing to import: no frontend routes a path to a backend".into(),
         });
     };
-    Ok(Ir { gateway: (name, loc), routes, pools })
+    Ok(Ir { gateway: (name, loc), routes, pools, included: Vec::new() })
 }
 
 /// Keywords read from `defaults` by the proxies that inherit them.

@@ -165,6 +165,8 @@ pub struct Imported {
     pub scenario: Scenario,
     /// What was ignored, not mapped, renamed or defaulted, in file order, defaults last.
     pub notes: Vec<Note>,
+    /// Every file read: the imported one, then the files it includes (an output must not be one).
+    pub files: Vec<PathBuf>,
 }
 
 /// Files larger than this are refused (a config is kilobytes).
@@ -270,6 +272,8 @@ pub fn import_str(text: &str, path: &Path, format: Format) -> Result<Imported, I
     };
     let mut seen = BTreeSet::new();
     notes.retain(|n| seen.insert(n.to_string()));
+    let mut files = vec![path.to_owned()];
+    files.extend(ir.included.iter().cloned());
     let scenario = build::build(ir, path, &mut notes)?;
     let problems: Vec<String> = validate::validate(&scenario, None)
         .into_iter()
@@ -282,7 +286,7 @@ pub fn import_str(text: &str, path: &Path, format: Format) -> Result<Imported, I
     if !problems.is_empty() {
         return Err(ImportError::Invalid { path: path.to_owned(), problems });
     }
-    Ok(Imported { scenario, notes })
+    Ok(Imported { scenario, notes, files })
 }
 
 /// The product-neutral result of reading a config: a gateway's routes and its pools.
@@ -294,6 +298,8 @@ pub(crate) struct Ir {
     pub routes: Vec<IrRoute>,
     /// Pools, in order of first use.
     pub pools: Vec<IrPool>,
+    /// The files read besides the imported one (NGINX includes), as reached from it.
+    pub included: Vec<PathBuf>,
 }
 
 /// A route.

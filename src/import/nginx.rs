@@ -19,7 +19,9 @@ pub(super) const DEFAULT_READ_TIMEOUT_MS: f64 = 60_000.0;
 /// Reads an `nginx.conf` (with `events` and `http`) or an http-context snippet.
 pub(super) fn read(text: &str, path: &Path, notes: &mut Vec<Note>) -> Result<Ir, ImportError> {
     let top = parse(text, path)?;
-    let top = Includer::new(path).expand(top)?;
+    let mut includer = Includer::new(path);
+    let top = includer.expand(top)?;
+    let included = includer.read;
     let https: Vec<&Directive> = top.iter().filter(|d| d.name == "http").collect();
     let mut reader = Reader {
         notes,
@@ -44,7 +46,9 @@ pub(super) fn read(text: &str, path: &Path, notes: &mut Vec<Note>) -> Result<Ir,
         }
         https[0].block.clone().unwrap_or_default()
     };
-    reader.http(&http_body)
+    let mut ir = reader.http(&http_body)?;
+    ir.included = included;
+    Ok(ir)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -279,7 +283,7 @@ impl Reader<'_> {
                 });
             }
         }
-        Ok(Ir { gateway: (name, loc), routes, pools })
+        Ok(Ir { gateway: (name, loc), routes, pools, included: Vec::new() })
     }
 
     fn other(&mut self, d: &Directive) {

@@ -245,6 +245,8 @@ pub(super) struct Includer {
     stack: Vec<PathBuf>,
     /// Files read so far.
     files: usize,
+    /// The included files read, as reached from the imported file.
+    pub(super) read: Vec<PathBuf>,
 }
 
 impl Includer {
@@ -256,7 +258,7 @@ impl Includer {
         };
         let root = std::fs::canonicalize(&shown).ok();
         let stack = std::fs::canonicalize(path).ok().into_iter().collect();
-        Includer { root, shown, stack, files: 1 }
+        Includer { root, shown, stack, files: 1, read: Vec::new() }
     }
 
     /// `dirs` with every `include` replaced by the directives of the files it names.
@@ -353,6 +355,7 @@ impl Includer {
             }
             let text = read_config(&canon).map_err(|e| at(&d.at, format!("include {pattern:?}: {e}")))?;
             let dirs = parse(&text, &shown_file)?;
+            self.read.push(shown_file.clone());
             self.stack.push(canon);
             let expanded = self.expand(dirs);
             self.stack.pop();

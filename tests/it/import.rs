@@ -237,3 +237,16 @@ fn the_corpus_is_accepted_by_the_real_products() {
     write(&cfg, &text);
     product_accepts("haproxy", &["-c", "-f", s(&cfg)]);
 }
+
+#[test]
+fn the_output_may_not_replace_an_included_file() {
+    let t = tree("include conf.d/*.conf;");
+    let inc = t.root.join("conf.d/site.conf");
+    write(&inc, "upstream a { server 1.1.1.1; }\nserver { location / { proxy_pass http://a; } }\n");
+    let conf = t.root.join("nginx.conf");
+    let (code, _, stderr) = gatesim(&["import", s(&conf), "-o", s(&inc)]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("same file as the input"), "{stderr}");
+    let text = std::fs::read_to_string(&inc).unwrap_or_default();
+    assert!(text.starts_with("upstream a"), "{text}");
+}
