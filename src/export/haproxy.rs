@@ -1,10 +1,17 @@
 //! HAProxy (2.6) config for one gateway: a `frontend` that picks the route by longest path prefix
-//! (stored in `txn.gatesim_route`), tracks the `X-Client-Key` header in a per-route stick table and
-//! denies over the `http_req_rate` limit, and one `backend` per balancer (`balance roundrobin` or
+//! (stored in `txn.gatesim_route`), tracks the rate-limit key in a per-route stick table and denies
+//! over the `http_req_rate` limit, and one `backend` per balancer (`balance roundrobin` or
 //! `leastconn`, weights, `check inter rise fall`, `retries`, `option redispatch`,
 //! `timeout connect`).
 //!
-//! Runs in the foreground (no `daemon`, no master-worker) with one thread (`nbthread 1`).
+//! The file has no `global` section: the process settings (user, daemon or master-worker, threads,
+//! logs, stats socket) stay the host's; HAProxy reads several `-f` files in order, so it can be
+//! loaded after the host's own. What each rule means in production is what the simulation
+//! assumed: the rate-limit key is the model's `LimitKey`, the client address (`src`, a `type ip`
+//! table), the user's API key (the `X-Api-Key` request header, a `type string` table; a request
+//! without one is not tracked) or one entry for everyone (`str(global)`); a table holds every key
+//! of the scenario's populations twice over (HAProxy evicts the oldest entries of a full table,
+//! which would forget their rates).
 //!
 //! Names are written as bare words only after [`word`] has checked them (HAProxy's proxy and server
 //! names allow letters, digits, `-`, `_`, `.` and `:`); `path_beg` values are written single-quoted
@@ -22,22 +29,13 @@ const DEFAULT_TIMEOUT: &str = "30s";
 
 /// Writes the config.
 pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError> {
-    let pidfile = o.workdir.join("haproxy.pid");
-    let pidfile = pidfile.to_string_lossy();
-    if pidfile.contains(['"', '\\', '$']) || pidfile.chars().any(char::is_control) {
-        return Err(ExportError::Broken {
-            node: r.gateway.clone(),
-            message: format!("work directory path {pidfile:?} contains a quote, backslash, `$` or control character"),
-        });
-    }
     let gateway = word(&r.gateway, &r.gateway)?;
     let gw = ident(gateway);
     let mut s = String::new();
-    emit!(s, "# gatesim export of gateway \"{gateway}\" for HAProxy 2.6");
-    emit!(s, "global");
-    emit!(s, "    nbthread 1");
-    emit!(s, "    pidfile \"{pidfile}\"");
-    emit!(s);
+    emit!(
+        s,
+        "# Gateway \"{gateway}\" for HAProxy 2.6 (load it after the host's global section: haproxy -f global.cfg -f this.cfg)."
+    );
     emit!(s, "defaults");
     emit!(s, "    mode http");
     emit!(s, "    timeout connect 5s");
@@ -73,18 +71,19 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             };
             // Routes split from one gateway route share its stick table, as they share a limiter.
             let table = format!("{gw}.r{}", route.limit_group);
-            let (key, present) = match rl.key {
-                LimitKey::Client => ("req.hdr(x-client-key)", " { req.hdr(x-client-key) -m found }"),
-                LimitKey::User => ("req.hdr(x-api-key)", " { req.hdr(x-api-key) -m found }"),
-                LimitKey::Global => ("str(global)", ""),
+            let (key, present, kind) = match rl.key {
+                LimitKey::Client => ("src", "", "ip"),
+                LimitKey::User => ("req.hdr(x-api-key)", " { req.hdr(x-api-key) -m found }", "string len 64"),
+                LimitKey::Global => ("str(global)", "", "string len 8"),
             };
+            let size = r.keys(rl.key).saturating_mul(2).max(100_000).div_ceil(1000);
             emit!(s, "    http-request track-sc0 {key} table {table} if {is_route}{present}");
             emit!(
                 s,
                 "    http-request deny deny_status {deny_status} if {is_route} {{ sc_http_req_rate(0) gt {limit} }}"
             );
             let t = format!(
-                "backend {table}\n    stick-table type string len 64 size 100k expire {expire_ms}ms store http_req_rate({period_ms}ms)\n"
+                "backend {table}\n    stick-table type {kind} size {size}k expire {expire_ms}ms store http_req_rate({period_ms}ms)\n"
             );
             if !tables.contains(&t) {
                 tables.push(t);

@@ -37,14 +37,14 @@ macro_rules! emit {
 
 pub mod haproxy;
 pub mod nginx;
+pub mod validated;
 pub mod yaml;
 
 use crate::model::names::{self, check_name, check_path, collision_key};
-use crate::model::{Balance, Failover, LoadBalancer, Node, RateLimit, Scenario};
+use crate::model::{Balance, Failover, LimitKey, LoadBalancer, Node, RateLimit, Scenario};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::str::FromStr;
 
 /// The product a config is written for.
@@ -122,15 +122,13 @@ impl FromStr for Target {
     }
 }
 
-/// Where the exported gateway listens, where its backends are, and where it keeps its files.
+/// Where the exported gateway listens, where its backends are, and the lines that open the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportOptions {
     /// The gateway's listening address.
     pub listen: SocketAddr,
     /// Address of every instance (`<service>-<i>`) behind the gateway.
     pub backends: BTreeMap<String, SocketAddr>,
-    /// Directory for the pid file, logs and temporary files.
-    pub workdir: PathBuf,
     /// Lines that open the file (what was exported, from which file, the figures it passed), each
     /// written as a comment in the target's syntax; a target without comments carries them in a
     /// field of its own (see [`Target::comment`]).
@@ -277,6 +275,22 @@ pub struct Resolved<'a> {
     pub routes: Vec<ResolvedRoute<'a>>,
     /// Distinct upstream pools, in order of first use.
     pub pools: Vec<Pool<'a>>,
+    /// Distinct client addresses of the scenario's populations (their `addresses`, else their
+    /// `users`): how many keys a per-address limiter table must hold.
+    pub addresses: u64,
+    /// Distinct users of the scenario's populations: the keys of a per-user (API key) table.
+    pub users: u64,
+}
+
+impl Resolved<'_> {
+    /// How many distinct keys a rate-limit table keyed by `key` must hold.
+    pub fn keys(&self, key: LimitKey) -> u64 {
+        match key {
+            LimitKey::Client => self.addresses,
+            LimitKey::User => self.users,
+            LimitKey::Global => 1,
+        }
+    }
 }
 
 /// Writes `scenario` as a config for `target`: for a gateway target, gateway `gateway` (which may
@@ -335,12 +349,8 @@ pub fn the_gateway<'s>(scenario: &'s Scenario, asked: Option<&'s str>) -> Result
 /// The instance names behind gateway `gateway`, in pool order (for filling in addresses); errors as
 /// [`export`] would give them when resolving, apart from missing addresses.
 pub fn instances(scenario: &Scenario, gateway: &str) -> Result<Vec<String>, ExportError> {
-    let any = ExportOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        backends: BTreeMap::new(),
-        workdir: PathBuf::new(),
-        header: Vec::new(),
-    };
+    let any =
+        ExportOptions { listen: SocketAddr::from(([127, 0, 0, 1], 0)), backends: BTreeMap::new(), header: Vec::new() };
     let resolved = resolve_inner(scenario, gateway, &any, false)?;
     let mut names: Vec<String> = Vec::new();
     for s in resolved.pools.iter().flat_map(|p| p.servers.iter()) {
@@ -494,7 +504,14 @@ fn resolve_inner<'a>(
         });
     }
     check_unique(&pools)?;
-    Ok(Resolved { gateway: gw.name.clone(), routes, pools })
+    let (mut addresses, mut users) = (0u64, 0u64);
+    for n in &topo.nodes {
+        if let Node::Clients(c) = n {
+            users += u64::from(c.users);
+            addresses += u64::from(c.addresses.unwrap_or(c.users).min(c.users.max(1)));
+        }
+    }
+    Ok(Resolved { gateway: gw.name.clone(), routes, pools, addresses, users })
 }
 
 /// `name` if it follows the name rule, else an error naming it.

@@ -1,45 +1,55 @@
-//! NGINX (1.22, open source) config for one gateway: `limit_req_zone`/`limit_req` for route rate
-//! limits, one `upstream` per balancer (smooth weighted round robin or `least_conn`, with
-//! `max_fails`/`fail_timeout`), `proxy_next_upstream` for failover, `proxy_read_timeout` for route
-//! timeouts.
+//! NGINX (1.22, open source) config for one gateway, as a file for the `http` context: what a user
+//! drops into `/etc/nginx/conf.d/` (Debian's and nginx.org's `nginx.conf` include
+//! `conf.d/*.conf` inside `http {}`). It holds `limit_req_zone` for the route rate limits, one
+//! `upstream` per balancer (smooth weighted round robin, `least_conn`, `ip_hash` or `hash`, with
+//! `max_fails`/`fail_timeout` and a shared-memory `zone`), and one `server` with a `location` per
+//! route (`limit_req`, `proxy_pass`, `proxy_next_upstream`, `proxy_read_timeout`). Nothing of the
+//! process (user, pid, logs, workers, temporary paths) is in it: those stay the host's.
 //!
-//! The process runs in the foreground with a single worker process (`master_process off`), so the
-//! upstream state (weights, failures, connection counts) needs no shared `zone`: it is the one
-//! worker's. The rate-limit key is the `X-Client-Key` request header (`LimitKey::Client`) or a
-//! constant (`LimitKey::Global`). Every response carries `X-Upstream: $upstream_addr`.
+//! What each directive means in production is what the simulation assumed:
+//! - The rate-limit key is the model's `LimitKey`: the client address (`$binary_remote_addr`, 4
+//!   bytes per IPv4 key), the user's API key (the `X-Api-Key` request header,
+//!   `$http_x_api_key`; a request without one is not limited, as NGINX skips an empty key), or one
+//!   bucket for everyone (the constant `"global"`).
+//! - A zone's size holds every key of the scenario's populations with room to spare (nginx.org:
+//!   "one megabyte zone can keep about 16 thousand 64-byte states"; when a zone is full NGINX
+//!   removes the least recently used state, and a request that still finds no room gets 503).
+//! - Every `upstream` has a `zone`, so the balancer's state (positions, failures, connection
+//!   counts) is shared by all worker processes, as the simulator keeps one state per balancer;
+//!   without it each worker would balance on its own.
+//! - `proxy_next_upstream` is NGINX's default, `error timeout`, when the route has no upstream
+//!   timeout. A route with a timeout is simulated as a deadline that answers 504 without trying
+//!   another server, so its location narrows the trigger to `error` (connection failures) and
+//!   says so in a comment.
 //!
 //! Names are written as bare words only after [`word`] has checked them; `location` prefixes are
 //! written as double-quoted strings ([`quoted`]), after [`path`] has checked them.
 
 use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, ms, path, word};
 use crate::model::{Balance, Failover, LimitKey, Limiter};
-use std::path::Path;
 
 const T: Target = Target::Nginx;
 
+/// Bytes NGINX keeps per `limit_req` state, key included, rounded up (64-byte states per the
+/// nginx.org documentation; an API key up to 64 bytes needs the next size class).
+fn state_bytes(key: LimitKey) -> u64 {
+    match key {
+        LimitKey::Client | LimitKey::Global => 64,
+        LimitKey::User => 128,
+    }
+}
+
+/// A `limit_req_zone` size holding `keys` states twice over, in whole megabytes (at least 1m).
+fn zone_size(keys: u64, key: LimitKey) -> String {
+    let bytes = keys.saturating_mul(2).saturating_mul(state_bytes(key));
+    format!("{}m", bytes.div_ceil(1 << 20).max(1))
+}
+
 /// Writes the config.
 pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError> {
-    let wd = |file: &str| quoted_path(&o.workdir.join(file), &r.gateway);
     let gateway = word(&r.gateway, &r.gateway)?;
     let mut s = String::new();
-    emit!(s, "# gatesim export of gateway \"{gateway}\" for nginx 1.22");
-    emit!(s, "daemon off;");
-    emit!(s, "master_process off;");
-    emit!(s, "worker_processes 1;");
-    emit!(s, "pid {};", wd("nginx.pid")?);
-    emit!(s, "error_log {} notice;", wd("error.log")?);
-    emit!(s, "events {{\n    worker_connections 1024;\n}}");
-    emit!(s, "http {{");
-    emit!(s, "    access_log off;");
-    for (dir, name) in [
-        ("client_body_temp_path", "client_body_temp"),
-        ("proxy_temp_path", "proxy_temp"),
-        ("fastcgi_temp_path", "fastcgi_temp"),
-        ("uwsgi_temp_path", "uwsgi_temp"),
-        ("scgi_temp_path", "scgi_temp"),
-    ] {
-        emit!(s, "    {dir} {};", wd(name)?);
-    }
+    emit!(s, "# Gateway \"{gateway}\" for nginx 1.22, for the http context (e.g. /etc/nginx/conf.d/{gateway}.conf).");
     let mut zones = Vec::new();
     let mut declared = std::collections::BTreeSet::new();
     for route in &r.routes {
@@ -61,14 +71,15 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
         };
         let zone = format!("{}_r{i}", ident(gateway));
         let key = match rl.key {
-            LimitKey::Client => "$http_x_client_key",
+            LimitKey::Client => "$binary_remote_addr",
             LimitKey::User => "$http_x_api_key",
             LimitKey::Global => "\"global\"",
         };
         let unit = if per_minute { "r/m" } else { "r/s" };
         // Routes split from one gateway route share its zone: one bucket per key, as simulated.
         if declared.insert(i) {
-            emit!(s, "    limit_req_zone {key} zone={zone}:1m rate={n}{unit};");
+            let size = zone_size(r.keys(rl.key), rl.key);
+            emit!(s, "limit_req_zone {key} zone={zone}:{size} rate={n}{unit};");
         }
         let mode = match (nodelay, delay) {
             (true, _) => " nodelay".to_string(),
@@ -80,31 +91,23 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
     for pool in &r.pools {
         upstream(&mut s, pool)?;
     }
-    emit!(s, "    server {{");
-    emit!(s, "        listen {};", o.listen);
-    emit!(s, "        add_header X-Upstream $upstream_addr always;");
+    emit!(s, "server {{");
+    emit!(s, "    listen {};", o.listen);
     for (route, zone) in r.routes.iter().zip(&zones) {
         let pool = r.pools.get(route.pool).ok_or_else(|| ExportError::Broken {
             node: r.gateway.clone(),
             message: format!("route {:?} has no pool", route.prefix),
         })?;
-        emit!(s, "        location {} {{", quoted(path(&r.gateway, &route.prefix)?));
+        emit!(s, "    location {} {{", quoted(path(&r.gateway, &route.prefix)?));
         if let Some((line, status)) = zone {
-            emit!(s, "            {line}");
-            emit!(s, "            limit_req_status {status};");
+            emit!(s, "        {line}");
+            emit!(s, "        limit_req_status {status};");
         }
-        emit!(s, "            proxy_pass http://{};", word(&pool.name, &pool.id)?);
-        match pool.failover() {
-            Failover::NextInstance => {
-                emit!(s, "            proxy_next_upstream error;");
-            }
-            Failover::NginxNextUpstream { tries } => {
-                emit!(s, "            proxy_next_upstream error;");
-                emit!(s, "            proxy_next_upstream_tries {tries};");
-            }
-            Failover::Off => {
-                emit!(s, "            proxy_next_upstream off;");
-            }
+        emit!(s, "        proxy_pass http://{};", word(&pool.name, &pool.id)?);
+        let tries = match pool.failover() {
+            Failover::NextInstance => Some(0),
+            Failover::NginxNextUpstream { tries } => Some(tries),
+            Failover::Off => None,
             f @ Failover::HaproxyRetries { .. } => {
                 return Err(ExportError::unsupported(
                     &pool.name,
@@ -113,17 +116,31 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                     "HAProxy retries; use NginxNextUpstream",
                 ));
             }
+        };
+        match (tries, route.timeout_ms) {
+            (None, _) => emit!(s, "        proxy_next_upstream off;"),
+            (Some(_), Some(_)) => {
+                emit!(
+                    s,
+                    "        # The upstream timeout ends the request with 504 (as simulated): no other server is tried."
+                );
+                emit!(s, "        proxy_next_upstream error;");
+            }
+            // NGINX's default, `error timeout`, is what the model simulates here.
+            (Some(_), None) => {}
+        }
+        if let Some(t @ 1..) = tries {
+            emit!(s, "        proxy_next_upstream_tries {t};");
         }
         if let Some(t) = route.timeout_ms {
-            emit!(s, "            proxy_read_timeout {};", ms(t));
-            emit!(s, "            proxy_send_timeout {};", ms(t));
+            emit!(s, "        proxy_read_timeout {};", ms(t));
+            emit!(s, "        proxy_send_timeout {};", ms(t));
         }
-        emit!(s, "        }}");
+        emit!(s, "    }}");
     }
     if !r.routes.iter().any(|x| x.prefix == "/") {
-        emit!(s, "        location / {{\n            return 404;\n        }}");
+        emit!(s, "    location / {{\n        return 404;\n    }}");
     }
-    emit!(s, "    }}");
     emit!(s, "}}");
     Ok(s)
 }
@@ -149,10 +166,10 @@ fn upstream(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
         // ip_hash hashes the client address ($remote_addr): the simulator's client key must be it.
         Balance::NginxIpHash { max_fails, fail_timeout_s } => (Some("ip_hash;"), true, max_fails, fail_timeout_s),
         Balance::NginxHash { consistent: true, max_fails, fail_timeout_s } => {
-            (Some("hash $http_x_client_key consistent;"), true, max_fails, fail_timeout_s)
+            (Some("hash $remote_addr consistent;"), true, max_fails, fail_timeout_s)
         }
         Balance::NginxHash { consistent: false, max_fails, fail_timeout_s } => {
-            (Some("hash $http_x_client_key;"), true, max_fails, fail_timeout_s)
+            (Some("hash $remote_addr;"), true, max_fails, fail_timeout_s)
         }
         other => {
             return Err(ExportError::unsupported(
@@ -163,20 +180,23 @@ fn upstream(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
             ));
         }
     };
-    emit!(s, "    upstream {} {{", word(&pool.name, &pool.id)?);
+    let id = word(&pool.name, &pool.id)?;
+    emit!(s, "upstream {id} {{");
+    // Shared memory for the balancer's state, so every worker process balances as one.
+    emit!(s, "    zone {id} 64k;");
     if let Some(d) = directive {
-        emit!(s, "        {d}");
+        emit!(s, "    {d}");
     }
     for sv in &pool.servers {
         let w = if weighted { sv.weight } else { 1 };
         emit!(
             s,
-            "        server {} weight={w} max_fails={max_fails} fail_timeout={fail_timeout}s; # {}",
+            "    server {} weight={w} max_fails={max_fails} fail_timeout={fail_timeout}s; # {}",
             sv.addr,
             word(&sv.service, &sv.instance)?
         );
     }
-    emit!(s, "    }}");
+    emit!(s, "}}");
     Ok(())
 }
 
@@ -194,15 +214,4 @@ fn quoted(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-fn quoted_path(p: &Path, node: &str) -> Result<String, ExportError> {
-    let text = p.to_string_lossy();
-    if text.contains(['"', '\\', '$']) || text.chars().any(char::is_control) {
-        return Err(ExportError::Broken {
-            node: node.into(),
-            message: format!("work directory path {text:?} contains a quote, backslash, `$` or control character"),
-        });
-    }
-    Ok(format!("\"{text}\""))
 }

@@ -39,12 +39,7 @@ fn options() -> ExportOptions {
         .enumerate()
         .map(|(i, n)| (n.to_string(), SocketAddr::from(([127, 0, 0, 1], 9001 + i as u16))))
         .collect();
-    ExportOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-        backends,
-        workdir: PathBuf::from("/tmp/w"),
-        header: Vec::new(),
-    }
+    ExportOptions { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), backends, header: Vec::new() }
 }
 
 fn lines(config: &str) -> Vec<String> {
@@ -68,22 +63,18 @@ const CASES: &[Case] = &[
         rl: r#"Some((key: Client, algorithm: NginxLimitReq(rate: "10r/s", burst: 5, nodelay: true, status: 429)))"#,
         weights: [5.0, 1.0, 1.0],
         expect: &[
-            "daemon off;",
-            "master_process off;",
-            "worker_processes 1;",
-            "pid \"/tmp/w/nginx.pid\";",
-            "proxy_temp_path \"/tmp/w/proxy_temp\";",
-            "limit_req_zone $http_x_client_key zone=gw_r0:1m rate=10r/s;",
+            "limit_req_zone $binary_remote_addr zone=gw_r0:1m rate=10r/s;",
             "upstream lb {",
+            "zone lb 64k;",
             "server 127.0.0.1:9001 weight=5 max_fails=2 fail_timeout=60s; # a-0",
             "server 127.0.0.1:9002 weight=5 max_fails=2 fail_timeout=60s; # a-1",
             "server 127.0.0.1:9003 weight=1 max_fails=2 fail_timeout=60s; # b",
             "listen 127.0.0.1:8080;",
-            "add_header X-Upstream $upstream_addr always;",
             "location \"/api\" {",
             "limit_req zone=gw_r0 burst=5 nodelay;",
             "limit_req_status 429;",
             "proxy_pass http://lb;",
+            "# The upstream timeout ends the request with 504 (as simulated): no other server is tried.",
             "proxy_next_upstream error;",
             "proxy_next_upstream_tries 2;",
             "proxy_read_timeout 2000ms;",
@@ -112,16 +103,14 @@ const CASES: &[Case] = &[
         rl: "Some((algorithm: HaproxyHttpReqRate(period_ms: 10000, limit: 30, deny_status: 429)))",
         weights: [3.0, 2.0, 1.0],
         expect: &[
-            "nbthread 1",
-            "pidfile \"/tmp/w/haproxy.pid\"",
             "mode http",
             "frontend gw",
             "bind 127.0.0.1:8080",
             "http-request set-var(txn.gatesim_route) str(r0) if { path_beg '/api' }",
-            "http-request track-sc0 req.hdr(x-client-key) table gw.r0 if { var(txn.gatesim_route) -m str r0 } { req.hdr(x-client-key) -m found }",
+            "http-request track-sc0 src table gw.r0 if { var(txn.gatesim_route) -m str r0 }",
             "http-request deny deny_status 429 if { var(txn.gatesim_route) -m str r0 } { sc_http_req_rate(0) gt 30 }",
             "use_backend lb if { var(txn.gatesim_route) -m str r0 }",
-            "stick-table type string len 64 size 100k expire 30000ms store http_req_rate(10000ms)",
+            "stick-table type ip size 100k expire 30000ms store http_req_rate(10000ms)",
             "backend lb",
             "balance roundrobin",
             "retries 1",
@@ -142,6 +131,68 @@ const CASES: &[Case] = &[
         expect: &["balance leastconn", "retries 0", "server a-1 127.0.0.1:9002 weight 1"],
     },
 ];
+
+/// Nothing of a test harness or of the process reaches a production file: no process settings
+/// (the host's), no header standing in for the client address, no debugging header.
+#[test]
+fn exported_configs_hold_nothing_of_a_harness() {
+    for case in CASES {
+        let sc = scenario(case.lb, case.rl, case.weights);
+        let config = export(&sc, Some("gw"), case.target, &options()).unwrap();
+        for banned in
+            ["daemon", "master_process", "worker_processes", "pid", "nbthread", "/tmp", "x-client-key", "X-Upstream"]
+        {
+            assert!(
+                !config.to_ascii_lowercase().contains(&banned.to_ascii_lowercase()),
+                "{}: {banned} in\n{config}",
+                case.name
+            );
+        }
+    }
+}
+
+/// The limiter's key is the model's: the client address, the `X-Api-Key` header, or one bucket.
+#[test]
+fn the_rate_limit_key_is_the_models() {
+    for (key, nginx, haproxy) in [
+        ("Client", "limit_req_zone $binary_remote_addr zone=gw_r0:", "http-request track-sc0 src table gw.r0 if"),
+        (
+            "User",
+            "limit_req_zone $http_x_api_key zone=gw_r0:",
+            "http-request track-sc0 req.hdr(x-api-key) table gw.r0 if",
+        ),
+        ("Global", "limit_req_zone \"global\" zone=gw_r0:", "http-request track-sc0 str(global) table gw.r0 if"),
+    ] {
+        let rl = format!(r#"Some((key: {key}, algorithm: NginxLimitReq(rate: "10r/s", burst: 5)))"#);
+        let lb = "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10)";
+        let text = export(&scenario(lb, &rl, [1.0; 3]), Some("gw"), Target::Nginx, &options()).unwrap();
+        assert!(text.contains(nginx), "{key}: {text}");
+        let rl = format!("Some((key: {key}, algorithm: HaproxyHttpReqRate(period_ms: 1000, limit: 5)))");
+        let text =
+            export(&scenario("algorithm: HaproxyRoundRobin", &rl, [1.0; 3]), Some("gw"), Target::Haproxy, &options())
+                .unwrap();
+        assert!(text.contains(haproxy), "{key}: {text}");
+    }
+}
+
+/// A per-address zone holds every address of the populations twice over: 36,000 users behind
+/// 30,000 addresses need 60,000 states of 64 bytes, 3.7 MB, so 4m; 1m at least.
+#[test]
+fn limit_zones_are_sized_for_the_populations_keys() {
+    let rl = r#"Some((key: Client, algorithm: NginxLimitReq(rate: "10r/s", burst: 5)))"#;
+    let lb = "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10)";
+    let mut sc = scenario(lb, rl, [1.0; 3]);
+    let text = export(&sc, Some("gw"), Target::Nginx, &options()).unwrap();
+    assert!(text.contains("zone=gw_r0:1m "), "{text}");
+    for n in &mut sc.topology.nodes {
+        if let Node::Clients(c) = n {
+            c.users = 36_000;
+            c.addresses = Some(30_000);
+        }
+    }
+    let text = export(&sc, Some("gw"), Target::Nginx, &options()).unwrap();
+    assert!(text.contains("zone=gw_r0:4m "), "{text}");
+}
 
 #[test]
 fn exported_configs_contain_the_expected_lines() {
@@ -502,4 +553,21 @@ fn paths_are_quoted_in_each_products_syntax() {
     assert!(lines(&nginx).contains(&"location \"/api\" {".into()), "{nginx}");
     let haproxy = export(&sc, Some("gw"), Target::Haproxy, &options()).unwrap();
     assert!(haproxy.contains("{ path_beg '/api' }"), "{haproxy}");
+}
+
+/// Without an upstream timeout NGINX keeps its default `proxy_next_upstream error timeout` (the
+/// model retries another server on an error and has no deadline to time out on).
+#[test]
+fn nginx_keeps_its_next_upstream_default_without_a_route_timeout() {
+    let lb = "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10), failover: NginxNextUpstream(tries: 3)";
+    let mut sc = scenario(lb, "None", [1.0; 3]);
+    for n in &mut sc.topology.nodes {
+        if let Node::Gateway(g) = n {
+            g.routes[0].timeout_ms = None;
+        }
+    }
+    let text = export(&sc, Some("gw"), Target::Nginx, &options()).unwrap();
+    assert!(!text.contains("proxy_next_upstream "), "{text}");
+    assert!(text.contains("proxy_next_upstream_tries 3;"), "{text}");
+    assert!(!text.contains("proxy_read_timeout"), "{text}");
 }

@@ -134,17 +134,15 @@ fn export(
         .arg("--gateway")
         .arg("gw")
         .arg("--listen")
-        .arg(listen.to_string())
-        .arg("--workdir")
-        .arg(workdir);
+        .arg(listen.to_string());
     for (name, addr) in &b.addrs {
         c.arg("--backend").arg(format!("{name}={addr}"));
     }
     c.arg(dir.join("scenario.ron")).arg("-o").arg(&config);
     run_ok(c);
     let valid = match product {
-        Product::Nginx => nginx::validate(bin, &config, workdir),
-        Product::Haproxy => haproxy::validate(bin, &config),
+        Product::Nginx => nginx::validate(bin, &nginx::harness(&config, workdir), workdir),
+        Product::Haproxy => haproxy::validate(bin, &config, workdir),
     };
     if let Err(e) = valid {
         panic!("exported config does not validate: {e}\n{}", std::fs::read_to_string(&config).unwrap_or_default());
@@ -169,7 +167,7 @@ fn run_once(
     let listen = process::free_addr();
     let config = export(bin, product, dir, &workdir, listen, &b);
     let running = match product {
-        Product::Nginx => nginx::start_nginx(bin, &config, &workdir, listen),
+        Product::Nginx => nginx::start_nginx(bin, &nginx::harness(&config, &workdir), &workdir, listen),
         Product::Haproxy => haproxy::start_haproxy(bin, &config, &workdir, listen),
     }
     .unwrap_or_else(|e| panic!("{e}"));
@@ -452,7 +450,7 @@ fn export_cli_exit_codes_and_messages() {
     let (code, err) = export("nginx", "gw", &["--backend", "zz-0=127.0.0.1:1"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("zz-0") && err.contains("s0, s1, s2"), "{err}");
-    let (code, err) = export("envoy", "gw", &[]);
+    let (code, err) = export("nope-proxy", "gw", &[]);
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown target"), "{err}");
     std::fs::remove_dir_all(&dir).ok();

@@ -1,5 +1,9 @@
 //! Sends each trace request at its exact time on its own connection (one thread per request,
-//! `Connection: close`) and records the status and the `X-Backend` header of the answer.
+//! `Connection: close`) from the request's client address (a loopback address bound before
+//! connecting: Linux routes all of 127.0.0.0/8 to the loopback interface), and records the status
+//! and the `X-Backend` header of the answer. The product sees the address as the peer's, so a
+//! config keyed on the client address (`$binary_remote_addr`, `src`, Envoy's `remote_address`) is
+//! tested as deployed, with no header standing in for it.
 
 use crate::trace_gen::Request;
 use std::io::{Read, Write};
@@ -39,6 +43,18 @@ pub fn replay(addr: SocketAddr, requests: &[Request], t0: Instant) -> Vec<Seen> 
     threads.into_iter().map(|t| t.join().unwrap_or_default()).collect()
 }
 
+/// A connection to `addr` from the address `from` (any loopback address when `from` is empty or
+/// not an IPv4 address).
+fn connect_from(from: &str, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let Ok(ip) = from.parse::<std::net::Ipv4Addr>() else {
+        return TcpStream::connect_timeout(&addr, Duration::from_secs(2));
+    };
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    socket.bind(&SocketAddr::from((ip, 0)).into())?;
+    socket.connect_timeout(&addr.into(), Duration::from_secs(2))?;
+    Ok(socket.into())
+}
+
 fn send_at(addr: SocketAddr, r: &Request, at: Instant) -> Seen {
     // Sleep to just before the time, then spin (yielding) to it.
     let early = Duration::from_micros(1500);
@@ -52,12 +68,9 @@ fn send_at(addr: SocketAddr, r: &Request, at: Instant) -> Seen {
     let late_ms = started.saturating_duration_since(at).as_secs_f64() * 1000.0;
     let mut seen = Seen { late_ms, ..Seen::default() };
     let mut head = format!("GET {} HTTP/1.1\r\nHost: gatesim\r\nX-Request-Id: {}\r\n", r.path, r.id);
-    if !r.client_key.is_empty() {
-        head.push_str(&format!("X-Client-Key: {}\r\n", r.client_key));
-    }
     head.push_str(&format!("X-Service-Ms: {}\r\nConnection: close\r\n\r\n", r.service_ms));
     let result = (|| -> std::io::Result<Vec<u8>> {
-        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+        let mut s = connect_from(&r.client_key, addr)?;
         s.set_nodelay(true)?;
         s.write_all(head.as_bytes())?;
         s.set_read_timeout(Some(RESPONSE_LIMIT))?;

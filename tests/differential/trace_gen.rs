@@ -63,7 +63,7 @@ pub struct Request {
     pub id: String,
     /// Send time, ms from the trace start.
     pub send_ms: f64,
-    /// Rate-limit key; empty = none.
+    /// The client's address (the rate-limit key): the replayer sends from it.
     pub client_key: String,
     /// Path.
     pub path: String,
@@ -347,7 +347,11 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
     let spec = kind.spec();
     let mut rng = Rng(seed ^ 0x5EED_0000_0000_0000 ^ (kind as u64) << 40);
     let windows = forbidden(&spec);
-    let keys = ["alice", "bob", "carol", "dave"];
+    // Rate limits are keyed on the client address (`LimitKey::Client`): each key is a loopback
+    // address the replayer sends from, so the products see it as the peer address.
+    let keys = ["127.0.0.11", "127.0.0.12", "127.0.0.13", "127.0.0.14"];
+    // Requests outside the bursts sometimes come from a fifth address.
+    let other = "127.0.0.15";
     let mut ng: BTreeMap<String, LimitReqState> = BTreeMap::new();
     let mut hp: BTreeMap<String, HttpReqRateState> = BTreeMap::new();
     let mut requests = Vec::new();
@@ -374,7 +378,7 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
         t += rng.range(phase.1, phase.2);
         let key = match phase.3 {
             Some(k) if rng.chance(0.85) => k.to_string(),
-            _ if rng.chance(0.1) => String::new(),
+            _ if rng.chance(0.1) => other.to_string(),
             _ => keys[rng.range(0, 3) as usize].to_string(),
         };
         let routed = !rng.chance(0.03);
@@ -481,7 +485,7 @@ Scenario(
     run: (seed: 1, duration_s: 60.0),
     topology: (
         nodes: [
-            Clients((name: "trace", traffic: Constant(rate_rps: 1.0))),
+            Clients((name: "trace", traffic: Constant(rate_rps: 1.0), routes: [(path: "/api/items", weight: 1.0)])),
             Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "lb", timeout_ms: Some(10000.0), rate_limit: {rl})])),
             LoadBalancer((name: "lb", algorithm: {balance}, health_check: {health}, failover: {failover})),
 {services}        ],

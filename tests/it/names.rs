@@ -321,12 +321,7 @@ fn export_unusual(s: &Scenario, target: Target) -> (PathBuf, PathBuf) {
         .enumerate()
         .map(|(i, n)| (n, SocketAddr::from(([127, 0, 0, 1], 19001 + i as u16))))
         .collect();
-    let options = ExportOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 18080)),
-        backends,
-        workdir: dir.clone(),
-        header: Vec::new(),
-    };
+    let options = ExportOptions { listen: SocketAddr::from(([127, 0, 0, 1], 18080)), backends, header: Vec::new() };
     let config = export::export(s, Some(gw), target, &options).unwrap_or_else(|e| panic!("{target}: {e}"));
     let path = dir.join(format!("{}.conf", target.name()));
     std::fs::write(&path, &config).unwrap();
@@ -352,8 +347,16 @@ fn nginx_accepts_the_export_of_unusual_names() {
     let (dir, config) = export_unusual(&s, Target::Nginx);
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("location \"/v1.0/~user/a-b_c!*+,=:@&\" {"), "{text}");
+    // The export is for nginx's http context: a minimal main config includes it, as a host's would.
+    let main = dir.join("main.conf");
+    let text = format!(
+        "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n    include {c};\n}}\n",
+        d = dir.display(),
+        c = config.display()
+    );
+    std::fs::write(&main, text).unwrap();
     let mut c = Command::new(bin);
-    c.arg("-e").arg(dir.join("error.log")).arg("-p").arg(&dir).arg("-t").arg("-c").arg(&config);
+    c.arg("-e").arg(dir.join("error.log")).arg("-p").arg(&dir).arg("-t").arg("-c").arg(&main);
     checked(c, &config);
     std::fs::remove_dir_all(&dir).ok();
 }
