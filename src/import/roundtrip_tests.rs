@@ -10,6 +10,10 @@
 //!   of the exported `defaults` (30 s); `balance first` ignores weights.
 //! - A route that adds nothing to the route its prefix falls under (same pool and timeout, no
 //!   rate limit on either) is that route, in a product as in the simulator.
+//!
+//! Each export is imported as written (NGINX: an http-context file; HAProxy: a file without a
+//! `global` section) and as a host holds it (inside a whole `nginx.conf`; after a `global`
+//! section).
 
 use super::{Format, import_str};
 use crate::export::{self, ExportOptions, Target};
@@ -19,7 +23,7 @@ use crate::model::{
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Clone, Debug)]
 struct GenLb {
@@ -159,7 +163,6 @@ fn options(s: &Scenario, gateway: &str) -> ExportOptions {
     ExportOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
         backends,
-        workdir: PathBuf::from("/tmp/gatesim"),
         header: vec!["exported for the round-trip test".into()],
     }
 }
@@ -221,25 +224,15 @@ fn norm(s: &Scenario, target: Target) -> Norm {
     Norm { routes: kept, pools }
 }
 
-/// Today's export rewritten the way the production-true exporters write it (being changed in
-/// parallel): NGINX as an http-context `conf.d` snippet keyed on `$binary_remote_addr` and hashing
-/// `$remote_addr`; HAProxy tracking `src` for the client's key.
-fn production(config: &str, target: Target) -> String {
+/// The export as a host holds it: NGINX's http-context file inside a whole `nginx.conf` (main
+/// context, `events`, `http`), HAProxy's file after a `global` section (as `haproxy -f global.cfg
+/// -f gateway.cfg` reads them).
+fn hosted(config: &str, target: Target) -> String {
     match target {
         Target::Nginx => {
-            let body = config.split_once("http {").map_or(config, |(_, b)| b);
-            let body = body.trim_end().strip_suffix('}').unwrap_or(body);
-            body.replace("limit_req_zone $http_x_client_key", "limit_req_zone $binary_remote_addr")
-                .replace("hash $http_x_client_key", "hash $remote_addr")
-                .lines()
-                .filter(|l| !l.contains("_temp_path") && !l.contains("access_log"))
-                .collect::<Vec<_>>()
-                .join("\n")
+            format!("worker_processes 1;\nevents {{\n    worker_connections 64;\n}}\nhttp {{\n{config}}}\n")
         }
-        Target::Haproxy => config
-            .replace(" { req.hdr(x-client-key) -m found }", "")
-            .replace("track-sc0 req.hdr(x-client-key)", "track-sc0 src")
-            .replace("stick-table type string len 64", "stick-table type ip"),
+        Target::Haproxy => format!("global\n    nbthread 1\n\n{config}"),
     }
 }
 
@@ -250,7 +243,7 @@ fn round_trip(s: &Scenario, target: Target) -> Result<(), TestCaseError> {
         Target::Haproxy => Format::Haproxy,
     };
     let file = Path::new("/nonexistent/exported.conf");
-    for text in [config.clone(), production(&config, target)] {
+    for text in [config.clone(), hosted(&config, target)] {
         let imported = import_str(&text, file, format).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(norm(&imported.scenario, target), norm(s, target), "{}", text);
     }
