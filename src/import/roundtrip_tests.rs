@@ -275,3 +275,18 @@ fn an_exported_gateway_imports_with_its_name_for_haproxy() {
     let imported = imported.unwrap_or_else(|e| panic!("{e}"));
     assert!(imported.scenario.topology.node("gw").is_some());
 }
+
+/// The hand-written corpus: import, export, import again gives the same gateway.
+#[test]
+fn the_corpus_survives_export_and_import_again() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/import");
+    for (file, target) in [("nginx/nginx.conf", Target::Nginx), ("haproxy.cfg", Target::Haproxy)] {
+        let first = super::import_file(&root.join(file), None).unwrap_or_else(|e| panic!("{e}"));
+        let s = &first.scenario;
+        let gateway = export::the_gateway(s, None).unwrap_or_else(|e| panic!("{e}")).to_owned();
+        let config = export::export(s, None, target, &options(s, &gateway)).unwrap_or_else(|e| panic!("{e}"));
+        let format = if target == Target::Nginx { Format::Nginx } else { Format::Haproxy };
+        let again = import_str(&config, Path::new("/nonexistent/again"), format).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(norm(&again.scenario, target), norm(s, target), "{config}");
+    }
+}
