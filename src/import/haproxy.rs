@@ -93,8 +93,11 @@ pub(super) fn read(text: &str, path: &Path, notes: &mut Vec<Note>) -> Result<Ir,
                 if r.backends.contains_key(&p.name) {
                     return Err(at(&loc, format!("backend {:?} is defined twice", p.name)));
                 }
-                if kind == "listen" {
+                // A listen section without servers (a stats page) routes nothing.
+                if kind == "listen" && lines.iter().any(|l| l.word(0) == "server") {
                     frontends.push(proxy(true));
+                } else if kind == "listen" {
+                    r.note(&loc, NoteKind::Ignored, "a listen section without servers (a stats page): routes nothing");
                 }
                 r.backends.insert(p.name.clone(), p);
             }

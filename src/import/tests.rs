@@ -461,3 +461,11 @@ fn server_flags_and_valued_parameters_are_told_apart() {
     let Some(Node::LoadBalancer(lb)) = i.scenario.topology.node("b") else { panic!("no balancer") };
     assert_eq!(lb.health_check, Some(ActiveCheck { inter_ms: 700, rise: 2, fall: 3 }));
 }
+
+#[test]
+fn a_stats_listen_section_first_is_not_the_gateway() {
+    let text = format!("listen stats\n  bind :8404\n  stats enable\n  stats uri /stats\n{HAPROXY}");
+    let i = ok(haproxy(&text));
+    assert!(i.scenario.topology.node("fe").is_some(), "{:?}", i.scenario.topology.nodes);
+    assert!(listing(&i).contains("t.cfg:1: ignored: a listen section without servers"), "{}", listing(&i));
+}
