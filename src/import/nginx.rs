@@ -489,6 +489,14 @@ impl Reader<'_> {
             }
             return Ok(None);
         };
+        if !prefix.starts_with('/') {
+            self.note(
+                l,
+                NoteKind::NotMapped,
+                format!("location {prefix:?} never matches (request paths start with /): not imported"),
+            );
+            return Ok(None);
+        }
         if let Err(why) = crate::model::names::check_path(&prefix) {
             return Err(at(&l.at, format!("location {prefix:?} cannot be a gatesim route: {why}")));
         }

@@ -469,3 +469,11 @@ fn a_stats_listen_section_first_is_not_the_gateway() {
     assert!(i.scenario.topology.node("fe").is_some(), "{:?}", i.scenario.topology.nodes);
     assert!(listing(&i).contains("t.cfg:1: ignored: a listen section without servers"), "{}", listing(&i));
 }
+
+#[test]
+fn a_location_that_never_matches_is_listed() {
+    let i = ok(nginx(
+        "upstream a { server x; }\nserver {\n location api { proxy_pass http://a; }\n location / { proxy_pass http://a; }\n}",
+    ));
+    assert!(listing(&i).contains("t.conf:3: not mapped: location: location \"api\" never matches"), "{}", listing(&i));
+}
