@@ -193,7 +193,7 @@ pub const DEFAULT_PROCESSING_MS: f64 = 1.0;
 /// The name of the client population.
 pub const CLIENTS_NAME: &str = "clients";
 
-/// The syntax a file is in: `forced` if given, else from its name (`*.cfg` or a name containing
+/// The syntax a file is in, from its name (`*.cfg` or a name containing
 /// `haproxy` is HAProxy, `*.conf` or a name containing `nginx` is NGINX), else from its content
 /// (HAProxy section keywords at the start of a line, or NGINX's `;`-terminated directives).
 pub fn detect(path: &Path, text: &str) -> Option<Format> {
