@@ -29,6 +29,7 @@ pub(super) fn read(text: &str, path: &Path, notes: &mut Vec<Note>) -> Result<Ir,
         upstreams: BTreeMap::new(),
         servers: Vec::new(),
         failover_set: BTreeSet::new(),
+        path: path.to_owned(),
     };
     let http_body: Vec<Directive> = if https.is_empty() {
         top.clone()
@@ -80,6 +81,8 @@ struct Reader<'n> {
     servers: Vec<Directive>,
     /// Pools whose failover a location has set (lower case).
     failover_set: BTreeSet<String>,
+    /// The imported file.
+    path: std::path::PathBuf,
 }
 
 /// Directives that have no bearing on what gatesim simulates, by name or prefix, and why.
@@ -270,7 +273,7 @@ impl Reader<'_> {
         }
         let Some((name, loc, routes)) = chosen else {
             return Err(ImportError::File {
-                path: servers.first().map_or_else(Default::default, |s| s.at.file.clone()),
+                path: self.path.clone(),
                 message: "nothing to import: no server block has a location with proxy_pass".into(),
             });
         };
