@@ -44,6 +44,7 @@ pub mod dr;
 pub mod export;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod policy;

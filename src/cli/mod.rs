@@ -15,6 +15,7 @@ pub mod check;
 pub mod dr;
 pub mod export;
 pub mod export_scenario;
+pub mod import;
 pub mod outputs;
 
 use crate::model::{load, validate};
@@ -125,6 +126,9 @@ pub enum Command {
     /// Write a gateway of a scenario as an NGINX or HAProxy config, or the scenario as Kubernetes
     /// manifests, a Route 53 change batch or Prometheus alerting rules.
     Export(export::ExportArgs),
+    /// Read an NGINX or HAProxy config into a scenario (the inverse of export); lists on stderr
+    /// what could not be mapped.
+    Import(import::ImportArgs),
     /// Measure the engine's speed on the reference topology and an M/M/c station, a trace replay, and
     /// `lint` on a large file.
     Bench {
@@ -195,6 +199,7 @@ pub fn run(cli: Cli) -> ExitCode {
             bench::bench(requests, replay_lines, lint_nodes, !no_regions)
         }
         Some(Command::Export(args)) => export::run(&args),
+        Some(Command::Import(args)) => import::run(&args),
         None => {
             eprintln!("gatesim was built without the `gui` feature; use a subcommand (gatesim --help)");
             EXIT_BAD_INPUT

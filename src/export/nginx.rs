@@ -69,7 +69,9 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
         let Some((n, per_minute)) = Limiter::parse_nginx_rate(rate) else {
             return Err(ExportError::unsupported(&r.gateway, format!("rate {rate:?}"), T, "not an NGINX rate"));
         };
-        let zone = format!("{}_r{i}", ident(gateway));
+        // `.` keeps the zone apart from every upstream's zone (node identifiers have none): NGINX's
+        // shared-memory zones are one namespace.
+        let zone = format!("{}.r{i}", ident(gateway));
         let key = match rl.key {
             LimitKey::Client => "$binary_remote_addr",
             LimitKey::User => "$http_x_api_key",

@@ -70,7 +70,7 @@ const CASES: &[Case] = &[
         rl: r#"Some((key: Client, algorithm: NginxLimitReq(rate: "10r/s", burst: 5, nodelay: true, status: 429)))"#,
         weights: [5.0, 1.0, 1.0],
         expect: &[
-            "limit_req_zone $binary_remote_addr zone=gw_r0:1m rate=10r/s;",
+            "limit_req_zone $binary_remote_addr zone=gw.r0:1m rate=10r/s;",
             "upstream lb {",
             "zone lb 64k;",
             "server 127.0.0.1:9001 weight=5 max_fails=2 fail_timeout=60s; # a-0",
@@ -78,7 +78,7 @@ const CASES: &[Case] = &[
             "server 127.0.0.1:9003 weight=1 max_fails=2 fail_timeout=60s; # b",
             "listen 127.0.0.1:8080;",
             "location \"/api\" {",
-            "limit_req zone=gw_r0 burst=5 nodelay;",
+            "limit_req zone=gw.r0 burst=5 nodelay;",
             "limit_req_status 429;",
             "proxy_pass http://lb;",
             "# The upstream timeout ends the request with 504 (as simulated): no other server is tried.",
@@ -95,10 +95,10 @@ const CASES: &[Case] = &[
         rl: r#"Some((key: Global, algorithm: NginxLimitReq(rate: "30r/m", burst: 6, delay: Some(3))))"#,
         weights: [1.0, 2.0, 3.0],
         expect: &[
-            "limit_req_zone \"global\" zone=gw_r0:1m rate=30r/m;",
+            "limit_req_zone \"global\" zone=gw.r0:1m rate=30r/m;",
             "least_conn;",
             "server 127.0.0.1:9004 weight=3 max_fails=1 fail_timeout=10s; # c",
-            "limit_req zone=gw_r0 burst=6 delay=3;",
+            "limit_req zone=gw.r0 burst=6 delay=3;",
             "limit_req_status 503;",
         ],
     },
@@ -162,13 +162,13 @@ fn exported_configs_hold_nothing_of_a_harness() {
 #[test]
 fn the_rate_limit_key_is_the_models() {
     for (key, nginx, haproxy) in [
-        ("Client", "limit_req_zone $binary_remote_addr zone=gw_r0:", "http-request track-sc0 src table gw.r0 if"),
+        ("Client", "limit_req_zone $binary_remote_addr zone=gw.r0:", "http-request track-sc0 src table gw.r0 if"),
         (
             "User",
-            "limit_req_zone $http_x_api_key zone=gw_r0:",
+            "limit_req_zone $http_x_api_key zone=gw.r0:",
             "http-request track-sc0 req.hdr(x-api-key) table gw.r0 if",
         ),
-        ("Global", "limit_req_zone \"global\" zone=gw_r0:", "http-request track-sc0 str(global) table gw.r0 if"),
+        ("Global", "limit_req_zone \"global\" zone=gw.r0:", "http-request track-sc0 str(global) table gw.r0 if"),
     ] {
         let rl = format!(r#"Some((key: {key}, algorithm: NginxLimitReq(rate: "10r/s", burst: 5)))"#);
         let lb = "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10)";
@@ -190,7 +190,7 @@ fn limit_zones_are_sized_for_the_populations_keys() {
     let lb = "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10)";
     let mut sc = scenario(lb, rl, [1.0; 3]);
     let text = export(&sc, Some("gw"), Target::Nginx, &options()).unwrap();
-    assert!(text.contains("zone=gw_r0:1m "), "{text}");
+    assert!(text.contains("zone=gw.r0:1m "), "{text}");
     for n in &mut sc.topology.nodes {
         if let Node::Clients(c) = n {
             c.users = 36_000;
@@ -198,7 +198,7 @@ fn limit_zones_are_sized_for_the_populations_keys() {
         }
     }
     let text = export(&sc, Some("gw"), Target::Nginx, &options()).unwrap();
-    assert!(text.contains("zone=gw_r0:4m "), "{text}");
+    assert!(text.contains("zone=gw.r0:4m "), "{text}");
 }
 
 #[test]
@@ -284,7 +284,7 @@ fn balancer_path_rules_become_one_upstream_per_rule_sharing_the_routes_limit() {
     let o = ExportOptions { backends, ..options() };
     let nginx = export(&sc, Some("edge-gw"), Target::Nginx, &o).unwrap();
     assert_eq!(nginx.matches("limit_req_zone ").count(), 1, "{nginx}");
-    assert_eq!(nginx.matches("limit_req zone=edge_gw_r0 burst=20 nodelay;").count(), 2, "{nginx}");
+    assert_eq!(nginx.matches("limit_req zone=edge_gw.r0 burst=20 nodelay;").count(), 2, "{nginx}");
     for needle in [
         "upstream lb.payments {",
         "upstream lb.accounts {",
@@ -494,7 +494,7 @@ fn derived_identifiers_cannot_collide_with_node_identifiers() {
     let sc = load::parse(text, Path::new("t.ron")).unwrap();
     let o = options_for(&sc);
     let haproxy = export(&sc, Some("gw"), Target::Haproxy, &o).unwrap();
-    for backend in ["backend lb.payments", "backend lb_payments", "backend gw.r0", "backend gw_r0"] {
+    for backend in ["backend lb.payments", "backend lb_payments", "backend gw.r0", "backend gw.r0"] {
         assert_eq!(lines(&haproxy).iter().filter(|l| *l == backend).count(), 1, "{backend} in\n{haproxy}");
     }
 }

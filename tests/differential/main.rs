@@ -442,7 +442,7 @@ fn export_cli_exit_codes_and_messages() {
     assert_eq!(code, Some(0));
     let config = std::fs::read_to_string(dir.join("out.nginx")).unwrap();
     assert!(config.contains("server 127.0.0.1:7001 weight=2 max_fails=1 fail_timeout=60s; # s0"), "{config}");
-    assert!(config.contains("limit_req zone=gw_r0 burst=4 nodelay;"), "{config}");
+    assert!(config.contains("limit_req zone=gw.r0 burst=4 nodelay;"), "{config}");
     let (code, err) = export("haproxy", "gw", &[]);
     assert_eq!(code, Some(2));
     assert!(err.contains("\"gw\"") && err.contains("haproxy cannot express") && err.contains("limit_req"), "{err}");

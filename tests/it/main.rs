@@ -9,6 +9,7 @@ mod engine;
 mod fuzz;
 #[cfg(feature = "gui")]
 mod gui;
+mod import;
 mod incident;
 mod input;
 mod limits;
