@@ -2,7 +2,7 @@
 //!
 //! [`export`] resolves the gateway node, its routes, the balancer (or service) behind each route and
 //! the instances of that balancer's services into a [`Resolved`] view (shared by every target), then
-//! hands it to the target's writer (`nginx.rs`, `haproxy.rs`). Gateway syntax lives only in this
+//! hands it to the target's writer (`nginx.rs`, `haproxy.rs`, `envoy.rs`). Gateway syntax lives only in this
 //! module. A policy the target cannot express is an [`ExportError::Unsupported`] naming the node and
 //! the policy: nothing is silently dropped or approximated.
 //!
@@ -35,13 +35,14 @@ macro_rules! emit {
     }};
 }
 
+pub mod envoy;
 pub mod haproxy;
 pub mod nginx;
 pub mod validated;
 pub mod yaml;
 
 use crate::model::names::{self, check_name, check_path, collision_key};
-use crate::model::{Balance, Failover, LimitKey, LoadBalancer, Node, RateLimit, Scenario};
+use crate::model::{Balance, Failover, LimitKey, LoadBalancer, Node, RateLimit, RetryPolicy, Scenario};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -54,6 +55,8 @@ pub enum Target {
     Nginx,
     /// HAProxy (2.6).
     Haproxy,
+    /// Envoy (1.40), a v3 static bootstrap.
+    Envoy,
 }
 
 /// What a target's file describes.
@@ -67,12 +70,12 @@ pub enum Scope {
 
 impl Target {
     /// Every target, in the order menus list them.
-    pub const ALL: &'static [Target] = &[Target::Nginx, Target::Haproxy];
+    pub const ALL: &'static [Target] = &[Target::Nginx, Target::Haproxy, Target::Envoy];
 
     /// Whether the target writes one gateway or the whole scenario.
     pub fn scope(self) -> Scope {
         match self {
-            Target::Nginx | Target::Haproxy => Scope::Gateway,
+            Target::Nginx | Target::Haproxy | Target::Envoy => Scope::Gateway,
         }
     }
 
@@ -80,7 +83,7 @@ impl Target {
     /// (JSON), whose writer puts [`ExportOptions::header`] in a field of its own.
     pub fn comment(self) -> Option<&'static str> {
         match self {
-            Target::Nginx | Target::Haproxy => Some("#"),
+            Target::Nginx | Target::Haproxy | Target::Envoy => Some("#"),
         }
     }
 
@@ -89,6 +92,7 @@ impl Target {
         match self {
             Target::Nginx => "nginx.conf",
             Target::Haproxy => "haproxy.cfg",
+            Target::Envoy => "envoy.yaml",
         }
     }
 
@@ -97,6 +101,7 @@ impl Target {
         match self {
             Target::Nginx => "nginx",
             Target::Haproxy => "haproxy",
+            Target::Envoy => "envoy",
         }
     }
 }
@@ -114,6 +119,7 @@ impl FromStr for Target {
         match s.trim().to_ascii_lowercase().as_str() {
             "nginx" => Ok(Target::Nginx),
             "haproxy" => Ok(Target::Haproxy),
+            "envoy" => Ok(Target::Envoy),
             other => {
                 let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
                 Err(format!("unknown target {other:?} (expected one of: {})", known.join(", ")))
@@ -261,6 +267,8 @@ pub struct ResolvedRoute<'a> {
     pub timeout_ms: Option<f64>,
     /// Rate limit, if any.
     pub rate_limit: Option<&'a RateLimit>,
+    /// Envoy router retries, if any.
+    pub retry_policy: Option<&'a RetryPolicy>,
     /// The gateway route this comes from: routes split by a balancer's path rules share their
     /// gateway route's rate-limit state (one zone or stick table), as in the simulator.
     pub limit_group: usize,
@@ -308,10 +316,11 @@ pub fn export(
             match target {
                 Target::Nginx => nginx::write(&resolved, options)?,
                 Target::Haproxy => haproxy::write(&resolved, options)?,
+                Target::Envoy => envoy::write(&resolved, options)?,
             }
         }
         Scope::Scenario => match target {
-            Target::Nginx | Target::Haproxy => unreachable_scope(target)?,
+            Target::Nginx | Target::Haproxy | Target::Envoy => unreachable_scope(target)?,
         },
     };
     Ok(match target.comment() {
@@ -378,6 +387,7 @@ struct Want<'r> {
     only: Option<String>,
     timeout_ms: Option<f64>,
     rate_limit: Option<&'r RateLimit>,
+    retry_policy: Option<&'r RetryPolicy>,
     /// Index of the gateway route.
     group: usize,
     /// Which entry wins when two give the same prefix: the longer gateway route, then the longer
@@ -413,6 +423,7 @@ fn resolve_inner<'a>(
             only: None,
             timeout_ms: None,
             rate_limit: None,
+            retry_policy: None,
             group: 0,
             rank: (0, 0),
         });
@@ -427,7 +438,7 @@ fn resolve_inner<'a>(
                 r.path_prefix
             )));
         }
-        let (timeout_ms, rate_limit) = (r.timeout_ms, r.rate_limit.as_ref());
+        let (timeout_ms, rate_limit, retry_policy) = (r.timeout_ms, r.rate_limit.as_ref(), r.retry_policy.as_ref());
         match topo.node(&r.upstream) {
             // A balancer with path rules: one route per rule that can match under this prefix,
             // each to a pool of the rule's service.
@@ -458,6 +469,7 @@ fn resolve_inner<'a>(
                         only: Some(rule.service.clone()),
                         timeout_ms,
                         rate_limit,
+                        retry_policy,
                         group,
                         rank: (r.path_prefix.len(), rule.path_prefix.len()),
                     });
@@ -469,6 +481,7 @@ fn resolve_inner<'a>(
                 only: None,
                 timeout_ms,
                 rate_limit,
+                retry_policy,
                 group,
                 rank: (r.path_prefix.len(), usize::MAX),
             }),
@@ -500,6 +513,7 @@ fn resolve_inner<'a>(
             pool,
             timeout_ms: w.timeout_ms,
             rate_limit: w.rate_limit,
+            retry_policy: w.retry_policy,
             limit_group: w.group,
         });
     }

@@ -537,6 +537,7 @@ fn writers_refuse_hostile_strings_in_a_resolved_view_built_by_hand() {
             let out = match target {
                 Target::Nginx => nginx::write(&r, &options()),
                 Target::Haproxy => haproxy::write(&r, &options()),
+                Target::Envoy => envoy::write(&r, &options()),
             };
             assert!(
                 matches!(out, Err(ExportError::Refused { .. } | ExportError::Broken { .. })),

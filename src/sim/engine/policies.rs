@@ -89,7 +89,7 @@ pub(super) fn stint_pools(
             }
             let names: Vec<&str> = members.iter().map(|m| plan.stations[m.station as usize].name.as_str()).collect();
             PoolState {
-                balancer: PoolBalancer::new(lb.algorithm, members, &names, rng),
+                balancer: PoolBalancer::new(lb.algorithm, lb.lb_seed, members, &names, rng),
                 down: vec![false; members.len()],
                 checks: vec![initial; members.len()],
                 ejected: vec![false; members.len()],

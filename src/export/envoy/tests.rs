@@ -1,0 +1,1 @@
+//! Envoy exporter tests.
