@@ -20,11 +20,11 @@
 //!   base and max (default 10 x base, written out). No retry host predicate: a retry is a fresh
 //!   load-balancer pick, as simulated.
 //! - **Balancers** (source/extensions/load_balancing_policies/): `ROUND_ROBIN` (random start,
-//!   EDF for unequal weights), `LEAST_REQUEST` (`choice_count`, `active_request_bias`),
-//!   `RING_HASH` and `MAGLEV` hashing the client address (`hash_policy.connection_properties.
-//!   source_ip`) over the endpoints' `hostname`s (`use_hostname_for_hashing`: the simulator's
-//!   rings hash the instance names). `load_balancing_weight` is the link weight.
-//!   `common_lb_config.healthy_panic_threshold` is the model's (default 50 %).
+//!   EDF for unequal weights), `LEAST_REQUEST` (`choice_count`, `active_request_bias`).
+//!   `load_balancing_weight` is the link weight; each endpoint's `hostname` is the instance name
+//!   (stats and logs name it). `common_lb_config.healthy_panic_threshold` is the model's (default
+//!   50 %). `RING_HASH` and `MAGLEV` are refused: Envoy hashes the endpoints' addresses (their
+//!   hostnames only in DNS clusters), the simulator the instance names.
 //! - **Health checks** (api/envoy/config/core/v3/health_check.proto): the model's `inter`, `rise`,
 //!   `fall` as `interval`, `healthy_threshold`, `unhealthy_threshold`, a TCP connect check (an
 //!   empty `tcp_health_check`, like HAProxy's plain `check`), the check timeout equal to the
@@ -59,9 +59,11 @@ use serde_json::{Map, Value, json};
 
 const T: Target = Target::Envoy;
 
-const HCM: &str = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
+const HCM: &str =
+    "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 const LOCAL_RATELIMIT: &str = "envoy.filters.http.local_ratelimit";
-const LOCAL_RATELIMIT_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
+const LOCAL_RATELIMIT_TYPE: &str =
+    "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
 const ROUTER_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 
 /// Envoy's `fill_interval` floor (local_ratelimit_impl.cc: shorter intervals are refused).
@@ -151,10 +153,6 @@ fn route_entry(r: &Resolved<'_>, i: usize, route: &ResolvedRoute<'_>) -> Result<
     action.insert("cluster".into(), json!(word(&pool.name, &pool.id)?));
     // The model's route timeout, or none (`0s`): Envoy's default would be 15 s.
     action.insert("timeout".into(), json!(route.timeout_ms.map_or_else(|| "0s".to_owned(), |t| duration(ceil_ms(t)))));
-    if matches!(pool.algorithm(), Balance::EnvoyRingHash { .. } | Balance::EnvoyMaglev { .. }) {
-        // The simulator hashes the client key: the client's address.
-        action.insert("hash_policy".into(), json!([{ "connection_properties": { "source_ip": true } }]));
-    }
     if let Some(rp) = route.retry_policy {
         action.insert("retry_policy".into(), retry_policy(&r.gateway, &route.prefix, rp)?);
     }
@@ -185,9 +183,8 @@ fn route_entry(r: &Resolved<'_>, i: usize, route: &ResolvedRoute<'_>) -> Result<
             "tokens_per_fill": tokens_per_fill,
             "fill_interval": duration(fill_interval_ms),
         });
-        let percent = |key: &str| {
-            json!({ "default_value": { "numerator": 100, "denominator": "HUNDRED" }, "runtime_key": key })
-        };
+        let percent =
+            |key: &str| json!({ "default_value": { "numerator": 100, "denominator": "HUNDRED" }, "runtime_key": key });
         let mut limit = Map::new();
         limit.insert("@type".into(), json!(LOCAL_RATELIMIT_TYPE));
         limit.insert("stat_prefix".into(), json!(format!("r{i}")));
@@ -325,20 +322,17 @@ fn cluster(pool: &Pool<'_>) -> Result<Value, ExportError> {
             }
             c.insert("least_request_lb_config".into(), Value::Object(config));
         }
-        Balance::EnvoyRingHash { minimum_ring_size, maximum_ring_size } => {
-            c.insert("lb_policy".into(), json!("RING_HASH"));
-            c.insert(
-                "ring_hash_lb_config".into(),
-                json!({
-                    "minimum_ring_size": minimum_ring_size,
-                    "maximum_ring_size": maximum_ring_size,
-                    "hash_function": "XX_HASH",
-                }),
-            );
-        }
-        Balance::EnvoyMaglev { table_size } => {
-            c.insert("lb_policy".into(), json!("MAGLEV"));
-            c.insert("maglev_lb_config".into(), json!({ "table_size": table_size }));
+        Balance::EnvoyRingHash { .. } | Balance::EnvoyMaglev { .. } => {
+            // ring_hash_lb.cc / maglev_lb.cc hash each host's address ("127.0.0.1:9001"), or its
+            // hostname only in DNS clusters (`use_hostname_for_hashing` is refused for STATIC
+            // ones); the simulator's rings hash the instance names.
+            return Err(ExportError::unsupported(
+                &pool.name,
+                format!("balance {algorithm:?}"),
+                T,
+                "Envoy's ring and Maglev table hash the endpoints' addresses (hostnames only in DNS clusters), \
+                 the simulator's hash the instance names: the hosts would sit elsewhere on the ring",
+            ));
         }
         other => {
             return Err(ExportError::unsupported(
@@ -357,9 +351,6 @@ fn cluster(pool: &Pool<'_>) -> Result<Value, ExportError> {
         return Err(ExportError::unsupported(&pool.name, "healthy_panic_threshold", T, "a percentage, 0..=100"));
     }
     common.insert("healthy_panic_threshold".into(), json!({ "value": panic }));
-    if matches!(algorithm, Balance::EnvoyRingHash { .. } | Balance::EnvoyMaglev { .. }) {
-        common.insert("consistent_hashing_lb_config".into(), json!({ "use_hostname_for_hashing": true }));
-    }
     c.insert("common_lb_config".into(), Value::Object(common));
     let endpoints = pool
         .servers

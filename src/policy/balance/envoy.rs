@@ -210,7 +210,12 @@ impl EnvoyLeastRequest {
 
     /// As [`EnvoyLeastRequest::new`] with the balancer's `seed_` given (it places the weighted
     /// EDF schedule; P2C draws still come from the caller's entropy).
-    pub fn with_seed(weights: &[u32], choice_count: u32, active_request_bias: f64, seed: u64) -> Result<Self, PolicyError> {
+    pub fn with_seed(
+        weights: &[u32],
+        choice_count: u32,
+        active_request_bias: f64,
+        seed: u64,
+    ) -> Result<Self, PolicyError> {
         let hosts = HostSet::new(weights)?;
         if choice_count < 2 {
             return Err(PolicyError::Invalid { param: "choice_count", reason: "must be at least 2" });
