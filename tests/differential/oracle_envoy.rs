@@ -1,7 +1,9 @@
 //! The reference prediction for the Envoy traces, built on `gatesim::policy` alone (not on the
 //! engine): every Envoy trace dispatches a request when it arrives, so requests are taken in send
 //! order. Per request: 404 off the route; the client's token bucket (`EnvoyTokenBucket`); the
-//! circuit breaker's `max_requests` (`EnvoyBreaker`, requests in flight until their ends);
+//! circuit breaker's `max_requests` (`EnvoyBreaker`, requests in flight until their ends; a
+//! refused request has used up a round-robin pick: Envoy chooses the host, then the host's
+//! connection pool checks the breaker);
 //! round robin with the pinned seed over the hosts outlier detection has not ejected
 //! (`EnvoyRoundRobin`, `OutlierDetector`); a refused connection is a 503 for outlier detection
 //! and, with a retry left, a fresh pick (the traces space sends so that a retry's pick comes
@@ -72,20 +74,25 @@ pub fn predict(trace: &Trace, seed: u64) -> Vec<(u16, String)> {
             out.push((status, String::new()));
             continue;
         }
+        let healthy = |d: &Option<OutlierDetector>| -> Vec<PeerStatus> {
+            (0..n)
+                .map(|k| PeerStatus { down: d.as_ref().is_some_and(|d| d.is_ejected(k)), ..PeerStatus::USABLE })
+                .collect()
+        };
         if let Some(br) = &breaker {
             for _ in ends.extract_if(.., |e| *e <= t) {
                 br.release(&mut breaker_state, Overflow::Requests);
             }
             if br.try_request(&mut breaker_state).is_err() {
+                // The router picked the host before the connection pool found the breaker full.
+                lb.pick(t * MS, &healthy(&detector));
                 out.push((Overflow::Requests.status(), String::new()));
                 continue;
             }
         }
         let mut left = retries;
         let result = loop {
-            let status: Vec<PeerStatus> = (0..n)
-                .map(|k| PeerStatus { down: detector.as_ref().is_some_and(|d| d.is_ejected(k)), ..PeerStatus::USABLE })
-                .collect();
+            let status = healthy(&detector);
             let Some(p) = lb.pick(t * MS, &status) else { break (503, String::new()) };
             let refused = down_at(p, t);
             if let Some(d) = detector.as_mut() {
