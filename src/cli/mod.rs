@@ -121,7 +121,7 @@ pub enum Command {
         /// The scenario file (.ron).
         file: PathBuf,
     },
-    /// Write a gateway of a scenario as an NGINX or HAProxy config.
+    /// Write a gateway of a scenario as an NGINX, HAProxy or Envoy config.
     Export(export::ExportArgs),
     /// Measure the engine's speed on the reference topology and an M/M/c station, a trace replay, and
     /// `lint` on a large file.
