@@ -471,7 +471,7 @@ fn ceil_ms(v: f64) -> u64 {
 
 /// A protobuf JSON duration (`"2s"`, `"0.250s"`).
 fn duration(ms: u64) -> String {
-    if ms % 1000 == 0 { format!("{}s", ms / 1000) } else { format!("{}.{:03}s", ms / 1000, ms % 1000) }
+    if ms.is_multiple_of(1000) { format!("{}s", ms / 1000) } else { format!("{}.{:03}s", ms / 1000, ms % 1000) }
 }
 
 #[cfg(test)]
