@@ -360,7 +360,8 @@ fn differential(kind: Kind) {
     let n = trace.requests.len();
     // The product against itself: requests whose outcome differed between runs show a trace
     // without enough margin (or a busy machine), whatever the simulator says. Each Envoy draws its
-    // own round-robin start, so only its statuses can be compared across runs.
+    // own round-robin start, so only its statuses are compared across runs, and even they differ
+    // where the start decides which request meets a refusing host (outages, ejections).
     let envoy = kind.product() == Product::Envoy;
     fn outcome(s: &replayer::Seen, envoy: bool) -> (u16, &str) {
         (s.status, if envoy { "" } else { s.backend.as_str() })
