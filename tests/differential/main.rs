@@ -266,7 +266,8 @@ fn run_once(
         trace.requests.len(),
     );
     println!(
-        "  policy-library reference (tests/differential/oracle.rs) vs real: agree={ref_agree}/{}{}",
+        "  policy-library reference (tests/differential/{}) vs real: agree={ref_agree}/{}{}",
+        if product == Product::Envoy { "oracle_envoy.rs" } else { "oracle.rs" },
         trace.requests.len(),
         if ref_shown.is_empty() { String::new() } else { format!(" (first: {})", ref_shown.join("; ")) }
     );
@@ -482,6 +483,11 @@ fn envoy_circuit_breaker_overflow() {
 #[test]
 fn envoy_retries_on_connect_failure() {
     differential(Kind::EnvoyRetries);
+}
+
+#[test]
+fn envoy_active_health_checks() {
+    differential(Kind::EnvoyHealthChecks);
 }
 
 /// `gatesim export` without the products: configs are written, unexpressible policies and unknown

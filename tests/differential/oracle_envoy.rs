@@ -5,7 +5,7 @@
 //! refused request has used up a round-robin pick: Envoy chooses the host, then the host's
 //! connection pool checks the breaker);
 //! round robin with the pinned seed over the hosts outlier detection has not ejected
-//! (`EnvoyRoundRobin`, `OutlierDetector`); a refused connection is a 503 for outlier detection
+//! (`EnvoyRoundRobin`, `OutlierDetector`) and active checks see up; a refused connection is a 503 for outlier detection
 //! and, with a retry left, a fresh pick (the traces space sends so that a retry's pick comes
 //! before the next request's); a refused last attempt is Envoy's own 503.
 
@@ -74,9 +74,15 @@ pub fn predict(trace: &Trace, seed: u64) -> Vec<(u16, String)> {
             out.push((status, String::new()));
             continue;
         }
+        // Active checks: the trace sends nothing while a check may be flipping a host, so a host
+        // is down for the balancer exactly while it is down.
+        let checked_down = |k: usize| spec.health.is_some() && down_at(k, t);
         let healthy = |d: &Option<OutlierDetector>| -> Vec<PeerStatus> {
             (0..n)
-                .map(|k| PeerStatus { down: d.as_ref().is_some_and(|d| d.is_ejected(k)), ..PeerStatus::USABLE })
+                .map(|k| PeerStatus {
+                    down: d.as_ref().is_some_and(|d| d.is_ejected(k)) || checked_down(k),
+                    ..PeerStatus::USABLE
+                })
                 .collect()
         };
         if let Some(br) = &breaker {

@@ -67,6 +67,9 @@ pub enum Kind {
     EnvoyBreaker,
     /// Envoy router retries (`connect-failure`, 1 retry) with a backend down.
     EnvoyRetries,
+    /// Envoy active TCP health checks (`interval`, `unhealthy_threshold`, `healthy_threshold`),
+    /// 2 hosts, one down mid-trace.
+    EnvoyHealthChecks,
 }
 
 /// One request of a trace.
@@ -175,7 +178,7 @@ pub struct Spec {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -192,6 +195,7 @@ impl Kind {
         Kind::EnvoyOutlier,
         Kind::EnvoyBreaker,
         Kind::EnvoyRetries,
+        Kind::EnvoyHealthChecks,
     ];
 
     /// The product.
@@ -349,6 +353,11 @@ impl Kind {
                 route_extra: ", retry_policy: Some((num_retries: 1, retry_on: [ConnectFailure]))",
                 ..envoy()
             },
+            // Two hosts, as for outlier detection: the index is then taken modulo 1 or 2. No
+            // request while a check may be flipping the host (the generic quiet windows).
+            Kind::EnvoyHealthChecks => {
+                Spec { services: 2, warmup: 4, health: Some((200, 2, 2)), outages: &[(4000, 7000, "s1")], ..envoy() }
+            }
         }
     }
 }
