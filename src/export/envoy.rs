@@ -123,7 +123,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                             "@type": HCM,
                             "stat_prefix": gw,
                             "codec_type": "AUTO",
-                            // The peer address is the client's (rate-limit key, hash key): a
+                            // The peer address is the client's (the rate-limit key): a
                             // client-sent X-Forwarded-For is not trusted.
                             "use_remote_address": true,
                             "route_config": {
