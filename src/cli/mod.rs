@@ -123,8 +123,9 @@ pub enum Command {
         /// The scenario file (.ron).
         file: PathBuf,
     },
-    /// Write a gateway of a scenario as an NGINX or HAProxy config, or the scenario as Kubernetes
-    /// manifests, a Route 53 change batch or Prometheus alerting rules.
+    /// Write a gateway of a scenario as an NGINX, HAProxy, Envoy, Kong, Traefik or AWS API Gateway
+    /// config, or the scenario as Kubernetes manifests, a Route 53 change batch or Prometheus
+    /// alerting rules; the scenario is simulated first and must meet its SLOs.
     Export(export::ExportArgs),
     /// Read an NGINX or HAProxy config into a scenario (the inverse of export); lists on stderr
     /// what could not be mapped.

@@ -4,8 +4,8 @@
 //!
 //! [`export`] resolves the gateway node, its routes, the balancer (or service) behind each route and
 //! the instances of that balancer's services into a [`Resolved`] view (shared by every target), then
-//! hands it to the target's writer (`nginx.rs`, `haproxy.rs`, `kong.rs`, `traefik.rs`, `aws.rs`;
-//! the YAML ones build a value rendered by `yaml.rs`). Gateway syntax lives only in this
+//! hands it to the target's writer (`nginx.rs`, `haproxy.rs`, `envoy.rs`, `kong.rs`, `traefik.rs`,
+//! `aws.rs`; the YAML ones build a value rendered by `yaml.rs`). Gateway syntax lives only in this
 //! module. A policy the target cannot express is an [`ExportError::Unsupported`] naming the node and
 //! the policy: nothing is silently dropped or approximated.
 //!
@@ -39,6 +39,7 @@ macro_rules! emit {
 }
 
 pub mod aws;
+pub mod envoy;
 mod groups;
 pub mod haproxy;
 pub mod kong;
@@ -54,7 +55,7 @@ pub mod validated;
 pub mod yaml;
 
 use crate::model::names::{check_name, check_path, collision_key};
-use crate::model::{Balance, Failover, LimitKey, LoadBalancer, Node, RateLimit, Scenario};
+use crate::model::{Balance, Failover, LimitKey, LoadBalancer, Node, RateLimit, RetryPolicy, Scenario};
 pub use scenario::ScenarioOptions;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -69,6 +70,8 @@ pub enum Target {
     Nginx,
     /// HAProxy (2.6).
     Haproxy,
+    /// Envoy (1.40), a v3 static bootstrap.
+    Envoy,
     /// Kong Gateway (3.x) in DB-less mode: a decK declarative file.
     Kong,
     /// Traefik (v3) file provider: the dynamic configuration.
@@ -97,6 +100,7 @@ impl Target {
     pub const ALL: &'static [Target] = &[
         Target::Nginx,
         Target::Haproxy,
+        Target::Envoy,
         Target::Kong,
         Target::Traefik,
         Target::AwsApiGateway,
@@ -108,7 +112,12 @@ impl Target {
     /// Whether the target writes one gateway or the whole scenario.
     pub fn scope(self) -> Scope {
         match self {
-            Target::Nginx | Target::Haproxy | Target::Kong | Target::Traefik | Target::AwsApiGateway => Scope::Gateway,
+            Target::Nginx
+            | Target::Haproxy
+            | Target::Envoy
+            | Target::Kong
+            | Target::Traefik
+            | Target::AwsApiGateway => Scope::Gateway,
             Target::Kubernetes | Target::Route53 | Target::Prometheus => Scope::Scenario,
         }
     }
@@ -119,6 +128,7 @@ impl Target {
         match self {
             Target::Nginx
             | Target::Haproxy
+            | Target::Envoy
             | Target::Kong
             | Target::Traefik
             | Target::AwsApiGateway
@@ -133,6 +143,7 @@ impl Target {
         match self {
             Target::Nginx => "nginx.conf",
             Target::Haproxy => "haproxy.cfg",
+            Target::Envoy => "envoy.yaml",
             Target::Kong => "kong.yaml",
             Target::Traefik => "traefik-dynamic.yaml",
             Target::AwsApiGateway => "openapi.yaml",
@@ -147,6 +158,7 @@ impl Target {
         match self {
             Target::Nginx => "nginx",
             Target::Haproxy => "haproxy",
+            Target::Envoy => "envoy",
             Target::Kong => "kong",
             Target::Traefik => "traefik",
             Target::AwsApiGateway => "aws-apigateway",
@@ -170,6 +182,7 @@ impl FromStr for Target {
         match s.trim().to_ascii_lowercase().as_str() {
             "nginx" => Ok(Target::Nginx),
             "haproxy" => Ok(Target::Haproxy),
+            "envoy" => Ok(Target::Envoy),
             "kong" => Ok(Target::Kong),
             "traefik" => Ok(Target::Traefik),
             "aws-apigateway" => Ok(Target::AwsApiGateway),
@@ -332,6 +345,8 @@ pub struct ResolvedRoute<'a> {
     pub timeout_ms: Option<f64>,
     /// Rate limit, if any.
     pub rate_limit: Option<&'a RateLimit>,
+    /// Envoy router retries, if any.
+    pub retry_policy: Option<&'a RetryPolicy>,
     /// The gateway route this comes from: routes split by a balancer's path rules share their
     /// gateway route's rate-limit state (one zone or stick table), as in the simulator.
     pub limit_group: usize,
@@ -379,6 +394,7 @@ pub fn export(
             match target {
                 Target::Nginx => nginx::write(&resolved, options)?,
                 Target::Haproxy => haproxy::write(&resolved, options)?,
+                Target::Envoy => envoy::write(&resolved, options)?,
                 Target::Kong => kong::write(&resolved, options)?,
                 Target::Traefik => traefik::write(&resolved, options)?,
                 Target::AwsApiGateway => aws::write(&resolved, options)?,
@@ -389,9 +405,12 @@ pub fn export(
             Target::Kubernetes => kubernetes::write(scenario, options)?,
             Target::Route53 => route53::write(scenario, options)?,
             Target::Prometheus => prometheus::write(scenario, options)?,
-            Target::Nginx | Target::Haproxy | Target::Kong | Target::Traefik | Target::AwsApiGateway => {
-                unreachable_scope(target)?
-            }
+            Target::Nginx
+            | Target::Haproxy
+            | Target::Envoy
+            | Target::Kong
+            | Target::Traefik
+            | Target::AwsApiGateway => unreachable_scope(target)?,
         },
     };
     Ok(match target.comment() {
@@ -462,6 +481,7 @@ struct Want<'r> {
     only: Option<String>,
     timeout_ms: Option<f64>,
     rate_limit: Option<&'r RateLimit>,
+    retry_policy: Option<&'r RetryPolicy>,
     /// Index of the gateway route.
     group: usize,
     /// Which entry wins when two give the same prefix: the longer gateway route, then the longer
@@ -497,6 +517,7 @@ fn resolve_inner<'a>(
             only: None,
             timeout_ms: None,
             rate_limit: None,
+            retry_policy: None,
             group: 0,
             rank: (0, 0),
         });
@@ -511,7 +532,7 @@ fn resolve_inner<'a>(
                 r.path_prefix
             )));
         }
-        let (timeout_ms, rate_limit) = (r.timeout_ms, r.rate_limit.as_ref());
+        let (timeout_ms, rate_limit, retry_policy) = (r.timeout_ms, r.rate_limit.as_ref(), r.retry_policy.as_ref());
         match topo.node(&r.upstream) {
             // A balancer with path rules: one route per rule that can match under this prefix,
             // each to a pool of the rule's service.
@@ -542,6 +563,7 @@ fn resolve_inner<'a>(
                         only: Some(rule.service.clone()),
                         timeout_ms,
                         rate_limit,
+                        retry_policy,
                         group,
                         rank: (r.path_prefix.len(), rule.path_prefix.len()),
                     });
@@ -553,6 +575,7 @@ fn resolve_inner<'a>(
                 only: None,
                 timeout_ms,
                 rate_limit,
+                retry_policy,
                 group,
                 rank: (r.path_prefix.len(), usize::MAX),
             }),
@@ -584,6 +607,7 @@ fn resolve_inner<'a>(
             pool,
             timeout_ms: w.timeout_ms,
             rate_limit: w.rate_limit,
+            retry_policy: w.retry_policy,
             limit_group: w.group,
         });
     }

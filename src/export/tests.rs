@@ -544,6 +544,7 @@ fn writers_refuse_hostile_strings_in_a_resolved_view_built_by_hand() {
             let out = match target {
                 Target::Nginx => nginx::write(&r, &options()),
                 Target::Haproxy => haproxy::write(&r, &options()),
+                Target::Envoy => envoy::write(&r, &options()),
                 Target::Kubernetes | Target::Route53 | Target::Prometheus => continue,
                 // The YAML targets: tests/gateways.rs.
                 other => panic!("{other} is not an NGINX-style target"),

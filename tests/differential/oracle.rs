@@ -39,7 +39,7 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
         let mut delay = 0;
         if !r.client_key.is_empty() {
             match &spec.limit {
-                Limit::None => {}
+                Limit::None | Limit::Envoy(_) => {}
                 Limit::Nginx(l) => match l.check(ng.entry(&r.client_key).or_default(), t * MS) {
                     LimitReqDecision::Pass { delay_ms } => delay = delay_ms,
                     LimitReqDecision::Reject { status } => {
@@ -83,6 +83,7 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
         }
         (Product::Haproxy, false) => Balancer::Fwrr(HaproxyRoundRobin::new(&if generic { [1; 3] } else { w }).unwrap()),
         (Product::Haproxy, true) => Balancer::Fwlc(HaproxyLeastConn::new(&w).unwrap()),
+        (Product::Envoy, _) => panic!("Envoy traces are predicted by oracle_envoy.rs"),
     };
     let haproxy_attempts = if spec.failover.contains("retries: 1") { 2 } else { 1 };
     let down_at = |k: usize, t: u64| -> bool {

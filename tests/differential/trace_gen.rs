@@ -18,6 +18,7 @@
 
 use gatesim::policy::ratelimit::freq_ctr::{HttpReqRate, HttpReqRateState, TrackDecision};
 use gatesim::policy::ratelimit::limit_req::{LimitReq, LimitReqDecision, LimitReqDelay, LimitReqRate, LimitReqState};
+use gatesim::policy::ratelimit::token_bucket::{BucketDecision, EnvoyRefill, EnvoyTokenBucket, TokenBucketState};
 use std::collections::BTreeMap;
 
 /// The product a trace kind runs against.
@@ -27,6 +28,8 @@ pub enum Product {
     Nginx,
     /// HAProxy 2.6.
     Haproxy,
+    /// Envoy 1.40 (`--concurrency 1`).
+    Envoy,
 }
 
 /// The trace kinds.
@@ -54,6 +57,19 @@ pub enum Kind {
     HaproxyStickTable,
     /// `check inter rise fall`, a server down mid-trace, `option redispatch`.
     HaproxyChecks,
+    /// Envoy `ROUND_ROBIN` weights 4,2,1 (EDF), one backend down mid-trace (no retry: 503).
+    EnvoyWrr421,
+    /// Envoy local rate limit, a token bucket per client address (wildcard descriptor).
+    EnvoyLocalRateLimit,
+    /// Envoy outlier detection: 3 consecutive 5xx eject, `max_ejection_percent` 50 of 2 hosts.
+    EnvoyOutlier,
+    /// Envoy circuit breaker `max_requests` 3 with concurrent slow requests: overflow 503.
+    EnvoyBreaker,
+    /// Envoy router retries (`connect-failure`, 1 retry) with a backend down.
+    EnvoyRetries,
+    /// Envoy active TCP health checks (`interval`, `unhealthy_threshold`, `healthy_threshold`),
+    /// 2 hosts, one down mid-trace.
+    EnvoyHealthChecks,
 }
 
 /// One request of a trace.
@@ -121,6 +137,8 @@ pub enum Limit {
     Nginx(LimitReq),
     /// HAProxy http_req_rate, with its period and expiry (ms).
     Haproxy(HttpReqRate, u64, u64),
+    /// Envoy local rate limit token bucket.
+    Envoy(EnvoyTokenBucket),
 }
 
 /// What a trace kind is made of.
@@ -143,13 +161,24 @@ pub struct Spec {
     pub least_conn: bool,
     /// Service time range, ms.
     pub service: (u64, u64),
-    /// (down ms, up ms, instance)
-    pub outage: Option<(u64, u64, &'static str)>,
+    /// (down ms, up ms, instance), in time order of going down.
+    pub outages: &'static [(u64, u64, &'static str)],
+    /// Services behind the balancer: the first of s0, s1, s2.
+    pub services: usize,
+    /// Least time between two sends, ms.
+    pub spacing_ms: u64,
+    /// Requests that open the trace one by one (from their own address, `WARMUP_KEY`): the
+    /// backends Envoy picks for them show where its round robin starts (`envoy.rs`).
+    pub warmup: usize,
+    /// More fields of the balancer (RON, each with a leading comma).
+    pub lb_extra: &'static str,
+    /// More fields of the route (RON, each with a leading comma).
+    pub route_extra: &'static str,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 17] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -161,6 +190,12 @@ impl Kind {
         Kind::HaproxyLeastConn,
         Kind::HaproxyStickTable,
         Kind::HaproxyChecks,
+        Kind::EnvoyWrr421,
+        Kind::EnvoyLocalRateLimit,
+        Kind::EnvoyOutlier,
+        Kind::EnvoyBreaker,
+        Kind::EnvoyRetries,
+        Kind::EnvoyHealthChecks,
     ];
 
     /// The product.
@@ -179,7 +214,7 @@ impl Kind {
         let nginx_rr = "NginxRoundRobin(max_fails: 1, fail_timeout_s: 60)";
         let next = "NginxNextUpstream(tries: 0)";
         let hretries = "HaproxyRetries(retries: 1, redispatch: true, connect_timeout_ms: 300)";
-        let base = Spec {
+        let base = || Spec {
             product: Product::Nginx,
             balance: "RoundRobin",
             failover: "NextInstance",
@@ -189,11 +224,17 @@ impl Kind {
             limit: Limit::None,
             least_conn: false,
             service: (5, 300),
-            outage: None,
+            outages: &[],
+            services: 3,
+            spacing_ms: SPACING_MS,
+            warmup: 0,
+            lb_extra: "",
+            route_extra: "",
         };
+        let envoy = || Spec { product: Product::Envoy, balance: "EnvoyRoundRobin", warmup: 3, ..base() };
         let ok = |r: Result<LimitReq, _>| r.unwrap();
         match self {
-            Kind::NginxGenericRr => Spec { service: (5, 200), ..base },
+            Kind::NginxGenericRr => Spec { service: (5, 200), ..base() },
             Kind::NginxLimitReqNodelay => Spec {
                 balance: nginx_rr,
                 failover: next,
@@ -206,8 +247,8 @@ impl Kind {
                     429,
                     false,
                 ))),
-                outage: Some((5000, 8000, "s1")),
-                ..base
+                outages: &[(5000, 8000, "s1")],
+                ..base()
             },
             Kind::NginxLimitReqDelay => Spec {
                 balance: nginx_rr,
@@ -220,11 +261,11 @@ impl Kind {
                     503,
                     false,
                 ))),
-                outage: Some((5000, 8000, "s2")),
-                ..base
+                outages: &[(5000, 8000, "s2")],
+                ..base()
             },
             Kind::NginxWrr511 => {
-                Spec { balance: nginx_rr, failover: next, weights: [5, 1, 1], outage: Some((5000, 8000, "s1")), ..base }
+                Spec { balance: nginx_rr, failover: next, weights: [5, 1, 1], outages: &[(5000, 8000, "s1")], ..base() }
             }
             Kind::NginxLeastConn => Spec {
                 balance: "NginxLeastConn(max_fails: 1, fail_timeout_s: 60)",
@@ -232,24 +273,24 @@ impl Kind {
                 weights: [2, 1, 1],
                 least_conn: true,
                 service: (20, 600),
-                outage: Some((5000, 8000, "s2")),
-                ..base
+                outages: &[(5000, 8000, "s2")],
+                ..base()
             },
             Kind::NginxPassiveFailover => Spec {
                 balance: "NginxRoundRobin(max_fails: 2, fail_timeout_s: 60)",
                 failover: next,
                 weights: [3, 2, 1],
-                outage: Some((4000, 20000, "s0")),
-                ..base
+                outages: &[(4000, 20000, "s0")],
+                ..base()
             },
-            Kind::HaproxyGenericRr => Spec { product: Product::Haproxy, failover: "Off", service: (5, 200), ..base },
+            Kind::HaproxyGenericRr => Spec { product: Product::Haproxy, failover: "Off", service: (5, 200), ..base() },
             Kind::HaproxyRoundRobin321 => Spec {
                 product: Product::Haproxy,
                 balance: "HaproxyRoundRobin",
                 failover: hretries,
                 weights: [3, 2, 1],
-                outage: Some((5000, 8000, "s1")),
-                ..base
+                outages: &[(5000, 8000, "s1")],
+                ..base()
             },
             Kind::HaproxyLeastConn => Spec {
                 product: Product::Haproxy,
@@ -258,8 +299,8 @@ impl Kind {
                 weights: [2, 1, 1],
                 least_conn: true,
                 service: (20, 600),
-                outage: Some((5000, 8000, "s2")),
-                ..base
+                outages: &[(5000, 8000, "s2")],
+                ..base()
             },
             Kind::HaproxyStickTable => Spec {
                 product: Product::Haproxy,
@@ -267,8 +308,8 @@ impl Kind {
                 failover: hretries,
                 rate_limit: "Some((key: Client, algorithm: HaproxyHttpReqRate(period_ms: 2000, limit: 6, expire_ms: 30000, deny_status: 429)))",
                 limit: Limit::Haproxy(HttpReqRate::new(2000, 6, 30000, 429).unwrap(), 2000, 30000),
-                outage: Some((5000, 8000, "s0")),
-                ..base
+                outages: &[(5000, 8000, "s0")],
+                ..base()
             },
             Kind::HaproxyChecks => Spec {
                 product: Product::Haproxy,
@@ -276,25 +317,70 @@ impl Kind {
                 failover: hretries,
                 health: Some((200, 2, 2)),
                 weights: [1, 1, 1],
-                outage: Some((4000, 7000, "s1")),
-                ..base
+                outages: &[(4000, 7000, "s1")],
+                ..base()
             },
+            // Weights whose reciprocals are exact binary fractions: the EDF schedule of Envoy's
+            // 32-bit seed is then the one of the seed modulo 7, which the warm-up reveals.
+            Kind::EnvoyWrr421 => Spec { weights: [4, 2, 1], warmup: 7, outages: &[(5000, 8000, "s1")], ..envoy() },
+            Kind::EnvoyLocalRateLimit => Spec {
+                rate_limit: "Some((key: Client, algorithm: EnvoyLocalRateLimit(max_tokens: 4, tokens_per_fill: 1, fill_interval_ms: 250)))",
+                limit: Limit::Envoy(EnvoyTokenBucket::new(4, 1, 250_000_000, EnvoyRefill::Continuous).unwrap()),
+                ..envoy()
+            },
+            // Two hosts: one may be ejected (1/2 <= 50 %), never both; the round-robin index
+            // is then taken modulo 1 or 2, both read off the warm-up. The ejection outlasts the
+            // trace (the return comes at a sweep anchored to Envoy's start, which the harness does
+            // not know to the millisecond).
+            Kind::EnvoyOutlier => Spec {
+                services: 2,
+                warmup: 4,
+                spacing_ms: 15,
+                outages: &[(2500, 60000, "s1"), (6000, 8000, "s0")],
+                lb_extra: ", outlier_detection: Some((consecutive_5xx: 3, interval_ms: 1000, base_ejection_time_ms: 60000, max_ejection_percent: 50))",
+                ..envoy()
+            },
+            Kind::EnvoyBreaker => Spec {
+                least_conn: true,
+                service: (150, 700),
+                lb_extra: ", circuit_breaker: Some((max_requests: 3))",
+                ..envoy()
+            },
+            // Sends 40 ms apart: a retry waits up to 25 ms (backoff) before its pick.
+            Kind::EnvoyRetries => Spec {
+                spacing_ms: 40,
+                outages: &[(4000, 7000, "s1")],
+                route_extra: ", retry_policy: Some((num_retries: 1, retry_on: [ConnectFailure]))",
+                ..envoy()
+            },
+            // Two hosts, as for outlier detection: the index is then taken modulo 1 or 2. No
+            // request while a check may be flipping the host (the generic quiet windows).
+            Kind::EnvoyHealthChecks => {
+                Spec { services: 2, warmup: 4, health: Some((200, 2, 2)), outages: &[(4000, 7000, "s1")], ..envoy() }
+            }
         }
     }
 }
 
+/// The address warm-up requests come from (no other request does).
+pub const WARMUP_KEY: &str = "127.0.0.20";
+
 /// Windows (ms) in which no request may reach the balancer.
 fn forbidden(spec: &Spec) -> Vec<(u64, u64)> {
-    let Some((down, up, _)) = spec.outage else { return Vec::new() };
-    match spec.health {
-        Some((inter, rise, fall)) => vec![
-            (down - OUTAGE_MARGIN_MS, down + (fall + 1) * inter + 60),
-            (up - OUTAGE_MARGIN_MS, up + (rise + 1) * inter + 60),
-        ],
-        None => {
-            vec![(down - OUTAGE_MARGIN_MS, down + OUTAGE_MARGIN_MS), (up - OUTAGE_MARGIN_MS, up + OUTAGE_MARGIN_MS)]
+    let mut out = Vec::new();
+    for &(down, up, _) in spec.outages {
+        match spec.health {
+            Some((inter, rise, fall)) => {
+                out.push((down - OUTAGE_MARGIN_MS, down + (fall + 1) * inter + 60));
+                out.push((up - OUTAGE_MARGIN_MS, up + (rise + 1) * inter + 60));
+            }
+            None => {
+                out.push((down - OUTAGE_MARGIN_MS, down + OUTAGE_MARGIN_MS));
+                out.push((up - OUTAGE_MARGIN_MS, up + OUTAGE_MARGIN_MS));
+            }
         }
     }
+    out
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -304,10 +390,24 @@ enum Verdict {
 }
 
 /// The limiter's verdict at `t`, if it is the same at every shifted time in the margin.
-fn robust_verdict(limit: &Limit, ng: &LimitReqState, hp: &HttpReqRateState, t: u64) -> Option<Verdict> {
+fn robust_verdict(
+    limit: &Limit,
+    ng: &LimitReqState,
+    hp: &HttpReqRateState,
+    tb: &TokenBucketState,
+    t: u64,
+) -> Option<Verdict> {
     let ns = |ms: u64| ms * 1_000_000;
     match limit {
         Limit::None => Some(Verdict::Pass(0)),
+        Limit::Envoy(b) => {
+            let at = |ms: u64| match b.check(&mut tb.clone(), ns(ms)) {
+                BucketDecision::Allow => Verdict::Pass(0),
+                BucketDecision::Deny { .. } => Verdict::Reject,
+            };
+            let v = at(t);
+            (t.saturating_sub(8)..=t + 8).all(|x| at(x) == v).then_some(v)
+        }
         Limit::Nginx(l) => {
             let at = |ms: u64| match l.check(&mut ng.clone(), ns(ms)) {
                 LimitReqDecision::Pass { delay_ms } => Verdict::Pass(delay_ms),
@@ -354,6 +454,7 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
     let other = "127.0.0.15";
     let mut ng: BTreeMap<String, LimitReqState> = BTreeMap::new();
     let mut hp: BTreeMap<String, HttpReqRateState> = BTreeMap::new();
+    let mut tb: BTreeMap<String, TokenBucketState> = BTreeMap::new();
     let mut requests = Vec::new();
     let mut dispatches: Vec<u64> = Vec::new();
     let mut ends: Vec<u64> = Vec::new();
@@ -361,7 +462,27 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
     // Phase: (remaining, spacing lo, spacing hi, burst key)
     let mut phase: (u32, u64, u64, Option<&str>) = (0, 0, 0, None);
     let mut last_send = 0u64;
-    while requests.len() < REQUESTS {
+    // Warm-up: one request at a time, each long done before the next, from an address of its
+    // own (so it takes no other key's tokens).
+    for i in 0..spec.warmup {
+        let (send, service) = (t, 5);
+        if let Limit::Envoy(b) = &spec.limit {
+            let verdict = b.check(tb.entry(WARMUP_KEY.to_string()).or_default(), send * 1_000_000);
+            assert_eq!(verdict, BucketDecision::Allow, "warm-up requests must not be limited");
+        }
+        dispatches.push(send);
+        ends.push(send + service + 1);
+        requests.push(Request {
+            id: format!("r{:04}", requests.len() + 1),
+            send_ms: send as f64,
+            client_key: WARMUP_KEY.to_string(),
+            path: format!("/api/warmup/{i}"),
+            service_ms: service,
+        });
+        last_send = send;
+        t += 60;
+    }
+    while requests.len() < REQUESTS + spec.warmup {
         if phase.0 == 0 {
             let r = rng.range(0, 9);
             phase = if r < 3 {
@@ -387,12 +508,13 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
         // Move the candidate later until every margin holds (bounded).
         let mut accepted = None;
         for _ in 0..400 {
-            t = t.max(last_send + SPACING_MS);
+            t = t.max(last_send + spec.spacing_ms);
             let limited = routed && !key.is_empty();
             let verdict = if limited {
                 let n = ng.get(&key).copied().unwrap_or_default();
                 let h = hp.get(&key).copied().unwrap_or_default();
-                match robust_verdict(&spec.limit, &n, &h, t) {
+                let b = tb.get(&key).copied().unwrap_or_default();
+                match robust_verdict(&spec.limit, &n, &h, &b, t) {
                     Some(v) => v,
                     None => {
                         t += 3;
@@ -441,6 +563,9 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
                 Limit::Haproxy(l, _, _) => {
                     l.track(hp.entry(key.clone()).or_default(), ns);
                 }
+                Limit::Envoy(b) => {
+                    b.check(tb.entry(key.clone()).or_default(), ns);
+                }
             }
         }
         if let Some(d) = dispatch {
@@ -456,10 +581,12 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
             service_ms: service,
         });
     }
-    let outages = match spec.outage {
-        Some((down, up, inst)) => vec![(down as f64, inst.to_string(), false), (up as f64, inst.to_string(), true)],
-        None => Vec::new(),
-    };
+    let mut outages: Vec<(f64, String, bool)> = spec
+        .outages
+        .iter()
+        .flat_map(|&(down, up, inst)| [(down as f64, inst.to_string(), false), (up as f64, inst.to_string(), true)])
+        .collect();
+    outages.sort_by(|a, b| a.0.total_cmp(&b.0));
     Trace { kind, seed, scenario: scenario(kind, seed, &spec), requests, outages }
 }
 
@@ -468,15 +595,16 @@ fn scenario(kind: Kind, seed: u64, spec: &Spec) -> String {
         Some((inter, rise, fall)) => format!("Some((inter_ms: {inter}, rise: {rise}, fall: {fall}))"),
         None => "None".into(),
     };
-    let services: String = (0..3)
+    let services: String = (0..spec.services)
         .map(|i| {
             format!(
                 "            Service((name: \"s{i}\", instances: 1, concurrency: 10000, queue_capacity: Some(0), service_time: Constant(ms: 10.0))),\n"
             )
         })
         .collect();
-    let links: String =
-        (0..3).map(|i| format!("            (from: \"lb\", to: \"s{i}\", weight: {}.0),\n", spec.weights[i])).collect();
+    let links: String = (0..spec.services)
+        .map(|i| format!("            (from: \"lb\", to: \"s{i}\", weight: {}.0),\n", spec.weights[i]))
+        .collect();
     format!(
         r#"// Differential trace {kind:?}, seed {seed}.
 Scenario(
@@ -486,8 +614,8 @@ Scenario(
     topology: (
         nodes: [
             Clients((name: "trace", traffic: Constant(rate_rps: 1.0), routes: [(path: "/api/items", weight: 1.0)])),
-            Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "lb", timeout_ms: Some(10000.0), rate_limit: {rl})])),
-            LoadBalancer((name: "lb", algorithm: {balance}, health_check: {health}, failover: {failover})),
+            Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "lb", timeout_ms: Some(10000.0), rate_limit: {rl}{route_extra})])),
+            LoadBalancer((name: "lb", algorithm: {balance}, health_check: {health}, failover: {failover}{lb_extra})),
 {services}        ],
         links: [
             (from: "trace", to: "gw"),
@@ -499,6 +627,8 @@ Scenario(
         rl = spec.rate_limit,
         balance = spec.balance,
         failover = spec.failover,
+        route_extra = spec.route_extra,
+        lb_extra = spec.lb_extra,
     )
 }
 

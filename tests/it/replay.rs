@@ -403,6 +403,24 @@ fn envoy_breaker_serves_two_queues_two_and_refuses_the_rest() {
 }
 
 #[test]
+fn envoy_breaker_overflow_uses_up_a_round_robin_pick() {
+    // Envoy's router chooses the host, then the host's connection pool finds max_requests reached
+    // (conn_pool_base.cc newStreamImpl): the refused request took b1's turn, so the next goes to
+    // b0 again. Seen on Envoy 1.40 (tests/differential, EnvoyBreaker). lb_seed 0: b0 first.
+    let c = Case::new("breaker-pick");
+    let rows = c.run_with(
+        "",
+        "algorithm: EnvoyRoundRobin, lb_seed: Some(0), circuit_breaker: Some((max_requests: 1))",
+        &[1, 1],
+        &[backend(0, 100.0, 0.0, 100), backend(1, 100.0, 0.0, 100)],
+        "r0,0,,/,\nr1,10,,/,\nr2,300,,/,\n",
+        "",
+    );
+    assert_eq!(col(&rows, 1), ["200", "503", "200"]);
+    assert_eq!(col(&rows, 2), ["b0", "", "b0"]);
+}
+
+#[test]
 fn envoy_never_ejects_from_a_small_pool_at_the_default_ten_percent() {
     // policies.md 8.6: since 1.31, (ejected + 1) / hosts <= 10 % refuses any ejection from 2 hosts.
     let c = Case::new("outlier-10pct");

@@ -144,8 +144,14 @@ pub struct EnvoyRoundRobin {
 impl EnvoyRoundRobin {
     /// Draws the balancer's `seed_` (its random start) from `rng`.
     pub fn new(weights: &[u32], rng: &mut impl Entropy) -> Result<Self, PolicyError> {
+        Self::with_seed(weights, rng.next_u64())
+    }
+
+    /// With the balancer's `seed_` given (Envoy draws it with `random.random()` when the balancer
+    /// is built): equal weights start at host `seed % hosts`; unequal ones build the EDF schedule
+    /// as if `seed as u32` picks had been made (`createWithPicks`).
+    pub fn with_seed(weights: &[u32], seed: u64) -> Result<Self, PolicyError> {
         let hosts = HostSet::new(weights)?;
-        let seed = rng.next_u64();
         let mut lb = Self { hosts, seed, rr_index: seed, edf: EdfScheduler::default(), equal: true };
         lb.refresh();
         Ok(lb)
@@ -199,6 +205,17 @@ impl EnvoyLeastRequest {
         active_request_bias: f64,
         rng: &mut impl Entropy,
     ) -> Result<Self, PolicyError> {
+        Self::with_seed(weights, choice_count, active_request_bias, rng.next_u64())
+    }
+
+    /// As [`EnvoyLeastRequest::new`] with the balancer's `seed_` given (it places the weighted
+    /// EDF schedule; P2C draws still come from the caller's entropy).
+    pub fn with_seed(
+        weights: &[u32],
+        choice_count: u32,
+        active_request_bias: f64,
+        seed: u64,
+    ) -> Result<Self, PolicyError> {
         let hosts = HostSet::new(weights)?;
         if choice_count < 2 {
             return Err(PolicyError::Invalid { param: "choice_count", reason: "must be at least 2" });
@@ -212,7 +229,7 @@ impl EnvoyLeastRequest {
             active: vec![0; n],
             choice_count,
             bias: active_request_bias,
-            seed: rng.next_u64(),
+            seed,
             edf: EdfScheduler::default(),
             equal: true,
         };
@@ -381,5 +398,53 @@ mod tests {
         }
         assert_eq!(count, [10, 40]);
         assert!(EnvoyLeastRequest::new(&[1], 1, 1.0, &mut rng).is_err());
+    }
+}
+#[cfg(test)]
+mod seed_tests {
+    use super::*;
+    use crate::policy::testutil::SplitMix64;
+
+    /// Picks from a balancer with `seed` and from one with `seed` reduced modulo the weights' sum:
+    /// the index of the first difference within `n` picks, if any.
+    fn first_difference(weights: &[u32], seed: u64, n: usize) -> Option<usize> {
+        let sum: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+        let st = vec![PeerStatus::USABLE; weights.len()];
+        // createWithPicks takes the seed as a uint32 of picks, reduced modulo 429,496,729.
+        let reduced = u64::from(seed as u32 % 429_496_729) % sum;
+        let mut a = EnvoyRoundRobin::with_seed(weights, seed).unwrap();
+        let mut b = EnvoyRoundRobin::with_seed(weights, reduced).unwrap();
+        (0..n).find(|_| a.pick(0, &st) != b.pick(0, &st))
+    }
+
+    #[test]
+    fn a_seed_is_pinned_by_its_rotation_with_power_of_two_weights_only() {
+        // Envoy's EDF deadlines are doubles: current time + 1/weight. With weights whose
+        // reciprocals are exact binary fractions the schedule built from a 32-bit seed is the one
+        // built from the seed modulo the weights' sum, so the first picks of a running Envoy pin
+        // it for good; with 3/2/1 the rounding at large times reorders ties after ~100 picks.
+        let mut rng = SplitMix64(99);
+        for _ in 0..40 {
+            let seed = rng.next_u64();
+            assert_eq!(first_difference(&[4, 2, 1], seed, 1000), None, "seed {seed}");
+            assert_eq!(first_difference(&[2, 1, 1], seed, 1000), None, "seed {seed}");
+        }
+        let drifted = (0..40).filter(|_| first_difference(&[3, 2, 1], rng.next_u64(), 1000).is_some()).count();
+        assert!(drifted > 30, "{drifted}");
+    }
+
+    #[test]
+    fn with_seed_is_new_with_that_draw() {
+        let st = vec![PeerStatus::USABLE; 3];
+        for weights in [[1, 1, 1], [4, 2, 1]] {
+            let mut a = EnvoyRoundRobin::new(&weights, &mut SplitMix64(5)).unwrap();
+            let mut b = EnvoyRoundRobin::with_seed(&weights, SplitMix64(5).next_u64()).unwrap();
+            for _ in 0..50 {
+                assert_eq!(a.pick(0, &st), b.pick(0, &st));
+            }
+        }
+        // Equal weights start at host seed % hosts (rr_index_ = seed_).
+        let mut lb = EnvoyRoundRobin::with_seed(&[1, 1, 1], 5).unwrap();
+        assert_eq!(lb.pick(0, &st), Some(2));
     }
 }

@@ -65,8 +65,15 @@ pub(super) struct ClientKey<'a> {
 
 impl PoolBalancer {
     /// The balancer of one pool. `names` are the members' instance names (hashing rings use them);
-    /// `rng` seeds the random ones.
-    pub(super) fn new(algorithm: Balance, members: &[Member], names: &[&str], rng: &mut Stream) -> PoolBalancer {
+    /// `rng` seeds the random ones; `seed` pins an Envoy balancer's seed (`rng` is drawn from all
+    /// the same, so the streams of everything else stay as without it).
+    pub(super) fn new(
+        algorithm: Balance,
+        seed: Option<u64>,
+        members: &[Member],
+        names: &[&str],
+        rng: &mut Stream,
+    ) -> PoolBalancer {
         let weights: Vec<u32> = members.iter().map(|m| m.weight.max(1)).collect();
         let upstream = |max_fails: u32, fail_timeout_s: u32| {
             let servers: Vec<NginxServer> = weights
@@ -103,9 +110,15 @@ impl PoolBalancer {
             Balance::HaproxyLeastConn => HaproxyLeastConn::new(&weights).ok().map(PoolBalancer::HaproxyLc),
             Balance::HaproxyFirst => HaproxyFirst::new(members.len()).ok().map(PoolBalancer::HaproxyFirst),
             Balance::HaproxySource => HaproxySource::new(&weights).ok().map(PoolBalancer::HaproxySource),
-            Balance::EnvoyRoundRobin => EnvoyRoundRobin::new(&weights, rng).ok().map(PoolBalancer::EnvoyRr),
+            Balance::EnvoyRoundRobin => {
+                let drawn = rng.next_u64();
+                EnvoyRoundRobin::with_seed(&weights, seed.unwrap_or(drawn)).ok().map(PoolBalancer::EnvoyRr)
+            }
             Balance::EnvoyLeastRequest { choice_count, active_request_bias } => {
-                EnvoyLeastRequest::new(&weights, choice_count, active_request_bias, rng).ok().map(PoolBalancer::EnvoyLr)
+                let drawn = rng.next_u64();
+                EnvoyLeastRequest::with_seed(&weights, choice_count, active_request_bias, seed.unwrap_or(drawn))
+                    .ok()
+                    .map(PoolBalancer::EnvoyLr)
             }
             Balance::EnvoyRingHash { minimum_ring_size, maximum_ring_size } => {
                 RingHash::new(names, &weights, minimum_ring_size, maximum_ring_size).ok().map(PoolBalancer::Ring)

@@ -89,7 +89,7 @@ pub(super) fn stint_pools(
             }
             let names: Vec<&str> = members.iter().map(|m| plan.stations[m.station as usize].name.as_str()).collect();
             PoolState {
-                balancer: PoolBalancer::new(lb.algorithm, members, &names, rng),
+                balancer: PoolBalancer::new(lb.algorithm, lb.lb_seed, members, &names, rng),
                 down: vec![false; members.len()],
                 checks: vec![initial; members.len()],
                 ejected: vec![false; members.len()],
@@ -167,6 +167,13 @@ impl Simulation<'_> {
 
     /// Balancer `b` chooses an instance of pool `p` for request `r`, or answers that none is left.
     pub(super) fn pick_and_send(&mut self, b: u32, p: u16, r: u32) {
+        let picked = self.choose(b, p, r);
+        self.send_to_member(b, p, r, picked);
+    }
+
+    /// Balancer `b`'s choice of an instance of pool `p` for request `r` (its state moves on: a
+    /// rotation advances), without sending anything.
+    pub(super) fn choose(&mut self, b: u32, p: u16, r: u32) -> Option<usize> {
         let mut buf = std::mem::take(&mut self.key_buf);
         buf.clear();
         let ipv4 =
@@ -192,7 +199,7 @@ impl Simulation<'_> {
                 *next = ((i + 1) % n) as u32;
             }
             self.key_buf = buf;
-            return self.send_to_member(b, p, r, picked);
+            return picked;
         }
         self.scratch.clear();
         self.scratch.extend((0..members.len()).map(|i| PeerStatus {
@@ -217,7 +224,7 @@ impl Simulation<'_> {
         let hash = &mut self.hash_reqs[r as usize];
         let picked = pool.balancer.pick(self.now, &self.scratch, key, hash, &mut self.lb_rngs[rng]);
         self.key_buf = buf;
-        self.send_to_member(b, p, r, picked);
+        picked
     }
 
     /// Sends request `r` to position `picked` of pool `p` of balancer `b`, or answers that no

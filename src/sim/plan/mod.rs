@@ -234,6 +234,8 @@ pub struct LbPlan {
     pub breaker: Option<EnvoyBreaker>,
     /// Envoy's panic threshold (Envoy balancers only).
     pub panic: Option<PanicThreshold>,
+    /// A pinned Envoy balancer seed (`LoadBalancer::lb_seed`); drawn from the run's seed when absent.
+    pub lb_seed: Option<u64>,
     /// Path rules: prefix and pool index. Empty: every path uses pool 0.
     pub rules: Vec<(String, u16)>,
 }
