@@ -19,6 +19,8 @@ pub enum UiCommand {
     Examples,
     /// Export the validated config for a real product.
     Export,
+    /// Read an NGINX or HAProxy config into a new scenario.
+    Import,
     /// Undo the last change.
     Undo,
     /// Redo the last undone change.
@@ -59,13 +61,14 @@ pub enum UiCommand {
 impl UiCommand {
     /// Every action, in menu order. Actions whose shortcut extends another's (Ctrl+Shift+S and
     /// Ctrl+S) come first, since shortcuts are matched in this order.
-    pub const ALL: [UiCommand; 28] = [
+    pub const ALL: [UiCommand; 29] = [
         UiCommand::New,
         UiCommand::Open,
         UiCommand::SaveAs,
         UiCommand::Save,
         UiCommand::Examples,
         UiCommand::Export,
+        UiCommand::Import,
         UiCommand::Redo,
         UiCommand::Undo,
         UiCommand::Run,
@@ -99,6 +102,7 @@ impl UiCommand {
             UiCommand::SaveAs => "Save as…",
             UiCommand::Examples => "Examples…",
             UiCommand::Export => "Export config…",
+            UiCommand::Import => "Import config…",
             UiCommand::Undo => "Undo",
             UiCommand::Redo => "Redo",
             UiCommand::Run => "Run simulation",
@@ -134,6 +138,9 @@ impl UiCommand {
             UiCommand::Examples => "Open one of the bundled scenarios",
             UiCommand::Export => {
                 "Simulate the scenario and write it as an NGINX, HAProxy, ... config, refused when it breaks its SLOs"
+            }
+            UiCommand::Import => {
+                "Read an nginx.conf or haproxy.cfg into a new scenario, listing what could not be mapped"
             }
             UiCommand::Undo => "Undo the last change",
             UiCommand::Redo => "Redo the last undone change",
@@ -174,7 +181,7 @@ impl UiCommand {
             UiCommand::Save => cmd(Key::S),
             UiCommand::SaveAs => cmd_shift(Key::S),
             UiCommand::Examples => cmd_shift(Key::E),
-            UiCommand::Export => None,
+            UiCommand::Export | UiCommand::Import => None,
             UiCommand::Undo => cmd(Key::Z),
             UiCommand::Redo => cmd_shift(Key::Z),
             UiCommand::Run => plain(Key::F5),

@@ -76,6 +76,8 @@ pub struct App {
     pub(super) dialog: Option<Dialog>,
     /// File > Export, when open.
     pub(super) export: Option<crate::gui::export_dialog::ExportDialog>,
+    /// File > Import, when open.
+    pub(super) import: Option<crate::gui::import_dialog::ImportDialog>,
     pub(super) store: Store,
     /// This window's recovery slot (its lock, and its autosave while the document is unsaved).
     pub(super) slot: Option<Slot>,
@@ -187,6 +189,7 @@ impl App {
             palette: Palette::default(),
             dialog: None,
             export: None,
+            import: None,
             store,
             slot,
             recovery_prompt: !scan.offers.is_empty(),
@@ -421,7 +424,7 @@ impl App {
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
-        if self.palette.open || self.dialog.is_some() || self.export.is_some() {
+        if self.palette.open || self.dialog.is_some() || self.export.is_some() || self.import.is_some() {
             return;
         }
         let typing = ctx.egui_wants_keyboard_input();

@@ -47,7 +47,7 @@ impl App {
             ui.label(RichText::new("gatesim").strong().size(17.0));
             {
                 let menus: [(&str, &[UiCommand]); 5] = [
-                    ("File", &[U::New, U::Open, U::Examples, U::Save, U::SaveAs, U::Export]),
+                    ("File", &[U::New, U::Open, U::Examples, U::Save, U::SaveAs, U::Import, U::Export]),
                     ("Edit", &[U::Undo, U::Redo, U::Copy, U::Paste, U::Duplicate, U::Delete, U::SelectAll]),
                     ("View", &[U::FitView, U::AutoLayout, U::CommandPalette]),
                     (
@@ -314,6 +314,18 @@ impl App {
                 }
                 None if keep => self.dialog = Some(dialog),
                 None => {}
+            }
+        }
+        if let Some(mut d) = self.import.take() {
+            let (choice, keep) = d.ui(ctx, self.doc.is_dirty());
+            if let Some(crate::gui::import_dialog::ImportChoice::Open(imported)) = choice {
+                let name = d.notes.as_ref().map(|(p, _)| p.display().to_string()).unwrap_or_default();
+                self.replace(imported.scenario, None);
+                self.doc.forget_saved();
+                self.status = Some((format!("Imported {name} (unsaved)"), false));
+            }
+            if keep {
+                self.import = Some(d);
             }
         }
         if let Some(mut d) = self.export.take() {

@@ -34,6 +34,12 @@ pub struct ExportDialog {
     pub gateway: Option<String>,
     /// `INSTANCE=HOST:PORT` lines.
     pub backends: String,
+    /// Kubernetes: the container image of every service (the model has none).
+    pub image: String,
+    /// Route 53: the hosted zone's domain.
+    pub zone: String,
+    /// Route 53: `NODE=IP|HOSTNAME|alias:ZONEID:DNSNAME` lines, what each record's target is.
+    pub dns_targets: String,
     /// Where to save.
     pub path: String,
     /// Export past a failing verdict.
@@ -54,6 +60,9 @@ impl ExportDialog {
             target: Target::Nginx,
             gateway,
             backends: String::new(),
+            image: String::new(),
+            zone: String::new(),
+            dns_targets: String::new(),
             path: String::new(),
             force: false,
             job: None,
@@ -104,7 +113,27 @@ impl ExportDialog {
                 .map_err(|e| format!("addresses, line {}: {:?} is not HOST:PORT: {e}", i + 1, addr.trim()))?;
             backends.insert(name.trim().to_owned(), addr);
         }
-        Ok(ExportOptions { listen: SocketAddr::from(([0, 0, 0, 0], 8080)), backends, ..ExportOptions::default() })
+        let mut scenario = crate::export::ScenarioOptions::default();
+        let image = self.image.trim();
+        scenario.default_image = (!image.is_empty()).then(|| image.to_owned());
+        let zone = self.zone.trim();
+        scenario.zone = (!zone.is_empty()).then(|| zone.to_owned());
+        for (i, line) in self.dns_targets.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let (node, target) = line.split_once('=').ok_or_else(|| {
+                format!("record targets, line {}: expected NODE=IP, NODE=HOSTNAME or NODE=alias:ZONEID:DNSNAME", i + 1)
+            })?;
+            scenario.dns_targets.insert(node.trim().to_owned(), target.trim().to_owned());
+        }
+        Ok(ExportOptions {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            backends,
+            scenario,
+            ..ExportOptions::default()
+        })
     }
 
     /// Starts the validating run of `scenario` on a worker thread. `source` is the document as
@@ -212,6 +241,22 @@ impl ExportDialog {
                     ui.label("Addresses").on_hover_text("INSTANCE=HOST:PORT, one per line: where each instance listens");
                     ui.add(egui::TextEdit::multiline(&mut self.backends).desired_rows(3).desired_width(520.0).code_editor());
                     ui.end_row();
+                }
+                match self.target {
+                    Target::Kubernetes => {
+                        ui.label("Image").on_hover_text("The container image of every service (the scenario has none)");
+                        ui.add(egui::TextEdit::singleline(&mut self.image).desired_width(520.0).hint_text("registry.example/shop:1.4"));
+                        ui.end_row();
+                    }
+                    Target::Route53 => {
+                        ui.label("Zone");
+                        ui.add(egui::TextEdit::singleline(&mut self.zone).desired_width(520.0).hint_text("example.com"));
+                        ui.end_row();
+                        ui.label("Record targets").on_hover_text("NODE=IP, NODE=HOSTNAME or NODE=alias:ZONEID:DNSNAME, one per line");
+                        ui.add(egui::TextEdit::multiline(&mut self.dns_targets).desired_rows(2).desired_width(520.0).code_editor());
+                        ui.end_row();
+                    }
+                    _ => {}
                 }
                 ui.label("Save to");
                 ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(520.0));

@@ -44,6 +44,7 @@ pub mod export_dialog;
 mod fields;
 pub mod files;
 mod global_fields;
+pub mod import_dialog;
 mod inspector;
 pub mod layout;
 pub mod overlay;

@@ -39,6 +39,7 @@ impl App {
             UiCommand::Examples => {
                 self.dialog = Some(Dialog::new(DialogKind::Examples, String::new()));
             }
+            UiCommand::Import => self.import = Some(Default::default()),
             UiCommand::Export => {
                 self.export = Some(ExportDialog::new(self.doc.scenario(), self.doc.path.as_deref()));
             }

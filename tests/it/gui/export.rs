@@ -59,3 +59,22 @@ fn export_refuses_a_design_that_breaks_its_slos_and_says_which() {
     // The Save button stays disabled: there is nothing to save.
     assert!(h.query_by_label("Verdict: PASS").is_none());
 }
+
+#[test]
+fn import_reads_an_nginx_config_into_a_new_unsaved_scenario_and_lists_what_it_could_not_map() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "import");
+    h.state_mut().dispatch(UiCommand::Import);
+    h.run_steps(6);
+    let config = crate::repo("tests/corpus/import/nginx/nginx.conf");
+    h.get_by_label("Config").set_text_value_accesskit(&config.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Import").click();
+    h.run_steps(3);
+    let doc = h.state().document();
+    assert_eq!(doc.path, None, "an import is a new, unsaved document");
+    assert!(
+        doc.scenario().topology.nodes.iter().any(|n| matches!(n, gatesim::model::Node::Gateway(_))),
+        "no gateway imported"
+    );
+    h.get_by_label_contains("as a new, unsaved scenario");
+}
