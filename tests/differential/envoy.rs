@@ -16,7 +16,7 @@
 //! reference are run with it (`lb_seed`). The warm-up requests are compared like the others (they
 //! agree by construction); every later request is a prediction.
 
-use crate::process::{Running, find_binary, run_checked, start};
+use crate::process::{Running, run_checked, start};
 use crate::replayer::Seen;
 use crate::trace_gen::{INSTANCES, Trace};
 use gatesim::policy::balance::{EnvoyRoundRobin, PeerStatus};
@@ -26,15 +26,7 @@ use std::process::Command;
 
 /// The envoy binary: `GATESIM_ENVOY`, PATH, then the tools environment of `.ci/tools.sh`.
 pub fn binary() -> Option<PathBuf> {
-    if let Some(p) = find_binary("envoy") {
-        return Some(p);
-    }
-    if std::env::var_os("GATESIM_ENVOY").is_some() {
-        return None;
-    }
-    let home = std::env::var_os("HOME")?;
-    let p = PathBuf::from(home).join(".cache/gatesim-tools/venv/bin/envoy");
-    p.is_file().then_some(p)
+    crate::process::find_tool("envoy")
 }
 
 /// `envoy --mode validate -c CONFIG`.

@@ -24,6 +24,38 @@ pub fn find_binary(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// `name` from `find_binary`, else from the virtual environment `.ci/tools.sh` installs
+/// (`$GATESIM_TOOLS/venv/bin`, default `~/.cache/gatesim-tools/venv/bin`): Envoy and the export
+/// validators.
+pub fn find_tool(name: &str) -> Option<PathBuf> {
+    if let Some(p) = find_binary(name) {
+        return Some(p);
+    }
+    if std::env::var_os(format!("GATESIM_{}", name.to_ascii_uppercase())).is_some() {
+        return None;
+    }
+    let tools = std::env::var_os("GATESIM_TOOLS")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/gatesim-tools")))?;
+    let p = tools.join("venv/bin").join(name);
+    p.is_file().then_some(p)
+}
+
+/// [`find_tool`], or `None` after printing `SKIPPED: ...` (`hint` says how to install it); with
+/// `CI=true` a missing tool fails the test instead.
+pub fn required_tool(name: &str, hint: &str) -> Option<PathBuf> {
+    let found = find_tool(name);
+    if found.is_none() {
+        let msg = format!("SKIPPED: {name} not found ({hint})");
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{msg}; CI=true requires it");
+        }
+        println!("{msg}");
+        eprintln!("{msg}");
+    }
+    found
+}
+
 /// A free loopback port (bound to port 0, then released).
 pub fn free_addr() -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();

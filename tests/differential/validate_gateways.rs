@@ -68,28 +68,9 @@ fn many_routes(limit: &str, instances: u32, lb: &str) -> String {
     )
 }
 
-/// `name` on PATH, else in the tools' virtual environment.
-fn tool(name: &str) -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>());
-    let tools = std::env::var_os("GATESIM_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/gatesim-tools")))
-        .map(|d| d.join("venv/bin"));
-    on_path.chain(tools).map(|d| d.join(name)).find(|p| p.is_file())
-}
-
 /// The validator, or `None` after printing `SKIPPED` (a failure with `CI=true`).
 fn validator(name: &str) -> Option<PathBuf> {
-    let found = tool(name);
-    if found.is_none() {
-        let msg = format!("SKIPPED: {name} not found (source .ci/tools.sh to install the export validators)");
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{msg}; CI=true requires it");
-        }
-        println!("{msg}");
-        eprintln!("{msg}");
-    }
-    found
+    process::required_tool(name, "source .ci/tools.sh to install the export validators")
 }
 
 /// Exports `scenario` for `target` into `dir/<tag>.yaml` with the CLI (`extra`: more arguments).

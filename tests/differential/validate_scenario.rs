@@ -24,22 +24,7 @@ fn targets_scenario() -> PathBuf {
 
 /// The tool `name`, or `None` after printing `SKIPPED` (a failure when `CI=true`).
 fn tool(name: &str) -> Option<PathBuf> {
-    let venv = std::env::var_os("GATESIM_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/gatesim-tools")))
-        .map(|d| d.join("venv/bin"));
-    let path = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default();
-    let found =
-        path.into_iter().chain(venv).chain([PathBuf::from("/usr/bin")]).map(|d| d.join(name)).find(|p| p.is_file());
-    if found.is_none() {
-        let msg = format!("SKIPPED: {name} not found (`source .ci/tools.sh`, or Debian's prometheus for promtool)");
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{msg}; CI=true requires it");
-        }
-        println!("{msg}");
-        eprintln!("{msg}");
-    }
-    found
+    crate::process::required_tool(name, "`source .ci/tools.sh`, or Debian's prometheus for promtool")
 }
 
 /// Runs `c`; returns whether it succeeded and what it printed.
