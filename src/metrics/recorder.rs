@@ -573,12 +573,8 @@ impl Recorder {
 fn pop_users(plan: &Plan) -> Vec<PopUsers> {
     let own = |i: usize, p: &crate::sim::plan::PopPlan| p.base as usize == i && !p.attack;
     let paths: Vec<Vec<u32>> = plan.pops.iter().map(|p| p.routes.iter().map(|r| u32::from(r.1)).collect()).collect();
-    let sizes: Vec<(u32, usize)> = plan
-        .pops
-        .iter()
-        .enumerate()
-        .map(|(i, p)| if own(i, p) { (p.users, paths[i].len()) } else { (0, 0) })
-        .collect();
+    let sizes: Vec<(u32, usize)> =
+        plan.pops.iter().enumerate().map(|(i, p)| if own(i, p) { (p.users, paths[i].len()) } else { (0, 0) }).collect();
     let fits = super::users::paths_within_budget(&sizes);
     plan.pops
         .iter()

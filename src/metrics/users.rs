@@ -93,7 +93,12 @@ impl PopUsers {
             impacted: BitSet::new(users),
             paths: sorted
                 .into_iter()
-                .map(|path| PathUsers { path, active: BitSet::new(users), impacted: BitSet::new(users), ..Default::default() })
+                .map(|path| PathUsers {
+                    path,
+                    active: BitSet::new(users),
+                    impacted: BitSet::new(users),
+                    ..Default::default()
+                })
                 .collect(),
             paths_tracked: paths.is_some(),
             ..Default::default()

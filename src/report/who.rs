@@ -199,3 +199,94 @@ pub fn rate_limit_reasons(scenario: &Scenario, populations: &[PopulationImpact])
 pub fn who_line(populations: &[PopulationImpact]) -> String {
     populations.iter().map(|p| format!("{} {:.1} %", p.name, p.users_impacted_pct)).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two populations through one gateway: `mobile` (4 users behind 1 address, 50 r/s for
+    /// `/api/a` and `/api/b`) on a route limited to 1 request a minute per client address, and
+    /// `partners` (3 users, 5 r/s for `/open/x`) on a route without limit. After a warm-up second
+    /// the address's one request a minute is spent: every mobile request in the window is
+    /// rejected, no partner request is.
+    fn two_populations(replicates: u32) -> (Scenario, super::super::Report) {
+        let text = format!(
+            r#"Scenario(format_version: 1, name: "t", run: (seed: 7, duration_s: 11, warmup_s: 1, replicates: {replicates}),
+            topology: (nodes: [
+                Clients((name: "mobile", users: 4, addresses: 1, arrivals: Deterministic, traffic: Constant(rate_rps: 50.0),
+                    routes: [(path: "/api/a", weight: 1.0), (path: "/api/b", weight: 1.0)])),
+                Clients((name: "partners", users: 3, arrivals: Deterministic, traffic: Constant(rate_rps: 5.0),
+                    routes: [(path: "/open/x", weight: 1.0)])),
+                Gateway((name: "gw", routes: [
+                    (path_prefix: "/api", upstream: "api", rate_limit: (key: Client, algorithm: NginxLimitReq(rate: "1r/m", burst: 0, nodelay: true))),
+                    (path_prefix: "/open", upstream: "api"),
+                ])),
+                Service((name: "api", instances: 1, concurrency: 100, service_time: Constant(ms: 1.0))),
+            ], links: [
+                (from: "mobile", to: "gw", latency: Constant(ms: 1.0)),
+                (from: "partners", to: "gw", latency: Constant(ms: 1.0)),
+                (from: "gw", to: "api", latency: Constant(ms: 1.0)),
+            ]))"#
+        );
+        let s = crate::model::load::from_str(&text, std::path::Path::new("t.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let r = crate::sim::run(&s, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+        (s, r)
+    }
+
+    #[test]
+    fn a_population_behind_a_blocking_limit_is_all_hurt_and_the_other_not_at_all() {
+        let (_, r) = two_populations(2);
+        let names: Vec<&str> = r.populations.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["mobile", "partners"]);
+        let (mobile, partners) = (&r.populations[0], &r.populations[1]);
+        // 500 mobile requests in the 10 s window, every one rejected; all 4 users sent some.
+        assert_eq!((mobile.requests, mobile.rate_limited), (500.0, 500.0));
+        assert_eq!((mobile.users_active, mobile.users_impacted, mobile.users_impacted_pct), (4.0, 4.0, 100.0));
+        assert_eq!((partners.requests, partners.rate_limited), (50.0, 0.0));
+        assert_eq!((partners.users_active, partners.users_impacted, partners.users_impacted_pct), (3.0, 0.0, 0.0));
+        // Per path: both of mobile's paths hurt all 4 users; the partners' one nobody.
+        let paths = |p: &PopulationImpact| {
+            p.paths.iter().map(|x| (x.path.clone(), x.users_active, x.users_impacted_pct)).collect::<Vec<_>>()
+        };
+        assert_eq!(paths(mobile), [("/api/a".into(), 4.0, 100.0), ("/api/b".into(), 4.0, 100.0)]);
+        assert_eq!(paths(partners), [("/open/x".to_owned(), 3.0, 0.0)]);
+        // The whole run: 4 of 7 users, the same figures merged as the populations'.
+        assert_eq!((r.summary.users_impacted, r.summary.users_active), (4.0, 7.0));
+        assert_eq!(r.per_replicate[1].populations_impacted_pct, [100.0, 0.0]);
+        assert_eq!(r.estimates["mobile.users_impacted_pct"].mean, Some(100.0));
+        assert_eq!(r.estimates["partners.users_impacted_pct"].mean, Some(0.0));
+        assert_eq!(who_line(&r.populations), "mobile 100.0 %, partners 0.0 %");
+        // The reason: the 4 users' one address sends 50 r/s against 1 r/m.
+        let [reason] = r.reasons.as_slice() else { panic!("{:?}", r.reasons) };
+        assert_eq!((reason.gateway.as_str(), reason.route.as_str(), reason.clients.as_str()), ("gw", "/api", "mobile"));
+        assert_eq!(reason.text, "4 users share 1 address: 50 r/s per address against 0.016 r/s");
+    }
+
+    #[test]
+    fn the_mechanism_in_words_names_users_addresses_and_rates() {
+        // 20,000 users behind 6 addresses at 96 r/s: 3,334 users on the busiest, 16 r/s.
+        let finding = |key, addresses| lint::KeyRateFinding {
+            gateway: "gw".into(),
+            route: "/api".into(),
+            clients: "mobile".into(),
+            limit_rps: 10.0,
+            key_rps: 96.0 * 3334.0 / 20_000.0,
+            key,
+            users: 20_000,
+            addresses,
+            peak_rps: 96.0,
+            limit_text: String::new(),
+            message: String::new(),
+        };
+        assert_eq!(
+            mechanism(&finding(LimitKey::Client, 6)),
+            "20,000 users share 6 addresses: 16 r/s per address against 10 r/s"
+        );
+        assert_eq!(mechanism(&finding(LimitKey::Client, 20_000)), "its busiest address sends 16 r/s against 10 r/s");
+        assert_eq!(mechanism(&finding(LimitKey::User, 20_000)), "its busiest user sends 16 r/s against 10 r/s");
+        assert_eq!(
+            (rate_words(0.5), rate_words(2.5), rate_words(16.0)),
+            ("0.500 r/s".into(), "2.5 r/s".into(), "16 r/s".into())
+        );
+    }
+}
