@@ -4,7 +4,7 @@
 
 use crate::metrics::{Outcome, PopUsers, Recorder};
 use crate::model::{Event, LimitKey, Scenario, lint, param};
-use crate::sim::plan::Plan;
+use crate::sim::plan::{Plan, PopPlan};
 use serde::{Deserialize, Serialize};
 
 /// Users impacted in one client population.
@@ -22,7 +22,7 @@ pub struct PopulationImpact {
     pub requests: f64,
     /// Of which a gateway's rate limit rejected, per replicate.
     pub rate_limited: f64,
-    /// Per path of its request mix, in path order; empty when not tracked.
+    /// Per path of its request mix, in the mix's order; empty when not tracked.
     pub paths: Vec<PathImpact>,
     /// Whether per-path figures were kept (false past [`crate::metrics::MAX_PATH_USER_BITS`]).
     pub paths_tracked: bool,
@@ -72,28 +72,43 @@ fn pct(part: u64, whole: u64) -> f64 {
 }
 
 /// The entries of `rec.users` that are populations of their own (not a flash crowd, not attack
-/// traffic), with their names; and the trace's keys when a trace sent any.
-fn own<'a>(plan: &'a Plan, rec: &'a Recorder) -> impl Iterator<Item = (&'a str, &'a PopUsers)> + 'a {
+/// traffic), with their names and plans; and the trace's keys when a trace sent any.
+fn own<'a>(
+    plan: &'a Plan,
+    rec: &'a Recorder,
+) -> impl Iterator<Item = (&'a str, Option<&'a PopPlan>, &'a PopUsers)> + 'a {
     let pops = plan.pops.iter().enumerate().filter(|(i, p)| p.base as usize == *i && !p.attack);
-    let named = pops.filter_map(|(i, p)| Some((p.name.as_str(), rec.users.get(i)?)));
-    let trace = rec.users.get(plan.pops.len()).filter(|t| t.active_count > 0).map(|t| ("trace", t));
+    let named = pops.filter_map(|(i, p)| Some((p.name.as_str(), Some(p), rec.users.get(i)?)));
+    let trace = rec.users.get(plan.pops.len()).filter(|t| t.active_count > 0).map(|t| ("trace", None, t));
     named.chain(trace)
+}
+
+/// A population's paths in the order of its mix, each once.
+fn mix_order(pop: Option<&PopPlan>) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    for &(_, path) in pop.map_or(&[][..], |p| &p.routes[..]) {
+        if !out.contains(&u32::from(path)) {
+            out.push(u32::from(path));
+        }
+    }
+    out
 }
 
 /// Per population, from merged totals of `runs` replicates (figures per replicate; percentages
 /// from the totals, as the whole run's).
 pub fn populations(plan: &Plan, rec: &Recorder, runs: f64) -> Vec<PopulationImpact> {
     own(plan, rec)
-        .map(|(name, u)| PopulationImpact {
+        .map(|(name, pop, u)| PopulationImpact {
             name: name.to_owned(),
             users_active: u.active_count as f64 / runs,
             users_impacted: u.impacted_count as f64 / runs,
             users_impacted_pct: pct(u.impacted_count, u.active_count),
             requests: u.outcomes.iter().sum::<u64>() as f64 / runs,
             rate_limited: u.outcomes[Outcome::RateLimited as usize] as f64 / runs,
-            paths: u
-                .paths
-                .iter()
+            // In the order of the population's mix.
+            paths: mix_order(pop)
+                .into_iter()
+                .filter_map(|path| u.paths.iter().find(|p| p.path == path))
                 .map(|p| PathImpact {
                     path: plan.paths.get(p.path as usize).cloned().unwrap_or_default(),
                     users_active: p.active_count as f64 / runs,
@@ -109,7 +124,7 @@ pub fn populations(plan: &Plan, rec: &Recorder, runs: f64) -> Vec<PopulationImpa
 /// Impacted / active users per population of one finished replicate, in percent, in the order
 /// of [`populations`].
 pub fn replicate_pcts(plan: &Plan, rec: &Recorder) -> Vec<f64> {
-    own(plan, rec).map(|(_, u)| pct(u.impacted_count, u.active_count)).collect()
+    own(plan, rec).map(|(_, _, u)| pct(u.impacted_count, u.active_count)).collect()
 }
 
 /// A count with thousands separators: `20,000`.
@@ -195,9 +210,23 @@ pub fn rate_limit_reasons(scenario: &Scenario, populations: &[PopulationImpact])
     out.into_iter().map(|(r, _)| r).collect()
 }
 
+/// A share in percent with one decimal, or more when one would read as none or all but is not:
+/// `94.1 %`, `99.95 %`, `0.02 %`, `100.0 %`.
+pub fn pct_words(pct: f64) -> String {
+    for places in 1..4 {
+        let text = format!("{pct:.places$}");
+        let shown: f64 = text.parse().unwrap_or(pct);
+        if (shown == 100.0 && pct < 100.0) || (shown == 0.0 && pct > 0.0) {
+            continue;
+        }
+        return format!("{text} %");
+    }
+    format!("{pct:.4} %")
+}
+
 /// The "who was hurt" line: `mobile-users 94.1 %, partners 0.0 %`.
 pub fn who_line(populations: &[PopulationImpact]) -> String {
-    populations.iter().map(|p| format!("{} {:.1} %", p.name, p.users_impacted_pct)).collect::<Vec<_>>().join(", ")
+    populations.iter().map(|p| format!("{} {}", p.name, pct_words(p.users_impacted_pct))).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -284,6 +313,11 @@ mod tests {
         );
         assert_eq!(mechanism(&finding(LimitKey::Client, 20_000)), "its busiest address sends 16 r/s against 10 r/s");
         assert_eq!(mechanism(&finding(LimitKey::User, 20_000)), "its busiest user sends 16 r/s against 10 r/s");
+        assert_eq!(
+            (pct_words(99.95), pct_words(94.12), pct_words(0.0), pct_words(100.0)),
+            ("99.95 %".into(), "94.1 %".into(), "0.0 %".into(), "100.0 %".into())
+        );
+        assert_eq!((pct_words(0.004), pct_words(99.9996)), ("0.004 %".into(), "99.9996 %".into()));
         assert_eq!(
             (rate_words(0.5), rate_words(2.5), rate_words(16.0)),
             ("0.500 r/s".into(), "2.5 r/s".into(), "16 r/s".into())
