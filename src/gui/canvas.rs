@@ -529,7 +529,7 @@ pub fn canvas_ui(
     canvas_paint::paint_region_labels(&painter, &frames, &labels, state);
     for (i, node) in nodes.iter().enumerate() {
         let selected = state.selection.nodes.contains(node.name());
-        canvas_paint::paint_node(
+        let badge = canvas_paint::paint_node(
             &painter,
             node,
             state.node_rect(drawn[i]),
@@ -541,8 +541,18 @@ pub fn canvas_ui(
             overlay,
             state.zoom,
         );
+        if let (Some(rect), Some(b)) = (badge, overlay.nodes.get(node.name())) {
+            let label = format!("{}: {}", node.name(), b.text);
+            canvas_paint::accessible_ui(ui, resp.id.with(("badge", i)), rect, &label);
+        }
     }
     canvas_paint::paint_link_labels(&painter, labels, state);
+    // Callouts last: what they say matters more than what they cover.
+    for (i, node) in nodes.iter().enumerate() {
+        let Some(lines) = overlay.callouts.get(node.name()).filter(|_| state.zoom >= 0.35) else { continue };
+        let r = canvas_paint::paint_callout(&painter, state.node_rect(drawn[i]), lines, state.zoom);
+        canvas_paint::accessible_ui(ui, resp.id.with(("callout", i)), r, &lines.join("\n"));
+    }
     match &state.gesture {
         Gesture::Connect { from, to } => {
             if let Some(i) = scenario.topology.node_index(from) {

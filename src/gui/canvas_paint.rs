@@ -1,5 +1,6 @@
 //! Painting the canvas: grid, region frames (failed when down), links with their rates, replication
-//! to replica markers, node cards with badges.
+//! to replica markers, node cards with badges, callouts under cards. Painted figures a reader
+//! needs (badges, callouts) are also given to the accessibility tree ([`accessible_ui`]).
 
 use super::canvas::{CanvasState, link_ends, node_summary};
 use super::overlay::Overlay;
@@ -408,6 +409,7 @@ pub(super) struct CardMarks {
     pub edited: bool,
 }
 
+/// Paints a node's card; returns where its badge is, if it has one and it was drawn.
 pub(super) fn paint_node(
     painter: &egui::Painter,
     node: &Node,
@@ -415,10 +417,10 @@ pub(super) fn paint_node(
     marks: CardMarks,
     overlay: &Overlay,
     zoom: f32,
-) {
+) -> Option<Rect> {
     let CardMarks { selected, problem, edited } = marks;
     if !painter.clip_rect().intersects(r.expand(20.0)) {
-        return;
+        return None;
     }
     // After a run, the outline takes the colour of the node's load or errors.
     let badge = overlay.nodes.get(node.name());
@@ -447,11 +449,12 @@ pub(super) fn paint_node(
         painter.rect_filled(rule, 1.0, theme::WARN);
     }
     if zoom < 0.35 {
-        return;
+        return None;
     }
     let inner = painter.with_clip_rect(r.shrink(2.0).intersect(painter.clip_rect()));
     let pad = 14.0 * zoom;
     let mut badge_w = 0.0;
+    let mut badge_rect = None;
     if let Some(b) = badge {
         let galley = painter.layout_no_wrap(b.text.clone(), FontId::proportional(11.0 * zoom), theme::ON_COLOUR);
         let size = galley.size() + vec2(12.0, 4.0) * zoom;
@@ -459,6 +462,7 @@ pub(super) fn paint_node(
         inner.rect_filled(br, 8.0 * zoom, b.colour);
         inner.galley(br.min + vec2(6.0, 2.0) * zoom, galley, theme::ON_COLOUR);
         badge_w = size.x + 14.0 * zoom;
+        badge_rect = Some(br);
     }
     let name_font = FontId::proportional(14.0 * zoom);
     let name = elide(painter, node.name(), &name_font, r.width() - pad - badge_w - 6.0);
@@ -492,6 +496,35 @@ pub(super) fn paint_node(
             theme::ON_COLOUR,
         );
     }
+    badge_rect
+}
+
+/// A callout under a card (`card`): an amber box with `lines` (why a gateway's rate limit hurt
+/// a population), wrapped to a little wider than the card. Returns the box.
+pub(super) fn paint_callout(painter: &egui::Painter, card: Rect, lines: &[String], zoom: f32) -> Rect {
+    let font = FontId::proportional(11.5 * zoom.clamp(0.7, 1.2));
+    let width = (card.width() * 1.5).max(160.0);
+    let galley = painter.layout(lines.join("\n"), font, theme::TEXT, width);
+    let pad = 6.0 * zoom.clamp(0.7, 1.2);
+    let at = card.left_bottom() + vec2(0.0, 8.0 * zoom);
+    let r = Rect::from_min_size(at, galley.size() + vec2(2.0 * pad, 2.0 * pad));
+    // A pointer from the box up to the card.
+    let tip = pos2(card.min.x + 24.0 * zoom, card.max.y);
+    painter.add(Shape::convex_polygon(
+        vec![tip, tip + vec2(6.0, 8.0) * zoom, tip + vec2(-6.0, 8.0) * zoom],
+        theme::WARN,
+        Stroke::NONE,
+    ));
+    painter.rect(r, theme::RADIUS, theme::CALLOUT_WARN_BG, Stroke::new(1.0, theme::WARN), StrokeKind::Inside);
+    painter.galley(r.min + vec2(pad, pad), galley, theme::TEXT);
+    r
+}
+
+/// Gives a painted text to the accessibility tree (screen readers, and tests that find it by
+/// label): a hover-only widget over `rect`, which never takes the canvas's clicks or drags.
+pub(super) fn accessible_ui(ui: &egui::Ui, id: egui::Id, rect: Rect, label: &str) {
+    let resp = ui.interact(rect, id, egui::Sense::hover());
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, label));
 }
 
 /// `text` split in two lines at a ` · ` when it does not fit `width` points in `font` on one (the

@@ -94,6 +94,22 @@ fn facts_ui(ui: &mut Ui, report: &Report, name: &str) {
             ui.end_row();
         }
     });
+    // Why this gateway's rate limit hurt a population, as a callout.
+    for why in report.reasons.iter().filter(|w| w.gateway == name) {
+        ui.add_space(4.0);
+        egui::Frame::new()
+            .fill(theme::CALLOUT_WARN_BG)
+            .stroke(egui::Stroke::new(1.0, theme::WARN))
+            .corner_radius(theme::RADIUS)
+            .inner_margin(8.0)
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.colored_label(
+                    theme::WARN,
+                    format!("route {} hurt {}: {} ({})", why.route, why.clients, why.text, why.limit),
+                );
+            });
+    }
 }
 
 /// Problems as callouts; `with_node` prefixes each with the node it concerns.

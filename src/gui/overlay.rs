@@ -1,5 +1,7 @@
 //! What a report says about each node and link, computed as plain data before anything is drawn:
-//! the canvas badges and edge labels, for the whole summary window or one scrubbed time bucket.
+//! the canvas badges and edge labels, for the whole summary window or one scrubbed time bucket;
+//! for the whole window, each client population's share of users hurt and, under a gateway, why
+//! a rate limit hurt them.
 
 use super::theme;
 use crate::model::{Node, NodeKind, Scenario};
@@ -32,6 +34,14 @@ pub struct Overlay {
     pub nodes: BTreeMap<String, Badge>,
     /// By `(from, to)`.
     pub links: BTreeMap<(String, String), LinkLoad>,
+    /// Callouts under a node's card, by node name: why a gateway's rate limit hurt a population
+    /// (`mobile-users: 20,000 users share 6 addresses: 16 r/s per address against 10 r/s`).
+    pub callouts: BTreeMap<String, Vec<String>>,
+}
+
+/// A client card's badge text: `94.1% hurt`.
+pub fn hurt_text(pct: f64) -> String {
+    format!("{} hurt", crate::report::who::pct_words(pct).replace(' ', ""))
 }
 
 /// A rate in words: `560 r/s`, `1.2k r/s`.
@@ -116,22 +126,34 @@ pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> O
         };
         out.nodes.insert(n.name.clone(), badge);
     }
-    // With one client population, the users-impacted share is that population's.
+    if bucket.is_some() {
+        return out;
+    }
+    // Each client population's share of its users impacted over the window.
+    let hurt = |pct: f64| Badge { text: hurt_text(pct), colour: theme::error_colour(pct / 100.0) };
+    for p in &report.populations {
+        if matches!(scenario.topology.node(&p.name), Some(Node::Clients(_))) {
+            out.nodes.insert(p.name.clone(), hurt(p.users_impacted_pct));
+        }
+    }
+    // A report without per-population figures (an older file): with one population, the whole
+    // run's share is that population's.
     let clients: Vec<_> = scenario.topology.nodes.iter().filter(|n| n.kind() == NodeKind::Clients).collect();
     if let [c] = clients.as_slice()
-        && bucket.is_none()
+        && report.populations.is_empty()
     {
-        let pct = report.summary.users_impacted_pct;
-        out.nodes.insert(
-            c.name().to_owned(),
-            Badge { text: format!("{pct:.1}% hurt"), colour: theme::error_colour(pct / 100.0) },
-        );
+        out.nodes.insert(c.name().to_owned(), hurt(report.summary.users_impacted_pct));
+    }
+    for why in &report.reasons {
+        if scenario.topology.node(&why.gateway).is_some() {
+            out.callouts.entry(why.gateway.clone()).or_default().push(format!("{}: {}", why.clients, why.text));
+        }
     }
     out
 }
 
 /// What the last run found about one node, as `(figure, value)` rows for the inspector: arrival
-/// rate, and for a service its utilisation, queue wait and the share turned away (with the 99%
+/// rate, for a client population its users hurt, and for a service its utilisation, queue wait and the share turned away (with the 99%
 /// confidence half-width over replicates when there are several).
 pub fn node_facts(report: &Report, name: &str) -> Vec<(&'static str, String)> {
     let Some(n) = report.nodes.iter().find(|n| n.name == name) else {
@@ -147,6 +169,10 @@ pub fn node_facts(report: &Report, name: &str) -> Vec<(&'static str, String)> {
             .unwrap_or_default()
     };
     let mut rows = vec![("arrivals", rate_text(n.arrivals / window_s))];
+    if let Some(p) = report.populations.iter().find(|p| p.name == name) {
+        let of = format!("{:.0} of {:.0} users", p.users_impacted, p.users_active);
+        rows.push(("users hurt", format!("{} · {of}", crate::report::who::pct_words(p.users_impacted_pct))));
+    }
     if let Some(s) = &n.service {
         rows.push(("utilisation", format!("{:.1} %{}", 100.0 * s.utilisation, ci("utilisation", 100.0, " %"))));
         rows.push((

@@ -1,12 +1,14 @@
 //! The bottom of the window: seven summary cards and the time-series charts (live from partial
 //! reports during a run). Card contents are computed as data ([`cards`]) before they are drawn.
-//! The cost card is in `cost.rs`, the charts in `charts.rs`.
+//! The users card is in `users.rs`, the cost card in `cost.rs`, the charts in `charts.rs`.
 
 mod charts;
 mod cost;
+mod users;
 
 pub use charts::charts_ui;
 pub use cost::{ADD_BUSINESS, cost_card};
+pub use users::users_card;
 
 use super::theme;
 use crate::model::{DataStore, Event, EventKind, FaultKind, Node, Scenario};
@@ -248,19 +250,7 @@ pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
         ];
     };
     let s = &r.summary;
-    let hw = r
-        .estimates
-        .get("users_impacted_pct")
-        .and_then(|e| e.ci99_half_width)
-        .map(|h| format!(" · ±{h:.2} (99% CI)"))
-        .unwrap_or_default();
-    let impacted = Card {
-        caption: USERS_IMPACTED,
-        value: pct_text(s.users_impacted_pct),
-        detail: format!("{} of {} users{hw}", count_text(s.users_impacted), count_text(s.users_active)),
-        colour: theme::error_colour(s.users_impacted_pct / 100.0),
-        ..Default::default()
-    };
+    let impacted = users_card(r);
     let failed: f64 = s.failures_by_cause.values().sum();
     let top = s.failures_by_cause.iter().max_by(|a, b| a.1.total_cmp(b.1)).filter(|(_, n)| **n > 0.0);
     let failed_card = Card {

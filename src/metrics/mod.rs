@@ -11,4 +11,4 @@ mod users;
 pub use outcome::{N_OUTCOMES, Outcome};
 pub use recorder::{NO_USER, Recorder, StationStats};
 pub use timeline::{LogEntry, Logged, TimelineRec, USER_SEGMENTS};
-pub use users::BitSet;
+pub use users::{BitSet, MAX_PATH_USER_BITS, PathUsers, PopUsers};

@@ -5,7 +5,7 @@
 //! and busy/queue time inside it. The **time series** buckets cover `[0, duration)`: outcomes by
 //! the time the client received the answer, station time by when it passed.
 
-use super::{BitSet, N_OUTCOMES, Outcome, TimelineRec};
+use super::{N_OUTCOMES, Outcome, PopUsers, TimelineRec};
 use crate::sim::plan::Plan;
 use hdrhistogram::Histogram;
 
@@ -56,10 +56,10 @@ pub struct Recorder {
     pub outcome_series: Vec<[u64; N_OUTCOMES]>,
     /// Latency of successes per bucket, µs (2 significant digits).
     pub latency_series: Vec<Histogram<u64>>,
-    /// Per population: users who sent at least one request in the summary window.
-    pub users_active: Vec<BitSet>,
-    /// Per population: users with at least one failed request in the summary window.
-    pub users_impacted: Vec<BitSet>,
+    /// Per population (and last, the trace's keys): its users active and impacted in the summary
+    /// window, in all and per path, and its requests by outcome. Only a population's own entry
+    /// is used: a flash crowd counts under the population it joins, attack traffic not at all.
+    pub users: Vec<PopUsers>,
     /// Per station aggregates.
     pub stations: Vec<StationStats>,
     /// Per service and bucket: busy slot-ns (`[service * n_buckets + bucket]`).
@@ -136,9 +136,7 @@ impl Recorder {
             latency_sum_ns: 0,
             outcome_series: vec![[0; N_OUTCOMES]; nb],
             latency_series: vec![histogram(2); nb],
-            // One set per population, and a last one for trace keys (which grows as keys appear).
-            users_active: plan.pops.iter().map(|p| BitSet::new(p.users)).chain([BitSet::default()]).collect(),
-            users_impacted: plan.pops.iter().map(|p| BitSet::new(p.users)).chain([BitSet::default()]).collect(),
+            users: pop_users(plan),
             stations: vec![StationStats::default(); plan.stations.len()],
             svc_busy_series: vec![0; plan.services.len() * nb],
             svc_queue_series: vec![0; plan.services.len() * nb],
@@ -213,9 +211,10 @@ impl Recorder {
         status: u16,
         last: bool,
         scopes: u32,
+        path: u32,
     ) {
         if self.tl.is_some() {
-            return self.outcome_with_timeline(pop, user, sent, answered, outcome, status, last, scopes);
+            return self.outcome_with_timeline(pop, user, sent, answered, outcome, status, last, scopes, path);
         }
         let latency_ns = answered.saturating_sub(sent);
         let latency_us = (latency_ns / 1000).clamp(1, MAX_LATENCY_US);
@@ -226,7 +225,7 @@ impl Recorder {
             }
         }
         if self.in_window(sent) {
-            self.summary_outcome(pop, user, latency_ns, latency_us, outcome, status, last);
+            self.summary_outcome(pop, user, latency_ns, latency_us, outcome, status, last, path);
         }
     }
 
@@ -243,16 +242,13 @@ impl Recorder {
         outcome: Outcome,
         status: u16,
         last: bool,
+        path: u32,
     ) -> bool {
         self.outcomes[outcome as usize] += 1;
         if let Some(n) = self.statuses.get_mut(usize::from(status)) {
             *n += 1;
         }
-        let p = base as usize;
         let has_user = user != NO_USER;
-        if has_user && let Some(set) = self.users_active.get_mut(p) {
-            set.insert(user);
-        }
         let impacts = if outcome == Outcome::Success {
             self.latency.record(latency_us).ok();
             self.latency_sum_ns += u128::from(latency_ns);
@@ -262,11 +258,8 @@ impl Recorder {
         } else {
             last
         };
-        if impacts
-            && has_user
-            && let Some(set) = self.users_impacted.get_mut(p)
-        {
-            set.insert(user);
+        if let Some(p) = self.users.get_mut(base as usize) {
+            p.record(has_user.then_some(user), path, outcome, impacts);
         }
         impacts
     }
@@ -285,6 +278,7 @@ impl Recorder {
         status: u16,
         last: bool,
         scopes: u32,
+        path: u32,
     ) {
         let latency_ns = answered.saturating_sub(sent);
         let latency_us = (latency_ns / 1000).clamp(1, MAX_LATENCY_US);
@@ -330,7 +324,7 @@ impl Recorder {
             }
             return;
         }
-        let impacts = self.summary_outcome(base, user, latency_ns, latency_us, outcome, status, last);
+        let impacts = self.summary_outcome(base, user, latency_ns, latency_us, outcome, status, last, path);
         if user != NO_USER
             && let Some(tl) = &mut self.tl
         {
@@ -506,10 +500,11 @@ impl Recorder {
                 }
             }
         }
-        self.users_active_count = self.users_active.iter().map(BitSet::len).sum();
-        self.users_impacted_count = self.users_impacted.iter().map(BitSet::len).sum();
-        self.users_active = Vec::new();
-        self.users_impacted = Vec::new();
+        for p in &mut self.users {
+            p.finish();
+        }
+        self.users_active_count = self.users.iter().map(|p| p.active_count).sum();
+        self.users_impacted_count = self.users.iter().map(|p| p.impacted_count).sum();
     }
 
     /// Adds another finished replicate's totals to this one. Every field is an integer, so the
@@ -535,6 +530,9 @@ impl Recorder {
         }
         self.users_active_count += o.users_active_count;
         self.users_impacted_count += o.users_impacted_count;
+        for (a, b) in self.users.iter_mut().zip(&o.users) {
+            a.merge(b);
+        }
         for (a, b) in self.stations.iter_mut().zip(&o.stations) {
             a.arrivals += b.arrivals;
             a.rejected += b.rejected;
@@ -567,6 +565,26 @@ impl Recorder {
         }
         self.events += o.events;
     }
+}
+
+/// One [`PopUsers`] per population and a last one for trace keys (sets that grow as keys appear).
+/// A population's own entry has per-path sets for the paths of its mix (a flash crowd joining it
+/// sends for the same paths) while they fit in [`super::MAX_PATH_USER_BITS`], in file order.
+fn pop_users(plan: &Plan) -> Vec<PopUsers> {
+    let own = |i: usize, p: &crate::sim::plan::PopPlan| p.base as usize == i && !p.attack;
+    let paths: Vec<Vec<u32>> = plan.pops.iter().map(|p| p.routes.iter().map(|r| u32::from(r.1)).collect()).collect();
+    let sizes: Vec<(u32, usize)> =
+        plan.pops.iter().enumerate().map(|(i, p)| if own(i, p) { (p.users, paths[i].len()) } else { (0, 0) }).collect();
+    let fits = super::users::paths_within_budget(&sizes);
+    plan.pops
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            // Only a population's own entry is ever recorded into: the others stay empty.
+            if own(i, p) { PopUsers::new(p.users, fits[i].then_some(&paths[i][..])) } else { PopUsers::new(0, None) }
+        })
+        .chain([PopUsers::new(0, None)])
+        .collect()
 }
 
 fn add_all(a: &mut [u64], b: &[u64]) {

@@ -26,6 +26,16 @@ pub struct KeyRateFinding {
     pub limit_rps: f64,
     /// The busiest key's rate at the population's peak, r/s.
     pub key_rps: f64,
+    /// What the limit is keyed on.
+    pub key: LimitKey,
+    /// The population's users.
+    pub users: u32,
+    /// The keys they appear as: their client addresses (`users` for a limit keyed on the user).
+    pub addresses: u32,
+    /// The population's rate at its peak on the route, r/s.
+    pub peak_rps: f64,
+    /// The limit in the product's words (`limit_req 10r/s burst 20 nodelay`).
+    pub limit_text: String,
     /// What it says.
     pub message: String,
 }
@@ -162,6 +172,11 @@ pub fn key_rates(s: &Scenario) -> Vec<KeyRateFinding> {
                         clients: p.name.clone(),
                         limit_rps: limit,
                         key_rps,
+                        key: rl.key,
+                        users: p.users,
+                        addresses,
+                        peak_rps: peak,
+                        limit_text: rl.algorithm.describe(),
                         message: format!(
                             "route {} rate limit ({}) allows {limit:.1} r/s per {key}, but {} at its peak of {peak:.0} r/s: {who}, so about {:.0}% of that {key}'s legitimate requests would be rejected",
                             route.path_prefix,

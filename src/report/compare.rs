@@ -61,7 +61,7 @@ pub fn run_row(name: &str, description: &str, r: &Report) -> RunRow {
 }
 
 /// A count in words: `153,191`.
-fn thousands(n: f64) -> String {
+pub(crate) fn thousands(n: f64) -> String {
     // `max` may keep -0.0 (an empty sum), which would print as "-0".
     let s = format!("{:.0}", if n > 0.0 { n } else { 0.0 });
     let mut out = String::new();

@@ -13,6 +13,23 @@
 //!   does not count; the retry's own outcome does) or succeeded slower than the latency SLO
 //!   (`slo.latency_p99_ms`); **impacted %** = impacted / active. Attack traffic (a timeline's DDoS)
 //!   is never counted in requests, failures, latency or users: it is reported apart.
+//! - **users impacted per population** (`populations`): the same two counts and their ratio over
+//!   one client population's users only (a flash crowd's users count under the population they
+//!   join; a trace's client keys are the population `trace`). **Per path** of its request mix: the
+//!   population's users with at least one request *for that path* in the window (active on the
+//!   path), and those of them with a request for that path that impacted them, by the same rule;
+//!   a user is counted on every path they used, so paths do not add up to the population. Per-path
+//!   sets cost one bit per user, path and set, bounded by [`crate::metrics::MAX_PATH_USER_BITS`]
+//!   per replicate (populations in file order; one past the bound has `paths_tracked: false`).
+//!   Over replicates, counts are means per replicate and each share is total impacted / total
+//!   active, as for the whole run; `<population>.users_impacted_pct` in `estimates` has the
+//!   confidence interval.
+//! - **reason** (`reasons`, see [`who::rate_limit_reasons`]): for a population with rate-limited
+//!   requests, each route limited per client key (address or user) whose sustained rate is below
+//!   the population's busiest key at its peak, in the file's configuration or after a timeline
+//!   change: users, addresses, the busiest key's offered rate (peak rate x link share x route
+//!   share x the busiest key's share of the requests, as `gatesim lint` computes it) and the
+//!   limit's rate, in words.
 //! - **utilisation** of a service: busy slot-time / (instances x concurrency x window length).
 //! - **mean queue wait**: time between reaching an instance and starting service, over requests
 //!   that reached the instance in the window and started service.
@@ -59,6 +76,7 @@ mod files;
 mod table;
 pub mod timeline;
 mod verdict;
+pub mod who;
 
 pub use compare::{RunRow, run_row, runs_table};
 pub use estimate::{Estimate, t_quantile_995};
@@ -66,6 +84,7 @@ pub use files::{CSV_FILES, csv_dir_replaceable, write_csv, write_json};
 pub use table::{at_text, duration_text, summary_table, usd_text};
 pub use timeline::{ReplicateSlo, ReplicateTimeline, SloReport, Spread, TimelineReport};
 pub use verdict::{Objective, Verdict, verdict};
+pub use who::{LimitReason, PathImpact, PopulationImpact};
 
 use crate::metrics::{Outcome, Recorder};
 use crate::model::NodeKind;
@@ -74,8 +93,9 @@ use crate::sim::time::NS_PER_S;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Version of the report's JSON layout (2: SLO and timeline figures, two more outcomes).
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+/// Version of the report's JSON layout (2: SLO and timeline figures, two more outcomes; 3: users
+/// impacted per population and path, and the reasons).
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// Everything a run produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -98,6 +118,13 @@ pub struct Report {
     pub bucket_s: f64,
     /// Headline figures (means per replicate).
     pub summary: Summary,
+    /// Who was hurt: users impacted per client population, in file order.
+    #[serde(default)]
+    pub populations: Vec<PopulationImpact>,
+    /// Why, in words: rate limits keyed on the client below a hurt population's busiest key
+    /// (filled by [`crate::sim::run`], which has the scenario).
+    #[serde(default)]
+    pub reasons: Vec<LimitReason>,
     /// Key figures with confidence intervals over replicates, by name.
     pub estimates: BTreeMap<String, Estimate>,
     /// Per node figures, in file order.
@@ -272,6 +299,9 @@ pub struct ReplicateSummary {
     pub latency_p99_ms: Option<f64>,
     /// Impacted / active users, %.
     pub users_impacted_pct: f64,
+    /// Impacted / active users per population (in the order of `Report::populations`), %.
+    #[serde(default)]
+    pub populations_impacted_pct: Vec<f64>,
     /// Per service, in file order.
     pub services: Vec<ReplicateService>,
     /// SLO figures.
@@ -367,6 +397,7 @@ pub fn replicate_summary(plan: &Plan, replicate: u32, rec: &Recorder) -> Replica
         latency_mean_ms: p.mean,
         latency_p99_ms: p.p99,
         users_impacted_pct: 100.0 * ratio(rec.users_impacted_count as f64, rec.users_active_count as f64),
+        populations_impacted_pct: who::replicate_pcts(plan, rec),
         services: (0..plan.services.len())
             .map(|s| {
                 let f = service_figures(plan, rec, s, 1.0);
@@ -433,6 +464,11 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
     estimates.insert("latency_mean_ms".into(), Estimate::of(&col(&|r| r.latency_mean_ms)));
     estimates.insert("latency_p99_ms".into(), Estimate::of(&col(&|r| r.latency_p99_ms)));
     estimates.insert("users_impacted_pct".into(), Estimate::of(&col(&|r| Some(r.users_impacted_pct))));
+    let populations = who::populations(plan, merged, runs);
+    for (k, p) in populations.iter().enumerate() {
+        let figure = col(&|r| r.populations_impacted_pct.get(k).copied());
+        estimates.insert(format!("{}.users_impacted_pct", p.name), Estimate::of(&figure));
+    }
     for (s, sp) in plan.services.iter().enumerate() {
         let name = &plan.nodes[sp.node as usize].0;
         let figure = |f: fn(&ReplicateService) -> Option<f64>| col(&|r| r.services.get(s).and_then(f));
@@ -456,6 +492,8 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
         warmup_s: plan.warmup_ns as f64 / NS_PER_S as f64,
         bucket_s: plan.bucket_ns as f64 / NS_PER_S as f64,
         summary,
+        populations,
+        reasons: Vec::new(),
         estimates,
         nodes,
         series: series(plan, merged, runs),

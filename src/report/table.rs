@@ -59,6 +59,7 @@ pub fn summary_table(r: &Report) -> String {
         ci(r.estimates.get("users_impacted_pct"), 1.0, "%")
     )
     .ok();
+    who_section(&mut out, r);
     let l = &s.latency_ms;
     writeln!(
         out,
@@ -308,6 +309,25 @@ fn timeline_section(out: &mut String, r: &Report) {
             percent(blocked, sent)
         )
         .ok();
+    }
+}
+
+/// Who was hurt: each population's impacted share on one line, then per population with several
+/// paths the share per path, then the reasons in words.
+fn who_section(out: &mut String, r: &Report) {
+    if r.populations.is_empty() {
+        return;
+    }
+    writeln!(out, "  who was hurt      {}", super::who::who_line(&r.populations)).ok();
+    for p in r.populations.iter().filter(|p| p.paths.len() > 1) {
+        let paths: Vec<String> =
+            p.paths.iter().map(|x| format!("{} {}", x.path, super::who::pct_words(x.users_impacted_pct))).collect();
+        writeln!(out, "    {:<15} {}", p.name, paths.join(", ")).ok();
+    }
+    for why in &r.reasons {
+        writeln!(out, "    why             {}: {}", why.clients, why.text).ok();
+        writeln!(out, "                    at {} route {} ({}, per {})", why.gateway, why.route, why.limit, why.key)
+            .ok();
     }
 }
 

@@ -73,7 +73,8 @@ pub enum RunError {
 
 /// Validates, compiles and runs a scenario: every replicate, in parallel on rayon's pool, merged
 /// into one report. The report is bit-identical for any number of threads: each replicate depends
-/// only on `(scenario, seed, replicate index)`, and merging adds integers.
+/// only on `(scenario, seed, replicate index)`, and merging adds integers. The reasons a
+/// population was hurt ([`report::who::rate_limit_reasons`]) are added from the scenario.
 pub fn run(scenario: &Scenario, options: &RunOptions<'_>) -> Result<Report, RunError> {
     let errors: Vec<_> =
         validate::validate(scenario, None).into_iter().filter(|p| p.severity == validate::Severity::Error).collect();
@@ -87,7 +88,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions<'_>) -> Result<Report, RunE
     if let Some(n) = options.replicates {
         plan.replicates = n.max(1);
     }
-    run_plan(&plan, options)
+    let mut report = run_plan(&plan, options)?;
+    report.reasons = report::who::rate_limit_reasons(scenario, &report.populations);
+    Ok(report)
 }
 
 /// One run of [`run_variants`]: the scenario as written, or one of its variants.

@@ -323,3 +323,48 @@ fn a_trace_replay_applies_seed_and_refuses_replicates() {
     assert_eq!(code, 2);
     assert!(err.contains("a trace replays once"), "{err}");
 }
+
+#[test]
+fn run_says_who_was_hurt_and_why_in_the_table_and_the_json() {
+    use gatesim::report::who::pct_words;
+    // The first incident, its first 40 minutes (the limit tightened at 14:30), one replicate.
+    let text = std::fs::read_to_string(repo("scenarios/incidents/rate-limit-tightened.ron")).unwrap_or_default();
+    let short = text.replacen("duration_s: 7200.0, replicates: 4", "duration_s: 2400.0, replicates: 1", 1);
+    assert_ne!(text, short);
+    let file = tmp("who.ron");
+    std::fs::write(&file, short).unwrap_or_else(|e| panic!("{e}"));
+    let json = tmp("who.json");
+    let (code, stdout, stderr) = gatesim(&["run", file.to_str().unwrap_or(""), "--json", json.to_str().unwrap_or("")]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    let report: gatesim::report::Report =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.schema_version, 3);
+    let names: Vec<&str> = report.populations.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["mobile-users", "partners"]);
+    let (mobile, partners) = (&report.populations[0], &report.populations[1]);
+    // Ten minutes of the tightened limit hurt most mobile users, (nearly) no partner.
+    assert!(mobile.users_impacted_pct > 50.0 && mobile.rate_limited > 0.0, "{mobile:?}");
+    assert!(partners.users_impacted_pct < 1.0 && partners.rate_limited == 0.0, "{partners:?}");
+    let paths: Vec<&str> = mobile.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["/api/payments", "/api/accounts"]);
+    // The reason: 96 r/s from 20,000 users over 6 addresses against the change's 10 r/s.
+    let [why] = report.reasons.as_slice() else { panic!("{:?}", report.reasons) };
+    assert_eq!(why.text, "20,000 users share 6 addresses: 16 r/s per address against 10 r/s");
+    assert_eq!((why.gateway.as_str(), why.route.as_str(), why.clients.as_str()), ("edge-gw", "/api", "mobile-users"));
+    // The table: one line per figure, as the JSON has them.
+    let who = format!(
+        "  who was hurt      mobile-users {}, partners {}",
+        pct_words(mobile.users_impacted_pct),
+        pct_words(partners.users_impacted_pct)
+    );
+    assert!(stdout.contains(&who), "{stdout}");
+    assert!(
+        stdout
+            .contains(&format!("    mobile-users    /api/payments {}", pct_words(mobile.paths[0].users_impacted_pct)))
+    );
+    assert!(stdout.contains(&format!("    why             mobile-users: {}", why.text)), "{stdout}");
+    assert!(
+        stdout.contains("at edge-gw route /api (limit_req 10r/s burst 20 nodelay, per client address)"),
+        "{stdout}"
+    );
+}

@@ -76,6 +76,11 @@ fn the_tightened_limit_rejects_the_predicted_share_and_the_lint_says_so_before_a
     let share = r.summary.failures_by_cause[&Outcome::RateLimited] / r.summary.requests;
     let ceiling = 96.0 / 120.0 * 6.0 / 16.0;
     assert!(share > 0.25 && share <= ceiling, "rejected share {share}, arithmetic ceiling {ceiling}");
+    // The report says who and why: the file's own limit, no timeline.
+    let [why] = r.reasons.as_slice() else { panic!("{:?}", r.reasons) };
+    assert_eq!(why.text, "20,000 users share 6 addresses: 16 r/s per address against 10 r/s");
+    let partners = r.populations.iter().find(|p| p.name == "partners").unwrap_or_else(|| panic!("no partners"));
+    assert_eq!(partners.rate_limited, 0.0);
     // The lint finds it with the numbers, for the file with the limit tightened, and for the
     // incident's change.
     let findings = gatesim::model::lint::key_rates(&s);
@@ -125,6 +130,19 @@ fn incident_000_replays_80_percent_of_users_for_75_minutes_and_its_counterfactua
     assert!((72.0..=88.0).contains(&users), "users impacted {users}");
     assert!((67.5..=82.5).contains(&outage), "outage {outage} min");
     assert_eq!(t.trigger.as_ref().map(|x| x.name.as_str()), Some("tighten-limit"));
+    // Who: the 80% are the NAT'd mobile users (20,000 of 25,000), nearly every one of them, on
+    // both paths; no partner was rate limited. Why: the change's 10 r/s against 16 r/s per NAT
+    // address.
+    let pop = |name: &str| r.populations.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no {name}"));
+    let (mobile, partners) = (pop("mobile-users"), pop("partners"));
+    assert!(mobile.users_impacted_pct > 99.0 && mobile.users_active == 20_000.0, "{mobile:?}");
+    assert!(mobile.paths.iter().all(|p| p.users_impacted_pct > 90.0), "{mobile:?}");
+    assert!(partners.users_impacted_pct < 1.0 && partners.rate_limited == 0.0, "{partners:?}");
+    let whole = (mobile.users_impacted + partners.users_impacted) / (mobile.users_active + partners.users_active);
+    assert!((100.0 * whole - users).abs() < 1e-9, "populations add up to the whole run");
+    let [why] = r.reasons.as_slice() else { panic!("{:?}", r.reasons) };
+    assert_eq!((why.clients.as_str(), why.limit_rps), ("mobile-users", 10.0));
+    assert_eq!(why.text, "20,000 users share 6 addresses: 16 r/s per address against 10 r/s");
     // The alarm caught the drop within a minute or two; the people took the rest.
     assert!(minutes(t.time_to_detect_s.median) <= 2.0, "{:?}", t.time_to_detect_s);
     // Caught before rollout: nobody is hurt (but for the rare request slower than the SLO).

@@ -107,7 +107,7 @@ impl Simulation<'_> {
         let retried = outcome.is_failure() && self.client_retry(&req, answered, status);
         let scopes =
             if self.tl.is_some() { self.routings.get(req.routing as usize).map_or(0, |x| x.scopes) } else { 0 };
-        self.rec.outcome(req.pop, req.user, req.created, answered, outcome, status, !retried, scopes);
+        self.rec.outcome(req.pop, req.user, req.created, answered, outcome, status, !retried, scopes, req.routing);
         self.log_outcome(r, outcome, answered);
     }
 

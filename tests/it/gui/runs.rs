@@ -267,3 +267,51 @@ fn a_run_of_checkout_fills_the_cost_card_and_a_value_per_request_prices_the_outa
     let card = &results::cards(h.state().document().scenario(), Some(&report))[6];
     assert!(card.detail.starts_with(&format!("outage {}", gatesim::report::usd_text(outage.total_usd))), "{card:?}");
 }
+
+#[test]
+fn a_run_of_the_rate_limit_incident_says_who_was_hurt_on_each_client_card_and_why_under_the_gateway() {
+    let mut h = incident_with_one_replicate("who", &[]);
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    wait_for_run(&mut h);
+    let report =
+        h.state().runner().report().unwrap_or_else(|| panic!("no report: {:?}", h.state().runner().state)).clone();
+    let share = |name: &str| {
+        report.populations.iter().find(|p| p.name == name).map(|p| p.users_impacted_pct).unwrap_or(f64::NAN)
+    };
+    let (mobile, partners) = (share("mobile-users"), share("partners"));
+    assert!(mobile > 90.0 && partners < 1.0, "{:?}", report.populations);
+    // Each client card carries its population's share, by label, inside the card.
+    for (name, pct) in [("mobile-users", mobile), ("partners", partners)] {
+        let label = format!("{name}: {}", gatesim::gui::overlay::hurt_text(pct));
+        let badge = h.get_by_label(&label).rect();
+        let card = {
+            let pos = h.state().document().scenario().topology.node(name).and_then(|n| n.pos()).unwrap_or_default();
+            h.state().canvas().node_rect(pos)
+        };
+        assert!(card.contains_rect(badge), "{label}: badge {badge:?} outside its card {card:?}");
+    }
+    // Under the gateway, the reason in words.
+    let why = "mobile-users: 20,000 users share 6 addresses: 16 r/s per address against 10 r/s";
+    let callout = h.get_by_label_contains(why).rect();
+    let gw = h
+        .state()
+        .canvas()
+        .node_rect(h.state().document().scenario().topology.node("edge-gw").and_then(|n| n.pos()).unwrap_or_default());
+    assert!(callout.min.y >= gw.max.y && callout.min.x <= gw.max.x, "callout {callout:?}, gateway {gw:?}");
+    // The users card lists each population, and its hover the paths and the reason.
+    let card = &results::cards(h.state().document().scenario(), Some(&report))[0];
+    let who = format!(
+        "mobile-users {} · partners {}",
+        gatesim::report::who::pct_words(mobile),
+        gatesim::report::who::pct_words(partners)
+    );
+    assert_eq!(card.detail, who);
+    h.get_by_label(&who);
+    assert!(card.more.iter().any(|(k, _)| k == "  /api/payments"), "{:?}", card.more);
+    assert!(card.more.iter().any(|(k, v)| k == "why mobile-users" && why.ends_with(v.as_str())), "{:?}", card.more);
+    // Selecting the gateway: the inspector's callout says the same.
+    let at = gw.center();
+    click_at(&mut h, at);
+    h.get_by_label_contains("route /api hurt mobile-users: 20,000 users share 6 addresses");
+}
