@@ -5,7 +5,10 @@
 
 mod dispatch;
 mod document;
+mod replace;
 mod runs;
+
+pub use replace::Replacement;
 
 use super::actions::{Palette, UiCommand};
 use super::canvas::{self, CanvasState, Selection};
@@ -97,6 +100,8 @@ pub struct App {
     pub(super) last_autosave_s: f64,
     pub(super) status: Option<(String, bool)>,
     pub(super) close_prompt: bool,
+    /// A replacement of the document waiting for the user's answer (unsaved changes).
+    pub(super) replace_prompt: Option<Replacement>,
     pub(super) allow_close: bool,
     pub(super) autorun: bool,
     pub(super) themed: bool,
@@ -203,6 +208,7 @@ impl App {
             last_autosave_s: 0.0,
             status,
             close_prompt: false,
+            replace_prompt: None,
             allow_close: false,
             autorun: options.autorun,
             themed: false,
@@ -424,7 +430,12 @@ impl App {
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
-        if self.palette.open || self.dialog.is_some() || self.export.is_some() || self.import.is_some() {
+        if self.palette.open
+            || self.dialog.is_some()
+            || self.export.is_some()
+            || self.import.is_some()
+            || self.replace_prompt.is_some()
+        {
             return;
         }
         let typing = ctx.egui_wants_keyboard_input();

@@ -302,7 +302,7 @@ impl App {
         if let Some(mut dialog) = self.dialog.take() {
             let (choice, keep) = dialog.ui(ctx, self.store.recent());
             let result = match choice {
-                Some(DialogChoice::Open(p)) => Some(self.open(p)),
+                Some(DialogChoice::Open(p)) => Some(self.request_replace(crate::gui::app::Replacement::Open(p))),
                 Some(DialogChoice::SaveAs(p)) => Some(self.save_to(p)),
                 None => None,
             };
@@ -336,6 +336,7 @@ impl App {
         }
         self.recovery_ui(ctx);
         self.save_prompt_ui(ctx);
+        self.replace_prompt_ui(ctx);
         if self.close_prompt {
             let mut choice = None;
             egui::Modal::new(egui::Id::unique("close-prompt")).show(ctx, |ui| {

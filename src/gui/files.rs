@@ -186,6 +186,21 @@ pub fn default_example() -> (Scenario, Option<PathBuf>) {
     }
 }
 
+/// Whether `path` is one of the bundled examples (a `.ron` file directly in one of the examples'
+/// directories under the current directory).
+pub fn is_bundled(path: &Path) -> bool {
+    let Ok(file) = path.canonicalize() else { return false };
+    [ExampleGroup::Incident, ExampleGroup::Example, ExampleGroup::Validation]
+        .iter()
+        .any(|g| Path::new(g.dir()).canonicalize().is_ok_and(|d| file.parent() == Some(d.as_path())))
+}
+
+/// The path Save As proposes for a bundled example: `my-<name>.ron` in the current directory.
+pub fn copy_name(path: &Path) -> String {
+    let stem = path.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    format!("my-{stem}.ron")
+}
+
 /// A new, empty scenario.
 pub fn empty_scenario() -> Scenario {
     Scenario::new("untitled", Default::default())

@@ -26,13 +26,21 @@ impl App {
     pub fn dispatch(&mut self, action: UiCommand) {
         let sel = self.canvas.selection.clone();
         match action {
-            UiCommand::New => self.replace(files::empty_scenario(), None),
+            UiCommand::New => {
+                if let Err(e) = self.request_replace(super::Replacement::New) {
+                    self.status = Some((e, true));
+                }
+            }
             UiCommand::Open => {
                 self.dialog = Some(Dialog::new(DialogKind::Open, String::new()));
             }
             UiCommand::SaveAs => {
-                let p =
-                    self.doc.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "untitled.ron".into());
+                // Never a bundled example's path: the user's work goes next to their own files.
+                let p = match &self.doc.path {
+                    Some(p) if files::is_bundled(p) => files::copy_name(p),
+                    Some(p) => p.display().to_string(),
+                    None => "untitled.ron".into(),
+                };
                 self.dialog = Some(Dialog::new(DialogKind::SaveAs, p));
             }
             UiCommand::Save => self.save(),

@@ -114,6 +114,8 @@ impl App {
         self.dr_failed = None;
         self.check_note = None;
         self.compare_caption = None;
+        // A baseline describes the document it was pinned on, not the next one.
+        self.baseline = None;
     }
 
     /// Opens a variant of the document as a new, unsaved document (the counterfactuals table
@@ -127,9 +129,12 @@ impl App {
         match self.doc.scenario().variant(name) {
             Ok(s) => {
                 let kept = self.counterfactuals.take();
+                // The variant is compared with what was pinned on the file it comes from.
+                let baseline = self.baseline.take();
                 self.replace(s, None);
                 self.doc.forget_saved();
                 self.counterfactuals = kept;
+                self.baseline = baseline;
                 self.status = Some((format!("Opened the variant \"{name}\" (unsaved)"), false));
             }
             Err(e) => self.status = Some((e, true)),

@@ -290,3 +290,50 @@ fn the_examples_gallery_lists_the_incident_replays_first_with_their_titles() {
     assert!(h.state().document().scenario().name.starts_with("incident 000"));
     assert!(!h.state().document().scenario().variants.is_empty());
 }
+
+/// New, Open, an example or a recent file never replace unsaved changes without asking.
+#[test]
+fn new_with_unsaved_changes_asks_and_cancel_keeps_the_work() {
+    let (mut h, _) = harness_on("scenarios/checkout.ron", "replace-asks");
+    h.get_by_label("Service").click();
+    h.run_steps(2);
+    assert!(h.state().document().is_dirty());
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::New);
+    h.run_steps(3);
+    assert!(h.state().pending_replacement().is_some(), "New replaced unsaved work without asking");
+    assert!(h.state().document().scenario().topology.node("service").is_some());
+    h.get_by_label("Replace unsaved changes?");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.state().pending_replacement().is_none());
+    assert!(h.state().document().scenario().topology.node("service").is_some(), "Cancel lost the work");
+    // Discarding is a choice the user makes.
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::New);
+    h.run_steps(3);
+    h.get_by_label("Discard changes").click();
+    h.run_steps(2);
+    assert!(h.state().document().scenario().topology.nodes.is_empty());
+    assert_eq!(h.state().document().path, None);
+}
+
+/// Save As on a bundled example proposes a copy of the user's own, never the example's path.
+#[test]
+fn save_as_never_proposes_a_bundled_examples_path() {
+    let app = App::new(AppOptions {
+        file: Some(crate::repo("scenarios/checkout.ron")),
+        data_dir: Some(temp_dir("bundled").join("data")),
+        autorun: false,
+    });
+    let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
+    h.run_steps(3);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
+    h.run_steps(3);
+    h.get_by_label("Save scenario as");
+    assert!(
+        h.query_all_by_value("my-checkout.ron").next().is_some(),
+        "Save As proposed the bundled example's own path"
+    );
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(h.state().pending_replacement().is_none());
+}
