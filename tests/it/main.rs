@@ -9,6 +9,7 @@ mod engine;
 mod fuzz;
 #[cfg(feature = "gui")]
 mod gui;
+mod hostset;
 mod import;
 mod incident;
 mod input;
