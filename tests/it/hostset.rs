@@ -53,3 +53,17 @@ fn ten_slots_scale_as_forty_do() {
     assert_eq!(a.instances, b.instances, "same pods over time");
     assert_eq!(a.instances, run(&scenario(40, "None")).series.services[0].instances);
 }
+
+#[test]
+fn fifty_percent_ejects_one_of_two_ready_pods_and_panic_counts_ready_pods_too() {
+    // A real Envoy with max_ejection_percent 50 ejects one of the two ready pods (1/2 <= 50 %) and
+    // not the other; the panic threshold over the ready pods (1 healthy of 2 = 50 %, not below 50)
+    // keeps the ejected one out, so it idles and the HPA reads half the pods idle: the product's own
+    // stall, which a panic computed over 40 slots (1 of 40 healthy) would have hidden.
+    let with = run(&scenario(40, "Some((consecutive_5xx: 5, max_ejection_percent: 50))"));
+    let inst = &with.series.services[0].instances;
+    assert!(inst.iter().all(|&n| n == 2.0), "{inst:?}");
+    let util = &with.series.services[0].utilisation;
+    let late = util[20..].iter().sum::<f64>() / util[20..].len() as f64;
+    assert!(late < 0.8, "the ejected pod idles part of the time: {util:?}");
+}
