@@ -1,7 +1,11 @@
 //! In-process loopback HTTP/1.1 backends: each answers `200` with its instance name in the
 //! `X-Backend` header and the body, after sleeping the request's `X-Service-Ms`. Each logs the
-//! `X-Request-Id` of every request it receives (in arrival order, shared by all backends: a
-//! retry or failover path is observable) and echoes it back as an `X-Request-Id` response header. A backend can be
+//! id of every request it receives (in arrival order, shared by all backends: a retry or failover
+//! path is observable) and echoes it back as an `X-Gatesim-Id` response header. The id is the
+//! replayer's `X-Gatesim-Id` (else `X-Request-Id`): Envoy replaces the `X-Request-Id` of an edge
+//! request with a UUID of its own (`use_remote_address`, a loopback client is external, and
+//! `preserve_external_request_id` is false by default), so the harness carries its id in a header
+//! no product touches. A backend can be
 //! taken down (its listener is closed, so new connections are refused; requests in flight finish)
 //! and brought back up (it listens again on the same port) at exact times of a schedule.
 
@@ -165,9 +169,9 @@ fn handle(name: &str, mut stream: TcpStream, log: &Received) {
             .map(|(_, v)| v.trim().to_string())
     };
     let service_ms: u64 = header("x-service-ms").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let id = header("x-request-id").unwrap_or_default();
+    let id = header("x-gatesim-id").or_else(|| header("x-request-id")).unwrap_or_default();
     log.lock().unwrap().push((id.clone(), name.to_string()));
-    let echo = if id.is_empty() { String::new() } else { format!("X-Request-Id: {id}\r\n") };
+    let echo = if id.is_empty() { String::new() } else { format!("X-Gatesim-Id: {id}\r\n") };
     let wait = Duration::from_millis(service_ms).min(HANDLER_LIMIT);
     if !wait.is_zero() {
         std::thread::sleep(wait);

@@ -3,7 +3,7 @@
 //! at a backend that no request was sent with fails the test outright (never an empty outcome).
 //!
 //! A request agrees when its status and backend match, the answer carries the id it was sent with
-//! (the backends echo `X-Request-Id`; an answer the product made itself carries none), the
+//! (the backends echo it as `X-Gatesim-Id`; an answer the product made itself carries none), the
 //! instances that received it are the `attempts` of DECISIONS.csv without the refused ones (`!`,
 //! which never reach a backend), and its rate-limit delay matches `delay_ms`.
 //!

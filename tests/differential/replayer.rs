@@ -1,8 +1,9 @@
 //! Sends each trace request at its exact time on its own connection (one thread per request,
 //! `Connection: close`) from the request's client address (a loopback address bound before
 //! connecting: Linux routes all of 127.0.0.0/8 to the loopback interface), and records the status
-//! and the `X-Backend` and `X-Request-Id` headers of the answer (the backends echo the id they
-//! received, so a response is matched to its request by what the product returned). The product sees the address as the peer's, so a
+//! and the `X-Backend` and `X-Gatesim-Id` headers of the answer. Each request carries its id as
+//! `X-Request-Id` and `X-Gatesim-Id` (the one Envoy leaves alone, see `backends.rs`); the
+//! backends echo it, so a response is matched to its request by what the product returned. The product sees the address as the peer's, so a
 //! config keyed on the client address (`$binary_remote_addr`, `src`, Envoy's `remote_address`) is
 //! tested as deployed, with no header standing in for it.
 
@@ -23,7 +24,7 @@ pub struct Seen {
     pub backend: String,
     /// The id this request was sent with.
     pub id: String,
-    /// `X-Request-Id` of the answer (echoed by the backend), `None` when absent (the product
+    /// `X-Gatesim-Id` of the answer (echoed by the backend), `None` when absent (the product
     /// answered itself).
     pub echoed_id: Option<String>,
     /// How late the connection attempt started, ms.
@@ -83,7 +84,8 @@ fn send_at(addr: SocketAddr, r: &Request, at: Instant) -> Seen {
     let started = Instant::now();
     let late_ms = started.saturating_duration_since(at).as_secs_f64() * 1000.0;
     let mut seen = Seen { late_ms, id: r.id.clone(), ..Seen::default() };
-    let mut head = format!("GET {} HTTP/1.1\r\nHost: gatesim\r\nX-Request-Id: {}\r\n", r.path, r.id);
+    let mut head =
+        format!("GET {} HTTP/1.1\r\nHost: gatesim\r\nX-Request-Id: {id}\r\nX-Gatesim-Id: {id}\r\n", r.path, id = r.id);
     head.push_str(&format!("X-Service-Ms: {}\r\nConnection: close\r\n\r\n", r.service_ms));
     let result = (|| -> std::io::Result<Vec<u8>> {
         let mut s = connect_from(&r.client_key, addr)?;
@@ -112,7 +114,7 @@ fn send_at(addr: SocketAddr, r: &Request, at: Instant) -> Seen {
                 if let Some((k, v)) = l.split_once(':') {
                     if k.trim().eq_ignore_ascii_case("x-backend") {
                         seen.backend = v.trim().to_string();
-                    } else if k.trim().eq_ignore_ascii_case("x-request-id") {
+                    } else if k.trim().eq_ignore_ascii_case("x-gatesim-id") {
                         seen.echoed_id = Some(v.trim().to_string());
                     }
                 }
