@@ -13,6 +13,7 @@ mod hostset;
 mod import;
 mod incident;
 mod input;
+mod invariants;
 mod limits;
 mod loader;
 mod names;
