@@ -27,9 +27,10 @@ fn scenario(max_replicas: u32, outlier: &str) -> gatesim::model::Scenario {
 
 #[test]
 fn outlier_detection_does_not_stall_the_hpa_when_no_pod_misbehaves() {
-    // With the cap over 40 slots, 10 % lets four pods out of two to nine; over the ready pods
-    // (fewer than ten here), 1/n > 10 %: nothing is ejected, and the service scales exactly as
-    // without outlier detection.
+    // With the cap over 40 slots, 10 % let four of the two to seven running pods out while they
+    // overflowed (utilisation and failures then differed from the run without detection); over
+    // the ready pods (fewer than ten here), 1/n > 10 %: nothing is ejected, and the service scales
+    // exactly as without outlier detection, figure for figure.
     let without = run(&scenario(40, "None"));
     let with = run(&scenario(40, "Some((consecutive_5xx: 5))"));
     let (a, b) = (&without.series.services[0], &with.series.services[0]);
