@@ -28,7 +28,7 @@ fn scenario(max_replicas: u32, outlier: &str) -> gatesim::model::Scenario {
 #[test]
 fn outlier_detection_does_not_stall_the_hpa_when_no_pod_misbehaves() {
     // With the cap over 40 slots, 10 % let four of the two to seven running pods out while they
-    // overflowed (utilisation and failures then differed from the run without detection); over
+    // overflowed (the utilisation series then differed from the run without detection); over
     // the ready pods (fewer than ten here), 1/n > 10 %: nothing is ejected, and the service scales
     // exactly as without outlier detection, figure for figure.
     let without = run(&scenario(40, "None"));
