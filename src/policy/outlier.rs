@@ -9,6 +9,13 @@
 //! - Ejection cap: since 1.31, eject only if `100 * (ejected + 1) / hosts <= max_ejection_percent`
 //!   (or `always_eject_one_host` while none is ejected); before, "ejected % < max" let the first
 //!   ejection through ([`EjectionCapRule`]).
+//! - The host set: `hosts` above is `host_monitors_.size()`, the hosts the cluster has now. Envoy's
+//!   detector follows the cluster's membership (`DetectorImpl::initialize`, its
+//!   `addMemberUpdateCb`: an added host gets a fresh monitor, a removed one loses its monitor, and
+//!   when it was ejected `ejections_active` drops by one). A Kubernetes pod not ready (starting,
+//!   failing readiness) or scaled away is not an endpoint, so not a host; the engine tells the
+//!   detector with [`OutlierDetector::set_in_host_set`], and responses of a host out of the set are
+//!   ignored (Envoy's `onConsecutiveErrorWorker` drops a host without a monitor).
 //! - Ejection time: multiplier k grows by 1 per ejection while `k * base < max + base`; the host comes
 //!   back at the first interval sweep with `min(k * base, max) <= now - ejection time` (jitter 0); k
 //!   drops by 1 at each sweep that finds the host back for at least one interval.
@@ -145,6 +152,10 @@ enum Detector {
 pub struct OutlierDetector {
     cfg: OutlierConfig,
     hosts: Vec<HostMonitor>,
+    /// In the cluster's host set now (Envoy has a monitor for it).
+    in_set: Vec<bool>,
+    /// Hosts in the set (`host_monitors_.size()`).
+    members: u32,
     ejected: u32,
     /// Stats so far.
     pub stats: OutlierStats,
@@ -172,6 +183,8 @@ impl OutlierDetector {
         Ok(Self {
             cfg,
             hosts: vec![HostMonitor::default(); hosts],
+            in_set: vec![true; hosts],
+            members: hosts as u32,
             ejected: 0,
             stats: OutlierStats::default(),
             rates: Vec::with_capacity(hosts),
@@ -188,6 +201,42 @@ impl OutlierDetector {
         self.hosts.get(host).is_some_and(|h| h.ejected)
     }
 
+    /// Hosts in the set now (the ejection cap's denominator).
+    pub fn host_set_size(&self) -> u32 {
+        self.members
+    }
+
+    /// Hosts ejected now (`ejections_active`).
+    pub fn ejections_active(&self) -> u32 {
+        self.ejected
+    }
+
+    /// Puts `host` in the cluster's host set or takes it out (Envoy's member-update callback). A
+    /// host leaving loses its monitor (an ejected one stops counting as ejected); a host joining
+    /// starts with a fresh one. No change, no effect; returns whether the set changed.
+    pub fn set_in_host_set(&mut self, host: usize, in_set: bool) -> bool {
+        let (Some(flag), Some(h)) = (self.in_set.get_mut(host), self.hosts.get_mut(host)) else { return false };
+        if *flag == in_set {
+            return false;
+        }
+        *flag = in_set;
+        if h.ejected {
+            self.ejected -= 1;
+        }
+        *h = HostMonitor::default();
+        if in_set {
+            self.members += 1;
+        } else {
+            self.members -= 1;
+        }
+        true
+    }
+
+    /// Whether `host` is in the host set.
+    pub fn in_host_set(&self, host: usize) -> bool {
+        self.in_set.get(host).copied().unwrap_or(false)
+    }
+
     fn enforced(pct: u32, rng: &mut impl Entropy) -> bool {
         match pct {
             0 => false,
@@ -197,7 +246,9 @@ impl OutlierDetector {
     }
 
     fn cap_allows(&self) -> bool {
-        let hosts = self.hosts.len() as f64;
+        // `DetectorImpl::ejectHost`: the percentage is over `host_monitors_.size()`, the hosts
+        // the cluster has now, not every address it may ever have.
+        let hosts = f64::from(self.members);
         let max = f64::from(self.cfg.max_ejection_percent);
         match self.cfg.cap_rule {
             EjectionCapRule::Post131 => {
@@ -252,6 +303,11 @@ impl OutlierDetector {
         let Some(h) = self.hosts.get_mut(host) else {
             return OutlierEvent::None;
         };
+        if !self.in_set[host] {
+            // A response from a host the cluster no longer has (a request in flight when it
+            // left): Envoy has no monitor for it.
+            return OutlierEvent::None;
+        }
         h.current.0 += 1;
         if code < 500 {
             h.current.1 += 1;
@@ -287,6 +343,9 @@ impl OutlierDetector {
         let (base, max, interval) =
             (self.cfg.base_ejection_time_ns, self.cfg.max_ejection_time_ns, self.cfg.interval_ns);
         for (i, h) in self.hosts.iter_mut().enumerate() {
+            if !self.in_set[i] {
+                continue;
+            }
             if !h.ejected {
                 if h.multiplier > 0 && h.last_unejection_ns.is_some_and(|t| now_ns - t >= interval) {
                     h.multiplier -= 1;
@@ -468,5 +527,70 @@ mod tests {
         }
         d3.on_interval(NS_PER_S, &mut rng, |_| {});
         assert!(!d3.is_ejected(3));
+    }
+
+    /// Responses that drive `host` to a consecutive-5xx detection (threshold 3).
+    fn fail(d: &mut OutlierDetector, host: usize, rng: &mut SplitMix64) -> OutlierEvent {
+        let mut last = OutlierEvent::None;
+        for _ in 0..3 {
+            last = d.record(host, 500, 0, rng);
+        }
+        last
+    }
+
+    #[test]
+    fn ejection_cap_counts_the_hosts_in_the_set_not_the_slots() {
+        // Envoy's `ejectHost`: `100 * (ejections_active + 1) / host_monitors_.size() <= max`. Twenty
+        // slots (an HPA's max_replicas) of which four pods are ready, max 50 %: two ejections, not ten.
+        let mut d = det(OutlierConfig { max_ejection_percent: 50, ..three() }, 20);
+        for h in 4..20 {
+            assert!(d.set_in_host_set(h, false));
+        }
+        assert_eq!(d.host_set_size(), 4);
+        let mut rng = SplitMix64(1);
+        assert_eq!(fail(&mut d, 0, &mut rng), OutlierEvent::Ejected, "1/4 = 25 % <= 50 %");
+        assert_eq!(fail(&mut d, 1, &mut rng), OutlierEvent::Ejected, "2/4 = 50 % <= 50 %");
+        assert_eq!(fail(&mut d, 2, &mut rng), OutlierEvent::Overflow, "3/4 = 75 % > 50 %");
+        assert_eq!(d.ejections_active(), 2);
+        // The default 10 %: with four hosts, 1/4 = 25 % > 10 %, nothing is ejected; with ten, one is.
+        let mut d = det(three(), 20);
+        for h in 4..20 {
+            d.set_in_host_set(h, false);
+        }
+        assert_eq!(fail(&mut d, 0, &mut rng), OutlierEvent::Overflow);
+        for h in 4..10 {
+            d.set_in_host_set(h, true);
+        }
+        assert_eq!(fail(&mut d, 0, &mut rng), OutlierEvent::Ejected, "1/10 = 10 % <= 10 %");
+        assert_eq!(fail(&mut d, 1, &mut rng), OutlierEvent::Overflow);
+    }
+
+    #[test]
+    fn a_host_leaving_the_set_drops_its_ejection_and_comes_back_fresh() {
+        // `addMemberUpdateCb`: a removed host that was ejected decrements `ejections_active`; an
+        // added host gets a new monitor (not ejected, multiplier 0, no counts).
+        let mut d = det(OutlierConfig { max_ejection_percent: 50, ..three() }, 4);
+        let mut rng = SplitMix64(1);
+        assert_eq!(fail(&mut d, 0, &mut rng), OutlierEvent::Ejected);
+        assert_eq!(fail(&mut d, 1, &mut rng), OutlierEvent::Ejected);
+        assert_eq!(fail(&mut d, 2, &mut rng), OutlierEvent::Overflow);
+        assert!(d.set_in_host_set(0, false));
+        assert!(!d.set_in_host_set(0, false), "no change");
+        assert_eq!((d.ejections_active(), d.host_set_size()), (1, 3));
+        // 2/3 = 66 % > 50 %: still refused with three hosts and one ejected.
+        assert_eq!(fail(&mut d, 2, &mut rng), OutlierEvent::Overflow);
+        // Responses of a host out of the set are not counted.
+        assert_eq!(fail(&mut d, 0, &mut rng), OutlierEvent::None);
+        assert_eq!(d.host(0).copied(), Some(HostMonitor::default()));
+        assert!(d.set_in_host_set(0, true));
+        assert!(!d.is_ejected(0));
+        assert_eq!(d.host(0).map(|h| h.multiplier), Some(0));
+        // 2/4 = 50 %: one more ejection fits again.
+        assert_eq!(fail(&mut d, 2, &mut rng), OutlierEvent::Ejected);
+        // A sweep ignores hosts out of the set (their ejection is gone, nothing comes back).
+        d.set_in_host_set(1, false);
+        let mut back = vec![];
+        d.on_interval(3_600 * NS_PER_S, &mut rng, |h| back.push(h));
+        assert_eq!(back, [2]);
     }
 }

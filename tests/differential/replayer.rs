@@ -1,7 +1,9 @@
 //! Sends each trace request at its exact time on its own connection (one thread per request,
 //! `Connection: close`) from the request's client address (a loopback address bound before
 //! connecting: Linux routes all of 127.0.0.0/8 to the loopback interface), and records the status
-//! and the `X-Backend` header of the answer. The product sees the address as the peer's, so a
+//! and the `X-Backend` and `X-Gatesim-Id` headers of the answer. Each request carries its id as
+//! `X-Request-Id` and `X-Gatesim-Id` (the one Envoy leaves alone, see `backends.rs`); the
+//! backends echo it, so a response is matched to its request by what the product returned. The product sees the address as the peer's, so a
 //! config keyed on the client address (`$binary_remote_addr`, `src`, Envoy's `remote_address`) is
 //! tested as deployed, with no header standing in for it.
 
@@ -20,6 +22,11 @@ pub struct Seen {
     pub status: u16,
     /// `X-Backend` header, empty when absent.
     pub backend: String,
+    /// The id this request was sent with.
+    pub id: String,
+    /// `X-Gatesim-Id` of the answer (echoed by the backend), `None` when absent (the product
+    /// answered itself).
+    pub echoed_id: Option<String>,
     /// How late the connection attempt started, ms.
     pub late_ms: f64,
     /// Time from send to the end of the response, ms.
@@ -40,7 +47,17 @@ pub fn replay(addr: SocketAddr, requests: &[Request], t0: Instant) -> Vec<Seen> 
                 .unwrap()
         })
         .collect();
-    threads.into_iter().map(|t| t.join().unwrap_or_default()).collect()
+    threads
+        .into_iter()
+        .zip(requests)
+        .map(|(t, r)| {
+            t.join().unwrap_or_else(|_| Seen {
+                id: r.id.clone(),
+                error: Some("replayer thread panicked".into()),
+                ..Seen::default()
+            })
+        })
+        .collect()
 }
 
 /// A connection to `addr` from the address `from` (any loopback address when `from` is empty or
@@ -66,8 +83,9 @@ fn send_at(addr: SocketAddr, r: &Request, at: Instant) -> Seen {
     }
     let started = Instant::now();
     let late_ms = started.saturating_duration_since(at).as_secs_f64() * 1000.0;
-    let mut seen = Seen { late_ms, ..Seen::default() };
-    let mut head = format!("GET {} HTTP/1.1\r\nHost: gatesim\r\nX-Request-Id: {}\r\n", r.path, r.id);
+    let mut seen = Seen { late_ms, id: r.id.clone(), ..Seen::default() };
+    let mut head =
+        format!("GET {} HTTP/1.1\r\nHost: gatesim\r\nX-Request-Id: {id}\r\nX-Gatesim-Id: {id}\r\n", r.path, id = r.id);
     head.push_str(&format!("X-Service-Ms: {}\r\nConnection: close\r\n\r\n", r.service_ms));
     let result = (|| -> std::io::Result<Vec<u8>> {
         let mut s = connect_from(&r.client_key, addr)?;
@@ -93,10 +111,12 @@ fn send_at(addr: SocketAddr, r: &Request, at: Instant) -> Seen {
             let mut lines = text.split("\r\n");
             seen.status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
             for l in lines.take_while(|l| !l.is_empty()) {
-                if let Some((k, v)) = l.split_once(':')
-                    && k.trim().eq_ignore_ascii_case("x-backend")
-                {
-                    seen.backend = v.trim().to_string();
+                if let Some((k, v)) = l.split_once(':') {
+                    if k.trim().eq_ignore_ascii_case("x-backend") {
+                        seen.backend = v.trim().to_string();
+                    } else if k.trim().eq_ignore_ascii_case("x-gatesim-id") {
+                        seen.echoed_id = Some(v.trim().to_string());
+                    }
                 }
             }
             if seen.status == 0 {

@@ -9,9 +9,11 @@ mod engine;
 mod fuzz;
 #[cfg(feature = "gui")]
 mod gui;
+mod hostset;
 mod import;
 mod incident;
 mod input;
+mod invariants;
 mod limits;
 mod loader;
 mod names;

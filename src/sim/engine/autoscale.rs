@@ -164,5 +164,8 @@ impl Simulation<'_> {
             billed += u32::from(st.active || st.starting);
         }
         self.rec.replicas(s, self.now, running, slots, billed);
+        if !self.sweep_slots.is_empty() {
+            self.sync_host_sets(0);
+        }
     }
 }

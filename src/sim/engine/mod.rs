@@ -473,6 +473,7 @@ impl<'p> Simulation<'p> {
                 sim.stations[k as usize].active = true;
             }
         }
+        sim.sync_host_sets(0);
         sim.schedule_probes();
         sim.schedule_checks();
         sim.schedule_sweeps();

@@ -208,7 +208,13 @@ impl Simulation<'_> {
             full: false,
         }));
         if let Some(panic) = &lb.panic {
-            // Hosts are the running instances; in panic Envoy ignores their health.
+            // Hosts are the instances running and ready (`active`): Envoy's `isHostSetInPanic`
+            // (load_balancer_impl.cc, 1.40) divides healthy by `host_set.hosts().size()`, the
+            // endpoints the cluster has, and a pod starting, not ready or scaled away is none. An
+            // instance down in an outage is still a host (unhealthy once checks or ejection say
+            // so). In panic Envoy ignores the hosts' health, never takes in non-hosts. P2C least
+            // request, ring hash and Maglev rebuild their tables from the same statuses
+            // (`!active` is down), so they too only see the host set.
             let running = (0..members.len()).filter(|&i| self.stations[members[i].station as usize].active);
             let (hosts, healthy) =
                 running.fold((0u64, 0u64), |(h, ok), i| (h + 1, ok + u64::from(!(pool.down[i] || pool.ejected[i]))));

@@ -126,6 +126,27 @@ impl Simulation<'_> {
         }
     }
 
+    /// Outlier detectors of sweep slots `from..` follow the instances that run and are ready now
+    /// (Envoy's host set: a pod starting, failing readiness or stopped is no endpoint; a host
+    /// refusing connections in an outage still is). Called when instances start or stop; nothing
+    /// to do without outlier detection.
+    pub(super) fn sync_host_sets(&mut self, from: usize) {
+        for slot in from..self.sweep_slots.len() {
+            let (b, p) = self.sweep_slots[slot];
+            let Some(&(variant, _)) = self.stints.get(b as usize) else { continue };
+            let plan = self.plan;
+            let members = &plan.balancers[variant as usize].pools[p as usize];
+            let pool = &mut self.lbs[b as usize][p as usize];
+            let Some(detector) = pool.outlier.as_mut() else { continue };
+            for (pos, m) in members.iter().enumerate() {
+                if detector.set_in_host_set(pos, self.stations[m.station as usize].active) {
+                    // A host that left takes its ejection with it; one that joins is fresh.
+                    pool.ejected[pos] = false;
+                }
+            }
+        }
+    }
+
     /// Schedules the first outlier sweep of every pool with outlier detection, one interval after
     /// the start (the sweep phase is anchored to Envoy's start).
     pub(super) fn schedule_sweeps(&mut self) {

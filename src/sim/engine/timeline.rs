@@ -369,6 +369,7 @@ impl Simulation<'_> {
             &mut self.sweep_slots,
         );
         self.lbs.push(pools);
+        self.sync_host_sets(sweeps);
         self.schedule_checks_from(checks);
         self.schedule_sweeps_from(sweeps);
         stint
