@@ -177,6 +177,14 @@ impl Reader<'_> {
         }
     }
 
+    /// Lists rule `l` once as not imported: its condition tests what the simulation does not model
+    /// (a header, the method, the source...).
+    fn unmodelled_condition(&mut self, l: &Line) {
+        let text =
+            format!("{}: the condition tests what the simulation does not model; not imported", l.words.join(" "));
+        self.note_once(&l.at, NoteKind::NotMapped, text);
+    }
+
     /// Lists a line no importer step reads: ignored (no effect on the simulation) or not mapped.
     fn classify(&mut self, l: &Line) {
         let k = l.word(0);
@@ -483,14 +491,7 @@ impl Reader<'_> {
                     let value = expr.strip_prefix("str(").and_then(|v| v.strip_suffix(')')).unwrap_or(expr);
                     state.vars.insert(var.to_owned(), value.to_owned());
                 } else if truth == Tri::Unknown {
-                    self.note_once(
-                        &l.at,
-                        NoteKind::NotMapped,
-                        format!(
-                            "{}: the condition tests what the simulation does not model; not imported",
-                            l.words.join(" ")
-                        ),
-                    );
+                    self.unmodelled_condition(l);
                 }
                 continue;
             }
@@ -511,14 +512,7 @@ impl Reader<'_> {
                     }
                     state.tracked.insert(n, (key, table, l.at.clone()));
                 } else if truth == Tri::Unknown {
-                    self.note_once(
-                        &l.at,
-                        NoteKind::NotMapped,
-                        format!(
-                            "{}: the condition tests what the simulation does not model; not imported",
-                            l.words.join(" ")
-                        ),
-                    );
+                    self.unmodelled_condition(l);
                 }
                 continue;
             }
@@ -553,14 +547,7 @@ impl Reader<'_> {
                             );
                         }
                         (None, Tri::True) => return Ok(Some((status, l.at.clone()))),
-                        (_, Tri::Unknown) => self.note_once(
-                            &l.at,
-                            NoteKind::NotMapped,
-                            format!(
-                                "{}: the condition tests what the simulation does not model; not imported",
-                                l.words.join(" ")
-                            ),
-                        ),
+                        (_, Tri::Unknown) => self.unmodelled_condition(l),
                         _ => {}
                     }
                 }
