@@ -306,16 +306,7 @@ pub fn export(
     let body = match target.scope() {
         Scope::Gateway => {
             let gateway = the_gateway(scenario, gateway)?;
-            let resolved = resolve(scenario, gateway, options)?;
-            match target {
-                Target::Nginx => nginx::write(&resolved, options)?,
-                Target::Haproxy => haproxy::write(&resolved, options)?,
-                Target::Envoy => envoy::write(&resolved, options)?,
-                Target::Kong => kong::write(&resolved, options)?,
-                Target::Traefik => traefik::write(&resolved, options)?,
-                Target::AwsApiGateway => aws::write(&resolved, options)?,
-                Target::Kubernetes | Target::Route53 | Target::Prometheus => unreachable_scope(target)?,
-            }
+            write_gateway(target, &resolve(scenario, gateway, options)?, options)?
         }
         Scope::Scenario => match target {
             Target::Kubernetes => kubernetes::write(scenario, options)?,
@@ -340,6 +331,20 @@ pub fn export(
         }
         None => body,
     })
+}
+
+/// The config of a resolved gateway for a gateway target (no header): the one dispatch to the
+/// gateway writers.
+pub fn write_gateway(target: Target, r: &Resolved<'_>, options: &ExportOptions) -> Result<String, ExportError> {
+    match target {
+        Target::Nginx => nginx::write(r, options),
+        Target::Haproxy => haproxy::write(r, options),
+        Target::Envoy => envoy::write(r, options),
+        Target::Kong => kong::write(r, options),
+        Target::Traefik => traefik::write(r, options),
+        Target::AwsApiGateway => aws::write(r, options),
+        Target::Kubernetes | Target::Route53 | Target::Prometheus => unreachable_scope(target),
+    }
 }
 
 /// The error for a target asked to write a scope it does not have (a bug, not user input).

@@ -541,14 +541,7 @@ fn writers_refuse_hostile_strings_in_a_resolved_view_built_by_hand() {
         let mut r = good.clone();
         mutate(&mut r);
         for target in TARGETS {
-            let out = match target {
-                Target::Nginx => nginx::write(&r, &options()),
-                Target::Haproxy => haproxy::write(&r, &options()),
-                Target::Envoy => envoy::write(&r, &options()),
-                Target::Kubernetes | Target::Route53 | Target::Prometheus => continue,
-                // The YAML targets: tests/gateways.rs.
-                other => panic!("{other} is not an NGINX-style target"),
-            };
+            let out = super::write_gateway(target, &r, &options());
             assert!(
                 matches!(out, Err(ExportError::Refused { .. } | ExportError::Broken { .. })),
                 "{target} {what}: {out:?}"

@@ -356,11 +356,7 @@ fn yaml_writers_refuse_hostile_strings_in_a_resolved_view_built_by_hand() {
         let mut r = good.clone();
         mutate(&mut r);
         for target in YAML_TARGETS {
-            let out = match target {
-                Target::Kong => kong::write(&r, &o),
-                Target::Traefik => traefik::write(&r, &o),
-                _ => aws::write(&r, &o),
-            };
+            let out = crate::export::write_gateway(target, &r, &o);
             match out {
                 Err(ExportError::Refused { .. } | ExportError::Broken { .. }) => {}
                 // AWS writes neither pool identifiers nor instance names (it integrates with the
