@@ -10,14 +10,21 @@
 //! Delay: a request served on its first attempt took `latency = overhead + delay + service_ms`
 //! plus jitter. The overhead is the median of `latency - service_ms` over the requests the
 //! simulator did not delay; the jitter is the largest distance from it there. A delay agrees when
-//! `|latency - service_ms - overhead - delay_ms| <= late + jitter + 1 ms` (`late`: how late the
-//! replayer sent that request; a late arrival shortens NGINX's delay by as much; 1 ms for NGINX's
-//! millisecond clock).
+//! `|latency - service_ms - overhead - delay_ms| <= late + jitter + 3 ms` (`late`: how late the
+//! replayer sent that request; a late arrival shortens NGINX's delay by as much). The 3 ms are
+//! NGINX's timer, which undelayed requests do not measure: the delay is armed on NGINX's cached
+//! millisecond clock and fires on the first event-loop turn after it expires, and real delays
+//! were seen up to 1.7 ms over the prediction with 0.6 ms of jitter. A wrong prediction is off by
+//! a multiple of the limit's leak interval (1 / rate: 200 ms at 5r/s), far beyond 3 ms.
 
 use crate::Expected;
 use crate::replayer::Seen;
 use crate::trace_gen::Request;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// NGINX's delay timer: how much later than predicted a delayed request may leave (see the module
+/// docs).
+const TIMER_MS: f64 = 3.0;
 
 /// What a run's comparison found.
 pub struct Compared {
@@ -119,7 +126,7 @@ pub fn compare(
             let (want, real_delay) = (delay(e), excess(r) - overhead_ms);
             c.delays_checked += 1;
             c.max_delay_ms = c.max_delay_ms.max(want);
-            if (real_delay - want).abs() > s.late_ms + jitter_ms + 1.0 {
+            if (real_delay - want).abs() > s.late_ms + jitter_ms + TIMER_MS {
                 wrong.push(format!("delay {want} ms expected, {real_delay:.1} ms real"));
             }
         }

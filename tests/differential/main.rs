@@ -251,7 +251,7 @@ fn run_once(
         c.late_p99_ms,
     );
     println!(
-        "  delays checked on {} requests served at once (largest predicted {:.0} ms): overhead {:.2} ms, jitter {:.2} ms (tolerance: lateness + jitter + 1 ms); {} requests with a multi-attempt path",
+        "  delays checked on {} requests served at once (largest predicted {:.0} ms): overhead {:.2} ms, jitter {:.2} ms (tolerance: lateness + jitter + 3 ms); {} requests with a multi-attempt path",
         c.delays_checked, c.max_delay_ms, c.overhead_ms, c.jitter_ms, c.multi_attempt
     );
     println!(
