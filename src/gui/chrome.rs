@@ -143,6 +143,10 @@ impl App {
                 RunState::Finished(r) => {
                     ui.weak(format!("{} events", results::count_text(r.events as f64)));
                 }
+                RunState::Cancelled(kept) => {
+                    let text = if kept.is_some() { "cancelled: the last finished run is shown" } else { "cancelled" };
+                    short_label_ui(ui, text, theme::TEXT_DIM);
+                }
                 _ => {}
             }
             if clicked {

@@ -35,14 +35,18 @@ pub enum RunState {
     },
     /// The last run finished.
     Finished(Box<Report>),
-    /// The last run could not finish (invalid scenario, cancelled, worker lost).
+    /// The last run was cancelled; the report of the run before it, if one finished, is still
+    /// shown.
+    Cancelled(Option<Box<Report>>),
+    /// The last run could not finish (invalid scenario, worker lost).
     Failed(String),
 }
 
 enum Msg {
     Progress(f64),
     Partial(Box<Report>),
-    Done(Result<Box<Report>, String>),
+    /// The run's report, or why it failed (None: cancelled).
+    Done(Result<Box<Report>, Option<String>>),
 }
 
 /// The run state, the worker's channel and the latest partial report.
@@ -52,6 +56,8 @@ pub struct Runner {
     pub state: RunState,
     /// During a run: replicate 0 so far (for live charts).
     pub live: Option<Box<Report>>,
+    /// During a run: the last finished report, shown again if the run is cancelled.
+    previous: Option<Box<Report>>,
     rx: Option<Receiver<Msg>>,
     version: u64,
 }
@@ -73,10 +79,10 @@ impl Runner {
         matches!(self.state, RunState::Running { .. })
     }
 
-    /// The finished report, if the last run finished.
+    /// The last finished report: the last run's, or, after a cancelled run, the one before it.
     pub fn report(&self) -> Option<&Report> {
         match &self.state {
-            RunState::Finished(r) => Some(r),
+            RunState::Finished(r) | RunState::Cancelled(Some(r)) => Some(r),
             _ => None,
         }
     }
@@ -99,6 +105,10 @@ impl Runner {
             std::thread::Builder::new().name("gatesim-sim".into()).spawn(move || worker(&scenario, &flag, &tx, &wake));
         match spawned {
             Ok(_) => {
+                self.previous = match std::mem::take(&mut self.state) {
+                    RunState::Finished(r) | RunState::Cancelled(Some(r)) => Some(r),
+                    _ => None,
+                };
                 self.state = RunState::Running { progress: 0.0, cancel };
                 self.live = None;
                 self.rx = Some(rx);
@@ -112,6 +122,7 @@ impl Runner {
     pub fn show(&mut self, report: Box<Report>) {
         self.cancel();
         self.state = RunState::Finished(report);
+        self.previous = None;
         self.live = None;
         self.rx = None;
         self.version += 1;
@@ -143,8 +154,10 @@ impl Runner {
                 Ok(Msg::Done(result)) => {
                     self.state = match result {
                         Ok(r) => RunState::Finished(r),
-                        Err(e) => RunState::Failed(e),
+                        Err(None) => RunState::Cancelled(self.previous.take()),
+                        Err(Some(e)) => RunState::Failed(e),
                     };
+                    self.previous = None;
                     self.live = None;
                     self.rx = None;
                     self.version += 1;
@@ -181,7 +194,10 @@ fn worker(scenario: &Scenario, cancel: &AtomicBool, tx: &SyncSender<Msg>, wake: 
     let partial = |r: &Report| send_lossy(Msg::Partial(Box::new(r.clone())));
     let options =
         RunOptions { progress: Some(&progress), cancel: Some(cancel), partial: Some(&partial), ..Default::default() };
-    let result = sim::run(scenario, &options).map(Box::new).map_err(|e| error_text(&e));
+    let result = sim::run(scenario, &options).map(Box::new).map_err(|e| match e {
+        RunError::Cancelled => None,
+        e => Some(error_text(&e)),
+    });
     // The final message must arrive: block until the UI takes it (or is gone).
     if tx.send(Msg::Done(result)).is_ok() {
         wake();
@@ -193,8 +209,6 @@ fn error_text(e: &RunError) -> String {
     if let RunError::Invalid(problems) = e {
         let first = problems.first().map(|p| p.message.clone()).unwrap_or_default();
         format!("{} error(s) in the scenario: {first}", problems.len())
-    } else if matches!(e, RunError::Cancelled) {
-        "cancelled".into()
     } else {
         e.to_string()
     }

@@ -413,6 +413,21 @@ pub fn replicate_summary(plan: &Plan, replicate: u32, rec: &Recorder) -> Replica
     }
 }
 
+/// The report of replicate `replicate` stopped at `upto_ns` of simulated time (a live run's
+/// partial report): every rate is divided by the simulated time so far (from the end of the
+/// warm-up to `upto_ns`), not by the run's duration, and the series end with the bucket under way
+/// at `upto_ns` instead of running on with zeros. `duration_s` is the time simulated so far.
+/// None before the warm-up ends: the summary window has not begun.
+pub fn build_partial(plan: &Plan, replicate: u32, rec: &Recorder, upto_ns: u64) -> Option<Report> {
+    if upto_ns <= plan.warmup_ns {
+        return None;
+    }
+    let mut so_far = plan.clone();
+    so_far.duration_ns = upto_ns.min(plan.duration_ns);
+    let summary = replicate_summary(&so_far, replicate, rec);
+    Some(build(&so_far, rec, vec![summary]))
+}
+
 /// Builds the report from the merged totals of replicates and their per-replicate summaries (in
 /// replicate order); figures are means over `per_replicate.len()` replicates.
 pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary>) -> Report {
@@ -504,7 +519,10 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
 }
 
 fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
+    // The recorder's rows are `plan.n_buckets` long; a partial report (see [`build_partial`])
+    // shows only the buckets begun by its end.
     let nb = plan.n_buckets;
+    let used = usize::try_from(plan.duration_ns.div_ceil(plan.bucket_ns.max(1))).unwrap_or(usize::MAX).min(nb);
     let bucket_s = plan.bucket_ns as f64 / NS_PER_S as f64;
     // The last bucket may be cut short by the end of the run.
     let width_s = |b: usize| {
@@ -513,11 +531,15 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
     };
     let mut outcomes_rps = BTreeMap::new();
     for o in Outcome::ALL {
-        let v = (0..nb).map(|b| rec.outcome_series[b][o as usize] as f64 / runs / width_s(b)).collect();
+        let v = (0..used).map(|b| rec.outcome_series[b][o as usize] as f64 / runs / width_s(b)).collect();
         outcomes_rps.insert(o, v);
     }
     let q = |p: f64| -> Vec<Option<f64>> {
-        rec.latency_series.iter().map(|h| (!h.is_empty()).then(|| h.value_at_quantile(p) as f64 / 1000.0)).collect()
+        rec.latency_series
+            .iter()
+            .take(used)
+            .map(|h| (!h.is_empty()).then(|| h.value_at_quantile(p) as f64 / 1000.0))
+            .collect()
     };
     let services = plan
         .services
@@ -528,9 +550,11 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
             let bucket_ns = |b: usize| width_s(b) * NS_PER_S as f64 * runs;
             ServiceSeries {
                 name: plan.nodes[sp.node as usize].0.clone(),
-                utilisation: (0..nb).map(|b| ratio(at(&rec.svc_busy_series, b), at(&rec.svc_slot_series, b))).collect(),
-                queue_len: (0..nb).map(|b| ratio(at(&rec.svc_queue_series, b), bucket_ns(b))).collect(),
-                instances: (0..nb).map(|b| ratio(at(&rec.svc_capacity_series, b), bucket_ns(b))).collect(),
+                utilisation: (0..used)
+                    .map(|b| ratio(at(&rec.svc_busy_series, b), at(&rec.svc_slot_series, b)))
+                    .collect(),
+                queue_len: (0..used).map(|b| ratio(at(&rec.svc_queue_series, b), bucket_ns(b))).collect(),
+                instances: (0..used).map(|b| ratio(at(&rec.svc_capacity_series, b), bucket_ns(b))).collect(),
             }
         })
         .collect();
@@ -541,11 +565,11 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
         .map(|(l, lp)| LinkSeries {
             from: lp.from.clone(),
             to: lp.to.clone(),
-            rps: (0..nb).map(|b| f64::from(rec.link_series[l * nb + b]) / runs / width_s(b)).collect(),
+            rps: (0..used).map(|b| f64::from(rec.link_series[l * nb + b]) / runs / width_s(b)).collect(),
         })
         .collect();
     Series {
-        t_s: (0..nb).map(|b| b as f64 * bucket_s).collect(),
+        t_s: (0..used).map(|b| b as f64 * bucket_s).collect(),
         outcomes_rps,
         latency_p50_ms: q(0.5),
         latency_p99_ms: q(0.99),

@@ -159,9 +159,13 @@ pub fn run_plan(plan: &plan::Plan, options: &RunOptions<'_>) -> Result<Report, R
             if i == 0
                 && let Some(partial) = options.partial
             {
+                // Everything up to the slice's end has been simulated.
+                let upto = slice.saturating_mul(k).min(plan.duration_ns);
                 let mut rec = sim.recorder().clone();
-                rec.finish(sim.now());
-                partial(&report::build(plan, &rec, vec![report::replicate_summary(plan, i, &rec)]));
+                rec.finish(upto);
+                if let Some(r) = report::build_partial(plan, i, &rec, upto) {
+                    partial(&r);
+                }
             }
             if let Some(p) = options.progress {
                 let d = done.fetch_add(1, Ordering::Relaxed) + 1;

@@ -61,7 +61,7 @@ fn running_fills_the_summary_cards() {
 }
 
 #[test]
-fn escape_cancels_a_running_simulation() {
+fn escape_cancels_a_running_simulation_and_keeps_the_last_finished_report() {
     let (mut h, _) = harness_on("scenarios/checkout.ron", "cancel");
     h.key_press(Key::F5);
     h.run_steps(1);
@@ -69,10 +69,24 @@ fn escape_cancels_a_running_simulation() {
     h.key_press(Key::Escape);
     wait_for_run(&mut h);
     match &h.state().runner().state {
-        gatesim::gui::run::RunState::Failed(why) => assert_eq!(why, "cancelled"),
-        other => panic!("expected a cancelled run, got {other:?}"),
+        gatesim::gui::run::RunState::Cancelled(None) => {}
+        other => panic!("expected a cancelled run with nothing to keep, got {other:?}"),
     }
     h.get_by_label("cancelled");
+    // A run that finishes, then one cancelled: the finished report stays on screen.
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    assert!(h.state().runner().is_running());
+    wait_for_run(&mut h);
+    let finished = h.state().runner().report().expect("a finished report").clone();
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    assert!(h.state().runner().is_running());
+    h.key_press(Key::Escape);
+    wait_for_run(&mut h);
+    assert!(matches!(h.state().runner().state, gatesim::gui::run::RunState::Cancelled(Some(_))));
+    assert_eq!(h.state().runner().report(), Some(&finished), "the last finished report is kept");
+    h.get_by_label("cancelled: the last finished run is shown");
 }
 
 #[test]
@@ -314,4 +328,45 @@ fn a_run_of_the_rate_limit_incident_says_who_was_hurt_on_each_client_card_and_wh
     let at = gw.center();
     click_at(&mut h, at);
     h.get_by_label_contains("route /api hurt mobile-users: 20,000 users share 6 addresses");
+}
+
+/// Live figures at 10% of a constant-traffic run (M/M/1 at 80 r/s, rho 0.8) are within 10% of
+/// the finished run's: the partial report divides by the simulated time so far and its series
+/// stop at the progress point; the canvas overlay built from it says the same.
+#[test]
+fn live_rates_at_ten_percent_progress_match_the_final_rates() {
+    use gatesim::gui::overlay::overlay;
+    use gatesim::sim::{RunOptions, run};
+    use std::sync::Mutex;
+    let mut s = gatesim::model::load::load(std::path::Path::new("scenarios/validation/mm1_rho080.ron")).unwrap();
+    (s.run.replicates, s.run.warmup_s, s.run.duration_s) = (1, 4.0, 400.0);
+    let at_tenth = Mutex::new(None);
+    let partial = |r: &gatesim::report::Report| {
+        let mut slot = at_tenth.lock().unwrap();
+        if slot.is_none() && r.duration_s >= 40.0 {
+            *slot = Some(r.clone());
+        }
+    };
+    let done = run(&s, &RunOptions { partial: Some(&partial), ..Default::default() }).unwrap();
+    let live = at_tenth.into_inner().unwrap().expect("a partial report at 10%");
+    assert!((live.duration_s - 40.0).abs() < 1e-9, "the partial report is 40 s long, not {}", live.duration_s);
+    let buckets = |r: &gatesim::report::Report| r.series.t_s.len();
+    assert!(buckets(&live) * 9 < buckets(&done), "series stop at the progress point");
+    assert_eq!(live.series.links[0].rps.len(), buckets(&live));
+    let rate = |r: &gatesim::report::Report| r.nodes[1].arrivals / (r.duration_s - r.warmup_s);
+    let within = |live: f64, done: f64, what: &str| {
+        assert!((live / done - 1.0).abs() < 0.10, "{what}: live {live} against final {done}");
+    };
+    within(rate(&live), rate(&done), "arrival rate");
+    within(rate(&done), 80.0, "final arrival rate");
+    let util = |r: &gatesim::report::Report| r.nodes[1].service.as_ref().unwrap().utilisation;
+    within(util(&live), util(&done), "utilisation");
+    let link_mean = |r: &gatesim::report::Report| {
+        let v = &r.series.links[0].rps;
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    within(link_mean(&live), link_mean(&done), "link rate");
+    let badge = |r: &gatesim::report::Report| overlay(r, &s, None).nodes["station"].text.clone();
+    let pct = |t: String| t.trim_end_matches('%').parse::<f64>().unwrap();
+    within(pct(badge(&live)), pct(badge(&done)), "the station's badge");
 }
