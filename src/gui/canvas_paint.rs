@@ -360,7 +360,7 @@ pub(super) fn paint_links(
         };
         let (s, e) = link_ends(state, drawn[a], drawn[b]);
         let load = overlay.links.get(&(l.from.clone(), l.to.clone()));
-        let stroke = theme::edge_stroke(load.map(|x| x.share), state.selection.link == Some(li));
+        let stroke = theme::edge_stroke(load.map(|x| (x.share, x.failed)), state.selection.link == Some(li));
         painter.line_segment([s, e], stroke);
         let dir = (e - s).normalized();
         let head = 9.0 * state.zoom.clamp(0.6, 1.4);

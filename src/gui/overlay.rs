@@ -21,10 +21,13 @@ pub struct Badge {
 /// A link's traffic.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinkLoad {
-    /// E.g. `123 r/s`.
+    /// E.g. `123 r/s`, or `123 r/s · 18% failed` when its callee failed a share of them.
     pub text: String,
     /// Its rate as a share of the busiest link's (0 to 1).
     pub share: f64,
+    /// The share of the requests reaching its callee that the callee failed itself (0 to 1):
+    /// rejected by a gateway or balancer, turned away or answered with an error by a service.
+    pub failed: f64,
 }
 
 /// Badges and link loads by name.
@@ -61,9 +64,30 @@ fn mean(v: &[f64]) -> f64 {
     if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 }
 }
 
+/// The share of the requests reaching node `name` that it failed itself, in bucket `bucket` or
+/// over the buckets from `first` (the summary window); None when nothing reached it or the
+/// report has no node series.
+fn failed_share(report: &Report, name: &str, bucket: Option<usize>, first: usize) -> Option<f64> {
+    let n = report.series.nodes.iter().find(|n| n.name == name)?;
+    let (arrived, failed) = match bucket {
+        Some(b) => (n.arrivals_rps.get(b).copied()?, n.failed_rps.get(b).copied()?),
+        None => (
+            n.arrivals_rps.get(first..).unwrap_or(&[]).iter().sum(),
+            n.failed_rps.get(first..).unwrap_or(&[]).iter().sum(),
+        ),
+    };
+    (arrived > 0.0).then(|| (failed / arrived).clamp(0.0, 1.0))
+}
+
+/// Shares failed below this are not shown on badges and links.
+const SHOWN_FAILED: f64 = 0.01;
+
 /// The overlay of a report: over the summary window (`bucket` None) or at one time bucket.
-/// Services show utilisation (or their rejected share when above 1%); gateways and balancers
-/// their arrival rate; links their crossings per second (none into a DNS name or a data store).
+/// Services show utilisation, or the share of their requests they failed (full queue, error
+/// answers) when it is 1% or more; gateways and balancers their arrival rate, or the share they
+/// rejected when 1% or more; links their crossings per second (none into a DNS name or a data
+/// store) and the share of them their callee failed. The same rules at a scrubbed bucket as over
+/// the window.
 pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> Overlay {
     let mut out = Overlay::default();
     let window_s = (report.duration_s - report.warmup_s).max(1e-9);
@@ -81,12 +105,19 @@ pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> O
     for l in report.series.links.iter().filter(|l| !unmeasured(&l.to)) {
         let rps = at(&l.rps);
         busiest = busiest.max(rps);
-        out.links.insert((l.from.clone(), l.to.clone()), LinkLoad { text: rate_text(rps), share: rps });
+        let failed = failed_share(report, &l.to, bucket, first).unwrap_or(0.0);
+        let text = if failed >= SHOWN_FAILED {
+            format!("{} · {:.0}% failed", rate_text(rps), 100.0 * failed)
+        } else {
+            rate_text(rps)
+        };
+        out.links.insert((l.from.clone(), l.to.clone()), LinkLoad { text, share: rps, failed });
     }
     for load in out.links.values_mut() {
         load.share = if busiest > 0.0 { load.share / busiest } else { 0.0 };
     }
     for n in &report.nodes {
+        let failed = failed_share(report, &n.name, bucket, first);
         let badge = match (&n.service, n.kind) {
             (Some(s), _) => {
                 let series = report.series.services.iter().find(|x| x.name == n.name);
@@ -94,33 +125,32 @@ pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> O
                     (Some(_), Some(x)) => at(&x.utilisation),
                     _ => s.utilisation,
                 };
-                if bucket.is_none() && s.blocking_probability > 0.01 {
-                    Badge {
-                        text: format!("{:.0}% rej", 100.0 * s.blocking_probability),
-                        colour: theme::error_colour(s.blocking_probability),
-                    }
+                // Without node series (an older report), the summary's share turned away.
+                let failed = failed.or((bucket.is_none()).then_some(s.blocking_probability)).unwrap_or(0.0);
+                if failed >= SHOWN_FAILED {
+                    Badge { text: format!("{:.0}% failed", 100.0 * failed), colour: theme::error_colour(failed) }
                 } else {
                     Badge { text: format!("{:.0}%", 100.0 * util), colour: theme::load_colour(util) }
                 }
             }
-            (None, NodeKind::Gateway | NodeKind::LoadBalancer)
-                if bucket.is_none() && n.arrivals > 0.0 && n.rejected / n.arrivals > 0.01 =>
-            {
-                let share = n.rejected / n.arrivals;
-                Badge { text: format!("{:.0}% rej", 100.0 * share), colour: theme::error_colour(share) }
-            }
             (None, NodeKind::Gateway | NodeKind::LoadBalancer) => {
-                let rps = match bucket {
-                    Some(b) => report
-                        .series
-                        .links
-                        .iter()
-                        .filter(|l| l.to == n.name)
-                        .map(|l| l.rps.get(b).copied().unwrap_or(0.0))
-                        .sum(),
-                    None => n.arrivals / window_s,
-                };
-                Badge { text: rate_text(rps), colour: theme::TEXT_DIM }
+                let failed =
+                    failed.or((bucket.is_none() && n.arrivals > 0.0).then(|| n.rejected / n.arrivals)).unwrap_or(0.0);
+                if failed >= SHOWN_FAILED {
+                    Badge { text: format!("{:.0}% rej", 100.0 * failed), colour: theme::error_colour(failed) }
+                } else {
+                    let rps = match bucket {
+                        Some(b) => report
+                            .series
+                            .links
+                            .iter()
+                            .filter(|l| l.to == n.name)
+                            .map(|l| l.rps.get(b).copied().unwrap_or(0.0))
+                            .sum(),
+                        None => n.arrivals / window_s,
+                    };
+                    Badge { text: rate_text(rps), colour: theme::TEXT_DIM }
+                }
             }
             (None, _) => continue,
         };

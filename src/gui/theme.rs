@@ -148,16 +148,23 @@ pub fn error_colour(fraction: f64) -> Color32 {
     }
 }
 
-/// Link stroke, thicker and brighter with traffic (`share` of the busiest link, 0 to 1).
-pub fn edge_stroke(share: Option<f64>, selected: bool) -> Stroke {
+/// Link stroke: thicker and brighter with traffic (`load.0`, the share of the busiest link's
+/// rate, 0 to 1), coloured by the share of its requests failed behind it (`load.1`, 0 to 1) as a
+/// node's errors are: amber from 0.1%, red from 5%.
+pub fn edge_stroke(load: Option<(f64, f64)>, selected: bool) -> Stroke {
     if selected {
         return Stroke::new(2.5, ACCENT);
     }
-    match share {
+    match load {
         None => Stroke::new(1.5, EDGE),
-        Some(s) => {
-            let s = s.clamp(0.0, 1.0) as f32;
-            Stroke::new(1.2 + 3.0 * s, EDGE.lerp_to_gamma(OK, 0.3 + 0.7 * s))
+        Some((share, failed)) => {
+            let s = share.clamp(0.0, 1.0) as f32;
+            // Coloured by the share failed behind it (as a node's errors), else by its rate.
+            let failing = failed >= 0.001;
+            let colour = if failing { error_colour(failed) } else { OK };
+            // A failing link stays visible however little it carries.
+            let strength = if failing { s.max(0.5) } else { s };
+            Stroke::new(1.2 + 3.0 * s, EDGE.lerp_to_gamma(colour, 0.3 + 0.7 * strength))
         }
     }
 }

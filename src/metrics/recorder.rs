@@ -95,6 +95,14 @@ pub struct Recorder {
     pub node_rejected: Vec<u64>,
     /// Per link and bucket: crossings (`[link * n_buckets + bucket]`).
     pub link_series: Vec<u32>,
+    /// Per model node and bucket: requests that reached it (`[node * n_buckets + bucket]`).
+    pub node_arrival_series: Vec<u32>,
+    /// Per model node and bucket: failures it answered itself (`[node * n_buckets + bucket]`): a
+    /// gateway's or balancer's own rejections (as [`Recorder::node_rejected`]), a service's
+    /// instance turning a request away with a full queue or answering an error.
+    pub node_failed_series: Vec<u32>,
+    /// The model node of each station (service instance).
+    station_node: Vec<u32>,
     /// Events processed (for throughput figures).
     pub events: u64,
     /// Active users, counted by [`Recorder::finish`].
@@ -158,6 +166,13 @@ impl Recorder {
             node_arrivals: vec![0; plan.nodes.len()],
             node_rejected: vec![0; plan.nodes.len()],
             link_series: vec![0; plan.links.len() * nb],
+            node_arrival_series: vec![0; plan.nodes.len() * nb],
+            node_failed_series: vec![0; plan.nodes.len() * nb],
+            station_node: plan
+                .stations
+                .iter()
+                .map(|st| plan.services.get(st.service as usize).map_or(0, |s| s.node))
+                .collect(),
             events: 0,
             users_active_count: 0,
             users_impacted_count: 0,
@@ -344,6 +359,7 @@ impl Recorder {
         if self.in_window(t) {
             self.node_arrivals[node as usize] += 1;
         }
+        self.node_bucket_add(true, node, t);
         if let Some(tl) = &mut self.tl
             && t < self.end_ns
         {
@@ -360,6 +376,7 @@ impl Recorder {
         if self.in_window(t) {
             self.node_rejected[node as usize] += 1;
         }
+        self.node_bucket_add(false, node, t);
         if let Some(tl) = &mut self.tl
             && t < self.end_ns
         {
@@ -367,6 +384,25 @@ impl Recorder {
             if let Some(n) = tl.node_rejected.get_mut(node as usize * self.n_buckets + b) {
                 *n = n.saturating_add(1);
             }
+        }
+    }
+
+    /// Counts one arrival (`arrival`) or one failure at model node `node` in `t`'s bucket.
+    #[inline]
+    fn node_bucket_add(&mut self, arrival: bool, node: u32, t: u64) {
+        if let Some(b) = self.bucket(t) {
+            let series = if arrival { &mut self.node_arrival_series } else { &mut self.node_failed_series };
+            if let Some(n) = series.get_mut(node as usize * self.n_buckets + b) {
+                *n = n.saturating_add(1);
+            }
+        }
+    }
+
+    /// A service instance (station `k`) answered a request with an error at `t`.
+    #[inline]
+    pub fn station_failed(&mut self, k: u32, t: u64) {
+        if let Some(&node) = self.station_node.get(k as usize) {
+            self.node_bucket_add(false, node, t);
         }
     }
 
@@ -389,6 +425,9 @@ impl Recorder {
     /// A request reached station `k` at `t`; `rejected` when its queue was full.
     #[inline]
     pub fn station_arrival(&mut self, k: u32, t: u64, rejected: bool) {
+        if rejected {
+            self.station_failed(k, t);
+        }
         if self.in_window(t) {
             let s = &mut self.stations[k as usize];
             s.arrivals += 1;
@@ -560,8 +599,14 @@ impl Recorder {
         add_all(&mut self.store_writes, &o.store_writes);
         add_all(&mut self.node_arrivals, &o.node_arrivals);
         add_all(&mut self.node_rejected, &o.node_rejected);
-        for (a, b) in self.link_series.iter_mut().zip(&o.link_series) {
-            *a = a.saturating_add(*b);
+        for (mine, theirs) in [
+            (&mut self.link_series, &o.link_series),
+            (&mut self.node_arrival_series, &o.node_arrival_series),
+            (&mut self.node_failed_series, &o.node_failed_series),
+        ] {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a = a.saturating_add(*b);
+            }
         }
         self.events += o.events;
     }

@@ -258,6 +258,24 @@ pub struct Series {
     pub services: Vec<ServiceSeries>,
     /// Per link: crossings per second.
     pub links: Vec<LinkSeries>,
+    /// Per model node: arrivals and the failures it answered itself, per second (empty in
+    /// reports written before they were recorded).
+    #[serde(default)]
+    pub nodes: Vec<NodeSeries>,
+}
+
+/// A model node's time series: what reached it and what it failed itself, so that the canvas
+/// can show any one bucket's rejections and errors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeSeries {
+    /// Node name.
+    pub name: String,
+    /// Requests that reached it, per second.
+    pub arrivals_rps: Vec<f64>,
+    /// Failures it answered itself, per second: a gateway's or balancer's own rejections (rate
+    /// limit, circuit breaker, no upstream), a service instance's full queue or error answer
+    /// (every failed attempt, retried or not).
+    pub failed_rps: Vec<f64>,
 }
 
 /// A service's time series.
@@ -568,8 +586,22 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
             rps: (0..used).map(|b| f64::from(rec.link_series[l * nb + b]) / runs / width_s(b)).collect(),
         })
         .collect();
+    let nodes = plan
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(n, (name, _))| {
+            let per_s = |v: &[u32], b: usize| f64::from(v.get(n * nb + b).copied().unwrap_or(0)) / runs / width_s(b);
+            NodeSeries {
+                name: name.clone(),
+                arrivals_rps: (0..used).map(|b| per_s(&rec.node_arrival_series, b)).collect(),
+                failed_rps: (0..used).map(|b| per_s(&rec.node_failed_series, b)).collect(),
+            }
+        })
+        .collect();
     Series {
         t_s: (0..used).map(|b| b as f64 * bucket_s).collect(),
+        nodes,
         outcomes_rps,
         latency_p50_ms: q(0.5),
         latency_p99_ms: q(0.99),

@@ -122,6 +122,7 @@ impl Simulation<'_> {
         self.member_finished(r, true);
         self.record_outlier(r, status);
         if status != 200 {
+            self.rec.station_failed(k, self.now);
             if self.router_retry(r, status) {
                 return;
             }

@@ -370,3 +370,46 @@ fn live_rates_at_ten_percent_progress_match_the_final_rates() {
     let pct = |t: String| t.trim_end_matches('%').parse::<f64>().unwrap();
     within(pct(badge(&live)), pct(badge(&done)), "the station's badge");
 }
+
+/// Scrubbed to a bucket while the tightened limit is in force, the gateway's badge is that
+/// bucket's rejected share and the link into it is coloured by it; scrubbed to a bucket before
+/// the change, neither.
+#[test]
+fn scrubbing_to_a_bucket_with_rejections_shows_the_rejection_badge_and_a_failing_link() {
+    let mut h = incident_with_one_replicate("scrub-rej", &[]);
+    h.key_press(Key::F5);
+    h.run_steps(1);
+    wait_for_run(&mut h);
+    let report = h.state().runner().report().cloned().unwrap_or_else(|| panic!("no report"));
+    let duration = h.state().document().scenario().run.duration_s as f32;
+    let ruler = h.get_by_label("timeline ruler").rect();
+    let scrub_to = |h: &mut Harness<'static, App>, t_s: f32| {
+        click_at(h, egui::pos2(x_at(ruler, t_s, duration), ruler.center().y));
+        h.run_steps(2);
+    };
+    let scenario = h.state().document().scenario().clone();
+    let at = |t: f64| (t / report.bucket_s) as usize;
+    // The badge on screen is the overlay's at the bucket clicked (or a neighbour: a click lands
+    // within a pixel).
+    let badge_shown = |h: &Harness<'static, App>, t: f64| -> String {
+        (at(t).saturating_sub(1)..=at(t) + 1)
+            .map(|b| gatesim::gui::overlay::overlay(&report, &scenario, Some(b)).nodes["edge-gw"].text.clone())
+            .find(|text| h.query_by_label(&format!("edge-gw: {text}")).is_some())
+            .unwrap_or_else(|| panic!("no edge-gw badge of the buckets around {t} s"))
+    };
+    // 15:00, half an hour after the limit was tightened at 14:30 (the run starts at 14:00).
+    scrub_to(&mut h, 3600.0);
+    let gw = badge_shown(&h, 3600.0);
+    assert!(gw.ends_with("% rej"), "at 15:00 the gateway's badge is its rejected share, not {gw:?}");
+    let o = gatesim::gui::overlay::overlay(&report, &scenario, Some(at(3600.0)));
+    let link = &o.links[&("mobile-users".to_owned(), "edge-gw".to_owned())];
+    assert!(link.failed > 0.2 && link.text.contains("failed"), "{link:?}");
+    let stroke = |failed: f64| gatesim::gui::theme::edge_stroke(Some((link.share, failed)), false).color;
+    assert_ne!(stroke(link.failed), stroke(0.0), "the link is coloured by its failed share");
+    // 14:10, before the change: traffic, no rejections.
+    scrub_to(&mut h, 600.0);
+    let gw = badge_shown(&h, 600.0);
+    assert!(gw.ends_with("r/s"), "at 14:10 the gateway's badge is its rate, not {gw:?}");
+    let o = gatesim::gui::overlay::overlay(&report, &scenario, Some(at(600.0)));
+    assert_eq!(o.links[&("mobile-users".to_owned(), "edge-gw".to_owned())].failed, 0.0);
+}
