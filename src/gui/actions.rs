@@ -46,6 +46,8 @@ pub enum UiCommand {
     Paste,
     /// Select every node.
     SelectAll,
+    /// Show or hide the timeline and charts under the canvas (the summary cards stay).
+    ToggleBottom,
     /// Lay the graph out in layers.
     AutoLayout,
     /// Fit the graph in the canvas.
@@ -61,7 +63,7 @@ pub enum UiCommand {
 impl UiCommand {
     /// Every action, in menu order. Actions whose shortcut extends another's (Ctrl+Shift+S and
     /// Ctrl+S) come first, since shortcuts are matched in this order.
-    pub const ALL: [UiCommand; 29] = [
+    pub const ALL: [UiCommand; 30] = [
         UiCommand::New,
         UiCommand::Open,
         UiCommand::SaveAs,
@@ -83,6 +85,7 @@ impl UiCommand {
         UiCommand::SelectAll,
         UiCommand::AutoLayout,
         UiCommand::FitView,
+        UiCommand::ToggleBottom,
         UiCommand::PinBaseline,
         UiCommand::CommandPalette,
         UiCommand::AddNode(NodeKind::Clients),
@@ -117,6 +120,7 @@ impl UiCommand {
             UiCommand::SelectAll => "Select all",
             UiCommand::AutoLayout => "Auto-layout",
             UiCommand::FitView => "Fit to window",
+            UiCommand::ToggleBottom => "Show or hide timeline and charts",
             UiCommand::PinBaseline => "Pin report as baseline",
             UiCommand::CommandPalette => "Command palette",
             UiCommand::AddNode(NodeKind::Clients) => "Add clients",
@@ -164,6 +168,9 @@ impl UiCommand {
             UiCommand::SelectAll => "Select every node",
             UiCommand::AutoLayout => "Place nodes in layers by their longest path from the clients",
             UiCommand::FitView => "Zoom and pan so the whole topology is visible",
+            UiCommand::ToggleBottom => {
+                "Fold the timeline and charts away to give the canvas the window (the cards stay)"
+            }
             UiCommand::PinBaseline => "Keep the last report to compare the next run against",
             UiCommand::CommandPalette => "Search every action",
             UiCommand::AddNode(_) => "Add a node with default parameters",
@@ -196,6 +203,7 @@ impl UiCommand {
             UiCommand::SelectAll => cmd(Key::A),
             UiCommand::AutoLayout => cmd(Key::L),
             UiCommand::FitView => plain(Key::F),
+            UiCommand::ToggleBottom => cmd(Key::J),
             UiCommand::PinBaseline => cmd(Key::B),
             UiCommand::CommandPalette => cmd(Key::K),
             UiCommand::AddNode(_) => None,

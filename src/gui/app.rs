@@ -25,6 +25,9 @@ use crate::report::Report;
 use egui::Ui;
 use std::path::PathBuf;
 
+/// Height of the summary cards' row under the canvas, with its margins.
+const CARDS_H: f32 = 84.0;
+
 /// How the app starts.
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
@@ -72,6 +75,8 @@ pub struct App {
     pub(super) dr_failed: Option<String>,
     /// The tab shown at the bottom right.
     pub(super) bottom_tab: BottomTab,
+    /// The timeline and charts folded away (only the cards under the canvas).
+    pub(super) bottom_folded: bool,
     /// Increments when the document is replaced (with `Document::generation`, it tells whether
     /// results still describe the document).
     doc_serial: u64,
@@ -190,6 +195,7 @@ impl App {
             dr: None,
             dr_failed: None,
             bottom_tab: BottomTab::default(),
+            bottom_folded: false,
             doc_serial: 0,
             palette: Palette::default(),
             dialog: None,
@@ -366,8 +372,21 @@ impl App {
         self.close_guard(&ctx);
 
         egui::Panel::top("top-bar").show(ui, |ui| self.top_bar_ui(ui));
-        let bottom_h = 96.0 + timeline::height(self.doc.scenario()) + 190.0;
-        egui::Panel::bottom("bottom").resizable(true).default_size(bottom_h).show(ui, |ui| self.bottom_ui(ui));
+        // The bottom panel never takes the canvas's place: at most 45% of the window at first
+        // (resizable up to 70%), or only the cards when folded (Ctrl+J).
+        let window_h = ctx.content_rect().height();
+        let wanted = CARDS_H + timeline::height(self.doc.scenario()) + 200.0;
+        let panel = egui::Panel::bottom("bottom");
+        if self.bottom_folded {
+            panel.resizable(false).exact_size(CARDS_H + 6.0).show(ui, |ui| self.bottom_ui(ui));
+        } else {
+            panel
+                .resizable(true)
+                .default_size(wanted.min(0.45 * window_h))
+                .min_size(CARDS_H + 60.0)
+                .max_size(0.7 * window_h)
+                .show(ui, |ui| self.bottom_ui(ui));
+        }
         egui::Panel::left("left").resizable(true).default_size(190.0).show(ui, |ui| {
             let out = palette::left_panel_ui(ui, self.doc.scenario(), &self.canvas.selection);
             if let Some(kind) = out.add {

@@ -49,7 +49,7 @@ impl App {
                 let menus: [(&str, &[UiCommand]); 5] = [
                     ("File", &[U::New, U::Open, U::Examples, U::Save, U::SaveAs, U::Import, U::Export]),
                     ("Edit", &[U::Undo, U::Redo, U::Copy, U::Paste, U::Duplicate, U::Delete, U::SelectAll]),
-                    ("View", &[U::FitView, U::AutoLayout, U::CommandPalette]),
+                    ("View", &[U::FitView, U::AutoLayout, U::ToggleBottom, U::CommandPalette]),
                     (
                         "Insert",
                         &[
@@ -176,7 +176,20 @@ impl App {
 
     pub(super) fn bottom_ui(&mut self, ui: &mut Ui) {
         ui.add_space(6.0);
-        results::cards_ui(ui, &results::cards(self.doc.scenario(), self.runner.report()));
+        ui.horizontal_top(|ui| {
+            let (icon, hover) = if self.bottom_folded {
+                ("show", "Show the timeline and charts (Ctrl+J)")
+            } else {
+                ("hide", "Hide the timeline and charts, to give the canvas the window (Ctrl+J)")
+            };
+            if ui.small_button(icon).on_hover_text(hover).clicked() {
+                self.bottom_folded = !self.bottom_folded;
+            }
+            results::cards_ui(ui, &results::cards(self.doc.scenario(), self.runner.report()));
+        });
+        if self.bottom_folded {
+            return;
+        }
         ui.add_space(6.0);
         // The counterfactuals' table needs more room than the comparison's.
         let right_w = match self.bottom_tab {
@@ -185,31 +198,39 @@ impl App {
             BottomTab::Dr => 960.0,
         };
         let mut timeline_out = timeline::TimelineOut::default();
-        ui.horizontal_top(|ui| {
-            let left_w = (ui.available_width() - right_w - 12.0).max(300.0);
-            let shown = self.runner.shown();
-            ui.vertical(|ui| {
-                ui.set_width(left_w);
-                timeline_out = timeline::timeline_ui(
-                    ui,
-                    self.doc.scenario(),
-                    shown,
-                    &mut self.scrub,
-                    &mut self.timeline,
-                    self.canvas.selection.event,
-                );
-                let scrub_s = shown.zip(self.scrub).and_then(|(r, b)| timeline::bucket_time(r, b));
-                results::charts_ui(ui, shown, scrub_s);
-            });
-            ui.separator();
-            ui.vertical(|ui| {
-                ui.set_width(right_w - 40.0);
-                self.bottom_tabs_ui(ui);
-                match self.bottom_tab {
-                    BottomTab::Compare => self.compare_tab_ui(ui),
-                    BottomTab::Counterfactuals => self.counterfactuals_tab_ui(ui),
-                    BottomTab::Dr => self.dr_tab_ui(ui),
-                }
+        // A short panel scrolls rather than squeezing the lanes onto each other.
+        let charts_h = (ui.available_height() - timeline::height(self.doc.scenario()) - 10.0).clamp(120.0, 200.0);
+        egui::ScrollArea::vertical().id_salt("bottom-scroll").auto_shrink([false, false]).show(ui, |ui| {
+            ui.horizontal_top(|ui| {
+                let left_w = (ui.available_width() - right_w - 12.0).max(300.0);
+                let shown = self.runner.shown();
+                ui.vertical(|ui| {
+                    ui.set_width(left_w);
+                    timeline_out = timeline::timeline_ui(
+                        ui,
+                        self.doc.scenario(),
+                        shown,
+                        &mut self.scrub,
+                        &mut self.timeline,
+                        self.canvas.selection.event,
+                    );
+                    let scrub_s = shown.zip(self.scrub).and_then(|(r, b)| timeline::bucket_time(r, b));
+                    // A live run's charts span the whole run, its series stopping at the progress point.
+                    let span_s = if self.runner.is_running() { self.doc.scenario().run.duration_s } else { 0.0 };
+                    ui.allocate_ui(egui::vec2(left_w, charts_h), |ui| {
+                        results::charts_ui(ui, shown, scrub_s, span_s);
+                    });
+                });
+                ui.separator();
+                ui.vertical(|ui| {
+                    ui.set_width(right_w - 40.0);
+                    self.bottom_tabs_ui(ui);
+                    match self.bottom_tab {
+                        BottomTab::Compare => self.compare_tab_ui(ui),
+                        BottomTab::Counterfactuals => self.counterfactuals_tab_ui(ui),
+                        BottomTab::Dr => self.dr_tab_ui(ui),
+                    }
+                });
             });
         });
         for c in timeline_out.commands {

@@ -25,8 +25,8 @@ pub struct LinkLoad {
     pub text: String,
     /// Its rate as a share of the busiest link's (0 to 1).
     pub share: f64,
-    /// The share of the requests reaching its callee that the callee failed itself (0 to 1):
-    /// rejected by a gateway or balancer, turned away or answered with an error by a service.
+    /// The share of the requests crossing it that then failed at its callee (0 to 1): rejected
+    /// by a gateway or balancer, turned away or answered with an error by a service.
     pub failed: f64,
 }
 
@@ -86,7 +86,7 @@ const SHOWN_FAILED: f64 = 0.01;
 /// Services show utilisation, or the share of their requests they failed (full queue, error
 /// answers) when it is 1% or more; gateways and balancers their arrival rate, or the share they
 /// rejected when 1% or more; links their crossings per second (none into a DNS name or a data
-/// store) and the share of them their callee failed. The same rules at a scrubbed bucket as over
+/// store) and the share of them that failed at their callee. The same rules at a scrubbed bucket as over
 /// the window.
 pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> Overlay {
     let mut out = Overlay::default();
@@ -105,7 +105,8 @@ pub fn overlay(report: &Report, scenario: &Scenario, bucket: Option<usize>) -> O
     for l in report.series.links.iter().filter(|l| !unmeasured(&l.to)) {
         let rps = at(&l.rps);
         busiest = busiest.max(rps);
-        let failed = failed_share(report, &l.to, bucket, first).unwrap_or(0.0);
+        let failed_rps = at(&l.failed_rps);
+        let failed = if rps > 0.0 { (failed_rps / rps).clamp(0.0, 1.0) } else { 0.0 };
         let text = if failed >= SHOWN_FAILED {
             format!("{} · {:.0}% failed", rate_text(rps), 100.0 * failed)
         } else {

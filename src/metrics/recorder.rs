@@ -95,6 +95,9 @@ pub struct Recorder {
     pub node_rejected: Vec<u64>,
     /// Per link and bucket: crossings (`[link * n_buckets + bucket]`).
     pub link_series: Vec<u32>,
+    /// Per link and bucket: requests that crossed it and then failed at its callee
+    /// (`[link * n_buckets + bucket]`; see `node_failed_series`).
+    pub link_failed_series: Vec<u32>,
     /// Per model node and bucket: requests that reached it (`[node * n_buckets + bucket]`).
     pub node_arrival_series: Vec<u32>,
     /// Per model node and bucket: failures it answered itself (`[node * n_buckets + bucket]`): a
@@ -166,6 +169,7 @@ impl Recorder {
             node_arrivals: vec![0; plan.nodes.len()],
             node_rejected: vec![0; plan.nodes.len()],
             link_series: vec![0; plan.links.len() * nb],
+            link_failed_series: vec![0; plan.links.len() * nb],
             node_arrival_series: vec![0; plan.nodes.len() * nb],
             node_failed_series: vec![0; plan.nodes.len() * nb],
             station_node: plan
@@ -406,6 +410,18 @@ impl Recorder {
         }
     }
 
+    /// A request that came over link `link` failed at its callee at `t` (`u32::MAX`: it crossed
+    /// none).
+    #[inline]
+    pub fn link_failed(&mut self, link: u32, t: u64) {
+        if let Some(b) = self.bucket(t)
+            && let Some(n) =
+                self.link_failed_series.get_mut((link as usize).saturating_mul(self.n_buckets).saturating_add(b))
+        {
+            *n = n.saturating_add(1);
+        }
+    }
+
     /// Something happened on the timeline at `t`.
     pub fn log(&mut self, t: u64, what: super::Logged) {
         if let Some(tl) = &mut self.tl {
@@ -601,6 +617,7 @@ impl Recorder {
         add_all(&mut self.node_rejected, &o.node_rejected);
         for (mine, theirs) in [
             (&mut self.link_series, &o.link_series),
+            (&mut self.link_failed_series, &o.link_failed_series),
             (&mut self.node_arrival_series, &o.node_arrival_series),
             (&mut self.node_failed_series, &o.node_failed_series),
         ] {

@@ -300,6 +300,10 @@ pub struct LinkSeries {
     pub to: String,
     /// Crossings per second.
     pub rps: Vec<f64>,
+    /// Of those, per second, the requests that then failed at its callee (rejected, turned away
+    /// or answered with an error there; empty in reports written before they were recorded).
+    #[serde(default)]
+    pub failed_rps: Vec<f64>,
 }
 
 /// Key figures of one replicate.
@@ -584,6 +588,7 @@ fn series(plan: &Plan, rec: &Recorder, runs: f64) -> Series {
             from: lp.from.clone(),
             to: lp.to.clone(),
             rps: (0..used).map(|b| f64::from(rec.link_series[l * nb + b]) / runs / width_s(b)).collect(),
+            failed_rps: (0..used).map(|b| f64::from(rec.link_failed_series[l * nb + b]) / runs / width_s(b)).collect(),
         })
         .collect();
     let nodes = plan

@@ -104,6 +104,7 @@ impl App {
                 self.canvas.fit_requested = true;
             }
             UiCommand::FitView => self.canvas.fit_requested = true,
+            UiCommand::ToggleBottom => self.bottom_folded = !self.bottom_folded,
             UiCommand::PinBaseline => {
                 if let Some(r) = self.runner.report() {
                     self.baseline = Some(Box::new(r.clone()));

@@ -1,6 +1,7 @@
 //! The scenario timeline under the canvas: a time ruler with the scrubber (which replays the run
-//! over the canvas), one lane per client population drawing its traffic profile, and one lane per
-//! kind of timeline entry (changes, faults, traffic events, alarms, actions).
+//! over the canvas), one lane per client population drawing its traffic profile, one lane per
+//! kind of timeline entry (changes, faults, traffic events, alarms, actions), and the run's
+//! outcomes per second at the foot, all on one time axis.
 //!
 //! A `Steps` profile is edited in place: drag a step's point (one undo step per drag), double-click
 //! the lane to add a step, right-click a point to remove it. Timeline entries are drawn at their
@@ -19,6 +20,7 @@
 //! | `items.rs` | what the entry lanes draw, from the entries and replicate 0's log |
 //! | `traffic_lanes.rs` | the client populations' traffic lanes, `Steps` edited in place |
 //! | `event_lanes.rs` | one lane of timeline entries: painting, select, drag, add |
+//! | `outcomes_lane.rs` | answers per second by outcome under the entries, on the same time axis |
 //!
 //! [`in_force_at`]: items::in_force_at
 
@@ -33,11 +35,13 @@ use traffic_lanes::traffic_lanes_ui;
 mod entries;
 mod event_lanes;
 mod items;
+mod outcomes_lane;
 mod ruler;
 mod traffic_lanes;
 
 pub use entries::{end_s, moved_to, new_event, start_s};
 pub use items::{LaneItem, Look, lane_items, scrub_caption};
+pub use outcomes_lane::round_top;
 pub use ruler::ruler_ticks;
 
 /// Height of a traffic lane.
@@ -102,7 +106,7 @@ pub fn lane_title(kind: EventKind) -> &'static str {
 /// Height the timeline needs for a scenario.
 pub fn height(scenario: &Scenario) -> f32 {
     let lanes = clients(scenario).count().clamp(1, 4);
-    RULER_H + lanes as f32 * LANE_H + EventKind::ALL.len() as f32 * EVENT_LANE_H + 6.0
+    RULER_H + lanes as f32 * LANE_H + EventKind::ALL.len() as f32 * EVENT_LANE_H + outcomes_lane::OUTCOMES_H + 6.0
 }
 
 fn clients(s: &Scenario) -> impl Iterator<Item = (&str, &Traffic)> {
@@ -197,6 +201,11 @@ pub fn timeline_ui(
         let geometry = Geometry { plot, duration, start };
         event_lane_ui(ui, &painter, scenario, kind, lane, geometry, &items, state, selected, &mut out);
     }
+    let outcomes = Rect::from_min_size(
+        pos2(rect.min.x, events_top + EventKind::ALL.len() as f32 * EVENT_LANE_H),
+        vec2(rect.width(), outcomes_lane::OUTCOMES_H),
+    );
+    outcomes_lane::outcomes_lane_ui(ui, &painter, report, outcomes, Geometry { plot, duration, start });
 
     if let (Some(r), Some(b)) = (report, *scrub)
         && let Some(t) = bucket_time(r, b)

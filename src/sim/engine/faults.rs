@@ -319,6 +319,7 @@ impl Simulation<'_> {
             self.reqs[r as usize].status = 502;
             if let Some(gw) = self.plan.gateways.get(req.gw as usize) {
                 self.rec.node_rejected(gw.node, self.now);
+                self.failed_via(r);
             }
             return self.end_journey(r, Outcome::NoUpstream);
         }

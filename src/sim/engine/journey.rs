@@ -25,6 +25,7 @@ impl<'p> Simulation<'p> {
                 faults::NodeFault::Answer(status) => {
                     self.reqs[r as usize].status = status;
                     self.rec.node_rejected(node, self.now);
+                    self.failed_via(r);
                     return self.end_journey(r, Outcome::ServerError);
                 }
             }
@@ -44,6 +45,7 @@ impl<'p> Simulation<'p> {
                 LimitDecision::Reject { status } => {
                     self.reqs[r as usize].status = status;
                     self.rec.node_rejected(self.plan.gateways[g as usize].node, self.now);
+                    self.failed_via(r);
                     return self.end_journey(r, Outcome::RateLimited);
                 }
                 LimitDecision::Pass { delay_ns } if delay_ns > 0 => {
@@ -106,6 +108,7 @@ impl<'p> Simulation<'p> {
                 faults::NodeFault::Answer(status) => {
                     self.reqs[r as usize].status = status;
                     self.rec.node_rejected(node, self.now);
+                    self.failed_via(r);
                     return self.end_journey(r, Outcome::ServerError);
                 }
             }
@@ -167,6 +170,14 @@ impl<'p> Simulation<'p> {
     }
 
     /// [`Simulation::cross`] with `region_ns` more each way (between the regions of the ends).
+    /// Request `r` failed at the node it last reached: counted against the link it came over
+    /// (the canvas colours links by the share of their requests failed behind them).
+    #[inline]
+    pub(super) fn failed_via(&mut self, r: u32) {
+        let via = self.reqs[r as usize].via;
+        self.rec.link_failed(via, self.now);
+    }
+
     pub(super) fn cross_with(&mut self, r: u32, link: u32, extra: u64, region_ns: u64, kind: Kind, a: u32) {
         let lp = &self.plan.links[link as usize];
         let stream = lp.stream as usize;
@@ -182,6 +193,7 @@ impl<'p> Simulation<'p> {
         self.rec.link_crossed(stream as u32, self.now);
         let req = &mut self.reqs[r as usize];
         req.last_hop = d;
+        req.via = stream as u32;
         if req.flags & VIA_GW != 0 {
             req.back_gw += d;
         } else {

@@ -210,6 +210,8 @@ struct Req {
     pool_pos: u32,
     /// Latency of the last link crossed (a refused connection returns over it).
     last_hop: u64,
+    /// The last link crossed (its recorder index; `NONE32` before the first).
+    via: u32,
     /// Pool positions already tried (bit i = position i; positions >= 64 are not tracked).
     tried: u64,
     /// The pool of `lb` it was balanced in.
@@ -253,6 +255,7 @@ impl Req {
             lb: u32::MAX,
             pool_pos: 0,
             last_hop: 0,
+            via: NONE32,
             tried: 0,
             pool: 0,
             attempts: 0,

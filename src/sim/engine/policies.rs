@@ -256,6 +256,7 @@ impl Simulation<'_> {
         let lb = self.lbp(b);
         self.reqs[r as usize].status = no_upstream_status(lb);
         self.rec.node_rejected(lb.node, self.now);
+        self.failed_via(r);
         self.end_journey(r, Outcome::NoUpstream);
     }
 

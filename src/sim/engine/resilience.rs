@@ -29,6 +29,7 @@ impl Simulation<'_> {
         if req.bk & HOLDS_REQUEST == 0 {
             if breaker.try_request(state).is_err() {
                 self.rec.node_rejected(self.lbp(b).node, self.now);
+                self.failed_via(r);
                 // Envoy's router picks the host first; its connection pool then finds the
                 // cluster's breaker full (source/common/conn_pool/conn_pool_base.cc fn
                 // `ConnPoolImplBase::newStreamImpl`): the refused request used up a pick.
@@ -57,6 +58,7 @@ impl Simulation<'_> {
             return;
         }
         self.rec.node_rejected(self.lbp(b).node, self.now);
+        self.failed_via(r);
         // As above: the host was chosen before the pool overflowed.
         self.choose(b, p, r);
         self.overloaded(r);

@@ -75,6 +75,7 @@ impl Simulation<'_> {
         let Some(k) = k else {
             let node = self.plan.services[s as usize].node;
             self.rec.node_rejected(node, now);
+            self.failed_via(r);
             self.reqs[r as usize].status = Outcome::Throttled.status();
             return self.end_journey(r, Outcome::Throttled);
         };

@@ -36,6 +36,7 @@ impl Simulation<'_> {
             }
         } else {
             self.rec.station_arrival(k, now, true);
+            self.failed_via(r);
             // The instance answered 503 itself: the host did answer.
             self.member_finished(r, true);
             self.record_outlier(r, 503);
@@ -123,6 +124,7 @@ impl Simulation<'_> {
         self.record_outlier(r, status);
         if status != 200 {
             self.rec.station_failed(k, self.now);
+            self.failed_via(r);
             if self.router_retry(r, status) {
                 return;
             }

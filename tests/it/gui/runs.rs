@@ -404,6 +404,10 @@ fn scrubbing_to_a_bucket_with_rejections_shows_the_rejection_badge_and_a_failing
     let o = gatesim::gui::overlay::overlay(&report, &scenario, Some(at(3600.0)));
     let link = &o.links[&("mobile-users".to_owned(), "edge-gw".to_owned())];
     assert!(link.failed > 0.2 && link.text.contains("failed"), "{link:?}");
+    // The partners' link into the same gateway is not: its requests pass (a link's share is its
+    // own requests', not its callee's).
+    let partners = &o.links[&("partners".to_owned(), "edge-gw".to_owned())];
+    assert!(partners.failed < 0.01 && !partners.text.contains("failed"), "{partners:?}");
     let stroke = |failed: f64| gatesim::gui::theme::edge_stroke(Some((link.share, failed)), false).color;
     assert_ne!(stroke(link.failed), stroke(0.0), "the link is coloured by its failed share");
     // 14:10, before the change: traffic, no rejections.
