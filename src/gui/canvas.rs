@@ -145,16 +145,20 @@ impl CanvasState {
 pub fn node_summary(node: &Node) -> String {
     match node {
         Node::Clients(c) => format!("{} users · {}", thousands(c.users), traffic_words(&c.traffic)),
-        Node::Gateway(g) => match g.routes.iter().find_map(|r| r.rate_limit.as_ref()) {
-            // The policy that decides most, in words, as the sketch shows it.
-            Some(rl) => rl.algorithm.describe(),
-            None => format!(
-                "{} route{} · {}",
-                g.routes.len(),
-                if g.routes.len() == 1 { "" } else { "s" },
-                dist_words(&g.processing)
-            ),
-        },
+        Node::Gateway(g) => {
+            // The policy that decides most, in words, as the sketch shows it: the first limiter,
+            // with how many routes have one when not all do.
+            let routes = g.routes.len();
+            let limited = g.routes.iter().filter(|r| r.rate_limit.is_some()).count();
+            match g.routes.iter().find_map(|r| r.rate_limit.as_ref()) {
+                Some(rl) if limited == routes && routes > 1 => {
+                    format!("{} · all {routes} routes", rl.algorithm.describe())
+                }
+                Some(rl) if limited < routes => format!("{} · {limited} of {routes} routes", rl.algorithm.describe()),
+                Some(rl) => rl.algorithm.describe(),
+                None => format!("no rate limit · {routes} route{}", if routes == 1 { "" } else { "s" }),
+            }
+        }
         Node::LoadBalancer(lb) if lb.rules.is_empty() => lb.algorithm.label().to_owned(),
         Node::LoadBalancer(lb) => format!("{} · {} pools", lb.algorithm.label(), lb.rules.len()),
         Node::Service(s) => match (&s.deployment, &s.autoscaling) {
@@ -280,8 +284,22 @@ impl Minimap {
         }
         let world = world.expand(40.0);
         let size = vec2(170.0, 170.0 * world.height() / world.width()).min(vec2(170.0, 110.0));
-        let rect = Rect::from_min_size(state.rect.right_bottom() - size - vec2(12.0, 12.0), size);
-        Some(Minimap { rect, world })
+        // The first corner (bottom right, bottom left, top right, top left) where it covers no
+        // card; none: hidden.
+        let cards: Vec<Rect> =
+            scenario.topology.nodes.iter().map(|n| state.node_rect(n.pos().unwrap_or_default()).expand(6.0)).collect();
+        let (r, m) = (state.rect, vec2(12.0, 12.0));
+        let corners = [
+            r.right_bottom() - size - m,
+            pos2(r.min.x + m.x, r.max.y - size.y - m.y),
+            pos2(r.max.x - size.x - m.x, r.min.y + 36.0),
+            r.min + vec2(m.x, 36.0),
+        ];
+        corners
+            .into_iter()
+            .map(|at| Rect::from_min_size(at, size))
+            .find(|rect| !cards.iter().any(|c| c.intersects(rect.expand(4.0))))
+            .map(|rect| Minimap { rect, world })
     }
 
     fn scale(&self) -> f32 {
@@ -594,82 +612,26 @@ pub fn canvas_ui(
             theme::TEXT_DIM,
         );
     }
-    // Tooltip: the problems of the node under the pointer, as validation words them.
-    if let Some(p) = resp.hover_pos()
+    // Tooltip: the card's whole name and policy in words (the card may shorten them), and the
+    // node's problems as validation words them.
+    if matches!(state.gesture, Gesture::None)
+        && let Some(p) = resp.hover_pos()
         && let Some(i) = hit_node(state, p)
     {
-        let name = nodes[i].name();
+        let node = &nodes[i];
+        let name = node.name();
         let mine: Vec<&Problem> = problems.iter().filter(|p| p.node.as_deref() == Some(name)).collect();
-        if !mine.is_empty() {
-            resp.on_hover_ui_at_pointer(|ui| {
-                for p in mine {
-                    let colour = if p.severity == Severity::Error { theme::BAD } else { theme::WARN };
-                    ui.colored_label(colour, &p.message);
-                }
-            });
-        }
+        resp.on_hover_ui_at_pointer(|ui| {
+            ui.strong(format!("{name} ({})", node.kind().label()));
+            ui.label(node_summary(node));
+            for p in mine {
+                let colour = if p.severity == Severity::Error { theme::BAD } else { theme::WARN };
+                ui.colored_label(colour, &p.message);
+            }
+        });
     }
     commands
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Backups, HealthCheck53, NodeKind, Replica, Span};
-
-    #[test]
-    fn a_serverless_card_says_function_and_its_limit() {
-        let mut svc = Node::with_defaults(NodeKind::Service, "thumbs");
-        assert_eq!(node_summary(&svc), "x2 · 8 slots · exp(20 ms)");
-        if let Node::Service(s) = &mut svc {
-            s.deployment = crate::model::Deployment::Serverless(crate::model::Serverless {
-                concurrency_limit: 50,
-                ..Default::default()
-            });
-        }
-        assert_eq!(node_summary(&svc), "function · ≤50 at once · exp(20 ms)");
-    }
-
-    #[test]
-    fn global_cards_say_their_policy_in_words() {
-        let mut dns = Node::with_defaults(NodeKind::Dns, "dns");
-        assert_eq!(node_summary(&dns), "failover · TTL 60 s · checks 30 s x3");
-        if let Node::Dns(d) = &mut dns {
-            d.routing = DnsRouting::Weighted;
-            d.ttl = Span(300.0);
-            d.health_check = Some(HealthCheck53 { interval: Span(10.0), failure_threshold: 2, ..Default::default() });
-        }
-        assert_eq!(node_summary(&dns), "weighted · TTL 5 min · checks 10 s x2");
-        if let Node::Dns(d) = &mut dns {
-            d.health_check = None;
-        }
-        assert_eq!(node_summary(&dns), "weighted · TTL 5 min · no health checks");
-
-        let mut store = Node::with_defaults(NodeKind::DataStore, "db");
-        store.set_region(Some("us-east-1".into()));
-        assert_eq!(node_summary(&store), "primary us-east-1 · no replica");
-        if let Node::DataStore(d) = &mut store {
-            d.backups = Some(Backups { every: Span(3600.0), restore: Span(600.0), restore_to: None });
-        }
-        assert_eq!(node_summary(&store), "primary us-east-1 · backups only");
-        if let Node::DataStore(d) = &mut store {
-            d.replicas.push(Replica { region: "us-west-2".into() });
-        }
-        assert_eq!(node_summary(&store), "primary us-east-1 · 1 replica · async 100 ms");
-        if let Node::DataStore(d) = &mut store {
-            d.replicas.push(Replica { region: "eu-west-1".into() });
-            d.replication = Replication::Async { lag: Dist::LogNormal { median_ms: 150.0, p99_ms: 900.0 } };
-        }
-        assert_eq!(node_summary(&store), "primary us-east-1 · 2 replicas · async ~150 ms");
-        if let Node::DataStore(d) = &mut store {
-            d.replication = Replication::Sync;
-        }
-        assert_eq!(node_summary(&store), "primary us-east-1 · 2 replicas · sync");
-    }
-
-    #[test]
-    fn durations_read_in_the_unit_that_suits_them() {
-        let words: Vec<String> = [0.25, 30.0, 90.0, 150.0, 300.0, 3600.0, 7200.0].map(span_words).into();
-        assert_eq!(words, ["250 ms", "30 s", "90 s", "150 s", "5 min", "60 min", "2 h"]);
-    }
-}
+mod tests;

@@ -385,7 +385,7 @@ pub(super) fn paint_links(
 }
 
 fn link_label_font(state: &CanvasState) -> FontId {
-    FontId::proportional(11.0 * state.zoom.clamp(0.7, 1.2))
+    FontId::proportional((11.0 * state.zoom.clamp(0.7, 1.2)).max(MIN_TEXT))
 }
 
 /// Link rates, drawn last so cards never hide them.
@@ -408,6 +408,10 @@ pub(super) struct CardMarks {
     /// New or changed since the file was saved.
     pub edited: bool,
 }
+
+/// The smallest text on a card, in points: below it cards show only their outline and badge
+/// colour (a zoom under 0.35), never text too small to read.
+pub(super) const MIN_TEXT: f32 = 10.0;
 
 /// Paints a node's card; returns where its badge is, if it has one and it was drawn.
 pub(super) fn paint_node(
@@ -456,7 +460,8 @@ pub(super) fn paint_node(
     let mut badge_w = 0.0;
     let mut badge_rect = None;
     if let Some(b) = badge {
-        let galley = painter.layout_no_wrap(b.text.clone(), FontId::proportional(11.0 * zoom), theme::ON_COLOUR);
+        let galley =
+            painter.layout_no_wrap(b.text.clone(), FontId::proportional((11.0 * zoom).max(MIN_TEXT)), theme::ON_COLOUR);
         let size = galley.size() + vec2(12.0, 4.0) * zoom;
         let br = Rect::from_min_size(r.right_top() + vec2(-size.x - 10.0 * zoom, 9.0 * zoom), size);
         inner.rect_filled(br, 8.0 * zoom, b.colour);
@@ -464,15 +469,15 @@ pub(super) fn paint_node(
         badge_w = size.x + 14.0 * zoom;
         badge_rect = Some(br);
     }
-    let name_font = FontId::proportional(14.0 * zoom);
+    let name_font = FontId::proportional((14.0 * zoom).max(MIN_TEXT + 1.0));
     let name = elide(painter, node.name(), &name_font, r.width() - pad - badge_w - 6.0);
-    let small = FontId::proportional(11.5 * zoom);
+    let small = FontId::proportional((11.5 * zoom).max(MIN_TEXT));
     let width = r.width() - pad - 10.0 * zoom;
     let summary = node_summary(node);
     match two_lines(painter, &summary, &small, width) {
         // A long summary (a DNS name's policy, a data store's replication) on two lines.
         Some((first, second)) => {
-            let small = FontId::proportional(11.0 * zoom);
+            let small = FontId::proportional((11.0 * zoom).max(MIN_TEXT));
             inner.text(r.min + vec2(pad, 6.0 * zoom), Align2::LEFT_TOP, name, name_font, theme::TEXT);
             inner.text(r.min + vec2(pad, 26.0 * zoom), Align2::LEFT_TOP, first, small.clone(), theme::TEXT_DIM);
             let second = elide(painter, &second, &small, width);
@@ -502,7 +507,7 @@ pub(super) fn paint_node(
 /// A callout under a card (`card`): an amber box with `lines` (why a gateway's rate limit hurt
 /// a population), wrapped to a little wider than the card. Returns the box.
 pub(super) fn paint_callout(painter: &egui::Painter, card: Rect, lines: &[String], zoom: f32) -> Rect {
-    let font = FontId::proportional(11.5 * zoom.clamp(0.7, 1.2));
+    let font = FontId::proportional((11.5 * zoom.clamp(0.7, 1.2)).max(MIN_TEXT));
     let width = (card.width() * 1.5).max(160.0);
     let galley = painter.layout(lines.join("\n"), font, theme::TEXT, width);
     let pad = 6.0 * zoom.clamp(0.7, 1.2);
@@ -527,18 +532,26 @@ pub(super) fn accessible_ui(ui: &egui::Ui, id: egui::Id, rect: Rect, label: &str
     resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, label));
 }
 
-/// `text` split in two lines at a ` · ` when it does not fit `width` points in `font` on one (the
-/// first line as long as fits, the rest on the second); None when it fits, or has no ` · ` to
-/// split at.
+/// `text` split in two lines when it does not fit `width` points in `font` on one: at a ` · `
+/// (the first line as long as fits, the rest on the second), else at the last space that lets
+/// the first line fit; None when it fits, or has nowhere to split.
 fn two_lines(painter: &egui::Painter, text: &str, font: &FontId, width: f32) -> Option<(String, String)> {
     let fits = |t: &str| painter.layout_no_wrap(t.to_owned(), font.clone(), theme::TEXT).size().x <= width;
     if fits(text) {
         return None;
     }
-    let parts: Vec<&str> = text.split(" · ").collect();
-    // At least one part on the first line, the most that fit.
-    let k = (1..parts.len()).rev().find(|&k| fits(&parts[..k].join(" · "))).or((parts.len() > 1).then_some(1))?;
-    Some((parts[..k].join(" · "), parts[k..].join(" · ")))
+    for sep in [" · ", " "] {
+        let parts: Vec<&str> = text.split(sep).collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        // At least one part on the first line, the most that fit.
+        let k = (1..parts.len()).rev().find(|&k| fits(&parts[..k].join(sep))).unwrap_or(1);
+        if sep == " · " || fits(&parts[..k].join(sep)) {
+            return Some((parts[..k].join(sep), parts[k..].join(sep)));
+        }
+    }
+    None
 }
 
 /// `text`, shortened with an ellipsis to fit `width` points in `font`.
