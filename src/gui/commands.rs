@@ -240,7 +240,15 @@ impl Document {
             .topology
             .nodes
             .iter()
-            .filter(|n| saved.node(n.name()) != Some(*n))
+            .filter(|n| match saved.node(n.name()) {
+                // A move is not a change of policy.
+                Some(was) => {
+                    let mut moved_back = (*n).clone();
+                    moved_back.set_pos(was.pos());
+                    moved_back != *was
+                }
+                None => true,
+            })
             .map(|n| n.name().to_owned())
             .collect();
         self.generation += 1;

@@ -51,6 +51,7 @@ pub fn parsed_row_ui<T>(
             out = parsed(ui, id, parse(&text));
         }
         error_line_ui(ui, id);
+        super::field_marks::mark_ui(ui, label);
     });
     ui.end_row();
     out
@@ -112,7 +113,19 @@ pub fn name_row_ui(ui: &mut Ui, label: &str, id: Id, value: &mut String, options
 /// A row of a two-column grid: `label`, then the widget `add` makes, labelled by it.
 pub fn row_ui(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> Response) -> Response {
     let l = ui.label(label);
-    let r = add(ui).labelled_by(l.id);
+    let r = match super::field_marks::was_text(ui, label) {
+        // Changed since saved: what it was, beside the field.
+        Some(was) => {
+            ui.horizontal(|ui| {
+                let r = add(ui);
+                ui.label(RichText::new(was).small().color(theme::WARN));
+                r
+            })
+            .inner
+        }
+        None => add(ui),
+    }
+    .labelled_by(l.id);
     ui.end_row();
     r
 }
@@ -142,6 +155,7 @@ pub fn optional_ui(ui: &mut Ui, label: &str, value: &mut Option<f64>, default: f
         if let Some(v) = value {
             changed |= ui.add(DragValue::new(v).range(0.0..=1e9).suffix(suffix).speed(1.0)).labelled_by(l.id).changed();
         }
+        super::field_marks::mark_ui(ui, label);
     });
     ui.end_row();
     changed
@@ -186,6 +200,11 @@ pub fn dist_ui(ui: &mut Ui, label: &str, d: &mut Dist) -> bool {
         changed = true;
     }
     ui.end_row();
+    if let Some(was) = super::field_marks::was_text(ui, label) {
+        ui.label("");
+        ui.label(RichText::new(was).small().color(theme::WARN));
+        ui.end_row();
+    }
     let ms = |ui: &mut Ui, name: &str, v: &mut f64| number_ui(ui, &format!("  {name}"), v, 0.0..=1e7, " ms", 0.1);
     match d {
         Dist::Constant { ms: v } => changed |= ms(ui, "value", v),

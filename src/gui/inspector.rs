@@ -50,7 +50,11 @@ pub fn inspector_ui(
     report: Option<&Report>,
 ) -> Vec<Edit> {
     let mut edits = Vec::new();
+    // The inspector keeps its width: a long error or mark wraps inside it.
+    ui.set_max_width(ui.available_width());
     ui.label(RichText::new("INSPECTOR").small().color(theme::TEXT_DIM));
+    // Marks of changed fields are the inspected node's only (node_ui states them).
+    super::field_marks::clear(ui);
     let s = doc.scenario();
     if let Some(li) = selection.link
         && let Some(link) = s.topology.links.get(li)
@@ -143,9 +147,12 @@ fn node_ui(ui: &mut Ui, doc: &Document, node: &Node, state: &mut InspectorState,
         ui.heading(&name);
         ui.label(RichText::new(node.kind().label()).color(theme::kind_colour(node.kind())));
     });
-    match doc.saved().topology.node(&name) {
-        Some(was) if was != node => {
-            ui.colored_label(theme::WARN, format!("Changed since saved; was: {}", super::canvas::node_summary(was)));
+    // What each changed field was stands beside it (a move is not a change).
+    let saved = doc.saved().topology.node(&name);
+    super::field_marks::set_for_node(ui, node, saved);
+    match saved {
+        Some(was) if !super::field_marks::changed_fields(node, Some(was)).is_empty() => {
+            ui.colored_label(theme::WARN, "Changed since saved: what each field was is beside it");
         }
         None => {
             ui.colored_label(theme::WARN, "New since saved");
@@ -210,11 +217,13 @@ fn node_ui(ui: &mut Ui, doc: &Document, node: &Node, state: &mut InspectorState,
             for (i, route) in g.routes.iter_mut().enumerate() {
                 ui.add_space(6.0);
                 ui.label(egui::RichText::new(format!("ROUTE {} POLICIES", route.path_prefix)).small().strong());
+                super::field_marks::set_scope(ui, &format!("routes.{i}"));
                 Grid::new(("route-policies", i))
                     .num_columns(2)
                     .spacing([10.0, 6.0])
                     .show(ui, |ui| policy_fields::route_policies_ui(ui, i, route, &mut mark));
             }
+            super::field_marks::set_scope(ui, "");
         }
         ui.separator();
         links_of_ui(ui, s, &name, edits);
@@ -281,10 +290,19 @@ fn kind_fields_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl Fn
     }
 }
 
-/// A path-prefix text field labelled `label`.
-fn prefix_ui(ui: &mut Ui, label: &str, text: &mut String, width: f32) -> bool {
+/// A path-prefix text field labelled `label`, in list row `row` (its id).
+fn prefix_ui(ui: &mut Ui, label: &str, row: (&str, usize), text: &mut String, width: f32) -> bool {
+    // Applied when committed (Enter or focus loss), never a prefix half typed.
     let l = ui.label(label);
-    ui.add(egui::TextEdit::singleline(text).desired_width(width)).labelled_by(l.id).changed()
+    let (r, commit) = super::fields::commit_text_ui(ui, egui::Id::unique(("prefix", row)), text, "/", width);
+    r.labelled_by(l.id);
+    match commit {
+        Some(t) => {
+            *text = t;
+            true
+        }
+        None => false,
+    }
 }
 
 /// Route mixes, gateway routes, balancer rules, DNS records, data store replicas.
@@ -307,8 +325,8 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
                 "REQUEST MIX",
                 "path",
                 &mut c.routes,
-                |ui, _, r| {
-                    let mut changed = prefix_ui(ui, "path", &mut r.path, 120.0);
+                |ui, i, r| {
+                    let mut changed = prefix_ui(ui, "path", ("mix", i), &mut r.path, 120.0);
                     changed |= ui
                         .add(egui::DragValue::new(&mut r.weight).range(0.0..=1e6).prefix("weight "))
                         .on_hover_text("relative weight")
@@ -329,7 +347,7 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
                     ui.vertical(|ui| {
                         let mut changed = false;
                         ui.horizontal(|ui| {
-                            changed |= prefix_ui(ui, "prefix", &mut r.path_prefix, 90.0);
+                            changed |= prefix_ui(ui, "prefix", ("route", i), &mut r.path_prefix, 90.0);
                             ui.label("->");
                             changed |= pick(ui, ("route", i), &mut r.upstream);
                         });
@@ -371,7 +389,7 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
                 "rule",
                 &mut lb.rules,
                 |ui, i, r| {
-                    let changed = prefix_ui(ui, "prefix", &mut r.path_prefix, 100.0);
+                    let changed = prefix_ui(ui, "prefix", ("rule", i), &mut r.path_prefix, 100.0);
                     ui.label("->");
                     changed | pick(ui, ("rule", i), &mut r.service)
                 },
@@ -503,8 +521,15 @@ fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &
     let mut changed_title = false;
     let mut changed_run = false;
     Grid::new("scenario-grid").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-        changed_title |=
-            row_ui(ui, "title", |ui| ui.add(egui::TextEdit::singleline(&mut name).desired_width(FIELD_W))).changed();
+        let l = ui.label("title");
+        let id = ui.scope_id().with("scenario-title");
+        let (r, commit) = super::fields::commit_text_ui(ui, id, &name, "", FIELD_W);
+        r.labelled_by(l.id);
+        ui.end_row();
+        if let Some(t) = commit {
+            name = t;
+            changed_title = true;
+        }
         changed_title |= row_ui(ui, "description", |ui| {
             ui.add(egui::TextEdit::multiline(&mut description).desired_rows(2).desired_width(FIELD_W))
         })

@@ -41,6 +41,7 @@ pub mod counterfactuals;
 mod deploy_fields;
 pub mod dr;
 pub mod export_dialog;
+mod field_marks;
 mod fields;
 pub mod files;
 mod global_fields;

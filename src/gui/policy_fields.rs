@@ -3,7 +3,7 @@
 //! population's NAT addresses and client retries; a service's autoscaler. Parameters carry the
 //! products' names, as in the file. Every function returns or marks what it changed.
 
-use super::fields::{number_ui, optional_ui, row_ui};
+use super::fields::{number_ui, optional_ui, parsed_row_ui, row_ui};
 use crate::model::{
     ActiveCheck, Autoscaling, Balance, CircuitBreaker, ClientRetry, Clients, Failover, Jitter, KongPolicy, LimitKey,
     Limiter, LoadBalancer, OutlierDetection, RateLimit, RetryPolicy, Route, Service, WindowUnit,
@@ -179,10 +179,10 @@ pub fn route_policies_ui(ui: &mut Ui, i: usize, route: &mut Route, mark: &mut im
             ),
         ];
         mark(choice_ui(ui, "    algorithm", ("rl-algo", i), &mut rl.algorithm, &limiters, same_variant), "limiter");
-        limiter_params_ui(ui, &mut rl.algorithm, mark);
+        limiter_params_ui(ui, egui::Id::unique(("route-limit", i)), &mut rl.algorithm, mark);
         if let Some(problem) = rl.algorithm.problem() {
             ui.label("");
-            ui.colored_label(super::theme::BAD, problem);
+            ui.add(egui::Label::new(egui::RichText::new(problem).color(super::theme::BAD)).wrap());
             ui.end_row();
         }
     }
@@ -201,10 +201,22 @@ pub fn route_policies_ui(ui: &mut Ui, i: usize, route: &mut Route, mark: &mut im
     }
 }
 
-fn limiter_params_ui(ui: &mut Ui, l: &mut Limiter, mark: &mut impl FnMut(bool, &'static str)) {
+/// A limiter's parameters; `id` is the route's, for its text fields.
+fn limiter_params_ui(ui: &mut Ui, id: egui::Id, l: &mut Limiter, mark: &mut impl FnMut(bool, &'static str)) {
     match l {
         Limiter::NginxLimitReq { rate, burst, nodelay, delay, status } => {
-            mark(row_ui(ui, "    rate", |ui| ui.text_edit_singleline(rate)).changed(), "rate");
+            // Applied when committed (Enter or focus loss), only a rate NGINX accepts.
+            let id = id.with("nginx-rate");
+            let parse = |t: &str| -> Result<String, String> {
+                let t = t.trim();
+                Limiter::parse_nginx_rate(t)
+                    .map(|_| t.to_owned())
+                    .ok_or_else(|| format!("\"{t}\": expected a whole number of requests like 10r/s or 30r/m"))
+            };
+            if let Some(v) = parsed_row_ui(ui, "    rate", id, rate, "10r/s or 30r/m", parse) {
+                *rate = v;
+                mark(true, "rate");
+            }
             mark(number_ui(ui, "    burst", burst, 0..=1_000_000, "", 0.2), "burst");
             mark(row_ui(ui, "    nodelay", |ui| ui.checkbox(nodelay, "")).changed(), "nodelay");
             if !*nodelay {

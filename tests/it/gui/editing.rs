@@ -231,3 +231,72 @@ fn clicking_a_link_selects_it_for_the_inspector_and_delete_removes_it() {
     h.run_steps(2);
     assert_eq!(weight(h.state()), Some(3.0));
 }
+
+/// The NGINX rate of the incident's gateway route.
+fn nginx_rate(app: &App) -> String {
+    match app.document().scenario().topology.node("edge-gw") {
+        Some(gatesim::model::Node::Gateway(g)) => match g.routes[0].rate_limit.as_ref().map(|l| &l.algorithm) {
+            Some(gatesim::model::Limiter::NginxLimitReq { rate, .. }) => rate.clone(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The inspector's left edge and the window's right: its width (the canvas ends where it starts).
+fn inspector_width(h: &Harness<'static, App>) -> f32 {
+    h.ctx.content_rect().max.x - h.state().canvas().rect.max.x
+}
+
+/// A text field applies its value when committed: typed key by key, `50r/s` is applied once, on
+/// Enter (no `5r`, no `50r/` in between), in one undo step, and marked beside the field with what
+/// the file says; a text that does not parse changes nothing, says why under the field, and the
+/// inspector keeps its width; moving the node marks nothing.
+#[test]
+fn a_field_typed_key_by_key_applies_once_on_enter_marks_what_it_was_and_keeps_the_inspector_width() {
+    let (mut h, _) = harness_on("scenarios/incidents/rate-limit-tightened.ron", "commit-fields");
+    let at = node_centre(h.state(), "edge-gw");
+    click_at(&mut h, at);
+    let before = nginx_rate(h.state());
+    assert_eq!(before, "100r/s");
+    let width = inspector_width(&h);
+    assert!(width > 100.0, "{width}");
+    // The route's fields are far down the inspector: scrolled to, then focused.
+    h.get_by_label("    rate").scroll_to_me();
+    h.run_steps(2);
+    h.get_by_label("    rate").focus();
+    h.run_steps(2);
+    assert!(h.get_by_label("    rate").is_focused());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    for key in ["5", "0", "r", "/", "s"] {
+        h.event(egui::Event::Text(key.into()));
+        h.run_steps(1);
+        assert_eq!(nginx_rate(h.state()), before, "applied at {key:?}, before Enter");
+        assert!(h.query_by_label_contains("expected a whole number").is_none(), "an error while typing {key:?}");
+    }
+    assert_eq!(h.get_by_label("    rate").value().as_deref(), Some("50r/s"), "every keystroke kept");
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert_eq!(nginx_rate(h.state()), "50r/s");
+    h.get_by_label("was 100r/s");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(nginx_rate(h.state()), before, "one undo step takes it back");
+    assert!(h.query_by_label("was 100r/s").is_none(), "no mark once it is as saved");
+    // A text NGINX would refuse: nothing applied, the reason under the field, the same width.
+    h.get_by_label("    rate").scroll_to_me();
+    h.run_steps(2);
+    h.get_by_label("    rate").focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text("a hundred per second, please, and a long message to wrap".into()));
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert_eq!(nginx_rate(h.state()), before);
+    h.get_by_label_contains("expected a whole number of requests like 10r/s");
+    assert_eq!(inspector_width(&h), width, "the inspector kept its width");
+    // Moving the gateway is not a change of policy.
+    drag(&mut h, at, at + egui::vec2(40.0, 30.0));
+    assert!(!h.state().document().edited_nodes().contains("edge-gw"), "a move marked the node as changed");
+    assert_ne!(h.state().document().scenario().topology.node("edge-gw").and_then(|n| n.pos()), None);
+}
