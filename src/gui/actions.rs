@@ -276,16 +276,24 @@ impl Palette {
             }
             ui.separator();
             egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
-                egui::Grid::new("palette-grid").num_columns(2).striped(true).show(ui, |ui| {
-                    for c in matches {
-                        if ui.selectable_label(false, c.label()).on_hover_text(c.help()).clicked() {
+                // One row per action: its shortcut right-aligned in a column of its own width,
+                // the label in the rest (elided, never under the keys), on the first frame too.
+                const KEYS_W: f32 = 130.0;
+                for c in matches {
+                    let keys = c.shortcut().map(|s| ctx.format_shortcut(&s)).unwrap_or_default();
+                    ui.horizontal(|ui| {
+                        let label_w = (ui.available_width() - KEYS_W).max(80.0);
+                        let layout = egui::Layout::left_to_right(egui::Align::Center);
+                        let r = ui.allocate_ui_with_layout(egui::vec2(label_w, 20.0), layout, |ui| {
+                            ui.set_min_width(label_w);
+                            ui.add(egui::Button::selectable(false, c.label()).truncate())
+                        });
+                        if r.inner.on_hover_text(c.help()).clicked() {
                             chosen = Some(c);
                         }
-                        let keys = c.shortcut().map(|s| ctx.format_shortcut(&s)).unwrap_or_default();
-                        ui.weak(keys);
-                        ui.end_row();
-                    }
-                });
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.weak(keys));
+                    });
+                }
             });
         });
         if modal.should_close() || chosen.is_some() {

@@ -13,6 +13,7 @@
 
 mod balance;
 mod clients;
+pub mod comments;
 pub mod cost;
 pub mod deploy;
 mod dist;
