@@ -241,6 +241,7 @@ impl Document {
             .nodes
             .iter()
             .filter(|n| match saved.node(n.name()) {
+                Some(was) if was == *n => false,
                 // A move is not a change of policy.
                 Some(was) => {
                     let mut moved_back = (*n).clone();

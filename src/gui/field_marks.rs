@@ -120,10 +120,13 @@ pub fn changed_fields(now: &Node, saved: Option<&Node>) -> Vec<(Vec<String>, Str
     out
 }
 
-/// States what the inspected node was in the saved file (None: a new node, no marks).
-pub fn set_for_node(ui: &Ui, now: &Node, saved: Option<&Node>) {
-    let marks = Marks { changed: changed_fields(now, saved), scope: Vec::new() };
-    ui.data_mut(|d| d.insert_temp(key(), marks));
+/// States what the inspected node was in the saved file (None: a new node, no marks); returns
+/// how many of its fields changed.
+pub fn set_for_node(ui: &Ui, now: &Node, saved: Option<&Node>) -> usize {
+    let changed = if saved == Some(now) { Vec::new() } else { changed_fields(now, saved) };
+    let n = changed.len();
+    ui.data_mut(|d| d.insert_temp(key(), Marks { changed, scope: Vec::new() }));
+    n
 }
 
 /// Rows drawn from now on belong under `scope` (`routes.2`; empty: the node's own rows).

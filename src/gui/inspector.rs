@@ -149,9 +149,9 @@ fn node_ui(ui: &mut Ui, doc: &Document, node: &Node, state: &mut InspectorState,
     });
     // What each changed field was stands beside it (a move is not a change).
     let saved = doc.saved().topology.node(&name);
-    super::field_marks::set_for_node(ui, node, saved);
+    let changed = super::field_marks::set_for_node(ui, node, saved);
     match saved {
-        Some(was) if !super::field_marks::changed_fields(node, Some(was)).is_empty() => {
+        Some(_) if changed > 0 => {
             ui.colored_label(theme::WARN, "Changed since saved: what each field was is beside it");
         }
         None => {
