@@ -366,7 +366,7 @@ impl App {
         self.close_guard(&ctx);
 
         egui::Panel::top("top-bar").show(ui, |ui| self.top_bar_ui(ui));
-        let bottom_h = 96.0 + timeline::height(self.doc.scenario()) + 190.0;
+        let bottom_h = 106.0 + timeline::height(self.doc.scenario()) + 190.0;
         egui::Panel::bottom("bottom").resizable(true).default_size(bottom_h).show(ui, |ui| self.bottom_ui(ui));
         egui::Panel::left("left").resizable(true).default_size(190.0).show(ui, |ui| {
             let out = palette::left_panel_ui(ui, self.doc.scenario(), &self.canvas.selection);
@@ -421,6 +421,7 @@ impl App {
             for c in commands {
                 self.apply(c, None);
             }
+            super::empty_state::empty_state_ui(ui, self.canvas.rect, self.doc.scenario());
         });
         self.modals_ui(&ctx);
         // A gesture ends when nothing is dragged and no field has the keyboard.

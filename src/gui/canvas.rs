@@ -585,15 +585,7 @@ pub fn canvas_ui(
             theme::SCRUB,
         );
     }
-    if nodes.is_empty() {
-        painter.text(
-            rect.center(),
-            Align2::CENTER_CENTER,
-            "Empty topology: add nodes from the palette on the left",
-            FontId::proportional(15.0),
-            theme::TEXT_DIM,
-        );
-    }
+    // An empty topology's note is drawn by `empty_state.rs`, over the canvas.
     // Tooltip: the problems of the node under the pointer, as validation words them.
     if let Some(p) = resp.hover_pos()
         && let Some(i) = hit_node(state, p)

@@ -135,7 +135,7 @@ impl App {
             ui.add(egui::ProgressBar::new(p).desired_width(140.0).show_percentage());
         } else {
             let run = egui::Button::new(RichText::new("Run (F5)").color(theme::ON_COLOUR)).fill(theme::OK);
-            let clicked = ui.add(run).on_hover_text("Simulate the scenario").clicked();
+            let clicked = ui.add(run).on_hover_text(super::empty_state::run_hover(self.doc.scenario())).clicked();
             match &self.runner.state {
                 RunState::Failed(e) => {
                     short_label_ui(ui, e, theme::BAD);

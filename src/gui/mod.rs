@@ -25,6 +25,7 @@
 //! | `counterfactuals.rs` | the scenario as written and its variants, side by side |
 //! | `dr.rs` | the DR strategies panel: each strategy's cost, outage cost, RTO and RPO, and their chart |
 //! | `files.rs` | open/save dialogs, recent files, examples |
+//! | `empty_state.rs` | what a scenario with nothing to simulate lacks: the canvas's note, Run's tooltip |
 //! | `recovery.rs`, `recovery/lock.rs` | autosave, recovery of unsaved work, the lock files that own it |
 //! | `layout.rs` | automatic layered layout |
 //! | `run.rs` | the simulation workers: [`run::Runner`] (one run), [`run::Batch`] (several) |
@@ -40,6 +41,7 @@ pub mod compare;
 pub mod counterfactuals;
 mod deploy_fields;
 pub mod dr;
+pub mod empty_state;
 pub mod export_dialog;
 mod fields;
 pub mod files;

@@ -2,6 +2,7 @@
 //! clicked and typed at by label, its state read back. No pixel snapshots.
 //! The shared helpers are here, the tests in one module per part of the app.
 
+mod cards;
 mod dr;
 mod editing;
 mod export;
