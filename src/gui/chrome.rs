@@ -47,7 +47,7 @@ impl App {
             ui.label(RichText::new("gatesim").strong().size(17.0));
             {
                 let menus: [(&str, &[UiCommand]); 5] = [
-                    ("File", &[U::New, U::Open, U::Examples, U::Save, U::SaveAs, U::Import, U::Export]),
+                    ("File", &[U::New, U::Open, U::OpenRecent, U::Examples, U::Save, U::SaveAs, U::Import, U::Export]),
                     ("Edit", &[U::Undo, U::Redo, U::Copy, U::Paste, U::Duplicate, U::Delete, U::SelectAll]),
                     ("View", &[U::FitView, U::AutoLayout, U::CommandPalette]),
                     (

@@ -74,12 +74,14 @@ mod tests {
     use crate::model::{Link, NodeKind, Topology};
 
     fn scenario(nodes: &[(NodeKind, &str)], links: &[(&str, &str)]) -> Scenario {
-        let mut t = Topology::default();
-        t.nodes = nodes.iter().map(|(k, n)| Node::with_defaults(*k, *n)).collect();
-        t.links = links
-            .iter()
-            .map(|(a, b)| Link { from: (*a).into(), to: (*b).into(), latency: Default::default(), weight: 1.0 })
-            .collect();
+        let t = Topology {
+            nodes: nodes.iter().map(|(k, n)| Node::with_defaults(*k, *n)).collect(),
+            links: links
+                .iter()
+                .map(|(a, b)| Link { from: (*a).into(), to: (*b).into(), latency: Default::default(), weight: 1.0 })
+                .collect(),
+            ..Default::default()
+        };
         Scenario::new("t", t)
     }
 

@@ -67,7 +67,12 @@ fn dr_strategies_run_on_the_worker_cancel_between_strategies_and_match_the_libra
     let file = dir.join("small.ron");
     std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
     let scenario = gatesim::model::load::load(&file).unwrap_or_else(|e| panic!("{e}"));
-    let app = App::new(AppOptions { file: Some(file), data_dir: Some(dir.join("data")), autorun: false });
+    let app = App::new(AppOptions {
+        file: Some(file),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+        file_dialogs: FileDialogs::Typed,
+    });
     let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
     h.run_steps(3);
 

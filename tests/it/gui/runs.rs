@@ -131,7 +131,12 @@ fn incident_with_one_replicate(name: &str, variants: &[&str]) -> Harness<'static
     s.run.replicates = 1;
     s.variants.retain(|v| variants.contains(&v.name.as_str()));
     gatesim::model::load::save(&s, &file).unwrap_or_else(|e| panic!("{e}"));
-    let app = App::new(AppOptions { file: Some(file), data_dir: Some(dir.join("data")), autorun: false });
+    let app = App::new(AppOptions {
+        file: Some(file),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+        file_dialogs: FileDialogs::Typed,
+    });
     let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
     h.run_steps(3);
     h
