@@ -31,7 +31,7 @@ fn the_dr_panel_shows_each_strategy_as_a_row_and_opens_from_its_tab() {
     assert_eq!(
         cells,
         [
-            ("as designed", "$180.00", "$420.00", "not recovered", "-", "25.0 %"),
+            ("as designed", "$180.00", "$420.00", "not recovered", "no failover", "25.0 %"),
             ("pilot light", "$260.00", "$420.00", "25 min", "2.50 s · 120 writes", "25.0 %"),
             ("active/active", "$520.00", "$420.00", "1 min 10 s", "none lost", "25.0 %"),
         ]
