@@ -9,8 +9,10 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 pub enum UiCommand {
     /// Start a new, empty scenario.
     New,
-    /// Open a scenario file.
+    /// Open a scenario file (the system's file dialog).
     Open,
+    /// Open a recent file, or one by typing its path.
+    OpenRecent,
     /// Save to the current file (or ask where).
     Save,
     /// Save to a new file.
@@ -63,9 +65,10 @@ pub enum UiCommand {
 impl UiCommand {
     /// Every action, in menu order. Actions whose shortcut extends another's (Ctrl+Shift+S and
     /// Ctrl+S) come first, since shortcuts are matched in this order.
-    pub const ALL: [UiCommand; 30] = [
+    pub const ALL: [UiCommand; 31] = [
         UiCommand::New,
         UiCommand::Open,
+        UiCommand::OpenRecent,
         UiCommand::SaveAs,
         UiCommand::Save,
         UiCommand::Examples,
@@ -101,6 +104,7 @@ impl UiCommand {
         match self {
             UiCommand::New => "New",
             UiCommand::Open => "Open…",
+            UiCommand::OpenRecent => "Open recent or by path…",
             UiCommand::Save => "Save",
             UiCommand::SaveAs => "Save as…",
             UiCommand::Examples => "Examples…",
@@ -136,7 +140,8 @@ impl UiCommand {
     pub fn help(self) -> &'static str {
         match self {
             UiCommand::New => "Start an empty scenario",
-            UiCommand::Open => "Open a .ron scenario file by path",
+            UiCommand::Open => "Open a .ron scenario file (the system's file dialog, where the desktop has one)",
+            UiCommand::OpenRecent => "Open a recently used file, or type a scenario's path",
             UiCommand::Save => "Save the scenario (atomically) to its file",
             UiCommand::SaveAs => "Save the scenario to a new path",
             UiCommand::Examples => "Open one of the bundled scenarios",
@@ -188,7 +193,7 @@ impl UiCommand {
             UiCommand::Save => cmd(Key::S),
             UiCommand::SaveAs => cmd_shift(Key::S),
             UiCommand::Examples => cmd_shift(Key::E),
-            UiCommand::Export | UiCommand::Import => None,
+            UiCommand::OpenRecent | UiCommand::Export | UiCommand::Import => None,
             UiCommand::Undo => cmd(Key::Z),
             UiCommand::Redo => cmd_shift(Key::Z),
             UiCommand::Run => plain(Key::F5),

@@ -1,8 +1,9 @@
 //! The application: owns the document, the runner and the view state, lays out the panels, and
 //! applies every [`Command`] in one place ([`App::apply`]). Its other parts: `dispatch.rs` (user
 //! actions, copy and paste), `document.rs` (open, save, recovery, autosave), `runs.rs` (starting
-//! runs, taking in a batch's result).
+//! runs, taking in a batch's result), `ask.rs` (the system's file dialogs and the typed fallback).
 
+mod ask;
 mod dispatch;
 mod document;
 mod replace;
@@ -14,6 +15,7 @@ use super::actions::{Palette, UiCommand};
 use super::canvas::{self, CanvasState, Selection};
 use super::commands::{Command, Document};
 use super::counterfactuals::Counterfactuals;
+use super::file_dialogs::{FileDialogs, Pending, Purpose};
 use super::files::{self, Dialog, Recovery, Slot, Store};
 use super::inspector::{self, InspectorState};
 use super::overlay::{self, Overlay};
@@ -26,7 +28,7 @@ use egui::Ui;
 use std::path::PathBuf;
 
 /// Height of the summary cards' row under the canvas, with its margins.
-const CARDS_H: f32 = 84.0;
+const CARDS_H: f32 = 94.0;
 
 /// How the app starts.
 #[derive(Clone, Debug, Default)]
@@ -37,15 +39,19 @@ pub struct AppOptions {
     pub data_dir: Option<PathBuf>,
     /// Run the scenario once at start (for screenshots and demos; env `GATESIM_AUTORUN=1`).
     pub autorun: bool,
+    /// The system's file dialogs, or the typed-path one (env `GATESIM_FILE_DIALOG=typed`).
+    pub file_dialogs: FileDialogs,
 }
 
 impl AppOptions {
     /// Options from the environment: `GATESIM_AUTORUN=1` runs the scenario at start;
-    /// `GATESIM_FILE=path` opens that scenario instead of the bundled example.
+    /// `GATESIM_FILE=path` opens that scenario instead of the bundled example;
+    /// `GATESIM_FILE_DIALOG=typed` uses the typed-path dialog instead of the system's.
     pub fn from_env() -> Self {
         AppOptions {
             autorun: std::env::var("GATESIM_AUTORUN").is_ok_and(|v| v == "1"),
             file: std::env::var_os("GATESIM_FILE").filter(|f| !f.is_empty()).map(PathBuf::from),
+            file_dialogs: FileDialogs::from_env(),
             ..Default::default()
         }
     }
@@ -82,6 +88,12 @@ pub struct App {
     doc_serial: u64,
     pub(super) palette: Palette,
     pub(super) dialog: Option<Dialog>,
+    /// The system's file dialogs, the typed one, or none on this desktop (found on first use).
+    pub(super) file_dialogs: FileDialogs,
+    /// A file asked for (a menu, a shortcut), to ask in the next frame (which has the context).
+    pub(super) asking: Option<Purpose>,
+    /// The system's file dialog being shown.
+    pub(super) native: Option<Pending>,
     /// File > Export, when open.
     pub(super) export: Option<crate::gui::export_dialog::ExportDialog>,
     /// File > Import, when open.
@@ -199,6 +211,9 @@ impl App {
             doc_serial: 0,
             palette: Palette::default(),
             dialog: None,
+            file_dialogs: options.file_dialogs,
+            asking: None,
+            native: None,
             export: None,
             import: None,
             store,
@@ -367,6 +382,7 @@ impl App {
             println!("gatesim: run finished");
         }
         self.poll_batch();
+        self.file_dialogs_ui(&ctx);
         self.autosave(&ctx);
         self.shortcuts(&ctx);
         self.close_guard(&ctx);
@@ -440,6 +456,7 @@ impl App {
             for c in commands {
                 self.apply(c, None);
             }
+            super::empty_state::empty_state_ui(ui, self.canvas.rect, self.doc.scenario());
         });
         self.modals_ui(&ctx);
         // A gesture ends when nothing is dragged and no field has the keyboard.
@@ -451,6 +468,7 @@ impl App {
     fn shortcuts(&mut self, ctx: &egui::Context) {
         if self.palette.open
             || self.dialog.is_some()
+            || self.native.is_some()
             || self.export.is_some()
             || self.import.is_some()
             || self.replace_prompt.is_some()

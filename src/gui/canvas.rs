@@ -603,15 +603,7 @@ pub fn canvas_ui(
             theme::SCRUB,
         );
     }
-    if nodes.is_empty() {
-        painter.text(
-            rect.center(),
-            Align2::CENTER_CENTER,
-            "Empty topology: add nodes from the palette on the left",
-            FontId::proportional(15.0),
-            theme::TEXT_DIM,
-        );
-    }
+    // An empty topology's note is drawn by `empty_state.rs`, over the canvas.
     // Tooltip: the card's whole name and policy in words (the card may shorten them), and the
     // node's problems as validation words them.
     if matches!(state.gesture, Gesture::None)

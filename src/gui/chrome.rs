@@ -47,7 +47,7 @@ impl App {
             ui.label(RichText::new("gatesim").strong().size(17.0));
             {
                 let menus: [(&str, &[UiCommand]); 5] = [
-                    ("File", &[U::New, U::Open, U::Examples, U::Save, U::SaveAs, U::Import, U::Export]),
+                    ("File", &[U::New, U::Open, U::OpenRecent, U::Examples, U::Save, U::SaveAs, U::Import, U::Export]),
                     ("Edit", &[U::Undo, U::Redo, U::Copy, U::Paste, U::Duplicate, U::Delete, U::SelectAll]),
                     ("View", &[U::FitView, U::AutoLayout, U::ToggleBottom, U::CommandPalette]),
                     (
@@ -135,7 +135,7 @@ impl App {
             ui.add(egui::ProgressBar::new(p).desired_width(140.0).show_percentage());
         } else {
             let run = egui::Button::new(RichText::new("Run (F5)").color(theme::ON_COLOUR)).fill(theme::OK);
-            let clicked = ui.add(run).on_hover_text("Simulate the scenario").clicked();
+            let clicked = ui.add(run).on_hover_text(super::empty_state::run_hover(self.doc.scenario())).clicked();
             match &self.runner.state {
                 RunState::Failed(e) => {
                     short_label_ui(ui, e, theme::BAD);

@@ -35,7 +35,7 @@ pub struct Row {
     pub rto: String,
     /// Whether every replicate recovered.
     pub recovered: bool,
-    /// Measured RPO: `180 ms · 37 writes`, `none lost`, `-` (no failover).
+    /// Measured RPO: `180 ms · 37 writes`, `none lost`, `no failover`.
     pub rpo: String,
     /// Users impacted over the faulted run, `80.4 %`.
     pub users: String,
@@ -44,7 +44,7 @@ pub struct Row {
 }
 
 /// The RPO of a row in words (`*`: not restored within the run; the writes a restore from the
-/// last backup would lose).
+/// last backup would lose; `no failover` when no data store failed over, so nothing was measured).
 pub fn rpo_text(r: &DrRow) -> String {
     match r.rpo {
         Some(x) if x.writes_lost > 0.0 => {
@@ -56,7 +56,7 @@ pub fn rpo_text(r: &DrRow) -> String {
             format!("{age} · {writes}{}", if x.recovered { "" } else { "*" })
         }
         Some(_) => "none lost".into(),
-        None => "-".into(),
+        None => "no failover".into(),
     }
 }
 
@@ -72,7 +72,7 @@ pub fn rto_text(r: &DrRow) -> String {
 }
 
 /// The table's rows, in the order given; `priced`: the scenario gives business figures (else the
-/// outage cost is a dash, not a zero).
+/// outage cost says `not priced`, not a zero).
 pub fn rows(rows: &[DrRow], priced: bool) -> Vec<Row> {
     rows.iter()
         .map(|r| Row {
@@ -80,7 +80,7 @@ pub fn rows(rows: &[DrRow], priced: bool) -> Vec<Row> {
             name: r.strategy.label().to_owned(),
             hover: format!("{}.\n\n{}", capitalised(r.strategy.summary()), r.description.trim()),
             cost: usd_text(r.cost_per_month_usd),
-            outage: if priced { usd_text(r.outage_cost_usd) } else { "-".into() },
+            outage: if priced { usd_text(r.outage_cost_usd) } else { "not priced".into() },
             rto: rto_text(r),
             recovered: r.rto_s.is_some() && r.recovered_in == r.replicates,
             rpo: rpo_text(r),
@@ -257,12 +257,17 @@ fn table_ui(ui: &mut Ui, rows: &[Row], out: &mut PanelOut) {
         let headers: [(&str, &str); 6] = [
             ("strategy", "Hover a strategy for what it assumes; right-click to open it as a new document"),
             ("cost\n/ month", "Infrastructure of a run without the fault, priced x 730 h (steady state)"),
-            ("outage\ncost", "Failed requests of the faulted run x the scenario's value per request"),
+            (
+                "outage\ncost",
+                "Failed requests of the faulted run x the scenario's value per request; not priced: add a \
+                 business value per request (PRICES AND BUSINESS, in the inspector with nothing selected)",
+            ),
             ("RTO", "From the fault to a recovery of the SLO that holds (median over the replicates)"),
             (
                 "RPO",
-                "The oldest committed write the recovery lost, and how many (median); -: no store failed \
-                 over; *: not restored within the run, what a restore from the last backup would lose",
+                "The oldest committed write the recovery lost, and how many (median); no failover: no data \
+                 store failed over, so nothing was measured; *: not restored within the run, what a restore \
+                 from the last backup would lose",
             ),
             ("users\nhurt", "Users with a failed or too slow request over the faulted run"),
         ];
@@ -523,9 +528,10 @@ mod tests {
         assert_eq!(rs[0].users, "12.3 %");
         assert!(rs[0].hover.starts_with("Data replicated live"), "{}", rs[0].hover);
         assert!(rs[0].hover.ends_with("assumes things"));
-        // Without business figures the outage is not priced: a dash, not $0.
+        // Without business figures the outage is not priced: said, not $0; without a failover,
+        // no RPO was measured: said, not a dash.
         let unpriced = rows(&[row(Strategy::AsDesigned, 10.0, None, None)], false);
-        assert_eq!((unpriced[0].outage.as_str(), unpriced[0].rpo.as_str()), ("-", "-"));
+        assert_eq!((unpriced[0].outage.as_str(), unpriced[0].rpo.as_str()), ("not priced", "no failover"));
         let partly = DrRow { recovered_in: 1, ..row(Strategy::WarmStandby, 1.0, Some(300.0), None) };
         assert_eq!(rto_text(&partly), "5 min (1 of 2)");
     }

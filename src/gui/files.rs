@@ -1,4 +1,5 @@
-//! Files: open and save dialogs (a path field), recent files and the examples gallery. The
+//! Files: the typed-path open and save dialogs (a path field; the system's dialogs are in
+//! [`super::file_dialogs`], which falls back to these), recent files and the examples gallery. The
 //! autosave that never touches the user's file, and the recovery of unsaved work, are in
 //! [`super::recovery`] (its public items are re-exported here).
 
@@ -226,8 +227,12 @@ pub struct Dialog {
     pub path: String,
     /// The last error, shown under the field.
     pub error: Option<String>,
+    /// A line over the field: why this dialog and not the system's.
+    pub note: Option<String>,
     /// The examples listed (read when the gallery opens).
     examples: Vec<Example>,
+    /// The path field takes the keyboard when the dialog opens.
+    focus: bool,
 }
 
 /// What the user chose in a dialog.
@@ -243,7 +248,7 @@ impl Dialog {
     /// A dialog of a kind, its field filled with `path`.
     pub fn new(kind: DialogKind, path: String) -> Self {
         let examples = if kind == DialogKind::Examples { examples() } else { Vec::new() };
-        Dialog { kind, path, error: None, examples }
+        Dialog { kind, path, error: None, note: None, examples, focus: true }
     }
 
     /// Shows the dialog; returns the choice, and whether it should stay open.
@@ -258,6 +263,9 @@ impl Dialog {
         let modal = egui::Modal::new(egui::Id::unique("file-dialog")).show(ctx, |ui| {
             ui.set_width(520.0);
             ui.heading(title);
+            if let Some(note) = &self.note {
+                ui.colored_label(super::theme::WARN, note);
+            }
             if self.kind != DialogKind::Examples {
                 ui.horizontal(|ui| {
                     let label = ui.label("Path");
@@ -268,6 +276,9 @@ impl Dialog {
                                 .hint_text("scenarios/my-topology.ron"),
                         )
                         .labelled_by(label.id);
+                    if std::mem::take(&mut self.focus) {
+                        edit.request_focus();
+                    }
                     let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     let verb = if self.kind == DialogKind::Open { "Open" } else { "Save" };
                     if ui.button(verb).clicked() || enter {

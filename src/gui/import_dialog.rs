@@ -17,6 +17,11 @@ pub struct ImportDialog {
     pub error: Option<String>,
     /// What the last import could not map (shown after it opened).
     pub notes: Option<(PathBuf, Vec<Note>)>,
+    /// A line over the field: why this dialog and not the system's.
+    pub note: Option<String>,
+    /// Import `path` in the next frame, as if Import were pressed (a file chosen in the system's
+    /// dialog); not while the document has unsaved changes.
+    pub import_now: bool,
 }
 
 /// What the user asked for.
@@ -48,10 +53,16 @@ impl ImportDialog {
     pub fn ui(&mut self, ctx: &egui::Context, dirty: bool) -> (Option<ImportChoice>, bool) {
         use super::theme;
         let mut choice = None;
+        if std::mem::take(&mut self.import_now) && !dirty {
+            choice = self.import();
+        }
         let mut keep = true;
         let modal = egui::Modal::new(egui::Id::unique("import-dialog")).show(ctx, |ui| {
             ui.set_width(640.0);
             ui.heading("Import a gateway config");
+            if let Some(note) = &self.note {
+                ui.colored_label(theme::WARN, note);
+            }
             ui.label(
                 "An nginx.conf (or a conf.d file) or an haproxy.cfg becomes a new scenario: routes, rate limits, \
                  upstreams and backends, balancing, failover and checks. Traffic and service times are not in a \

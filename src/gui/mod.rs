@@ -24,7 +24,9 @@
 //! | `compare.rs` | baseline versus change, and "Check change" |
 //! | `counterfactuals.rs` | the scenario as written and its variants, side by side |
 //! | `dr.rs` | the DR strategies panel: each strategy's cost, outage cost, RTO and RPO, and their chart |
-//! | `files.rs` | open/save dialogs, recent files, examples |
+//! | `files.rs` | typed-path open/save dialogs, recent files, examples |
+//! | `file_dialogs.rs` | the system's file dialogs (rfd), never blocking a frame, and the fallback to the typed ones |
+//! | `empty_state.rs` | what a scenario with nothing to simulate lacks: the canvas's note, Run's tooltip |
 //! | `recovery.rs`, `recovery/lock.rs` | autosave, recovery of unsaved work, the lock files that own it |
 //! | `layout.rs` | automatic layered layout |
 //! | `run.rs` | the simulation workers: [`run::Runner`] (one run), [`run::Batch`] (several) |
@@ -40,9 +42,11 @@ pub mod compare;
 pub mod counterfactuals;
 mod deploy_fields;
 pub mod dr;
+pub mod empty_state;
 pub mod export_dialog;
 mod field_marks;
 mod fields;
+pub mod file_dialogs;
 pub mod files;
 mod global_fields;
 pub mod import_dialog;

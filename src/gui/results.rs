@@ -1,6 +1,11 @@
 //! The bottom of the window: seven summary cards and the time-series charts (live from partial
 //! reports during a run). Card contents are computed as data ([`cards`]) before they are drawn.
 //! The users card is in `users.rs`, the cost card in `cost.rs`, the charts in `charts.rs`.
+//!
+//! A card never shows a bare dash: without a figure it says in a word or two why (`no alarm`,
+//! `not run yet`), and on its line what would give it one ("add an alarm to measure time to
+//! detect", "run (F5) to ..."); a scenario with nothing to simulate says what to add, in the words
+//! of [`crate::model::ready`].
 
 mod charts;
 mod cost;
@@ -11,6 +16,7 @@ pub use cost::{ADD_BUSINESS, cost_card};
 pub use users::users_card;
 
 use super::theme;
+use crate::model::ready;
 use crate::model::{DataStore, Event, EventKind, FaultKind, Node, Scenario};
 use crate::report::timeline::StoreReport;
 use crate::report::{Report, duration_text};
@@ -36,7 +42,7 @@ pub const COST: &str = "cost";
 pub struct Card {
     /// What the figure is.
     pub caption: &'static str,
-    /// The figure, or `-` when there is none.
+    /// The figure, or a word or two saying why there is none (see `no_figure`).
     pub value: String,
     /// A line of context under it.
     pub detail: String,
@@ -44,6 +50,8 @@ pub struct Card {
     pub colour: Color32,
     /// Rows of a table shown on hover (figure, value); empty: no hover.
     pub more: Vec<(String, String)>,
+    /// The card has no figure: `value` says why, `detail` what would give it one.
+    pub no_figure: bool,
 }
 
 /// A count in words: `1,234`, `2.07 M`.
@@ -78,32 +86,67 @@ fn interval_text(low: f64, high: f64) -> String {
     }
 }
 
-/// A card without a figure: a dash, and what would give it one.
-fn no_figure(caption: &'static str, detail: &str) -> Card {
-    Card { caption, value: "-".into(), detail: detail.into(), colour: theme::TEXT_DIM, ..Default::default() }
+/// A card without a figure: `why` in a word or two where the figure would be, and on its line
+/// what would give it one.
+fn no_figure(caption: &'static str, why: &str, detail: &str) -> Card {
+    Card {
+        caption,
+        value: why.into(),
+        detail: detail.into(),
+        colour: theme::TEXT_DIM,
+        no_figure: true,
+        ..Default::default()
+    }
 }
 
-/// Whether the run's timeline has an entry of a kind.
-fn has_entry(r: &Report, kinds: &[EventKind]) -> bool {
-    r.timeline.as_ref().is_some_and(|t| t.entries.iter().any(|e| kinds.contains(&e.kind)))
+/// Whether the timeline has an entry of a kind: the run's when there is one (what was run),
+/// else the scenario's.
+fn has_entry(s: &Scenario, r: Option<&Report>, kinds: &[EventKind]) -> bool {
+    match r {
+        Some(r) => r.timeline.as_ref().is_some_and(|t| t.entries.iter().any(|e| kinds.contains(&e.kind))),
+        None => s.timeline.iter().any(|e| kinds.contains(&e.kind())),
+    }
 }
 
 const INCIDENT_KINDS: [EventKind; 3] = [EventKind::Change, EventKind::Fault, EventKind::Traffic];
-const ADD_ALARM: &str = "add an alarm to the timeline";
-const ADD_INCIDENT: &str = "add a fault or change to the timeline";
+/// Value of a card before the first run.
+pub const NOT_RUN: &str = "not run yet";
+/// Value of every card while the scenario has nothing to simulate (its line says what to add).
+pub const NOTHING_TO_RUN: &str = "nothing to run";
+/// The time-to-detect card's line without an alarm.
+pub const ADD_ALARM: &str = "add an alarm to measure time to detect";
+/// The time-to-detect card's line without a fault, change or traffic event.
+pub const ADD_INCIDENT: &str = "add a fault or change to the timeline to measure time to detect";
+/// The RTO card's line without a fault, change or traffic event.
+pub const NOTHING_TO_RECOVER: &str = "nothing to recover: add a fault or change to measure an outage";
+/// The line of the time cards when the timeline's entries all lie after the run's end.
+const NOTHING_STARTED: &str = "no fault, change or traffic event started during the run: move one inside it";
 
 /// Time from the trigger to the first alarm firing after it (median over the replicates where an
-/// alarm fired), with the alarm and when it fired in replicate 0.
-fn detect_card(r: &Report) -> Card {
-    let Some(t) = r.timeline.as_ref().filter(|_| has_entry(r, &[EventKind::Alarm])) else {
-        return no_figure(TIME_TO_DETECT, ADD_ALARM);
-    };
-    if !has_entry(r, &INCIDENT_KINDS) {
-        return no_figure(TIME_TO_DETECT, ADD_INCIDENT);
+/// alarm fired), with the alarm and when it fired in replicate 0; without one, what is missing
+/// (an alarm, an incident, a run).
+fn detect_card(s: &Scenario, r: Option<&Report>) -> Card {
+    if !has_entry(s, r, &[EventKind::Alarm]) {
+        return no_figure(TIME_TO_DETECT, "no alarm", ADD_ALARM);
     }
+    if !has_entry(s, r, &INCIDENT_KINDS) {
+        return no_figure(TIME_TO_DETECT, "no incident", ADD_INCIDENT);
+    }
+    let Some(r) = r else {
+        return no_figure(TIME_TO_DETECT, NOT_RUN, "run (F5) to measure time to detect");
+    };
+    let Some(t) = r.timeline.as_ref() else {
+        return no_figure(TIME_TO_DETECT, "no alarm", ADD_ALARM);
+    };
     let Some(median) = t.time_to_detect_s.median else {
-        let why = if t.trigger.is_some() { "no alarm fired after the trigger" } else { "nothing started: no trigger" };
-        return no_figure(TIME_TO_DETECT, why);
+        return match t.trigger {
+            Some(_) => no_figure(
+                TIME_TO_DETECT,
+                "not detected",
+                "no alarm fired after the trigger: lower a threshold or watch another metric",
+            ),
+            None => no_figure(TIME_TO_DETECT, "no incident", NOTHING_STARTED),
+        };
     };
     let first = t.trigger.as_ref().and_then(|tr| {
         t.log.iter().find(|l| l.kind == EventKind::Alarm && l.what == "firing" && l.t_s >= tr.at_s - 1e-9)
@@ -126,13 +169,19 @@ fn detect_card(r: &Report) -> Card {
 }
 
 /// Measured RTO: from the trigger to the SLO met again for the hold period (median over the
-/// replicates that recovered).
-fn rto_card(r: &Report) -> Card {
-    let Some(t) = r.timeline.as_ref().filter(|_| has_entry(r, &INCIDENT_KINDS)) else {
-        return no_figure(RTO, ADD_INCIDENT);
+/// replicates that recovered); without an incident, nothing to recover.
+fn rto_card(s: &Scenario, r: Option<&Report>) -> Card {
+    if !has_entry(s, r, &INCIDENT_KINDS) {
+        return no_figure(RTO, "no outage", NOTHING_TO_RECOVER);
+    }
+    let Some(r) = r else {
+        return no_figure(RTO, NOT_RUN, "run (F5) to measure the outage");
+    };
+    let Some(t) = r.timeline.as_ref() else {
+        return no_figure(RTO, "no outage", NOTHING_TO_RECOVER);
     };
     let Some(trigger) = &t.trigger else {
-        return no_figure(RTO, "no change, fault or traffic event started");
+        return no_figure(RTO, "no outage", NOTHING_STARTED);
     };
     let spread = &t.rto_s;
     match spread.median {
@@ -184,13 +233,17 @@ pub fn rpo_card(s: &Scenario, stores: Option<&[StoreReport]>, replicates: u32) -
         })
         .collect();
     let Some(first) = all.first() else {
-        return no_figure(RPO, "add a data store with replicas to measure RPO");
+        return no_figure(RPO, "no data store", "add a data store with replicas to measure data lost");
     };
     let Some(store) = all.iter().find(|d| !d.replicas.is_empty() || d.backups.is_some()) else {
-        return no_figure(RPO, &format!("give {} a replica in another region to measure RPO", first.name));
+        return no_figure(
+            RPO,
+            "no replica",
+            &format!("give {} a replica in another region to measure data lost", first.name),
+        );
     };
     let Some(stores) = stores else {
-        return no_figure(RPO, "run the scenario (F5)");
+        return no_figure(RPO, NOT_RUN, "run (F5) to measure data lost");
     };
     let lost = stores
         .iter()
@@ -215,41 +268,74 @@ pub fn rpo_card(s: &Scenario, stores: Option<&[StoreReport]>, replicates: u32) -
         let colour = if age == 0.0 { theme::OK } else { theme::BAD };
         return Card { caption: RPO, value: age_text(age), detail, colour, ..Default::default() };
     }
-    let why = match &store.region {
-        None => format!("give {} a primary region to measure RPO", store.name),
-        Some(r) if !region_outage(s, r) => format!("add an outage of {r} to the timeline to measure RPO"),
-        Some(_) if store.failover.is_none() && store.backups.is_none() => {
-            format!("{} waits for its primary: turn on promotion to measure RPO", store.name)
+    let (why, detail) = match &store.region {
+        None => ("no region", format!("give {} a primary region to measure data lost", store.name)),
+        Some(r) if !region_outage(s, r) => {
+            ("no outage", format!("add an outage of {r} to the timeline to measure data lost"))
         }
-        Some(_) => format!("{} did not fail over during the run", store.name),
+        Some(_) if store.failover.is_none() && store.backups.is_none() => {
+            ("no promotion", format!("{} waits for its primary: turn on promotion to measure data lost", store.name))
+        }
+        Some(r) => {
+            let outlast = match &store.failover {
+                Some(p) => format!("outlast its promotion ({})", duration_text(p.detect.0 + p.promote.0)),
+                None => "last longer".to_owned(),
+            };
+            (
+                "no failover",
+                format!("{} did not fail over during the run: make the outage of {r} {outlast}", store.name),
+            )
+        }
     };
-    no_figure(RPO, &why)
+    no_figure(RPO, why, &detail)
 }
 
-/// The seven cards for a report of `scenario` (or dashes without one). Time to detect and RTO
+/// The seven cards for a report of `scenario`, or before its first run. Time to detect and RTO
 /// come from the run's timeline, RPO from its data stores, cost from the price table applied to
-/// the run ([`cost_card`]); when the scenario cannot produce a figure, the card says what to add.
+/// the run ([`cost_card`]); when the scenario cannot produce a figure, the card says why and what
+/// to add; when it has nothing to simulate ([`ready::missing`]), every card says what to add
+/// (the canvas says why).
 pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
-    let none = |caption, detail: &str| Card {
-        caption,
-        value: "-".into(),
-        detail: detail.into(),
-        colour: theme::TEXT_DIM,
-        ..Default::default()
-    };
+    let captions = [USERS_IMPACTED, FAILED_REQUESTS, LATENCY_P99, TIME_TO_DETECT, RTO, RPO, COST];
     let Some(r) = report else {
-        let d = "run the scenario (F5)";
+        if let Some(missing) = ready::missing(scenario) {
+            return captions.map(|c| no_figure(c, NOTHING_TO_RUN, &missing.action()));
+        }
         return [
-            none(USERS_IMPACTED, d),
-            none(FAILED_REQUESTS, d),
-            none(LATENCY_P99, d),
-            none(TIME_TO_DETECT, d),
-            none(RTO, d),
+            no_figure(USERS_IMPACTED, NOT_RUN, "run (F5) to see the users hurt"),
+            no_figure(FAILED_REQUESTS, NOT_RUN, "run (F5) to count failed requests"),
+            no_figure(LATENCY_P99, NOT_RUN, "run (F5) to measure latency"),
+            detect_card(scenario, None),
+            rto_card(scenario, None),
             rpo_card(scenario, None, 0),
-            none(COST, d),
+            no_figure(COST, NOT_RUN, "run (F5) to price this design"),
         ];
     };
     let s = &r.summary;
+    let stores = r.timeline.as_ref().map_or(&[][..], |t| t.stores.as_slice());
+    let rest = || {
+        [
+            detect_card(scenario, Some(r)),
+            rto_card(scenario, Some(r)),
+            rpo_card(scenario, Some(stores), r.replicates),
+            cost_card(r.cost.as_ref()),
+        ]
+    };
+    if s.requests <= 0.0 {
+        // Nothing was sent (no traffic, or a run too short for an arrival): the request figures
+        // would read "0 %" and "0", which look like results.
+        let why = "no request was sent: give the clients traffic, or run longer";
+        let [d, o, p, c] = rest();
+        return [
+            no_figure(USERS_IMPACTED, "no requests", why),
+            no_figure(FAILED_REQUESTS, "no requests", why),
+            no_figure(LATENCY_P99, "no requests", why),
+            d,
+            o,
+            p,
+            c,
+        ];
+    }
     let impacted = users_card(r);
     let failed: f64 = s.failures_by_cause.values().sum();
     let top = s.failures_by_cause.iter().max_by(|a, b| a.1.total_cmp(b.1)).filter(|(_, n)| **n > 0.0);
@@ -271,18 +357,10 @@ pub fn cards(scenario: &Scenario, report: Option<&Report>) -> [Card; 7] {
             colour: theme::TEXT,
             ..Default::default()
         },
-        None => none(LATENCY_P99, "nothing succeeded"),
+        None => no_figure(LATENCY_P99, "no success", "no request succeeded: see failed requests for why"),
     };
-    let stores = r.timeline.as_ref().map_or(&[][..], |t| t.stores.as_slice());
-    [
-        impacted,
-        failed_card,
-        p99,
-        detect_card(r),
-        rto_card(r),
-        rpo_card(scenario, Some(stores), r.replicates),
-        cost_card(r.cost.as_ref()),
-    ]
+    let [d, o, p, c] = rest();
+    [impacted, failed_card, p99, d, o, p, c]
 }
 
 /// The row of cards.
@@ -300,12 +378,29 @@ pub fn cards_ui(ui: &mut Ui, cards: &[Card]) {
                 .inner_margin(egui::Margin::symmetric(10, 6))
                 .show(ui, |ui| {
                     ui.set_width(w - 22.0);
-                    ui.set_height(50.0);
+                    // Room for a line on two rows (a card without a figure).
+                    ui.set_height(60.0);
                     ui.vertical(|ui| {
                         ui.spacing_mut().item_spacing.y = 1.0;
                         ui.label(RichText::new(c.caption).size(12.0).color(theme::TEXT_DIM));
-                        ui.label(RichText::new(&c.value).size(20.0).strong().color(c.colour));
-                        ui.add(egui::Label::new(RichText::new(&c.detail).size(11.0).color(theme::TEXT_DIM)).truncate());
+                        if c.no_figure {
+                            // Why, then what would give a figure, on up to two lines (the whole
+                            // of it on hover): the line is the point of the card.
+                            ui.label(RichText::new(&c.value).size(14.0).strong().color(c.colour));
+                            let mut job = egui::text::LayoutJob::simple(
+                                c.detail.clone(),
+                                egui::FontId::proportional(11.0),
+                                theme::TEXT,
+                                ui.available_width(),
+                            );
+                            job.wrap.max_rows = 2;
+                            ui.add(egui::Label::new(job)).on_hover_text(&c.detail);
+                        } else {
+                            ui.label(RichText::new(&c.value).size(20.0).strong().color(c.colour));
+                            ui.add(
+                                egui::Label::new(RichText::new(&c.detail).size(11.0).color(theme::TEXT_DIM)).truncate(),
+                            );
+                        }
                     });
                 });
             if !c.more.is_empty() {
@@ -327,10 +422,39 @@ pub fn cards_ui(ui: &mut Ui, cards: &[Card]) {
 mod tests {
     use super::*;
 
+    /// No card shows a bare placeholder: without a figure, it says why and what would give one.
+    fn honest(cards: &[Card]) {
+        for c in cards {
+            assert!(!["-", "", "n/a", "?"].contains(&c.value.trim()), "{c:?}");
+            if c.no_figure {
+                assert!(c.detail.split_whitespace().count() >= 4, "{c:?}");
+            }
+        }
+    }
+
     #[test]
-    fn without_a_report_every_card_is_a_dash() {
-        let s = Scenario::new("t", Default::default());
-        assert!(cards(&s, None).iter().all(|c| c.value == "-"));
+    fn without_a_report_the_cards_say_what_to_add_or_to_run() {
+        // Nothing to simulate: every card says what is missing, in validation's words.
+        let empty = Scenario::new("t", Default::default());
+        let cards_of_empty = cards(&empty, None);
+        honest(&cards_of_empty);
+        let missing = ready::missing(&empty).map(|m| m.action()).unwrap_or_default();
+        assert_eq!(missing, "add clients and what they call, then link them");
+        assert!(cards_of_empty.iter().all(|c| c.value == NOTHING_TO_RUN && c.detail == missing));
+        // Runnable, not run: run (F5), or what the scenario lacks for a figure (an alarm, an
+        // incident, a data store) even before a run.
+        let (s, _) = run("");
+        let [users, failed, p99, detect, rto, rpo, cost] = cards(&s, None);
+        honest(&[users.clone(), failed, p99, detect.clone(), rto.clone(), rpo.clone(), cost.clone()]);
+        assert_eq!((users.value.as_str(), users.detail.as_str()), (NOT_RUN, "run (F5) to see the users hurt"));
+        assert_eq!((detect.value.as_str(), detect.detail.as_str()), ("no alarm", ADD_ALARM));
+        assert_eq!((rto.value.as_str(), rto.detail.as_str()), ("no outage", NOTHING_TO_RECOVER));
+        assert_eq!(rpo.detail, "add a data store with replicas to measure data lost");
+        assert_eq!(cost.detail, "run (F5) to price this design");
+        let (s, _) = run(&format!("{OUTAGE}, {ALARM}"));
+        let [.., detect, rto, _, _] = cards(&s, None);
+        assert_eq!(detect.detail, "run (F5) to measure time to detect");
+        assert_eq!(rto.detail, "run (F5) to measure the outage");
     }
 
     fn run(timeline: &str) -> (Scenario, Report) {
@@ -369,7 +493,10 @@ mod tests {
         assert!(cost.value.starts_with('$') && cost.value.ends_with(" / month"), "{cost:?}");
         assert_eq!(cost.detail, format!("compute {:.0} % · {ADD_BUSINESS}", 100.0 * compute_share(&r)));
         assert!(cost.more.iter().any(|(k, v)| k.starts_with("  api · ") && v.starts_with('$')), "{:?}", cost.more);
-        assert_eq!((rpo.value.as_str(), rpo.detail.as_str()), ("-", "add a data store with replicas to measure RPO"));
+        assert_eq!(
+            (rpo.value.as_str(), rpo.detail.as_str()),
+            ("no data store", "add a data store with replicas to measure data lost")
+        );
     }
 
     #[test]
@@ -379,19 +506,31 @@ mod tests {
             cards(&s, Some(&r))
         };
         let [.., detect, rto, _, _] = cards_of(OUTAGE);
-        assert_eq!((detect.value.as_str(), detect.detail.as_str()), ("-", ADD_ALARM));
+        assert_eq!((detect.value.as_str(), detect.detail.as_str()), ("no alarm", ADD_ALARM));
         assert_eq!(rto.value, "1 min 40 s");
         let [.., detect, rto, _, _] = cards_of(ALARM);
-        assert_eq!((detect.value.as_str(), detect.detail.as_str()), ("-", ADD_INCIDENT));
-        assert_eq!((rto.value.as_str(), rto.detail.as_str()), ("-", ADD_INCIDENT));
-        let [.., detect, rto, _, _] = cards_of("");
+        assert_eq!((detect.value.as_str(), detect.detail.as_str()), ("no incident", ADD_INCIDENT));
+        assert_eq!((rto.value.as_str(), rto.detail.as_str()), ("no outage", NOTHING_TO_RECOVER));
+        let all = cards_of("");
+        honest(&all);
+        let [.., detect, rto, _, _] = all;
         assert_eq!(detect.detail, ADD_ALARM);
-        assert_eq!(rto.detail, ADD_INCIDENT);
+        assert_eq!(rto.detail, NOTHING_TO_RECOVER);
         // A fault that never ends: no recovery, and a lower bound on the outage.
         let forever = r#"Fault((name: "forever", at: 100, target: "api", kind: Errors(share: 1.0)))"#;
         let [.., rto, _, _] = cards_of(forever);
         assert_eq!(rto.detail, "not recovered by the end of the run");
         assert_eq!(rto.value, "> 8 min 20 s");
+        // Every request failed: no latency of a success to show, and the card says where to look.
+        let all = r#"Fault((name: "all", at: 0, target: "api", kind: Errors(share: 1.0)))"#;
+        let cards = cards_of(all);
+        honest(&cards);
+        let [_, failed, p99, ..] = cards;
+        assert!(!failed.no_figure && failed.value != "0", "{failed:?}");
+        assert_eq!(
+            (p99.value.as_str(), p99.detail.as_str()),
+            ("no success", "no request succeeded: see failed requests for why")
+        );
     }
 
     /// A scenario with a data store `orders-db` in `us-east-1`, with a replica in `us-west-2` or
@@ -455,20 +594,27 @@ mod tests {
     fn without_a_figure_the_rpo_card_says_what_to_add() {
         let detail = |s: &Scenario, stores: Option<&[StoreReport]>| {
             let c = rpo_card(s, stores, 1);
-            assert_eq!(c.value, "-");
+            honest(std::slice::from_ref(&c));
+            assert!(c.no_figure, "{c:?}");
             c.detail
         };
         let no_store = Scenario::new("t", Default::default());
-        assert_eq!(detail(&no_store, Some(&[])), "add a data store with replicas to measure RPO");
+        assert_eq!(detail(&no_store, Some(&[])), "add a data store with replicas to measure data lost");
         let lonely = with_store(false, true, true);
-        assert_eq!(detail(&lonely, Some(&[])), "give orders-db a replica in another region to measure RPO");
+        assert_eq!(detail(&lonely, Some(&[])), "give orders-db a replica in another region to measure data lost");
         let ready = with_store(true, true, true);
-        assert_eq!(detail(&ready, None), "run the scenario (F5)");
+        assert_eq!(detail(&ready, None), "run (F5) to measure data lost");
         let calm = with_store(true, true, false);
-        assert_eq!(detail(&calm, Some(&[])), "add an outage of us-east-1 to the timeline to measure RPO");
+        assert_eq!(detail(&calm, Some(&[])), "add an outage of us-east-1 to the timeline to measure data lost");
         let waits = with_store(true, false, true);
-        assert_eq!(detail(&waits, Some(&[])), "orders-db waits for its primary: turn on promotion to measure RPO");
-        assert_eq!(detail(&ready, Some(&[])), "orders-db did not fail over during the run");
+        assert_eq!(
+            detail(&waits, Some(&[])),
+            "orders-db waits for its primary: turn on promotion to measure data lost"
+        );
+        assert_eq!(
+            detail(&ready, Some(&[])),
+            "orders-db did not fail over during the run: make the outage of us-east-1 outlast its promotion (2 min)"
+        );
     }
 
     fn compute_share(r: &Report) -> f64 {

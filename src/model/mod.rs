@@ -24,6 +24,7 @@ pub mod load;
 pub mod names;
 pub mod param;
 mod policy;
+pub mod ready;
 pub mod regions;
 pub mod time;
 mod timeline;

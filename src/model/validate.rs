@@ -5,7 +5,7 @@
 //! can badge each node.
 
 use super::topology_index::TopologyIndex;
-use super::{Dist, Node, NodeKind, Scenario, Traffic};
+use super::{Dist, Node, NodeKind, Scenario, Traffic, ready};
 use petgraph::algo::tarjan_scc;
 use serde::Serialize;
 use std::cell::OnceCell;
@@ -273,6 +273,10 @@ fn line_of_setting(text: &str, message: &str) -> Option<usize> {
 pub fn validate(scenario: &Scenario, text: Option<&str>) -> Vec<Problem> {
     let mut c = Checker::new(text);
     check_run(&mut c, scenario);
+    // Nothing to simulate (an unlinked population is an error of its own, below).
+    if let Some(m @ (ready::Missing::Nodes | ready::Missing::Clients)) = ready::missing(scenario) {
+        c.warn(None, m.to_string());
+    }
     let topo = &scenario.topology;
     let index = topo.index();
 
@@ -451,7 +455,7 @@ fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, recei
                 }
             }
             if outgoing.is_empty() {
-                c.error(Some(name), "clients send to nowhere: link them to a gateway, load balancer or service".into());
+                c.error(Some(name), ready::SENDS_TO_NOWHERE.into());
             }
         }
         Node::Gateway(g) => {

@@ -6,7 +6,8 @@ use crate::gui::actions::UiCommand;
 use crate::gui::canvas::Selection;
 use crate::gui::commands::Command;
 use crate::gui::export_dialog::ExportDialog;
-use crate::gui::files::{self, Dialog, DialogKind};
+use crate::gui::file_dialogs::Purpose;
+use crate::gui::files::{Dialog, DialogKind};
 use crate::gui::{layout, theme};
 use crate::model::{Link, Node};
 
@@ -31,23 +32,14 @@ impl App {
                     self.status = Some((e, true));
                 }
             }
-            UiCommand::Open => {
-                self.dialog = Some(Dialog::new(DialogKind::Open, String::new()));
-            }
-            UiCommand::SaveAs => {
-                // Never a bundled example's path: the user's work goes next to their own files.
-                let p = match &self.doc.path {
-                    Some(p) if files::is_bundled(p) => files::copy_name(p),
-                    Some(p) => p.display().to_string(),
-                    None => "untitled.ron".into(),
-                };
-                self.dialog = Some(Dialog::new(DialogKind::SaveAs, p));
-            }
+            UiCommand::Open => self.ask_file(Purpose::Open),
+            UiCommand::OpenRecent => self.dialog = Some(Dialog::new(DialogKind::Open, String::new())),
+            UiCommand::SaveAs => self.ask_file(Purpose::SaveAs),
             UiCommand::Save => self.save(),
             UiCommand::Examples => {
                 self.dialog = Some(Dialog::new(DialogKind::Examples, String::new()));
             }
-            UiCommand::Import => self.import = Some(Default::default()),
+            UiCommand::Import => self.ask_file(Purpose::Import),
             UiCommand::Export => {
                 self.export = Some(ExportDialog::new(self.doc.scenario(), self.doc.path.as_deref()));
             }

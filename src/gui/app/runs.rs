@@ -7,8 +7,14 @@ use crate::gui::counterfactuals::Counterfactuals;
 use crate::gui::run::{BatchState, Job, JobResult};
 
 impl App {
+    /// Runs the document; with nothing to simulate (no clients, or clients linked to nothing),
+    /// says what to add instead, in validation's words.
     pub(in crate::gui) fn start_run(&mut self, ctx: &egui::Context) {
         if self.batch.is_running() {
+            return;
+        }
+        if let Some(why) = crate::gui::empty_state::cannot_run(self.doc.scenario()) {
+            self.status = Some((why, true));
             return;
         }
         let ctx = ctx.clone();

@@ -24,7 +24,8 @@ const ITEMS_SHOWN: usize = 14;
 /// the outage's parts and the charges by node (see `report::cost`).
 pub fn cost_card(cost: Option<&CostReport>) -> Card {
     let Some(c) = cost else {
-        return no_figure(COST, "the report has no cost (run again)");
+        // A report written before prices existed (or read from elsewhere) has no cost.
+        return no_figure(COST, "not priced", "this run has no cost: run again (F5) to price this design");
     };
     let month = |usd: f64| if c.hours > 0.0 { usd / c.hours * HOURS_PER_MONTH } else { 0.0 };
     let detail = match &c.outage {
@@ -61,7 +62,14 @@ pub fn cost_card(cost: Option<&CostReport>) -> Card {
     if items.len() > ITEMS_SHOWN {
         more.push((format!("  and {} smaller charges", items.len() - ITEMS_SHOWN), String::new()));
     }
-    Card { caption: COST, value: format!("{} / month", usd_text(c.per_month_usd)), detail, colour: theme::TEXT, more }
+    Card {
+        caption: COST,
+        value: format!("{} / month", usd_text(c.per_month_usd)),
+        detail,
+        colour: theme::TEXT,
+        more,
+        no_figure: false,
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +127,7 @@ mod tests {
         let card = cost_card(Some(&c));
         assert_eq!(card.detail, format!("compute 75 % · {ADD_BUSINESS}"));
         assert!(card.more.contains(&("outage cost".to_owned(), ADD_BUSINESS.to_owned())));
-        assert_eq!(cost_card(None).value, "-");
+        let none = cost_card(None);
+        assert!(none.no_figure && none.detail.contains("run again (F5)"), "{none:?}");
     }
 }

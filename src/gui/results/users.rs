@@ -56,5 +56,6 @@ pub fn users_card(r: &Report) -> Card {
         detail,
         colour: theme::error_colour(s.users_impacted_pct / 100.0),
         more,
+        no_figure: false,
     }
 }

@@ -31,7 +31,7 @@ fn the_dr_panel_shows_each_strategy_as_a_row_and_opens_from_its_tab() {
     assert_eq!(
         cells,
         [
-            ("as designed", "$180.00", "$420.00", "not recovered", "-", "25.0 %"),
+            ("as designed", "$180.00", "$420.00", "not recovered", "no failover", "25.0 %"),
             ("pilot light", "$260.00", "$420.00", "25 min", "2.50 s · 120 writes", "25.0 %"),
             ("active/active", "$520.00", "$420.00", "1 min 10 s", "none lost", "25.0 %"),
         ]
@@ -67,7 +67,12 @@ fn dr_strategies_run_on_the_worker_cancel_between_strategies_and_match_the_libra
     let file = dir.join("small.ron");
     std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
     let scenario = gatesim::model::load::load(&file).unwrap_or_else(|e| panic!("{e}"));
-    let app = App::new(AppOptions { file: Some(file), data_dir: Some(dir.join("data")), autorun: false });
+    let app = App::new(AppOptions {
+        file: Some(file),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+        file_dialogs: FileDialogs::Typed,
+    });
     let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
     h.run_steps(3);
 

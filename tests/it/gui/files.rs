@@ -14,7 +14,12 @@ fn autosaves(data: &Path) -> Vec<PathBuf> {
 
 /// A window on `file` with the data directory `data`.
 fn window(file: Option<&Path>, data: &Path) -> Harness<'static, App> {
-    let app = App::new(AppOptions { file: file.map(Path::to_owned), data_dir: Some(data.to_owned()), autorun: false });
+    let app = App::new(AppOptions {
+        file: file.map(Path::to_owned),
+        data_dir: Some(data.to_owned()),
+        autorun: false,
+        file_dialogs: FileDialogs::Typed,
+    });
     let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
     h.run_steps(2);
     h
@@ -323,6 +328,7 @@ fn save_as_never_proposes_a_bundled_examples_path() {
         file: Some(crate::repo("scenarios/checkout.ron")),
         data_dir: Some(temp_dir("bundled").join("data")),
         autorun: false,
+        file_dialogs: FileDialogs::Typed,
     });
     let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
     h.run_steps(3);
@@ -336,4 +342,95 @@ fn save_as_never_proposes_a_bundled_examples_path() {
     h.key_press(Key::Escape);
     h.run_steps(2);
     assert!(h.state().pending_replacement().is_none());
+}
+
+/// A window on a copy of checkout.ron on a desktop without a system file dialog.
+fn without_a_file_dialog(name: &str) -> (Harness<'static, App>, PathBuf) {
+    let dir = temp_dir(name);
+    let file = dir.join("scenario.ron");
+    std::fs::copy(crate::repo("scenarios/checkout.ron"), &file).unwrap_or_else(|e| panic!("{e}"));
+    let app = App::new(AppOptions {
+        file: Some(file),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+        file_dialogs: FileDialogs::Unavailable,
+    });
+    let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
+    h.run_steps(2);
+    (h, dir)
+}
+
+/// Open, Save As and Import, with no system file dialog: each opens the typed-path dialog, which
+/// says why in one line, and works.
+#[test]
+fn without_a_system_file_dialog_open_save_as_and_import_take_a_typed_path() {
+    use gatesim::gui::file_dialogs::UNAVAILABLE;
+    let (mut h, dir) = without_a_file_dialog("no-file-dialog");
+    // Open (Ctrl+O): a typed path opens.
+    let other = dir.join("mm1.ron");
+    std::fs::copy(crate::repo("scenarios/validation/mm1_rho050.ron"), &other).unwrap_or_else(|e| panic!("{e}"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    h.run_steps(2);
+    h.get_by_label("Open scenario");
+    h.get_by_label(UNAVAILABLE);
+    h.get_by_label("Path").set_text_value_accesskit(&other.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Open").click();
+    h.run_steps(2);
+    assert_eq!(h.state().document().path.as_deref(), Some(other.as_path()));
+    assert_eq!(h.state().document().scenario().name, "M/M/1 at rho 0.5");
+    assert!(h.query_by_label(UNAVAILABLE).is_none(), "the dialog stayed open");
+
+    // Save As (Ctrl+Shift+S): the document's own name proposed, a typed path saved to.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
+    h.run_steps(2);
+    h.get_by_label("Save scenario as");
+    h.get_by_label(UNAVAILABLE);
+    assert!(h.query_all_by_value(&other.display().to_string()).next().is_some(), "the own path is not proposed");
+    let target = dir.join("saved-as.ron");
+    h.get_by_label("Path").set_text_value_accesskit(&target.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let saved = gatesim::model::load::load(&target).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&saved, h.state().document().scenario());
+    assert_eq!(h.state().document().path.as_deref(), Some(target.as_path()));
+
+    // Import: the import window with the same line; a typed config imports.
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::Import);
+    h.run_steps(3);
+    h.get_by_label("Import a gateway config");
+    h.get_by_label(UNAVAILABLE);
+    let config = crate::repo("tests/corpus/import/nginx/nginx.conf");
+    h.get_by_label("Config").set_text_value_accesskit(&config.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Import").click();
+    h.run_steps(3);
+    let doc = h.state().document();
+    assert_eq!(doc.path, None, "an import is a new, unsaved document");
+    assert!(doc.scenario().topology.nodes.iter().any(|n| matches!(n, gatesim::model::Node::Gateway(_))));
+    assert_eq!(h.state().file_dialogs(), FileDialogs::Unavailable);
+}
+
+/// The typed dialog with the recent files stays reachable when the system's dialog is used, and
+/// the typed-path setting shows no "unavailable" line.
+#[test]
+fn open_recent_or_by_path_lists_the_recent_files() {
+    let (mut h, file) = harness_on("scenarios/checkout.ron", "open-recent");
+    let other = file.with_file_name("other.ron");
+    std::fs::copy(crate::repo("scenarios/validation/mm1_rho050.ron"), &other).unwrap_or_else(|e| panic!("{e}"));
+    // Both remembered; the window back on checkout.
+    for f in [&other, &file] {
+        h.state_mut().open(f.to_path_buf()).unwrap_or_else(|e| panic!("{e}"));
+    }
+    h.run_steps(2);
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::OpenRecent);
+    h.run_steps(2);
+    h.get_by_label("Open scenario");
+    h.get_by_label("Recent files");
+    assert!(h.query_by_label(gatesim::gui::file_dialogs::UNAVAILABLE).is_none());
+    let recent = std::path::absolute(&other).unwrap_or_else(|e| panic!("{e}"));
+    h.get_by_label(&recent.display().to_string()).click();
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().name, "M/M/1 at rho 0.5");
 }

@@ -2,6 +2,7 @@
 //! clicked and typed at by label, its state read back. No pixel snapshots.
 //! The shared helpers are here, the tests in one module per part of the app.
 
+mod cards;
 mod dr;
 mod editing;
 mod export;
@@ -13,6 +14,7 @@ mod timeline;
 use egui::{Key, Modifiers, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use gatesim::gui::file_dialogs::FileDialogs;
 use gatesim::gui::{App, AppOptions, results};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -35,7 +37,12 @@ fn harness_sized(example: &str, name: &str, size: [f32; 2]) -> (Harness<'static,
     let dir = temp_dir(name);
     let file = dir.join("scenario.ron");
     std::fs::copy(super::repo(example), &file).unwrap_or_else(|e| panic!("{e}"));
-    let app = App::new(AppOptions { file: Some(file.clone()), data_dir: Some(dir.join("data")), autorun: false });
+    let app = App::new(AppOptions {
+        file: Some(file.clone()),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+        file_dialogs: FileDialogs::Typed,
+    });
     let mut h = Harness::builder().with_size(size).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
     h.run_steps(3);
     (h, file)
@@ -118,7 +125,12 @@ fn frame_time_with_200_nodes() {
     let dir = temp_dir("frames");
     let file = dir.join("big.ron");
     gatesim::model::load::save(&Scenario::new("200 nodes", t), &file).unwrap_or_else(|e| panic!("{e}"));
-    let app = App::new(AppOptions { file: Some(file), data_dir: Some(dir.join("data")), autorun: false });
+    let app = App::new(AppOptions {
+        file: Some(file),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+        file_dialogs: FileDialogs::Typed,
+    });
     let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
     h.run_steps(5);
     // Select a service so the inspector shows a full form.

@@ -6,7 +6,9 @@ use super::*;
 #[test]
 fn running_fills_the_summary_cards() {
     let (mut h, _) = harness_on("scenarios/validation/mm1_rho050.ron", "run");
-    assert_eq!(h.query_all_by_label("run the scenario (F5)").count(), 6);
+    // Before a run: the cards that a run fills say so; those the scenario cannot fill say why.
+    assert_eq!(h.query_all_by_label(results::NOT_RUN).count(), 4);
+    h.get_by_label("run (F5) to see the users hurt");
     h.key_press(Key::F5);
     h.run_steps(1);
     assert!(h.state().runner().is_running());
@@ -21,13 +23,15 @@ fn running_fills_the_summary_cards() {
     assert_eq!(report.summary.users_impacted_pct, 0.0);
     h.get_by_label(results::USERS_IMPACTED);
     h.get_by_label(&results::pct_text(0.0));
-    // Time to detect, RTO and RPO have nothing to measure here: dashes, not numbers (and the RPO
-    // card says what would give it one); the cost card prices the run.
-    assert_eq!(h.query_all_by_label("-").count(), 3);
+    // Time to detect, RTO and RPO have nothing to measure here: each says why and what would
+    // give it a figure, never a dash; the cost card prices the run.
+    assert!(h.query_by_label("-").is_none());
+    h.get_by_label(results::ADD_ALARM);
+    h.get_by_label(results::NOTHING_TO_RECOVER);
     let cost = &results::cards(h.state().document().scenario(), Some(&report))[6];
     assert!(cost.value.ends_with(" / month"), "{cost:?}");
     h.get_by_label(&cost.value);
-    h.get_by_label("add a data store with replicas to measure RPO");
+    h.get_by_label("add a data store with replicas to measure data lost");
 
     // Pin it as the baseline, double the station's instances, run again: the table compares.
     h.key_press_modifiers(Modifiers::COMMAND, Key::B);
@@ -141,7 +145,12 @@ fn incident_with_one_replicate(name: &str, variants: &[&str]) -> Harness<'static
     s.run.replicates = 1;
     s.variants.retain(|v| variants.contains(&v.name.as_str()));
     gatesim::model::load::save(&s, &file).unwrap_or_else(|e| panic!("{e}"));
-    let app = App::new(AppOptions { file: Some(file), data_dir: Some(dir.join("data")), autorun: false });
+    let app = App::new(AppOptions {
+        file: Some(file),
+        data_dir: Some(dir.join("data")),
+        autorun: false,
+        file_dialogs: FileDialogs::Typed,
+    });
     let mut h = Harness::builder().with_size([1600.0, 1000.0]).build_ui_state(|ui, app: &mut App| app.ui_root(ui), app);
     h.run_steps(3);
     h
