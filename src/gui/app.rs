@@ -4,6 +4,7 @@
 //! runs, taking in a batch's result), `ask.rs` (the system's file dialogs and the typed fallback).
 
 mod ask;
+mod comments;
 mod dispatch;
 mod document;
 mod replace;
@@ -111,6 +112,10 @@ pub struct App {
     pub(super) restored: Option<Restored>,
     /// "Save the restored work to its file?" is shown.
     pub(super) save_prompt: bool,
+    /// A save over a file with comments, waiting for the user's answer.
+    pub(super) comments_prompt: Option<comments::CommentsPrompt>,
+    /// Files whose comments the user agreed to drop this session.
+    pub(super) comments_dropped: std::collections::BTreeSet<PathBuf>,
     pub(super) clipboard: Option<(Vec<Node>, Vec<Link>)>,
     pub(super) scrub: Option<usize>,
     pub(super) timeline: TimelineState,
@@ -223,6 +228,8 @@ impl App {
             recovery_problems: scan.problems,
             restored: None,
             save_prompt: false,
+            comments_prompt: None,
+            comments_dropped: Default::default(),
             clipboard: None,
             scrub: None,
             timeline: TimelineState::default(),

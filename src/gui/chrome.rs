@@ -361,6 +361,7 @@ impl App {
         }
         self.recovery_ui(ctx);
         self.save_prompt_ui(ctx);
+        self.comments_prompt_ui(ctx);
         self.replace_prompt_ui(ctx);
         if self.close_prompt {
             let mut choice = None;

@@ -170,11 +170,7 @@ impl App {
     pub(in crate::gui) fn save(&mut self) {
         match self.doc.path.clone() {
             Some(p) if self.restored.as_ref().is_some_and(|r| r.path == p) => self.save_prompt = true,
-            Some(p) => {
-                if let Err(e) = self.save_to(p) {
-                    self.status = Some((e, true));
-                }
-            }
+            Some(p) => self.save_keeping_comments(p),
             None => self.dispatch(UiCommand::SaveAs),
         }
     }

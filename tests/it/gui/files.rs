@@ -434,3 +434,39 @@ fn open_recent_or_by_path_lists_the_recent_files() {
     h.run_steps(2);
     assert_eq!(h.state().document().scenario().name, "M/M/1 at rho 0.5");
 }
+
+/// Saving over a file with comments asks first: Cancel leaves the file as it was, "Save without
+/// the comments" writes the scenario (comments gone, asked once), Save As is offered.
+#[test]
+fn saving_over_a_file_with_comments_warns_first_and_offers_save_as() {
+    let dir = temp_dir("comments");
+    let file = dir.join("mm1.ron");
+    std::fs::copy("scenarios/validation/mm1_rho080.ron", &file).unwrap();
+    let original = std::fs::read_to_string(&file).unwrap();
+    assert!(original.starts_with("// M/M/1"));
+    let mut h = window(Some(&file), &dir.join("data"));
+    h.get_by_label("Service").click();
+    h.run_steps(2);
+    assert!(h.state().document().is_dirty());
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::Save);
+    h.run_steps(3);
+    let prompt = h.state().pending_comments_prompt().expect("a save over comments asks first");
+    assert_eq!((prompt.comments[0].line, prompt.comments.len()), (1, 2));
+    h.get_by_label("Save without the file's comments?");
+    h.get_by_label_contains("line 1: // M/M/1");
+    h.get_by_label("Save As…");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original, "Cancel changed the file");
+    assert!(h.state().document().is_dirty());
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::Save);
+    h.run_steps(3);
+    h.get_by_label("Save without the comments").click();
+    h.run_steps(2);
+    assert!(!h.state().document().is_dirty());
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(gatesim::model::comments::comments(&saved).is_empty());
+    assert!(h.state().document().scenario().topology.node("service").is_some());
+    // The description the comment repeated is in the data, and survived.
+    assert!(saved.contains("M/M/1: Poisson arrivals at 80/s"));
+}
