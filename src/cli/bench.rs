@@ -10,6 +10,7 @@ use std::time::Instant;
 /// A client population sending `rate_rps` for `duration_s` to `first`.
 fn clients(rate_rps: f64) -> Node {
     Node::Clients(Clients {
+        description: String::new(),
         name: "clients".into(),
         region: None,
         pos: None,
@@ -27,6 +28,7 @@ fn clients(rate_rps: f64) -> Node {
 
 fn service(name: &str, instances: u32, concurrency: u32, queue_capacity: Option<u32>, mean_ms: f64) -> Node {
     Node::Service(Service {
+        description: String::new(),
         name: name.into(),
         region: None,
         pos: None,
@@ -61,6 +63,7 @@ pub fn mmc_scenario(requests: u64) -> Scenario {
 /// with link latencies and an upstream timeout, at 10,000 requests per second, in steady state.
 pub fn reference_scenario(requests: u64) -> Scenario {
     let mut gw = crate::model::Gateway {
+        description: String::new(),
         name: "gateway".into(),
         region: None,
         pos: None,

@@ -270,6 +270,7 @@ fn strategy(
                     evaluate_target_health: false,
                 };
                 t.nodes.push(Node::Dns(Dns {
+                    description: String::new(),
                     name: name.clone(),
                     region: None,
                     pos,

@@ -615,6 +615,9 @@ pub fn canvas_ui(
         let mine: Vec<&Problem> = problems.iter().filter(|p| p.node.as_deref() == Some(name)).collect();
         resp.on_hover_ui_at_pointer(|ui| {
             ui.strong(format!("{name} ({})", node.kind().label()));
+            if !node.description().is_empty() {
+                ui.label(node.description());
+            }
             ui.label(node_summary(node));
             for p in mine {
                 let colour = if p.severity == Severity::Error { theme::BAD } else { theme::WARN };

@@ -31,6 +31,27 @@ pub fn commit_text_ui(ui: &mut Ui, id: Id, current: &str, hint: &str, width: f32
     (r, commit)
 }
 
+/// A multi-line text field applied when it loses focus (Enter starts a new line; Escape drops
+/// the edit). Returns the text to apply, if it changed.
+pub fn commit_note_ui(ui: &mut Ui, id: Id, current: &str, hint: &str, width: f32) -> (Response, Option<String>) {
+    let buffer = id.with("buffer");
+    let editing = ui.memory(|m| m.has_focus(id));
+    let mut text = if editing {
+        ui.data(|d| d.get_temp::<String>(buffer)).unwrap_or_else(|| current.to_owned())
+    } else {
+        current.to_owned()
+    };
+    let r = ui.add(egui::TextEdit::multiline(&mut text).id(id).hint_text(hint).desired_rows(2).desired_width(width));
+    let cancelled = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Escape));
+    if r.has_focus() {
+        ui.data_mut(|d| d.insert_temp(buffer, text.clone()));
+    } else {
+        ui.data_mut(|d| d.remove::<String>(buffer));
+    }
+    let done = !cancelled && (r.lost_focus() || (r.changed() && !r.has_focus()));
+    (r, (done && text != current).then_some(text))
+}
+
 /// A grid row: `label`, then a text field applied on commit whose text `parse` reads. A text
 /// that does not parse changes nothing and says why under the field (until a text that parses is
 /// applied). Returns the value of a committed text that parsed.

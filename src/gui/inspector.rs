@@ -183,6 +183,16 @@ fn node_ui(ui: &mut Ui, doc: &Document, node: &Node, state: &mut InspectorState,
                     edits.push((Command::RenameNode { old: name.clone(), new }, None));
                 }
             }
+            // What the node is, in the user's words: kept by a save (a file's comments are not).
+            let l = ui.label("description");
+            let id = egui::Id::unique(("node-description", &name));
+            let (r, note) = super::fields::commit_note_ui(ui, id, edited.description(), "what it is and why", FIELD_W);
+            r.labelled_by(l.id);
+            ui.end_row();
+            if let Some(text) = note {
+                edited.set_description(text);
+                mark(true, "description");
+            }
             let mut region = edited.region().map(str::to_owned);
             // DNS is global; a data store's region is its primary's.
             let label = match edited.kind() {
@@ -530,10 +540,15 @@ fn scenario_ui(ui: &mut Ui, doc: &Document, state: &mut InspectorState, edits: &
             name = t;
             changed_title = true;
         }
-        changed_title |= row_ui(ui, "description", |ui| {
-            ui.add(egui::TextEdit::multiline(&mut description).desired_rows(2).desired_width(FIELD_W))
-        })
-        .changed();
+        let l = ui.label("description");
+        let id = egui::Id::unique("scenario-description");
+        let (r, note) = super::fields::commit_note_ui(ui, id, &description, "what it shows, for whom", FIELD_W);
+        r.labelled_by(l.id);
+        ui.end_row();
+        if let Some(text) = note {
+            description = text;
+            changed_title = true;
+        }
         changed_run |= number_ui(ui, "seed", &mut run.seed, 0..=u64::MAX, "", 1.0);
         changed_run |= number_ui(ui, "duration", &mut run.duration_s, 1.0..=1e7, " s", 1.0);
         changed_run |= number_ui(ui, "warm-up", &mut run.warmup_s, 0.0..=1e7, " s", 1.0);

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct Clients {
     /// Unique node name.
     pub name: String,
+    /// What it is and why, in the user's words (kept by a save, as a file's comments are not).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
     /// Region the users are in.
     #[serde(default)]
     pub region: Option<String>,

@@ -55,6 +55,9 @@ use serde::{Deserialize, Serialize};
 pub struct Dns {
     /// Unique name.
     pub name: String,
+    /// What it is and why, in the user's words (kept by a save, as a file's comments are not).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
     /// Not used: DNS is global. Kept so every node has the same common fields.
     #[serde(default)]
     pub region: Option<String>,
@@ -193,6 +196,9 @@ pub const HEALTHY_SHARE: f64 = 0.18;
 pub struct DataStore {
     /// Unique name.
     pub name: String,
+    /// What it is and why, in the user's words (kept by a save, as a file's comments are not).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
     /// The primary's region.
     #[serde(default)]
     pub region: Option<String>,

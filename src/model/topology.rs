@@ -148,6 +148,7 @@ impl Node {
         let name = name.into();
         match kind {
             NodeKind::Clients => Node::Clients(Clients {
+                description: String::new(),
                 name,
                 region: None,
                 pos: None,
@@ -162,6 +163,7 @@ impl Node {
                 response_kb: default_response_kb(),
             }),
             NodeKind::Gateway => Node::Gateway(Gateway {
+                description: String::new(),
                 name,
                 region: None,
                 pos: None,
@@ -170,6 +172,7 @@ impl Node {
                 hosting: Hosting::default(),
             }),
             NodeKind::LoadBalancer => Node::LoadBalancer(LoadBalancer {
+                description: String::new(),
                 name,
                 region: None,
                 pos: None,
@@ -184,6 +187,7 @@ impl Node {
                 hosting: Hosting::default(),
             }),
             NodeKind::Service => Node::Service(Service {
+                description: String::new(),
                 name,
                 region: None,
                 pos: None,
@@ -196,6 +200,7 @@ impl Node {
                 deployment: Deployment::default(),
             }),
             NodeKind::Dns => Node::Dns(Dns {
+                description: String::new(),
                 name,
                 region: None,
                 pos: None,
@@ -206,6 +211,7 @@ impl Node {
                 ignore_ttl_share: 0.0,
             }),
             NodeKind::DataStore => Node::DataStore(DataStore {
+                description: String::new(),
                 name,
                 region: None,
                 pos: None,
@@ -265,6 +271,23 @@ impl Node {
         common_fields!(self, name)
     }
 
+    /// What the node is, in the user's words (empty: none).
+    pub fn description(&self) -> &str {
+        common_fields!(self, description)
+    }
+
+    /// Sets the node's description.
+    pub fn set_description(&mut self, text: String) {
+        match self {
+            Node::Clients(n) => n.description = text,
+            Node::Gateway(n) => n.description = text,
+            Node::LoadBalancer(n) => n.description = text,
+            Node::Service(n) => n.description = text,
+            Node::Dns(n) => n.description = text,
+            Node::DataStore(n) => n.description = text,
+        }
+    }
+
     /// The node's region, if it names one.
     pub fn region(&self) -> Option<&str> {
         common_fields!(self, region).as_deref()
@@ -294,6 +317,9 @@ impl Node {
 pub struct Gateway {
     /// Unique node name.
     pub name: String,
+    /// What it is and why, in the user's words (kept by a save, as a file's comments are not).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
     /// Region.
     #[serde(default)]
     pub region: Option<String>,
@@ -337,6 +363,9 @@ pub struct Route {
 pub struct LoadBalancer {
     /// Unique node name.
     pub name: String,
+    /// What it is and why, in the user's words (kept by a save, as a file's comments are not).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
     /// Region.
     #[serde(default)]
     pub region: Option<String>,
@@ -397,6 +426,9 @@ pub struct LbRule {
 pub struct Service {
     /// Unique node name.
     pub name: String,
+    /// What it is and why, in the user's words (kept by a save, as a file's comments are not).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
     /// Region.
     #[serde(default)]
     pub region: Option<String>,

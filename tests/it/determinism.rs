@@ -58,6 +58,7 @@ fn adding_an_unrelated_node_leaves_other_streams_alone() {
     let s = scenario("scenarios/checkout.ron");
     let mut t = s.clone();
     t.topology.nodes.push(gatesim::model::Node::Service(gatesim::model::Service {
+        description: String::new(),
         name: "unrelated".into(),
         region: None,
         pos: None,

@@ -8,6 +8,7 @@ use gatesim::model::{
 
 fn clients(rate_rps: f64, users: u32, path: &str) -> Node {
     Node::Clients(Clients {
+        description: String::new(),
         name: "c".into(),
         region: None,
         pos: None,
@@ -25,6 +26,7 @@ fn clients(rate_rps: f64, users: u32, path: &str) -> Node {
 
 fn service(concurrency: u32, queue: Option<u32>, ms: f64, error_rate: f64) -> Node {
     Node::Service(Service {
+        description: String::new(),
         name: "s".into(),
         region: None,
         pos: None,
@@ -40,6 +42,7 @@ fn service(concurrency: u32, queue: Option<u32>, ms: f64, error_rate: f64) -> No
 
 fn gateway(timeout_ms: Option<f64>) -> Node {
     Node::Gateway(Gateway {
+        description: String::new(),
         name: "g".into(),
         region: None,
         pos: None,

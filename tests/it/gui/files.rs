@@ -470,3 +470,35 @@ fn saving_over_a_file_with_comments_warns_first_and_offers_save_as() {
     // The description the comment repeated is in the data, and survived.
     assert!(saved.contains("M/M/1: Poisson arrivals at 80/s"));
 }
+
+/// A node's description lives in the data: typed in the inspector (applied when the field loses
+/// focus, several lines), shown in the card's tooltip, saved and read back.
+#[test]
+fn a_node_description_is_kept_by_a_save() {
+    let dir = temp_dir("node-description");
+    let file = dir.join("mm1.ron");
+    std::fs::copy("scenarios/validation/mm1_rho050.ron", &file).unwrap();
+    let mut h = window(Some(&file), &dir.join("data"));
+    let at = node_centre(h.state(), "station");
+    click_at(&mut h, at);
+    h.get_by_label("description").focus();
+    h.run_steps(2);
+    h.event(egui::Event::Text("the one server".into()));
+    h.key_press(Key::Enter);
+    h.event(egui::Event::Text("of the queue".into()));
+    h.run_steps(2);
+    assert_eq!(h.state().document().scenario().topology.node("station").map(|n| n.description()), Some(""));
+    // Focus leaves the field: the text applies, in one step.
+    h.key_press(Key::Tab);
+    h.run_steps(2);
+    let node = |h: &Harness<'static, App>| h.state().document().scenario().topology.node("station").cloned();
+    assert_eq!(node(&h).map(|n| n.description().to_owned()).as_deref(), Some("the one server\nof the queue"));
+    h.state_mut().dispatch(gatesim::gui::actions::UiCommand::Save);
+    h.run_steps(3);
+    h.get_by_label("Save without the comments").click();
+    h.run_steps(2);
+    let back = gatesim::model::load::load(&file).unwrap();
+    assert_eq!(back.topology.node("station").map(|n| n.description()), Some("the one server\nof the queue"));
+    // A node without one writes none.
+    assert!(!gatesim::model::load::to_string(&back).contains("description: \"\""));
+}
