@@ -395,7 +395,7 @@ impl App {
         self.close_guard(&ctx);
 
         egui::Panel::top("top-bar").show(ui, |ui| self.top_bar_ui(ui));
-        // The bottom panel never takes the canvas's place: at most 45% of the window at first
+        // The bottom panel never takes the canvas's place: at most 42% of the window at first
         // (resizable up to 70%), or only the cards when folded (Ctrl+J).
         let window_h = ctx.content_rect().height();
         let wanted = CARDS_H + timeline::height(self.doc.scenario()) + 200.0;
@@ -405,7 +405,7 @@ impl App {
         } else {
             panel
                 .resizable(true)
-                .default_size(wanted.min(0.45 * window_h))
+                .default_size(wanted.min(0.42 * window_h))
                 .min_size(CARDS_H + 60.0)
                 .max_size(0.7 * window_h)
                 .show(ui, |ui| self.bottom_ui(ui));
