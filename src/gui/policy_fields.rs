@@ -5,8 +5,8 @@
 
 use super::fields::{number_ui, optional_ui, row_ui};
 use crate::model::{
-    ActiveCheck, Autoscaling, Balance, CircuitBreaker, ClientRetry, Clients, Failover, Jitter, KongPolicy, LimitKey,
-    Limiter, LoadBalancer, OutlierDetection, RateLimit, RetryPolicy, Route, Service, WindowUnit,
+    ActiveCheck, Autoscaling, Balance, CircuitBreaker, ClientRetry, Clients, Failover, Gateway, Jitter, KongPolicy,
+    LimitKey, Limiter, LoadBalancer, NamedLimit, OutlierDetection, RateLimit, RetryPolicy, Route, Service, WindowUnit,
 };
 use egui::{ComboBox, Ui};
 
@@ -135,56 +135,50 @@ pub fn balancer_ui(ui: &mut Ui, lb: &mut LoadBalancer, mark: &mut impl FnMut(boo
     }
 }
 
-/// A route's rate limit and retry policy (shown under the route's row).
-pub fn route_policies_ui(ui: &mut Ui, i: usize, route: &mut Route, mark: &mut impl FnMut(bool, &'static str)) {
-    mark(
-        toggle_ui(ui, "  rate limit", &mut route.rate_limit, || RateLimit {
-            key: LimitKey::Client,
-            algorithm: Limiter::NginxLimitReq {
-                rate: "100r/s".into(),
-                burst: 20,
-                nodelay: true,
-                delay: None,
-                status: 503,
-            },
-        }),
-        "rate_limit",
-    );
-    if let Some(rl) = &mut route.rate_limit {
-        let keys = [("per client", LimitKey::Client), ("global", LimitKey::Global)];
-        mark(choice_ui(ui, "    key", ("rl-key", i), &mut rl.key, &keys, |a, b| a == b), "key");
-        let limiters = [
-            (
-                "NGINX limit_req",
-                Limiter::NginxLimitReq { rate: "100r/s".into(), burst: 20, nodelay: true, delay: None, status: 503 },
-            ),
-            (
-                "HAProxy http_req_rate",
-                Limiter::HaproxyHttpReqRate { period_ms: 10_000, limit: 100, expire_ms: 30_000, deny_status: 429 },
-            ),
-            (
-                "Envoy local rate limit",
-                Limiter::EnvoyLocalRateLimit { max_tokens: 100, tokens_per_fill: 100, fill_interval_ms: 1000 },
-            ),
-            ("AWS API Gateway", Limiter::AwsThrottle { rate_rps: 100, burst: 200 }),
-            ("GCRA (governor)", Limiter::Gcra { per_second: 100, burst: 100 }),
-            ("Traefik", Limiter::Traefik { average: 100, period_ms: 1000, burst: 50 }),
-            (
-                "Kong",
-                Limiter::Kong { second: Some(100), minute: None, hour: None, day: None, policy: KongPolicy::Local },
-            ),
-            (
-                "Envoy rate-limit service",
-                Limiter::EnvoyRateLimitService { requests_per_unit: 100, unit: WindowUnit::Second },
-            ),
-        ];
-        mark(choice_ui(ui, "    algorithm", ("rl-algo", i), &mut rl.algorithm, &limiters, same_variant), "limiter");
-        limiter_params_ui(ui, &mut rl.algorithm, mark);
-        if let Some(problem) = rl.algorithm.problem() {
-            ui.label("");
-            ui.colored_label(super::theme::BAD, problem);
-            ui.end_row();
+/// Which limit a route applies, as the combo box "limit" offers it.
+#[derive(Clone, PartialEq)]
+enum RouteLimitChoice {
+    None,
+    Own,
+    Shared(String),
+}
+
+/// A route's rate limit and retry policy (shown under the route's row). `shared` names the
+/// gateway's shared limits: the "limit" combo box chooses none, the route's own, or one of them.
+pub fn route_policies_ui(
+    ui: &mut Ui,
+    i: usize,
+    route: &mut Route,
+    shared: &[String],
+    mark: &mut impl FnMut(bool, &'static str),
+) {
+    let mut choice = match (&route.shared_limit, &route.rate_limit) {
+        (Some(name), _) => RouteLimitChoice::Shared(name.clone()),
+        (None, Some(_)) => RouteLimitChoice::Own,
+        (None, None) => RouteLimitChoice::None,
+    };
+    let mut options: Vec<(String, RouteLimitChoice)> =
+        vec![("none".into(), RouteLimitChoice::None), ("own".into(), RouteLimitChoice::Own)];
+    options.extend(shared.iter().map(|n| (format!("shared {n}"), RouteLimitChoice::Shared(n.clone()))));
+    if let RouteLimitChoice::Shared(n) = &choice
+        && !shared.contains(n)
+    {
+        options.push((format!("shared {n} (not declared)"), choice.clone()));
+    }
+    let labelled: Vec<(&str, RouteLimitChoice)> = options.iter().map(|(l, c)| (l.as_str(), c.clone())).collect();
+    if choice_ui(ui, "  limit", ("rl-choice", i), &mut choice, &labelled, |a, b| a == b) {
+        match choice {
+            RouteLimitChoice::None => (route.rate_limit, route.shared_limit) = (None, None),
+            RouteLimitChoice::Own => {
+                route.shared_limit = None;
+                route.rate_limit.get_or_insert_with(default_limit);
+            }
+            RouteLimitChoice::Shared(name) => (route.rate_limit, route.shared_limit) = (None, Some(name)),
         }
+        mark(true, "rate_limit");
+    }
+    if let Some(rl) = &mut route.rate_limit {
+        rate_limit_ui(ui, ("route", i), rl, mark);
     }
     mark(
         toggle_ui(ui, "  retries (Envoy)", &mut route.retry_policy, || RetryPolicy {
@@ -199,6 +193,89 @@ pub fn route_policies_ui(ui: &mut Ui, i: usize, route: &mut Route, mark: &mut im
         mark(number_ui(ui, "    num_retries", &mut rp.num_retries, 0..=100, "", 0.1), "num_retries");
         mark(number_ui(ui, "    base interval", &mut rp.base_interval_ms, 1..=60_000, " ms", 1.0), "base_interval");
     }
+}
+
+/// A new rate limit's parameters.
+fn default_limit() -> RateLimit {
+    RateLimit {
+        key: LimitKey::Client,
+        algorithm: Limiter::NginxLimitReq { rate: "100r/s".into(), burst: 20, nodelay: true, delay: None, status: 503 },
+    }
+}
+
+/// A rate limit's key, algorithm and parameters (a route's own or a shared one), with its problem.
+fn rate_limit_ui(
+    ui: &mut Ui,
+    id: impl std::hash::Hash + std::fmt::Debug + Copy,
+    rl: &mut RateLimit,
+    mark: &mut impl FnMut(bool, &'static str),
+) {
+    let keys = [("per client", LimitKey::Client), ("per user", LimitKey::User), ("global", LimitKey::Global)];
+    mark(choice_ui(ui, "    key", ("rl-key", id), &mut rl.key, &keys, |a, b| a == b), "key");
+    let limiters = [
+        (
+            "NGINX limit_req",
+            Limiter::NginxLimitReq { rate: "100r/s".into(), burst: 20, nodelay: true, delay: None, status: 503 },
+        ),
+        (
+            "HAProxy http_req_rate",
+            Limiter::HaproxyHttpReqRate { period_ms: 10_000, limit: 100, expire_ms: 30_000, deny_status: 429 },
+        ),
+        (
+            "Envoy local rate limit",
+            Limiter::EnvoyLocalRateLimit { max_tokens: 100, tokens_per_fill: 100, fill_interval_ms: 1000 },
+        ),
+        ("AWS API Gateway", Limiter::AwsThrottle { rate_rps: 100, burst: 200 }),
+        ("GCRA (governor)", Limiter::Gcra { per_second: 100, burst: 100 }),
+        ("Traefik", Limiter::Traefik { average: 100, period_ms: 1000, burst: 50 }),
+        ("Kong", Limiter::Kong { second: Some(100), minute: None, hour: None, day: None, policy: KongPolicy::Local }),
+        (
+            "Envoy rate-limit service",
+            Limiter::EnvoyRateLimitService { requests_per_unit: 100, unit: WindowUnit::Second },
+        ),
+    ];
+    mark(choice_ui(ui, "    algorithm", ("rl-algo", id), &mut rl.algorithm, &limiters, same_variant), "limiter");
+    limiter_params_ui(ui, &mut rl.algorithm, mark);
+    if let Some(problem) = rl.algorithm.problem() {
+        ui.label("");
+        ui.colored_label(super::theme::BAD, problem);
+        ui.end_row();
+    }
+}
+
+/// A gateway's shared limits: each one's name (renaming it renames it in the routes naming it)
+/// and parameters, a button to remove it, and one to declare another.
+pub fn shared_limits_ui(ui: &mut Ui, g: &mut Gateway, mark: &mut impl FnMut(bool, &'static str)) {
+    let mut remove = None;
+    for (k, l) in g.limits.iter_mut().enumerate() {
+        let before = l.name.clone();
+        let renamed = row_ui(ui, "  name", |ui| {
+            let r = ui.text_edit_singleline(&mut l.name);
+            if ui.small_button("remove").clicked() {
+                remove = Some(k);
+            }
+            r
+        })
+        .changed();
+        if renamed {
+            for r in g.routes.iter_mut().filter(|r| r.shared_limit.as_deref() == Some(before.as_str())) {
+                r.shared_limit = Some(l.name.clone());
+            }
+            mark(true, "limit_name");
+        }
+        rate_limit_ui(ui, ("shared", k), &mut l.limit, mark);
+    }
+    if let Some(k) = remove {
+        g.limits.remove(k);
+        mark(true, "limits");
+    }
+    ui.label("");
+    if ui.button("+ shared limit").on_hover_text("A limit several routes count against together").clicked() {
+        let name = (1..).map(|n| format!("limit{n}")).find(|n| !g.limits.iter().any(|l| &l.name == n));
+        g.limits.push(NamedLimit { name: name.unwrap_or_default(), limit: default_limit() });
+        mark(true, "limits");
+    }
+    ui.end_row();
 }
 
 fn limiter_params_ui(ui: &mut Ui, l: &mut Limiter, mark: &mut impl FnMut(bool, &'static str)) {

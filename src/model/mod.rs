@@ -31,6 +31,7 @@ mod topology_index;
 pub mod validate;
 mod validate_cost;
 mod validate_global;
+mod validate_limits;
 mod validate_timeline;
 
 pub use balance::{Balance, Product};
@@ -54,7 +55,8 @@ pub use timeline::{
     Trigger, Variant,
 };
 pub use topology::{
-    Autoscaling, Gateway, LbRule, Link, LoadBalancer, Node, NodeKind, Region, RegionRtt, Route, Service, Topology,
+    Autoscaling, Gateway, LbRule, Link, LoadBalancer, NamedLimit, Node, NodeKind, Region, RegionRtt, Route, Service,
+    Topology,
 };
 
 use serde::{Deserialize, Serialize};
