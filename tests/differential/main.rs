@@ -33,6 +33,7 @@ mod oracle_envoy;
 mod process;
 mod replayer;
 mod trace_gen;
+mod trace_limits;
 mod validate_gateways;
 mod validate_scenario;
 
@@ -459,6 +460,11 @@ fn haproxy_leastconn() {
 #[test]
 fn haproxy_stick_table_http_req_rate() {
     differential(Kind::HaproxyStickTable);
+}
+
+#[test]
+fn haproxy_shared_stick_table_across_three_backends() {
+    differential(Kind::HaproxySharedTable);
 }
 
 #[test]

@@ -22,6 +22,9 @@ enum Balancer {
 
 /// (status, backend) per request, in trace order.
 pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
+    if let Some(p) = crate::trace_limits::predict(trace) {
+        return p;
+    }
     let spec = trace.kind.spec();
     let names = crate::trace_gen::INSTANCES;
     let n = trace.requests.len();

@@ -70,6 +70,8 @@ pub enum Kind {
     /// Envoy active TCP health checks (`interval`, `unhealthy_threshold`, `healthy_threshold`),
     /// 2 hosts, one down mid-trace.
     EnvoyHealthChecks,
+    /// A frontend-wide HAProxy stick table across three backends (`trace_limits.rs`).
+    HaproxySharedTable,
 }
 
 /// One request of a trace.
@@ -174,11 +176,13 @@ pub struct Spec {
     pub lb_extra: &'static str,
     /// More fields of the route (RON, each with a leading comma).
     pub route_extra: &'static str,
+    /// The path prefixes requests go to (`/api/items` when empty).
+    pub paths: &'static [&'static str],
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -196,6 +200,7 @@ impl Kind {
         Kind::EnvoyBreaker,
         Kind::EnvoyRetries,
         Kind::EnvoyHealthChecks,
+        Kind::HaproxySharedTable,
     ];
 
     /// The product.
@@ -230,7 +235,11 @@ impl Kind {
             warmup: 0,
             lb_extra: "",
             route_extra: "",
+            paths: &[],
         };
+        if let Some(spec) = crate::trace_limits::spec(self, base()) {
+            return spec;
+        }
         let envoy = || Spec { product: Product::Envoy, balance: "EnvoyRoundRobin", warmup: 3, ..base() };
         let ok = |r: Result<LimitReq, _>| r.unwrap();
         match self {
@@ -358,6 +367,7 @@ impl Kind {
             Kind::EnvoyHealthChecks => {
                 Spec { services: 2, warmup: 4, health: Some((200, 2, 2)), outages: &[(4000, 7000, "s1")], ..envoy() }
             }
+            Kind::HaproxySharedTable => base(),
         }
     }
 }
@@ -503,7 +513,11 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
             _ => keys[rng.range(0, 3) as usize].to_string(),
         };
         let routed = !rng.chance(0.03);
-        let path = if routed { format!("/api/items/{}", rng.range(1, 999)) } else { "/static/logo.png".into() };
+        let prefix = match spec.paths.len() {
+            0 => "/api/items",
+            n => spec.paths[rng.range(0, n as u64 - 1) as usize],
+        };
+        let path = if routed { format!("{prefix}/{}", rng.range(1, 999)) } else { "/static/logo.png".into() };
         let service = rng.range(spec.service.0, spec.service.1);
         // Move the candidate later until every margin holds (bounded).
         let mut accepted = None;
@@ -591,6 +605,9 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
 }
 
 fn scenario(kind: Kind, seed: u64, spec: &Spec) -> String {
+    if let Some(s) = crate::trace_limits::scenario(kind, seed, spec) {
+        return s;
+    }
     let health = match spec.health {
         Some((inter, rise, fall)) => format!("Some((inter_ms: {inter}, rise: {rise}, fall: {fall}))"),
         None => "None".into(),
