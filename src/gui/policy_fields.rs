@@ -223,7 +223,16 @@ fn rate_limit_ui(
         ),
         (
             "Envoy local rate limit",
-            Limiter::EnvoyLocalRateLimit { max_tokens: 100, tokens_per_fill: 100, fill_interval_ms: 1000 },
+            Limiter::EnvoyLocalRateLimit {
+                max_tokens: 100,
+                tokens_per_fill: 100,
+                fill_interval_ms: 1000,
+                descriptors: Vec::new(),
+                descriptor_source: Default::default(),
+                always_consume_default_token_bucket: true,
+                filter_enabled_percent: 100,
+                filter_enforced_percent: 100,
+            },
         ),
         ("AWS API Gateway", Limiter::AwsThrottle { rate_rps: 100, burst: 200 }),
         ("GCRA (governor)", Limiter::Gcra { per_second: 100, burst: 100 }),
@@ -299,7 +308,7 @@ fn limiter_params_ui(ui: &mut Ui, l: &mut Limiter, mark: &mut impl FnMut(bool, &
             mark(number_ui(ui, "    expire", expire_ms, 1..=86_400_000, " ms", 100.0), "expire");
             mark(number_ui(ui, "    deny_status", deny_status, 200..=599, "", 0.1), "deny_status");
         }
-        Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => {
+        Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms, .. } => {
             mark(number_ui(ui, "    max_tokens", max_tokens, 1..=10_000_000, "", 1.0), "max_tokens");
             mark(number_ui(ui, "    tokens_per_fill", tokens_per_fill, 1..=10_000_000, "", 1.0), "tokens_per_fill");
             mark(number_ui(ui, "    fill_interval", fill_interval_ms, 50..=86_400_000, " ms", 10.0), "fill_interval");

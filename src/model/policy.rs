@@ -4,8 +4,8 @@
 //! each with the product's semantics, and `src/export/` writes them back as the product's config.
 
 use crate::policy::ratelimit::{
-    AnyLimiter, AwsThrottle, EnvoyRatelimit, EnvoyRefill, EnvoyTokenBucket, Gcra, HttpReqRate, Kong, KongCounting,
-    LimitReq, LimitReqDelay, LimitReqRate, Traefik,
+    AnyLimiter, AwsThrottle, DescriptorSource, EnvoyDescriptorBucket, EnvoyLocal, EnvoyRatelimit, EnvoyRefill,
+    EnvoyTokenBucket, Gcra, HttpReqRate, Kong, KongCounting, LimitReq, LimitReqDelay, LimitReqRate, Traefik,
 };
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +73,11 @@ pub enum Limiter {
         deny_status: u16,
     },
     /// Envoy local rate limit (`envoy.filters.http.local_ratelimit`, Envoy 1.31+): a continuously
-    /// refilled token bucket that starts full; 429 when empty.
+    /// refilled token bucket that starts full; 429 when empty. With `descriptors` (the rate limit's
+    /// `key` must then be `Global`: this bucket is the route's default bucket), a request whose
+    /// descriptor (built from `descriptor_source`) equals one's `value` takes a token from that
+    /// descriptor's bucket first, then from the default bucket unless
+    /// `always_consume_default_token_bucket` is off (see [`crate::policy::ratelimit::envoy_local`]).
     EnvoyLocalRateLimit {
         /// `token_bucket.max_tokens`.
         max_tokens: u32,
@@ -82,6 +86,23 @@ pub enum Limiter {
         tokens_per_fill: u32,
         /// `token_bucket.fill_interval`, ms (>= 50).
         fill_interval_ms: u64,
+        /// `descriptors`: exact-value descriptors with buckets of their own.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        descriptors: Vec<EnvoyDescriptor>,
+        /// The `rate_limits` action that builds a request's descriptor (default: the remote
+        /// address).
+        #[serde(default, skip_serializing_if = "EnvoyDescriptorSource::is_default")]
+        descriptor_source: EnvoyDescriptorSource,
+        /// `always_consume_default_token_bucket` (Envoy's default: true).
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        always_consume_default_token_bucket: bool,
+        /// `filter_enabled`, percent of requests looked at (the model's default is 100; Envoy's
+        /// proto default, 0, limits nothing, and the export writes the value).
+        #[serde(default = "hundred", skip_serializing_if = "is_hundred")]
+        filter_enabled_percent: u32,
+        /// `filter_enforced`, percent of refused requests actually answered 429 (default 100).
+        #[serde(default = "hundred", skip_serializing_if = "is_hundred")]
+        filter_enforced_percent: u32,
     },
     /// AWS API Gateway throttling: a token bucket of `burst` tokens refilled at `rate_rps`; 429.
     AwsThrottle {
@@ -136,6 +157,47 @@ pub enum Limiter {
         /// `unit`.
         unit: WindowUnit,
     },
+}
+
+/// One Envoy local rate limit descriptor: requests whose descriptor entry equals `value` take
+/// tokens from its bucket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvoyDescriptor {
+    /// The entry's value: a client address (`10.0.0.7`, a trace's `client_key`) for
+    /// `RemoteAddress`, an API key for `ApiKey` (a trace's `client_key`; a population's user `u`
+    /// sends `<population>-<u>`).
+    pub value: String,
+    /// `token_bucket.max_tokens`.
+    pub max_tokens: u32,
+    /// `token_bucket.tokens_per_fill` (default 1).
+    #[serde(default = "one")]
+    pub tokens_per_fill: u32,
+    /// `token_bucket.fill_interval`, ms: a multiple of the default bucket's (Envoy refuses others).
+    pub fill_interval_ms: u64,
+}
+
+/// The `rate_limits` action building the descriptor an Envoy local rate limit matches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EnvoyDescriptorSource {
+    /// `remote_address`: the client address (the peer address; `use_remote_address` is on).
+    #[default]
+    RemoteAddress,
+    /// `request_headers` on `x-api-key` (descriptor key `api_key`).
+    ApiKey,
+}
+
+impl EnvoyDescriptorSource {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+fn is_true(v: &bool) -> bool {
+    *v
+}
+fn is_hundred(v: &u32) -> bool {
+    *v == 100
 }
 
 /// Kong's counter store.
@@ -229,13 +291,54 @@ impl Limiter {
             Limiter::HaproxyHttpReqRate { period_ms, limit, expire_ms, deny_status } => {
                 HttpReqRate::new(*period_ms, *limit, *expire_ms, *deny_status).map(AnyLimiter::HaproxyHttpReqRate)
             }
-            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => EnvoyTokenBucket::new(
-                *max_tokens,
-                *tokens_per_fill,
-                fill_interval_ms.saturating_mul(1_000_000),
-                EnvoyRefill::Continuous,
-            )
-            .map(AnyLimiter::Envoy),
+            Limiter::EnvoyLocalRateLimit {
+                max_tokens,
+                tokens_per_fill,
+                fill_interval_ms,
+                descriptors,
+                descriptor_source,
+                always_consume_default_token_bucket,
+                filter_enabled_percent,
+                filter_enforced_percent,
+            } => {
+                let bucket = |max: u32, per: u32, ms: u64| {
+                    EnvoyTokenBucket::new(max, per, ms.saturating_mul(1_000_000), EnvoyRefill::Continuous)
+                };
+                let default = bucket(*max_tokens, *tokens_per_fill, *fill_interval_ms);
+                if descriptors.is_empty() && *filter_enabled_percent == 100 && *filter_enforced_percent == 100 {
+                    default.map(AnyLimiter::Envoy)
+                } else {
+                    let built = descriptors
+                        .iter()
+                        .map(|d| {
+                            bucket(d.max_tokens, d.tokens_per_fill, d.fill_interval_ms).map(|b| {
+                                EnvoyDescriptorBucket::new(
+                                    d.value.clone(),
+                                    b,
+                                    d.fill_interval_ms.saturating_mul(1_000_000),
+                                )
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>();
+                    default
+                        .and_then(|default| {
+                            EnvoyLocal::new(
+                                default,
+                                fill_interval_ms.saturating_mul(1_000_000),
+                                built?,
+                                *always_consume_default_token_bucket,
+                                *filter_enabled_percent,
+                                *filter_enforced_percent,
+                            )
+                        })
+                        .map(|l| {
+                            AnyLimiter::EnvoyLocal(l.with_source(match descriptor_source {
+                                EnvoyDescriptorSource::RemoteAddress => DescriptorSource::RemoteAddress,
+                                EnvoyDescriptorSource::ApiKey => DescriptorSource::ApiKey,
+                            }))
+                        })
+                }
+            }
             Limiter::AwsThrottle { rate_rps, burst } => {
                 AwsThrottle::new(u64::from(*rate_rps), u64::from(*burst)).map(AnyLimiter::Aws)
             }
@@ -274,8 +377,10 @@ impl Limiter {
                 format!("limit_req {rate} burst {burst}{mode}")
             }
             Limiter::HaproxyHttpReqRate { period_ms, limit, .. } => format!("http_req_rate({period_ms}ms) gt {limit}"),
-            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => {
-                format!("token bucket {max_tokens}, +{tokens_per_fill}/{fill_interval_ms} ms")
+            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms, descriptors, .. } => {
+                let d =
+                    if descriptors.is_empty() { String::new() } else { format!(", {} descriptors", descriptors.len()) };
+                format!("token bucket {max_tokens}, +{tokens_per_fill}/{fill_interval_ms} ms{d}")
             }
             Limiter::AwsThrottle { rate_rps, burst } => format!("throttle {rate_rps} r/s burst {burst}"),
             Limiter::Gcra { per_second, burst } => format!("GCRA {per_second}/s burst {burst}"),

@@ -3,7 +3,7 @@
 
 use super::names::check_name;
 use super::validate::Checker;
-use super::{Gateway, RateLimit};
+use super::{Gateway, LimitKey, Limiter, RateLimit};
 
 /// Every problem of gateway `g`'s rate limits, reported on node `name`.
 pub(super) fn check(c: &mut Checker<'_>, name: &str, g: &Gateway) {
@@ -51,5 +51,18 @@ pub(super) fn check(c: &mut Checker<'_>, name: &str, g: &Gateway) {
 fn limit(c: &mut Checker<'_>, name: &str, what: &str, rl: &RateLimit) {
     if let Some(msg) = rl.algorithm.problem() {
         c.error(Some(name), format!("{what}: {msg}"));
+    }
+    if let Limiter::EnvoyLocalRateLimit { descriptors, .. } = &rl.algorithm
+        && !descriptors.is_empty()
+        && rl.key != LimitKey::Global
+    {
+        c.error(
+            Some(name),
+            format!(
+                "{what}: descriptors need key: Global, got {:?} (the token bucket is the route's one default bucket; \
+                 a bucket per client is a rate limit keyed on Client without descriptors)",
+                rl.key
+            ),
+        );
     }
 }

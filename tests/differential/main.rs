@@ -483,6 +483,11 @@ fn envoy_local_rate_limit_per_client_address() {
 }
 
 #[test]
+fn envoy_descriptor_bucket_next_to_the_default_bucket() {
+    differential(Kind::EnvoyDescriptor);
+}
+
+#[test]
 fn envoy_outlier_ejection_and_max_ejection_percent() {
     differential(Kind::EnvoyOutlier);
 }

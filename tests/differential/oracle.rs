@@ -42,7 +42,7 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
         let mut delay = 0;
         if !r.client_key.is_empty() {
             match &spec.limit {
-                Limit::None | Limit::Envoy(_) => {}
+                Limit::None | Limit::Envoy(_) | Limit::EnvoyDescriptor => {}
                 Limit::Nginx(l) => match l.check(ng.entry(&r.client_key).or_default(), t * MS) {
                     LimitReqDecision::Pass { delay_ms } => delay = delay_ms,
                     LimitReqDecision::Reject { status } => {

@@ -72,6 +72,8 @@ pub enum Kind {
     EnvoyHealthChecks,
     /// A frontend-wide HAProxy stick table across three backends (`trace_limits.rs`).
     HaproxySharedTable,
+    /// An Envoy descriptor bucket next to the default bucket (`trace_limits.rs`).
+    EnvoyDescriptor,
 }
 
 /// One request of a trace.
@@ -141,6 +143,8 @@ pub enum Limit {
     Haproxy(HttpReqRate, u64, u64),
     /// Envoy local rate limit token bucket.
     Envoy(EnvoyTokenBucket),
+    /// Envoy's default bucket with a descriptor bucket (`trace_limits.rs`).
+    EnvoyDescriptor,
 }
 
 /// What a trace kind is made of.
@@ -182,7 +186,7 @@ pub struct Spec {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -201,6 +205,7 @@ impl Kind {
         Kind::EnvoyRetries,
         Kind::EnvoyHealthChecks,
         Kind::HaproxySharedTable,
+        Kind::EnvoyDescriptor,
     ];
 
     /// The product.
@@ -367,7 +372,7 @@ impl Kind {
             Kind::EnvoyHealthChecks => {
                 Spec { services: 2, warmup: 4, health: Some((200, 2, 2)), outages: &[(4000, 7000, "s1")], ..envoy() }
             }
-            Kind::HaproxySharedTable => base(),
+            Kind::HaproxySharedTable | Kind::EnvoyDescriptor => base(),
         }
     }
 }
@@ -410,6 +415,8 @@ fn robust_verdict(
     let ns = |ms: u64| ms * 1_000_000;
     match limit {
         Limit::None => Some(Verdict::Pass(0)),
+        // Two buckets: `generate` asks `trace_limits::descriptor_verdict`.
+        Limit::EnvoyDescriptor => None,
         Limit::Envoy(b) => {
             let at = |ms: u64| match b.check(&mut tb.clone(), ns(ms)) {
                 BucketDecision::Allow => Verdict::Pass(0),
@@ -528,7 +535,15 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
                 let n = ng.get(&key).copied().unwrap_or_default();
                 let h = hp.get(&key).copied().unwrap_or_default();
                 let b = tb.get(&key).copied().unwrap_or_default();
-                match robust_verdict(&spec.limit, &n, &h, &b, t) {
+                let verdict = match spec.limit {
+                    Limit::EnvoyDescriptor => {
+                        let d = tb.get("").copied().unwrap_or_default();
+                        let v = crate::trace_limits::descriptor_verdict(&d, &b, &key, t);
+                        v.map(|ok| if ok { Verdict::Pass(0) } else { Verdict::Reject })
+                    }
+                    _ => robust_verdict(&spec.limit, &n, &h, &b, t),
+                };
+                match verdict {
                     Some(v) => v,
                     None => {
                         t += 3;
@@ -579,6 +594,9 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
                 }
                 Limit::Envoy(b) => {
                     b.check(tb.entry(key.clone()).or_default(), ns);
+                }
+                Limit::EnvoyDescriptor => {
+                    crate::trace_limits::descriptor_commit(&mut tb, String::new(), key.clone(), &key, ns);
                 }
             }
         }

@@ -1,7 +1,8 @@
-//! Rate limits declared once on a gateway and shared by several routes (`Gateway::limits`,
+//! Gateway-level limits: rate limits declared once on a gateway and shared by several routes (`Gateway::limits`,
 //! `Route::shared_limit`): the engine counts a key's requests on all of them against one state,
 //! as one HAProxy stick table tracked in the frontend, one NGINX `limit_req_zone` used by several
-//! `location`s, or one Envoy local rate limit on the virtual host do.
+//! `location`s, or one Envoy local rate limit on the virtual host do; and Envoy local rate limit
+//! descriptors next to the default bucket, with the `filter_enforced` fraction.
 
 use gatesim::model::validate::{Severity, validate};
 use gatesim::model::{Scenario, load};
@@ -146,4 +147,73 @@ fn a_file_without_shared_limits_saves_as_before() {
     let s = load(&scenario("", "", ""));
     let text = gatesim::model::load::to_string(&s);
     assert!(!text.contains("limits") && !text.contains("shared_limit"), "{text}");
+}
+
+/// A gateway with one route `/` to service b0 limited by `limit` (RON of a `RateLimit`).
+fn one_route(limit: &str) -> String {
+    format!(
+        r#"Scenario(format_version: 1, name: "descriptors", run: (seed: 1, duration_s: 1.0),
+        topology: (nodes: [
+            Clients((name: "c", traffic: Constant(rate_rps: 0.0))),
+            Gateway((name: "gw", routes: [(path_prefix: "/", upstream: "b0", rate_limit: Some({limit}))])),
+            Service((name: "b0", instances: 1, service_time: Constant(ms: 10.0))),
+        ], links: [(from: "c", to: "gw"), (from: "gw", to: "b0")]))"#
+    )
+}
+
+#[test]
+fn an_envoy_descriptor_bucket_and_the_default_bucket_are_both_charged() {
+    // Envoy 1.40 local_ratelimit_impl.cc `requestAllowed` (always_consume_default_token_bucket
+    // defaults to true): the default bucket (2 tokens, one for everyone: key Global) and alice's
+    // descriptor bucket (1 token, matched on the remote address). Alice passes both and takes
+    // one of each; her second request is refused by her bucket (the default keeps its last token);
+    // bob takes that last token; bob's second request is refused by the default bucket.
+    let limit = r#"(key: Global, algorithm: EnvoyLocalRateLimit(max_tokens: 2, fill_interval_ms: 60000,
+        descriptors: [(value: "10.0.0.1", max_tokens: 1, fill_interval_ms: 60000)]))"#;
+    let s = load(&one_route(limit));
+    let rows =
+        run(&s, "descriptors", "r1,0,10.0.0.1,/x,\nr2,10,10.0.0.1,/x,\nr3,20,10.0.0.2,/x,\nr4,30,10.0.0.2,/x,\n");
+    let got: Vec<&str> = rows.iter().map(|(_, s, _)| s.as_str()).collect();
+    assert_eq!(got, ["200", "429", "200", "429"], "{rows:?}");
+    // Without always_consume_default_token_bucket, alice's request leaves the default bucket
+    // alone: bob gets both of its tokens.
+    let s =
+        load(&one_route(&limit.replace("descriptors:", "always_consume_default_token_bucket: false, descriptors:")));
+    let rows = run(&s, "no-default", "r1,0,10.0.0.1,/x,\nr2,10,10.0.0.2,/x,\nr3,20,10.0.0.2,/x,\nr4,30,10.0.0.2,/x,\n");
+    let got: Vec<&str> = rows.iter().map(|(_, s, _)| s.as_str()).collect();
+    assert_eq!(got, ["200", "200", "200", "429"], "{rows:?}");
+}
+
+#[test]
+fn envoy_filter_enforced_zero_lets_refused_requests_pass() {
+    // local_ratelimit.cc `decodeHeaders`: refused but not enforced -> Continue.
+    let s = load(&one_route(
+        "(key: Global, algorithm: EnvoyLocalRateLimit(max_tokens: 1, fill_interval_ms: 60000, filter_enforced_percent: 0))",
+    ));
+    let rows = run(&s, "unenforced", "r1,0,a,/x,\nr2,10,a,/x,\nr3,20,b,/x,\n");
+    assert!(rows.iter().all(|(_, s, _)| s == "200"), "{rows:?}");
+}
+
+#[test]
+fn envoy_descriptors_need_a_global_key_and_envoy_valid_intervals() {
+    let problems = |limit: &str| {
+        validate(&load::parse(&one_route(limit), Path::new("d.ron")).unwrap(), None)
+            .into_iter()
+            .map(|p| format!("{} {}", p.node.unwrap_or_default(), p.message))
+            .collect::<Vec<_>>()
+    };
+    let keyed = problems(
+        r#"(key: Client, algorithm: EnvoyLocalRateLimit(max_tokens: 2, fill_interval_ms: 100, descriptors: [(value: "a", max_tokens: 1, fill_interval_ms: 100)]))"#,
+    );
+    assert!(
+        keyed.iter().any(|m| m.starts_with("gw route / rate limit: descriptors need key: Global, got Client")),
+        "{keyed:?}"
+    );
+    let interval = problems(
+        r#"(key: Global, algorithm: EnvoyLocalRateLimit(max_tokens: 2, fill_interval_ms: 200, descriptors: [(value: "a", max_tokens: 1, fill_interval_ms: 300)]))"#,
+    );
+    assert!(
+        interval.iter().any(|m| m.contains("multiple of the default token bucket's fill_interval")),
+        "{interval:?}"
+    );
 }

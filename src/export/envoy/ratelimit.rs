@@ -8,7 +8,7 @@
 
 use super::super::{ExportError, Resolved, ResolvedRoute};
 use super::{LOCAL_RATELIMIT_TYPE, MIN_FILL_INTERVAL_MS, T, UNLIMITED, duration};
-use crate::model::{LimitKey, Limiter, RateLimit};
+use crate::model::{EnvoyDescriptorSource, LimitKey, Limiter, RateLimit};
 use serde_json::{Map, Value, json};
 
 const FILTER_CONFIG_TYPE: &str = "type.googleapis.com/envoy.config.route.v3.FilterConfig";
@@ -61,9 +61,29 @@ pub(super) fn route_limit(
     }
 }
 
+/// The descriptor entry key and the `rate_limits` action building it.
+fn source_action(source: EnvoyDescriptorSource) -> (&'static str, Value) {
+    match source {
+        EnvoyDescriptorSource::RemoteAddress => ("remote_address", json!({ "remote_address": {} })),
+        EnvoyDescriptorSource::ApiKey => {
+            ("api_key", json!({ "request_headers": { "header_name": "x-api-key", "descriptor_key": "api_key" } }))
+        }
+    }
+}
+
 /// The `LocalRateLimit` config of one limit, `what` naming it in errors.
 fn filter_config(r: &Resolved<'_>, stat_prefix: &str, rl: &RateLimit, what: &str) -> Result<Value, ExportError> {
-    let Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms, .. } = rl.algorithm else {
+    let Limiter::EnvoyLocalRateLimit {
+        max_tokens,
+        tokens_per_fill,
+        fill_interval_ms,
+        ref descriptors,
+        descriptor_source,
+        always_consume_default_token_bucket,
+        filter_enabled_percent,
+        filter_enforced_percent,
+    } = rl.algorithm
+    else {
         return Err(ExportError::unsupported(
             &r.gateway,
             format!("rate limit {:?} on {what}", rl.algorithm.describe()),
@@ -85,14 +105,51 @@ fn filter_config(r: &Resolved<'_>, stat_prefix: &str, rl: &RateLimit, what: &str
         "tokens_per_fill": tokens_per_fill,
         "fill_interval": duration(fill_interval_ms),
     });
-    let percent =
-        |key: &str| json!({ "default_value": { "numerator": 100, "denominator": "HUNDRED" }, "runtime_key": key });
+    let percent = |key: &str, n: u32| json!({ "default_value": { "numerator": n, "denominator": "HUNDRED" }, "runtime_key": key });
     let mut limit = Map::new();
     limit.insert("@type".into(), json!(LOCAL_RATELIMIT_TYPE));
     limit.insert("stat_prefix".into(), json!(stat_prefix));
     limit.insert("status".into(), json!({ "code": 429 }));
-    limit.insert("filter_enabled".into(), percent("local_rate_limit_enabled"));
-    limit.insert("filter_enforced".into(), percent("local_rate_limit_enforced"));
+    limit.insert("filter_enabled".into(), percent("local_rate_limit_enabled", filter_enabled_percent));
+    limit.insert("filter_enforced".into(), percent("local_rate_limit_enforced", filter_enforced_percent));
+    if !descriptors.is_empty() && rl.key != LimitKey::Global {
+        return Err(ExportError::unsupported(
+            &r.gateway,
+            format!("descriptors on {what} keyed on {:?}", rl.key),
+            T,
+            "descriptors sit next to the route's one default bucket: the limit's key must be Global",
+        ));
+    }
+    if !descriptors.is_empty() {
+        // Exact-value descriptors next to the default bucket (the model's key is Global).
+        let (key, action) = source_action(descriptor_source);
+        let mut list = Vec::new();
+        for d in descriptors {
+            if d.fill_interval_ms < MIN_FILL_INTERVAL_MS || d.max_tokens == 0 || d.tokens_per_fill == 0 {
+                return Err(ExportError::unsupported(
+                    &r.gateway,
+                    format!("descriptor {:?} on {what}", d.value),
+                    T,
+                    format!(
+                        "Envoy needs fill_interval >= {MIN_FILL_INTERVAL_MS} ms and max_tokens, tokens_per_fill >= 1"
+                    ),
+                ));
+            }
+            list.push(json!({
+                "entries": [{ "key": key, "value": d.value }],
+                "token_bucket": {
+                    "max_tokens": d.max_tokens,
+                    "tokens_per_fill": d.tokens_per_fill,
+                    "fill_interval": duration(d.fill_interval_ms),
+                },
+            }));
+        }
+        limit.insert("token_bucket".into(), bucket);
+        limit.insert("descriptors".into(), Value::Array(list));
+        limit.insert("rate_limits".into(), json!([{ "actions": [action] }]));
+        limit.insert("always_consume_default_token_bucket".into(), json!(always_consume_default_token_bucket));
+        return Ok(Value::Object(limit));
+    }
     let action = match rl.key {
         LimitKey::Global => None,
         LimitKey::Client => Some(("remote_address", json!({ "remote_address": {} }))),

@@ -138,3 +138,36 @@ fn two_shared_limits_and_yaml_targets_are_refused_naming_the_limit() {
     let e = export(&sc, Some("gw"), Target::Kong, &opts()).unwrap_err().to_string();
     assert!(e.contains("gw") && e.contains("shared limit \"api\""), "{e}");
 }
+
+#[test]
+fn envoy_writes_descriptors_their_action_and_the_fractions() {
+    // api/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto: `descriptors`
+    // (entries key/value + token_bucket), `rate_limits` actions, `always_consume_default_token_bucket`,
+    // `filter_enabled`/`filter_enforced` fractions.
+    let limit = r#"(key: Global, algorithm: EnvoyLocalRateLimit(max_tokens: 8, fill_interval_ms: 100, descriptor_source: ApiKey, always_consume_default_token_bucket: false, filter_enforced_percent: 25, descriptors: [(value: "alice", max_tokens: 3, fill_interval_ms: 500)]))"#;
+    let mut sc = gw(limit, "", Target::Envoy);
+    if let Some(Node::Gateway(g)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "gw") {
+        g.routes[0].rate_limit = Some(g.limits[0].limit.clone());
+        g.routes[0].shared_limit = None;
+        g.routes[1].shared_limit = None;
+        g.limits.clear();
+    }
+    let config = export(&sc, Some("gw"), Target::Envoy, &opts()).unwrap();
+    let text: Vec<&str> = config.lines().map(str::trim).collect();
+    let seq = |want: &[&str]| {
+        assert!(text.windows(want.len()).any(|w| w == want), "missing {want:?} in\n{config}");
+    };
+    seq(&[
+        "- entries:",
+        "- key: \"api_key\"",
+        "value: \"alice\"",
+        "token_bucket:",
+        "max_tokens: 3",
+        "tokens_per_fill: 1",
+        "fill_interval: \"0.500s\"",
+    ]);
+    seq(&["- actions:", "- request_headers:", "header_name: \"x-api-key\"", "descriptor_key: \"api_key\""]);
+    seq(&["numerator: 25", "denominator: \"HUNDRED\"", "runtime_key: \"local_rate_limit_enforced\""]);
+    assert!(text.contains(&"always_consume_default_token_bucket: false"), "{config}");
+    assert!(text.contains(&"max_tokens: 8"), "{config}");
+}
