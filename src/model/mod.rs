@@ -16,6 +16,7 @@ mod clients;
 pub mod cost;
 pub mod deploy;
 mod dist;
+mod envoy_limit;
 pub mod global;
 pub mod limits;
 pub mod lint;
@@ -40,13 +41,14 @@ pub use cost::{Business, PriceTable, Prices, Sla, SlaCredit};
 pub use deploy::{Container, Deployment, Hosting, Probe, Serverless};
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
+pub use envoy_limit::{EnvoyDescriptor, EnvoyDescriptorSource};
 pub use global::{
     Backups, DataStore, Dns, DnsRecord, DnsRouting, HealthCheck53, Promotion, RecordRole, Replica, Replication,
 };
 pub use param::{ParamValue, Setting};
 pub use policy::{
-    ActiveCheck, CircuitBreaker, ClientRetry, EnvoyDescriptor, EnvoyDescriptorSource, Failover, Jitter, KongPolicy,
-    LimitKey, Limiter, OutlierDetection, RateLimit, RetryOn, RetryPolicy, WindowUnit,
+    ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection,
+    RateLimit, RetryOn, RetryPolicy, WindowUnit,
 };
 pub use time::{At, Span, UtcTime};
 pub use timeline::{

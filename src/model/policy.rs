@@ -3,9 +3,10 @@
 //! person who knows the product reads the file as they would its config; `src/policy/` implements
 //! each with the product's semantics, and `src/export/` writes them back as the product's config.
 
+use super::envoy_limit::{EnvoyDescriptor, EnvoyDescriptorSource, is_hundred, is_true};
 use crate::policy::ratelimit::{
-    AnyLimiter, AwsThrottle, DescriptorSource, EnvoyDescriptorBucket, EnvoyLocal, EnvoyRatelimit, EnvoyRefill,
-    EnvoyTokenBucket, Gcra, HttpReqRate, Kong, KongCounting, LimitReq, LimitReqDelay, LimitReqRate, Traefik,
+    AnyLimiter, AwsThrottle, EnvoyRatelimit, Gcra, HttpReqRate, Kong, KongCounting, LimitReq, LimitReqDelay,
+    LimitReqRate, Traefik,
 };
 use serde::{Deserialize, Serialize};
 
@@ -159,47 +160,6 @@ pub enum Limiter {
     },
 }
 
-/// One Envoy local rate limit descriptor: requests whose descriptor entry equals `value` take
-/// tokens from its bucket.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnvoyDescriptor {
-    /// The entry's value: a client address (`10.0.0.7`, a trace's `client_key`) for
-    /// `RemoteAddress`, an API key for `ApiKey` (a trace's `client_key`; a population's user `u`
-    /// sends `<population>-<u>`).
-    pub value: String,
-    /// `token_bucket.max_tokens`.
-    pub max_tokens: u32,
-    /// `token_bucket.tokens_per_fill` (default 1).
-    #[serde(default = "one")]
-    pub tokens_per_fill: u32,
-    /// `token_bucket.fill_interval`, ms: a multiple of the default bucket's (Envoy refuses others).
-    pub fill_interval_ms: u64,
-}
-
-/// The `rate_limits` action building the descriptor an Envoy local rate limit matches.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EnvoyDescriptorSource {
-    /// `remote_address`: the client address (the peer address; `use_remote_address` is on).
-    #[default]
-    RemoteAddress,
-    /// `request_headers` on `x-api-key` (descriptor key `api_key`).
-    ApiKey,
-}
-
-impl EnvoyDescriptorSource {
-    fn is_default(&self) -> bool {
-        *self == Self::default()
-    }
-}
-
-fn is_true(v: &bool) -> bool {
-    *v
-}
-fn is_hundred(v: &u32) -> bool {
-    *v == 100
-}
-
 /// Kong's counter store.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KongPolicy {
@@ -300,45 +260,13 @@ impl Limiter {
                 always_consume_default_token_bucket,
                 filter_enabled_percent,
                 filter_enforced_percent,
-            } => {
-                let bucket = |max: u32, per: u32, ms: u64| {
-                    EnvoyTokenBucket::new(max, per, ms.saturating_mul(1_000_000), EnvoyRefill::Continuous)
-                };
-                let default = bucket(*max_tokens, *tokens_per_fill, *fill_interval_ms);
-                if descriptors.is_empty() && *filter_enabled_percent == 100 && *filter_enforced_percent == 100 {
-                    default.map(AnyLimiter::Envoy)
-                } else {
-                    let built = descriptors
-                        .iter()
-                        .map(|d| {
-                            bucket(d.max_tokens, d.tokens_per_fill, d.fill_interval_ms).map(|b| {
-                                EnvoyDescriptorBucket::new(
-                                    d.value.clone(),
-                                    b,
-                                    d.fill_interval_ms.saturating_mul(1_000_000),
-                                )
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>();
-                    default
-                        .and_then(|default| {
-                            EnvoyLocal::new(
-                                default,
-                                fill_interval_ms.saturating_mul(1_000_000),
-                                built?,
-                                *always_consume_default_token_bucket,
-                                *filter_enabled_percent,
-                                *filter_enforced_percent,
-                            )
-                        })
-                        .map(|l| {
-                            AnyLimiter::EnvoyLocal(l.with_source(match descriptor_source {
-                                EnvoyDescriptorSource::RemoteAddress => DescriptorSource::RemoteAddress,
-                                EnvoyDescriptorSource::ApiKey => DescriptorSource::ApiKey,
-                            }))
-                        })
-                }
-            }
+            } => super::envoy_limit::build(
+                (*max_tokens, *tokens_per_fill, *fill_interval_ms),
+                descriptors,
+                *descriptor_source,
+                *always_consume_default_token_bucket,
+                (*filter_enabled_percent, *filter_enforced_percent),
+            ),
             Limiter::AwsThrottle { rate_rps, burst } => {
                 AwsThrottle::new(u64::from(*rate_rps), u64::from(*burst)).map(AnyLimiter::Aws)
             }
