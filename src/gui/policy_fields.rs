@@ -6,7 +6,8 @@
 use super::fields::{number_ui, optional_ui, row_ui};
 use crate::model::{
     ActiveCheck, Autoscaling, Balance, CircuitBreaker, ClientRetry, Clients, Failover, Gateway, Jitter, KongPolicy,
-    LimitKey, Limiter, LoadBalancer, NamedLimit, OutlierDetection, RateLimit, RetryPolicy, Route, Service, WindowUnit,
+    LimitKey, Limiter, LoadBalancer, NamedLimit, OutlierDetection, RateLimit, RetryPolicy, Route, Service, TykLimiter,
+    WindowUnit,
 };
 use egui::{ComboBox, Ui};
 
@@ -242,6 +243,7 @@ fn rate_limit_ui(
             "Envoy rate-limit service",
             Limiter::EnvoyRateLimitService { requests_per_unit: 100, unit: WindowUnit::Second },
         ),
+        ("Tyk", Limiter::Tyk { rate: 100, per_s: 1, limiter: TykLimiter::Drl, gateways: 1, drl_threshold: 0.0 }),
     ];
     mark(choice_ui(ui, "    algorithm", ("rl-algo", id), &mut rl.algorithm, &limiters, same_variant), "limiter");
     limiter_params_ui(ui, &mut rl.algorithm, mark);
@@ -336,6 +338,17 @@ fn limiter_params_ui(ui: &mut Ui, l: &mut Limiter, mark: &mut impl FnMut(bool, &
             }
             let policies = [("local", KongPolicy::Local), ("redis", KongPolicy::Redis)];
             mark(choice_ui(ui, "    policy", "kong-policy", policy, &policies, |a, b| a == b), "policy");
+        }
+        Limiter::Tyk { rate, per_s, limiter, gateways, .. } => {
+            mark(number_ui(ui, "    rate", rate, 1..=1_000_000, "", 1.0), "tyk_rate");
+            mark(number_ui(ui, "    per", per_s, 1..=86_400, " s", 1.0), "tyk_per");
+            let limiters = [
+                ("DRL", TykLimiter::Drl),
+                ("Redis rolling window", TykLimiter::RedisRolling),
+                ("sentinel", TykLimiter::Sentinel),
+            ];
+            mark(choice_ui(ui, "    limiter", "tyk-limiter", limiter, &limiters, |a, b| a == b), "tyk_limiter");
+            mark(number_ui(ui, "    gateways", gateways, 1..=1000, "", 0.1), "tyk_gateways");
         }
         Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
             mark(

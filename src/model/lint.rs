@@ -69,6 +69,14 @@ impl Limiter {
             Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
                 *requests_per_unit as f64 / unit.seconds() as f64
             }
+            // The DRL gives each of n gateways max(1, rate / n) per window; the Redis limiters
+            // allow `rate` per `per` (the lint looks at one gateway).
+            Limiter::Tyk { rate, per_s, gateways, .. } => {
+                let drl = matches!(self.build(0), Ok(crate::policy::ratelimit::AnyLimiter::Tyk(t))
+                    if t.mode() == crate::policy::ratelimit::TykMode::Drl);
+                let per_gateway = if drl { (*rate / u64::from((*gateways).max(1))).max(1) } else { *rate };
+                per_gateway as f64 / (*per_s).max(1) as f64
+            }
         }
     }
 }

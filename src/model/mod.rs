@@ -29,6 +29,7 @@ pub mod time;
 mod timeline;
 mod topology;
 mod topology_index;
+mod tyk_limit;
 pub mod validate;
 mod validate_cost;
 mod validate_global;
@@ -60,6 +61,7 @@ pub use topology::{
     Autoscaling, Gateway, LbRule, Link, LoadBalancer, NamedLimit, Node, NodeKind, Region, RegionRtt, Route, Service,
     Topology,
 };
+pub use tyk_limit::TykLimiter;
 
 use serde::{Deserialize, Serialize};
 

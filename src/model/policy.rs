@@ -4,6 +4,7 @@
 //! each with the product's semantics, and `src/export/` writes them back as the product's config.
 
 use super::envoy_limit::{EnvoyDescriptor, EnvoyDescriptorSource, is_hundred, is_true};
+use super::tyk_limit::TykLimiter;
 use crate::policy::ratelimit::{
     AnyLimiter, AwsThrottle, EnvoyRatelimit, Gcra, HttpReqRate, Kong, KongCounting, LimitReq, LimitReqDelay,
     LimitReqRate, Traefik,
@@ -158,6 +159,23 @@ pub enum Limiter {
         /// `unit`.
         unit: WindowUnit,
     },
+    /// Tyk (a key's or policy's `rate` per `per` seconds): the distributed rate limiter, the Redis
+    /// rolling window or the sentinel (see [`crate::policy::ratelimit::tyk`]); 429.
+    Tyk {
+        /// `rate`: requests per window.
+        rate: u64,
+        /// `per`, seconds.
+        per_s: u64,
+        /// Which limiter `tyk.conf` enables.
+        #[serde(default)]
+        limiter: TykLimiter,
+        /// Gateways sharing the limit (the DRL divides it among them; default 1).
+        #[serde(default = "one")]
+        gateways: u32,
+        /// `drl_threshold` (0: Tyk's default, 5).
+        #[serde(default)]
+        drl_threshold: f64,
+    },
 }
 
 /// Kong's counter store.
@@ -284,6 +302,9 @@ impl Limiter {
             Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
                 EnvoyRatelimit::new(*requests_per_unit, unit.seconds(), start_unix_ms).map(AnyLimiter::EnvoyRatelimit)
             }
+            Limiter::Tyk { rate, per_s, limiter, gateways, drl_threshold } => {
+                super::tyk_limit::build(*rate, *per_s, *limiter, *gateways, *drl_threshold)
+            }
         };
         built.map_err(|e| e.to_string())
     }
@@ -323,6 +344,7 @@ impl Limiter {
             Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
                 format!("ratelimit {requests_per_unit}/{unit:?}")
             }
+            Limiter::Tyk { rate, per_s, limiter, .. } => format!("tyk {rate} per {per_s} s ({limiter:?})"),
         }
     }
 }

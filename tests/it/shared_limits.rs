@@ -2,7 +2,7 @@
 //! `Route::shared_limit`): the engine counts a key's requests on all of them against one state,
 //! as one HAProxy stick table tracked in the frontend, one NGINX `limit_req_zone` used by several
 //! `location`s, or one Envoy local rate limit on the virtual host do; and Envoy local rate limit
-//! descriptors next to the default bucket, with the `filter_enforced` fraction.
+//! descriptors next to the default bucket, with the `filter_enforced` fraction; and Tyk's limiters.
 
 use gatesim::model::validate::{Severity, validate};
 use gatesim::model::{Scenario, load};
@@ -216,4 +216,28 @@ fn envoy_descriptors_need_a_global_key_and_envoy_valid_intervals() {
         interval.iter().any(|m| m.contains("multiple of the default token bucket's fill_interval")),
         "{interval:?}"
     );
+}
+
+#[test]
+fn tyk_limiters_through_the_engine() {
+    // Tyk (gateway/session_manager.go at 42d7f887; policy/ratelimit/tyk.rs pins each rule):
+    // the DRL on one gateway lets `rate` requests through per window opened by the first one
+    // (leakybucket memorycache `bucket.Add`); the Redis rolling window counts refused requests
+    // too, so a client sending on stays refused.
+    let requests = "r1,0,a,/x,\nr2,100,a,/x,\nr3,200,a,/x,\nr4,300,b,/x,\nr5,1150,a,/x,\nr6,1250,a,/x,\n";
+    let statuses = |limiter: &str, name: &str| {
+        let s = load(&one_route(&format!("(key: Client, algorithm: Tyk(rate: 2, per_s: 1, limiter: {limiter}))")));
+        run(&s, name, requests).into_iter().map(|(_, s, _)| s).collect::<Vec<_>>()
+    };
+    // DRL: a's window opens at 0 (2 requests), r3 refused; at 1150 ms a new window: r5, r6 pass.
+    assert_eq!(statuses("Drl", "tyk-drl"), ["200", "200", "429", "200", "200", "200"]);
+    // Rolling window: at 1150 ms the entries newer than 150 ms are r3's (refused, but logged):
+    // count 1, passes; at 1250 ms r3's is gone (200 <= 250), r5's is left: count 1, passes.
+    assert_eq!(statuses("RedisRolling", "tyk-rolling"), ["200", "200", "429", "200", "200", "200"]);
+    // Sentinel: r2 (count 1 > 0) sets it until 1100 ms; r3 blocked and refreshes it to 1200 ms;
+    // r5 at 1150 ms blocked (refresh to 2150 ms); r6 blocked.
+    assert_eq!(statuses("Sentinel", "tyk-sentinel"), ["200", "200", "429", "200", "429", "429"]);
+    let bad =
+        validate(&load::parse(&one_route("(algorithm: Tyk(rate: 0, per_s: 1))"), Path::new("t.ron")).unwrap(), None);
+    assert!(bad.iter().any(|p| p.message.contains("`rate` must be greater than zero")), "{bad:?}");
 }

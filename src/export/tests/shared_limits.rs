@@ -10,7 +10,8 @@ fn gw(limit: &str, c: &str, target: Target) -> Scenario {
     let alg = match target {
         Target::Envoy => "EnvoyRoundRobin",
         Target::Haproxy => "HaproxyRoundRobin",
-        _ => "NginxRoundRobin()",
+        Target::Nginx => "NginxRoundRobin()",
+        _ => "RoundRobin",
     };
     let text = format!(
         r#"Scenario(format_version: 1, name: "t", run: (seed: 1, duration_s: 10.0),
@@ -170,4 +171,21 @@ fn envoy_writes_descriptors_their_action_and_the_fractions() {
     seq(&["numerator: 25", "denominator: \"HUNDRED\"", "runtime_key: \"local_rate_limit_enforced\""]);
     assert!(text.contains(&"always_consume_default_token_bucket: false"), "{config}");
     assert!(text.contains(&"max_tokens: 8"), "{config}");
+}
+
+#[test]
+fn a_tyk_limiter_is_refused_by_every_gateway_target() {
+    // No Tyk target exists: a route limited by Tyk's limiter cannot be written for another product.
+    for target in [Target::Nginx, Target::Haproxy, Target::Envoy, Target::Kong, Target::Traefik, Target::AwsApiGateway]
+    {
+        let mut sc = gw("(algorithm: Tyk(rate: 10, per_s: 1))", "", target);
+        if let Some(Node::Gateway(g)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "gw") {
+            g.routes[2].rate_limit = Some(g.limits[0].limit.clone());
+            g.limits.clear();
+            g.routes[0].shared_limit = None;
+            g.routes[1].shared_limit = None;
+        }
+        let e = export(&sc, Some("gw"), target, &opts()).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("gw") && e.contains("tyk 10 per 1 s"), "{target}: {e}");
+    }
 }

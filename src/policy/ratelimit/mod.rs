@@ -11,6 +11,7 @@ pub mod gcra;
 pub mod limit_req;
 pub mod token_bucket;
 pub mod traefik;
+pub mod tyk;
 
 pub use envoy_local::{DescriptorSource, EnvoyDescriptorBucket, EnvoyLocal, LocalDecision};
 pub use fixed_window::{EnvoyRatelimit, FixedWindowState, Kong, KongCounting, KongPeriod, KongState, WindowDecision};
@@ -19,6 +20,7 @@ pub use gcra::{Gcra, GcraDecision, GcraState};
 pub use limit_req::{LimitReq, LimitReqDecision, LimitReqDelay, LimitReqRate, LimitReqState};
 pub use token_bucket::{AwsThrottle, BucketDecision, EnvoyRefill, EnvoyTokenBucket, TokenBucketState};
 pub use traefik::{Traefik, TraefikDecision, TraefikState};
+pub use tyk::{Tyk, TykConfig, TykDecision, TykMode, TykState};
 
 /// Any of the limiters the simulator applies on a gateway route.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +34,8 @@ pub enum AnyLimiter {
     /// Envoy local rate limit with descriptors or `filter_enabled`/`filter_enforced` fractions
     /// below 100 % (the engine applies it with the request's descriptor and a random stream).
     EnvoyLocal(EnvoyLocal),
+    /// Tyk (DRL, Redis rolling window, sentinel).
+    Tyk(Tyk),
     /// AWS API Gateway throttling.
     Aws(AwsThrottle),
     /// GCRA (governor).
@@ -62,6 +66,8 @@ pub enum LimiterStates {
     Kong(Vec<KongState>),
     /// For [`AnyLimiter::EnvoyRatelimit`].
     Window(Vec<FixedWindowState>),
+    /// For [`AnyLimiter::Tyk`].
+    Tyk(Vec<TykState>),
     /// For [`AnyLimiter::EnvoyLocal`]: the default bucket per key, each descriptor's bucket, and
     /// per descriptor-source key the descriptor it matches (0: not looked up yet, 1: none, `2 +
     /// i`: descriptor `i`).
@@ -140,6 +146,7 @@ impl AnyLimiter {
             AnyLimiter::Traefik(_) => LimiterStates::Traefik(Vec::new()),
             AnyLimiter::Kong(_) => LimiterStates::Kong(Vec::new()),
             AnyLimiter::EnvoyRatelimit(_) => LimiterStates::Window(Vec::new()),
+            AnyLimiter::Tyk(_) => LimiterStates::Tyk(Vec::new()),
             AnyLimiter::EnvoyLocal(l) => LimiterStates::EnvoyLocal {
                 default: Vec::new(),
                 descriptors: vec![TokenBucketState::default(); l.descriptors().len()],
@@ -175,6 +182,10 @@ impl AnyLimiter {
             },
             (AnyLimiter::Kong(l), LimiterStates::Kong(v)) => window(l.check(slot(v, key), now_ns)),
             (AnyLimiter::EnvoyRatelimit(l), LimiterStates::Window(v)) => window(l.check(slot(v, key), now_ns)),
+            (AnyLimiter::Tyk(l), LimiterStates::Tyk(v)) => match l.check(slot(v, key), now_ns) {
+                TykDecision::Allow => PASS,
+                TykDecision::Deny { status } => LimitDecision::Reject { status },
+            },
             _ => PASS,
         }
     }
