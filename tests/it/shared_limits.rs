@@ -241,3 +241,17 @@ fn tyk_limiters_through_the_engine() {
         validate(&load::parse(&one_route("(algorithm: Tyk(rate: 0, per_s: 1))"), Path::new("t.ron")).unwrap(), None);
     assert!(bad.iter().any(|p| p.message.contains("`rate` must be greater than zero")), "{bad:?}");
 }
+
+#[test]
+fn a_timeline_change_reaches_a_shared_limit_by_its_name() {
+    use gatesim::model::param::{ParamValue, Setting, apply};
+    let mut s = load(&scenario(HAPROXY_API, r#", shared_limit: Some("api")"#, ""));
+    let set = Setting { path: "limits[api].limit.algorithm.limit".into(), value: ParamValue(serde_json::json!(7)) };
+    apply(&mut s.topology, "gw", &[set]).unwrap_or_else(|e| panic!("{e}"));
+    match s.topology.node("gw") {
+        Some(gatesim::model::Node::Gateway(g)) => {
+            assert!(matches!(g.limits[0].limit.algorithm, gatesim::model::Limiter::HaproxyHttpReqRate { limit: 7, .. }))
+        }
+        other => panic!("{other:?}"),
+    }
+}
