@@ -69,6 +69,7 @@ pub fn reference_scenario(requests: u64) -> Scenario {
         pos: None,
         processing: Dist::Constant { ms: 0.2 },
         routes: vec![],
+        limits: vec![],
         hosting: Default::default(),
     };
     gw.routes.push(crate::model::Route {
@@ -76,6 +77,7 @@ pub fn reference_scenario(requests: u64) -> Scenario {
         upstream: "lb".into(),
         timeout_ms: Some(2000.0),
         rate_limit: None,
+        shared_limit: None,
         retry_policy: None,
     });
     let topo = Topology {

@@ -48,13 +48,13 @@
 //!   is on, so a client cannot pick its key with `X-Forwarded-For`) or a `request_headers` action
 //!   on `X-Api-Key`. `always_consume_default_token_bucket` is off, so a keyed request takes a token
 //!   from its own bucket only; the route's default bucket, taken only by requests without the key,
-//!   is too large to refuse any (the model does not limit a request without its key).
+//!   is too large to refuse any (the model does not limit a request without its key). A gateway's
+//!   shared limit is one config on the virtual host, whose bucket every route without its own
+//!   shares; a route with no limit then disables the filter (`FilterConfig { disabled: true }`).
 
 use super::yaml::to_yaml;
 use super::{ExportError, ExportOptions, Pool, Resolved, ResolvedRoute, Target, ident, path, word};
-use crate::model::{
-    ActiveCheck, Balance, CircuitBreaker, Failover, LimitKey, Limiter, OutlierDetection, RetryOn, RetryPolicy,
-};
+use crate::model::{ActiveCheck, Balance, CircuitBreaker, Failover, OutlierDetection, RetryOn, RetryPolicy};
 use serde_json::{Map, Value, json};
 
 const T: Target = Target::Envoy;
@@ -77,33 +77,23 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
     let gateway = word(&r.gateway, &r.gateway)?;
     let gw = ident(gateway);
     let mut routes = Vec::new();
-    let mut limited = false;
+    let host_limit = ratelimit::virtual_host_limit(r)?;
+    let limited = r.routes.iter().any(|x| x.rate_limit.is_some());
     // Longest prefix first (Envoy takes the first match; the simulator the longest); equal
     // lengths cannot both match one path unless equal, which resolve() refuses.
     let mut order: Vec<usize> = (0..r.routes.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(r.routes[i].prefix.len()), i));
     for &i in &order {
-        let route = &r.routes[i];
-        if route.rate_limit.is_some() {
-            limited = true;
-            if let Some(other) =
-                r.routes.iter().find(|x| x.limit_group == route.limit_group && x.prefix != route.prefix)
-            {
-                return Err(ExportError::unsupported(
-                    &r.gateway,
-                    format!("one rate limit over routes {:?} and {:?}", route.prefix, other.prefix),
-                    T,
-                    "Envoy gives each route's local rate limit its own bucket; the model shares one between \
-                     the routes a balancer's path rules split from one gateway route",
-                ));
-            }
-        }
-        routes.push(route_entry(r, i, route)?);
+        routes.push(route_entry(r, i, &r.routes[i], host_limit.is_some())?);
+    }
+    let mut virtual_host = json!({ "name": gw, "domains": ["*"], "routes": routes });
+    if let (Some(limit), Some(vh)) = (host_limit, virtual_host.as_object_mut()) {
+        vh.insert("typed_per_filter_config".into(), json!({ LOCAL_RATELIMIT: limit }));
     }
     let mut http_filters = Vec::new();
     if limited {
         // Without a bucket of its own the listener-level filter limits nothing: each limited
-        // route brings its bucket in typed_per_filter_config.
+        // route brings its bucket in typed_per_filter_config, a shared limit the virtual host's.
         http_filters.push(json!({
             "name": LOCAL_RATELIMIT,
             "typed_config": { "@type": LOCAL_RATELIMIT_TYPE, "stat_prefix": "local_rate_limit" },
@@ -128,7 +118,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                             "use_remote_address": true,
                             "route_config": {
                                 "name": gw,
-                                "virtual_hosts": [{ "name": gw, "domains": ["*"], "routes": routes }],
+                                "virtual_hosts": [virtual_host],
                             },
                             "http_filters": http_filters,
                         },
@@ -144,7 +134,12 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
 }
 
 /// One `routes` entry.
-fn route_entry(r: &Resolved<'_>, i: usize, route: &ResolvedRoute<'_>) -> Result<Value, ExportError> {
+fn route_entry(
+    r: &Resolved<'_>,
+    i: usize,
+    route: &ResolvedRoute<'_>,
+    host_limited: bool,
+) -> Result<Value, ExportError> {
     let pool = r.pools.get(route.pool).ok_or_else(|| ExportError::Broken {
         node: r.gateway.clone(),
         message: format!("route {:?} has no pool", route.prefix),
@@ -160,69 +155,8 @@ fn route_entry(r: &Resolved<'_>, i: usize, route: &ResolvedRoute<'_>) -> Result<
     entry.insert("name".into(), json!(format!("r{i}")));
     entry.insert("match".into(), json!({ "prefix": path(&r.gateway, &route.prefix)? }));
     entry.insert("route".into(), Value::Object(action));
-    if let Some(rl) = route.rate_limit {
-        let Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } = rl.algorithm else {
-            return Err(ExportError::unsupported(
-                &r.gateway,
-                format!("rate limit {:?} on route {:?}", rl.algorithm.describe(), route.prefix),
-                T,
-                "Envoy's local rate limit is a token bucket; use EnvoyLocalRateLimit (another product's limiter, \
-                 or Envoy's global rate-limit service, which needs a service the export does not run)",
-            ));
-        };
-        if fill_interval_ms < MIN_FILL_INTERVAL_MS || max_tokens == 0 || tokens_per_fill == 0 {
-            return Err(ExportError::unsupported(
-                &r.gateway,
-                format!("token bucket on route {:?}", route.prefix),
-                T,
-                format!("Envoy needs fill_interval >= {MIN_FILL_INTERVAL_MS} ms and max_tokens, tokens_per_fill >= 1"),
-            ));
-        }
-        let bucket = json!({
-            "max_tokens": max_tokens,
-            "tokens_per_fill": tokens_per_fill,
-            "fill_interval": duration(fill_interval_ms),
-        });
-        let percent =
-            |key: &str| json!({ "default_value": { "numerator": 100, "denominator": "HUNDRED" }, "runtime_key": key });
-        let mut limit = Map::new();
-        limit.insert("@type".into(), json!(LOCAL_RATELIMIT_TYPE));
-        limit.insert("stat_prefix".into(), json!(format!("r{i}")));
-        limit.insert("status".into(), json!({ "code": 429 }));
-        limit.insert("filter_enabled".into(), percent("local_rate_limit_enabled"));
-        limit.insert("filter_enforced".into(), percent("local_rate_limit_enforced"));
-        let action = match rl.key {
-            LimitKey::Global => None,
-            LimitKey::Client => Some(("remote_address", json!({ "remote_address": {} }))),
-            LimitKey::User => Some((
-                "api_key",
-                json!({ "request_headers": { "header_name": "x-api-key", "descriptor_key": "api_key" } }),
-            )),
-        };
-        match action {
-            None => {
-                limit.insert("token_bucket".into(), bucket);
-            }
-            Some((key, action)) => {
-                // Requests without the key take the default bucket, which refuses none; keyed
-                // requests take only their own (wildcard descriptor) bucket. The fill intervals
-                // are equal, as Envoy wants the descriptors' to be multiples of the default's.
-                limit.insert(
-                    "token_bucket".into(),
-                    json!({
-                        "max_tokens": UNLIMITED,
-                        "tokens_per_fill": UNLIMITED,
-                        "fill_interval": duration(fill_interval_ms),
-                    }),
-                );
-                limit.insert("descriptors".into(), json!([{ "entries": [{ "key": key }], "token_bucket": bucket }]));
-                limit.insert("rate_limits".into(), json!([{ "actions": [action] }]));
-                limit.insert("always_consume_default_token_bucket".into(), json!(false));
-                let keys = r.keys(rl.key).saturating_mul(2).clamp(20, UNLIMITED);
-                limit.insert("max_dynamic_descriptors".into(), json!(keys));
-            }
-        }
-        entry.insert("typed_per_filter_config".into(), json!({ LOCAL_RATELIMIT: Value::Object(limit) }));
+    if let Some(limit) = ratelimit::route_limit(r, i, route, host_limited)? {
+        entry.insert("typed_per_filter_config".into(), json!({ LOCAL_RATELIMIT: limit }));
     }
     Ok(Value::Object(entry))
 }
@@ -474,5 +408,6 @@ fn duration(ms: u64) -> String {
     if ms.is_multiple_of(1000) { format!("{}s", ms / 1000) } else { format!("{}.{:03}s", ms / 1000, ms % 1000) }
 }
 
+mod ratelimit;
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,10 @@
 //! names allow letters, digits, `-`, `_`, `.` and `:`); `path_beg` values are written single-quoted
 //! ([`quoted`]: no escape or `${...}` expansion inside), after [`path`] has checked them. A route's
 //! rate-limit stick table is the backend `<gateway>.r<route>`: the `.` keeps it apart from every
-//! node's backend, whose identifier has none.
+//! node's backend, whose identifier has none. A gateway's shared limit is one table,
+//! `<gateway>.shared.<name>`, tracked by one `track-sc0` rule whose condition lists every route
+//! naming it, so a key's rate counts its requests to all their backends (the frontend tracks
+//! before `use_backend` chooses).
 
 use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, ms, path, word};
 use crate::model::{Balance, Failover, LimitKey, Limiter};
@@ -70,18 +73,33 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                 ));
             };
             // Routes split from one gateway route share its stick table, as they share a limiter.
-            let table = format!("{gw}.r{}", route.limit_group);
+            // A shared limit is one table tracked once in the frontend for all its routes, so a
+            // key's requests count across every backend they go to.
+            let table = route.limit_state_name(gateway)?;
             let (key, present, kind) = match rl.key {
                 LimitKey::Client => ("src", "", "ip"),
                 LimitKey::User => ("req.hdr(x-api-key)", " { req.hdr(x-api-key) -m found }", "string len 64"),
                 LimitKey::Global => ("str(global)", "", "string len 8"),
             };
             let size = r.keys(rl.key).saturating_mul(2).max(100_000).div_ceil(1000);
-            emit!(s, "    http-request track-sc0 {key} table {table} if {is_route}{present}");
-            emit!(
-                s,
-                "    http-request deny deny_status {deny_status} if {is_route} {{ sc_http_req_rate(0) gt {limit} }}"
-            );
+            let tracked = match route.shared_limit {
+                Some(name) if r.routes[..i].iter().any(|x| x.shared_limit == Some(name)) => None,
+                Some(name) => {
+                    let ids: Vec<String> = (0..r.routes.len())
+                        .filter(|&j| r.routes[j].shared_limit == Some(name))
+                        .map(|j| format!("r{j}"))
+                        .collect();
+                    Some(format!("{{ var(txn.gatesim_route) -m str {} }}", ids.join(" ")))
+                }
+                None => Some(is_route.clone()),
+            };
+            if let Some(cond) = tracked {
+                emit!(s, "    http-request track-sc0 {key} table {table} if {cond}{present}");
+                emit!(
+                    s,
+                    "    http-request deny deny_status {deny_status} if {cond} {{ sc_http_req_rate(0) gt {limit} }}"
+                );
+            }
             let t = format!(
                 "backend {table}\n    stick-table type {kind} size {size}k expire {expire_ms}ms store http_req_rate({period_ms}ms)\n"
             );

@@ -336,6 +336,19 @@ pub fn export(
 /// The config of a resolved gateway for a gateway target (no header): the one dispatch to the
 /// gateway writers.
 pub fn write_gateway(target: Target, r: &Resolved<'_>, options: &ExportOptions) -> Result<String, ExportError> {
+    // A limit shared by several routes is one NGINX zone, one HAProxy stick table, one Envoy
+    // virtual-host bucket; the other gateway writers give each route a limit of its own.
+    if !matches!(target, Target::Nginx | Target::Haproxy | Target::Envoy)
+        && let Some(route) = r.routes.iter().find(|x| x.shared_limit.is_some())
+    {
+        return Err(ExportError::unsupported(
+            &r.gateway,
+            format!("shared limit {:?} on route {:?}", route.shared_limit.unwrap_or_default(), route.prefix),
+            target,
+            "this export writes each route's rate limit as its own (a per-route plugin, middleware or method \
+             setting), so routes would not share one state; give the routes limits of their own",
+        ));
+    }
     match target {
         Target::Nginx => nginx::write(r, options),
         Target::Haproxy => haproxy::write(r, options),

@@ -25,7 +25,7 @@
 //! Names are written as bare words only after [`word`] has checked them; `location` prefixes are
 //! written as double-quoted strings ([`quoted`]), after [`path`] has checked them.
 
-use super::{ExportError, ExportOptions, Pool, Resolved, Target, ident, ms, path, word};
+use super::{ExportError, ExportOptions, Pool, Resolved, Target, ms, path, word};
 use crate::model::{Balance, Failover, LimitKey, Limiter};
 
 const T: Target = Target::Nginx;
@@ -57,7 +57,6 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             zones.push(None);
             continue;
         };
-        let i = route.limit_group;
         let Limiter::NginxLimitReq { rate, burst, nodelay, delay, status } = &rl.algorithm else {
             return Err(ExportError::unsupported(
                 &r.gateway,
@@ -70,16 +69,17 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             return Err(ExportError::unsupported(&r.gateway, format!("rate {rate:?}"), T, "not an NGINX rate"));
         };
         // `.` keeps the zone apart from every upstream's zone (node identifiers have none): NGINX's
-        // shared-memory zones are one namespace.
-        let zone = format!("{}.r{i}", ident(gateway));
+        // shared-memory zones are one namespace. Routes naming one shared limit use one zone.
+        let zone = route.limit_state_name(gateway)?;
         let key = match rl.key {
             LimitKey::Client => "$binary_remote_addr",
             LimitKey::User => "$http_x_api_key",
             LimitKey::Global => "\"global\"",
         };
         let unit = if per_minute { "r/m" } else { "r/s" };
-        // Routes split from one gateway route share its zone: one bucket per key, as simulated.
-        if declared.insert(i) {
+        // Routes split from one gateway route, and routes naming one shared limit, share its
+        // zone: one bucket per key, as simulated.
+        if declared.insert(zone.clone()) {
             let size = zone_size(r.keys(rl.key), rl.key);
             emit!(s, "limit_req_zone {key} zone={zone}:{size} rate={n}{unit};");
         }

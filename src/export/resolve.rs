@@ -65,6 +65,23 @@ pub struct ResolvedRoute<'a> {
     /// The gateway route this comes from: routes split by a balancer's path rules share their
     /// gateway route's rate-limit state (one zone or stick table), as in the simulator.
     pub limit_group: usize,
+    /// The gateway's shared limit (`Gateway::limits`) `rate_limit` is, by name: every route with
+    /// the same name shares one state (zone, stick table, virtual-host bucket).
+    pub shared_limit: Option<&'a str>,
+}
+
+impl ResolvedRoute<'_> {
+    /// The name of the rate-limit state this route counts against, for the products whose states
+    /// are named (an NGINX zone, an HAProxy stick table): `<gateway>.r<route>` for a route's own
+    /// limit, `<gateway>.shared.<name>` for a shared one. The `.` keeps both apart from every
+    /// node's identifier (which has none); `shared.` keeps a shared limit named `r0` apart from
+    /// route 0's.
+    pub fn limit_state_name(&self, gateway: &str) -> Result<String, ExportError> {
+        Ok(match self.shared_limit {
+            Some(name) => format!("{}.shared.{}", ident(gateway), super::word(gateway, name)?),
+            None => format!("{}.r{}", ident(gateway), self.limit_group),
+        })
+    }
 }
 
 /// A gateway with its routes and pools resolved against the scenario and the options.
@@ -181,7 +198,15 @@ fn resolve_inner<'a>(
                 r.path_prefix
             )));
         }
-        let (timeout_ms, rate_limit, retry_policy) = (r.timeout_ms, r.rate_limit.as_ref(), r.retry_policy.as_ref());
+        let (timeout_ms, rate_limit, retry_policy) = (r.timeout_ms, gw.route_limit(r), r.retry_policy.as_ref());
+        if let Some(name) = &r.shared_limit
+            && rate_limit.is_none()
+        {
+            return Err(broken(format!(
+                "route {:?} names shared limit {name:?}, which the gateway does not declare",
+                r.path_prefix
+            )));
+        }
         match topo.node(&r.upstream) {
             // A balancer with path rules: one route per rule that can match under this prefix,
             // each to a pool of the rule's service.
@@ -258,6 +283,7 @@ fn resolve_inner<'a>(
             rate_limit: w.rate_limit,
             retry_policy: w.retry_policy,
             limit_group: w.group,
+            shared_limit: w.rate_limit.and(gw.routes.get(w.group)).and_then(|r| r.shared_limit.as_deref()),
         });
     }
     check_unique(&pools)?;

@@ -5,6 +5,7 @@ use crate::model::load;
 use std::path::Path;
 
 mod gateways;
+mod shared_limits;
 
 /// A gateway `gw` with one route to balancer `lb` over services `a` (2 instances), `b`, `c`.
 /// `{lb}` is the balancer's algorithm/health/failover fields, `{rl}` the route's rate limit.

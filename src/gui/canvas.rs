@@ -146,16 +146,21 @@ pub fn node_summary(node: &Node) -> String {
     match node {
         Node::Clients(c) => format!("{} users · {}", thousands(c.users), traffic_words(&c.traffic)),
         Node::Gateway(g) => {
-            // The policy that decides most, in words, as the sketch shows it: the first limiter,
-            // with how many routes have one when not all do.
+            // The policy that decides most, in words, as the sketch shows it: the first route's
+            // limit (a shared one by its name), with how many routes have one when not all do.
             let routes = g.routes.len();
-            let limited = g.routes.iter().filter(|r| r.rate_limit.is_some()).count();
-            match g.routes.iter().find_map(|r| r.rate_limit.as_ref()) {
-                Some(rl) if limited == routes && routes > 1 => {
-                    format!("{} · all {routes} routes", rl.algorithm.describe())
-                }
-                Some(rl) if limited < routes => format!("{} · {limited} of {routes} routes", rl.algorithm.describe()),
-                Some(rl) => rl.algorithm.describe(),
+            let limited = g.routes.iter().filter(|r| g.route_limit(r).is_some()).count();
+            let first = g.routes.iter().find_map(|r| {
+                let words = g.route_limit(r)?.algorithm.describe();
+                Some(match &r.shared_limit {
+                    Some(name) => format!("shared {name}: {words}"),
+                    None => words,
+                })
+            });
+            match first {
+                Some(words) if limited == routes && routes > 1 => format!("{words} · all {routes} routes"),
+                Some(words) if limited < routes => format!("{words} · {limited} of {routes} routes"),
+                Some(words) => words,
                 None => format!("no rate limit · {routes} route{}", if routes == 1 { "" } else { "s" }),
             }
         }

@@ -462,12 +462,16 @@ mod tests {
     }
 
     #[test]
-    fn edited_nodes_are_those_that_differ_from_the_saved_file() {
+    fn edited_nodes_are_those_that_differ_from_the_saved_file_beyond_their_place() {
         let mut d = doc();
         d.apply(Command::MoveNodes { names: vec!["s".into()], delta: [20.0, 0.0] }, None);
         d.apply(Command::AddNode(Node::with_defaults(NodeKind::Gateway, "g")), None);
-        let edited: Vec<&str> = d.edited_nodes().iter().map(String::as_str).collect();
-        assert_eq!(edited, ["g", "s"]);
+        let edited = |d: &Document| d.edited_nodes().iter().cloned().collect::<Vec<String>>();
+        assert_eq!(edited(&d), ["g"], "a moved node is not a changed one");
+        let mut s = d.scenario().topology.node("s").cloned().unwrap_or_else(|| panic!("no s"));
+        s.set_description("the service".into());
+        d.apply(Command::UpdateNode(s), None);
+        assert_eq!(edited(&d), ["g", "s"]);
         d.mark_saved(PathBuf::from("x.ron"));
         assert!(d.edited_nodes().is_empty());
         assert!(!d.is_dirty());

@@ -224,6 +224,14 @@ fn node_ui(ui: &mut Ui, doc: &Document, node: &Node, state: &mut InspectorState,
         lists_ui(ui, &mut edited, s, &mut mark);
         deploy_fields::section_ui(ui, s, node, &mut edited, &mut mark);
         if let Node::Gateway(g) = &mut edited {
+            ui.add_space(6.0);
+            ui.label(egui::RichText::new("SHARED LIMITS").small().strong())
+                .on_hover_text("Rate limits declared once and shared by the routes that choose them");
+            Grid::new("shared-limits")
+                .num_columns(2)
+                .spacing([10.0, 6.0])
+                .show(ui, |ui| policy_fields::shared_limits_ui(ui, g, &mut mark));
+            let shared: Vec<String> = g.limits.iter().map(|l| l.name.clone()).collect();
             for (i, route) in g.routes.iter_mut().enumerate() {
                 ui.add_space(6.0);
                 ui.label(egui::RichText::new(format!("ROUTE {} POLICIES", route.path_prefix)).small().strong());
@@ -231,7 +239,7 @@ fn node_ui(ui: &mut Ui, doc: &Document, node: &Node, state: &mut InspectorState,
                 Grid::new(("route-policies", i))
                     .num_columns(2)
                     .spacing([10.0, 6.0])
-                    .show(ui, |ui| policy_fields::route_policies_ui(ui, i, route, &mut mark));
+                    .show(ui, |ui| policy_fields::route_policies_ui(ui, i, route, &shared, &mut mark));
             }
             super::field_marks::set_scope(ui, "");
         }
@@ -387,6 +395,7 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
                     upstream: first.clone(),
                     timeout_ms: None,
                     rate_limit: None,
+                    shared_limit: None,
                     retry_policy: None,
                 },
             );

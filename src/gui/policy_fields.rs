@@ -3,10 +3,11 @@
 //! population's NAT addresses and client retries; a service's autoscaler. Parameters carry the
 //! products' names, as in the file. Every function returns or marks what it changed.
 
-use super::fields::{number_ui, optional_ui, parsed_row_ui, row_ui};
+use super::fields::{commit_text_ui, number_ui, optional_ui, parsed_row_ui, row_ui};
 use crate::model::{
-    ActiveCheck, Autoscaling, Balance, CircuitBreaker, ClientRetry, Clients, Failover, Jitter, KongPolicy, LimitKey,
-    Limiter, LoadBalancer, OutlierDetection, RateLimit, RetryPolicy, Route, Service, WindowUnit,
+    ActiveCheck, Autoscaling, Balance, CircuitBreaker, ClientRetry, Clients, Failover, Gateway, Jitter, KongPolicy,
+    LimitKey, Limiter, LoadBalancer, NamedLimit, OutlierDetection, RateLimit, RetryPolicy, Route, Service, TykLimiter,
+    WindowUnit,
 };
 use egui::{ComboBox, Ui};
 
@@ -135,56 +136,50 @@ pub fn balancer_ui(ui: &mut Ui, lb: &mut LoadBalancer, mark: &mut impl FnMut(boo
     }
 }
 
-/// A route's rate limit and retry policy (shown under the route's row).
-pub fn route_policies_ui(ui: &mut Ui, i: usize, route: &mut Route, mark: &mut impl FnMut(bool, &'static str)) {
-    mark(
-        toggle_ui(ui, "  rate limit", &mut route.rate_limit, || RateLimit {
-            key: LimitKey::Client,
-            algorithm: Limiter::NginxLimitReq {
-                rate: "100r/s".into(),
-                burst: 20,
-                nodelay: true,
-                delay: None,
-                status: 503,
-            },
-        }),
-        "rate_limit",
-    );
-    if let Some(rl) = &mut route.rate_limit {
-        let keys = [("per client", LimitKey::Client), ("global", LimitKey::Global)];
-        mark(choice_ui(ui, "    key", ("rl-key", i), &mut rl.key, &keys, |a, b| a == b), "key");
-        let limiters = [
-            (
-                "NGINX limit_req",
-                Limiter::NginxLimitReq { rate: "100r/s".into(), burst: 20, nodelay: true, delay: None, status: 503 },
-            ),
-            (
-                "HAProxy http_req_rate",
-                Limiter::HaproxyHttpReqRate { period_ms: 10_000, limit: 100, expire_ms: 30_000, deny_status: 429 },
-            ),
-            (
-                "Envoy local rate limit",
-                Limiter::EnvoyLocalRateLimit { max_tokens: 100, tokens_per_fill: 100, fill_interval_ms: 1000 },
-            ),
-            ("AWS API Gateway", Limiter::AwsThrottle { rate_rps: 100, burst: 200 }),
-            ("GCRA (governor)", Limiter::Gcra { per_second: 100, burst: 100 }),
-            ("Traefik", Limiter::Traefik { average: 100, period_ms: 1000, burst: 50 }),
-            (
-                "Kong",
-                Limiter::Kong { second: Some(100), minute: None, hour: None, day: None, policy: KongPolicy::Local },
-            ),
-            (
-                "Envoy rate-limit service",
-                Limiter::EnvoyRateLimitService { requests_per_unit: 100, unit: WindowUnit::Second },
-            ),
-        ];
-        mark(choice_ui(ui, "    algorithm", ("rl-algo", i), &mut rl.algorithm, &limiters, same_variant), "limiter");
-        limiter_params_ui(ui, egui::Id::unique(("route-limit", i)), &mut rl.algorithm, mark);
-        if let Some(problem) = rl.algorithm.problem() {
-            ui.label("");
-            ui.add(egui::Label::new(egui::RichText::new(problem).color(super::theme::BAD)).wrap());
-            ui.end_row();
+/// Which limit a route applies, as the combo box "limit" offers it.
+#[derive(Clone, PartialEq)]
+enum RouteLimitChoice {
+    None,
+    Own,
+    Shared(String),
+}
+
+/// A route's rate limit and retry policy (shown under the route's row). `shared` names the
+/// gateway's shared limits: the "limit" combo box chooses none, the route's own, or one of them.
+pub fn route_policies_ui(
+    ui: &mut Ui,
+    i: usize,
+    route: &mut Route,
+    shared: &[String],
+    mark: &mut impl FnMut(bool, &'static str),
+) {
+    let mut choice = match (&route.shared_limit, &route.rate_limit) {
+        (Some(name), _) => RouteLimitChoice::Shared(name.clone()),
+        (None, Some(_)) => RouteLimitChoice::Own,
+        (None, None) => RouteLimitChoice::None,
+    };
+    let mut options: Vec<(String, RouteLimitChoice)> =
+        vec![("none".into(), RouteLimitChoice::None), ("own".into(), RouteLimitChoice::Own)];
+    options.extend(shared.iter().map(|n| (format!("shared {n}"), RouteLimitChoice::Shared(n.clone()))));
+    if let RouteLimitChoice::Shared(n) = &choice
+        && !shared.contains(n)
+    {
+        options.push((format!("shared {n} (not declared)"), choice.clone()));
+    }
+    let labelled: Vec<(&str, RouteLimitChoice)> = options.iter().map(|(l, c)| (l.as_str(), c.clone())).collect();
+    if choice_ui(ui, "  limit", ("rl-choice", i), &mut choice, &labelled, |a, b| a == b) {
+        match choice {
+            RouteLimitChoice::None => (route.rate_limit, route.shared_limit) = (None, None),
+            RouteLimitChoice::Own => {
+                route.shared_limit = None;
+                route.rate_limit.get_or_insert_with(default_limit);
+            }
+            RouteLimitChoice::Shared(name) => (route.rate_limit, route.shared_limit) = (None, Some(name)),
         }
+        mark(true, "rate_limit");
+    }
+    if let Some(rl) = &mut route.rate_limit {
+        rate_limit_ui(ui, ("route", i), rl, mark);
     }
     mark(
         toggle_ui(ui, "  retries (Envoy)", &mut route.retry_policy, || RetryPolicy {
@@ -201,7 +196,106 @@ pub fn route_policies_ui(ui: &mut Ui, i: usize, route: &mut Route, mark: &mut im
     }
 }
 
-/// A limiter's parameters; `id` is the route's, for its text fields.
+/// A new rate limit's parameters.
+fn default_limit() -> RateLimit {
+    RateLimit {
+        key: LimitKey::Client,
+        algorithm: Limiter::NginxLimitReq { rate: "100r/s".into(), burst: 20, nodelay: true, delay: None, status: 503 },
+    }
+}
+
+/// A rate limit's key, algorithm and parameters (a route's own or a shared one), with its problem.
+fn rate_limit_ui(
+    ui: &mut Ui,
+    id: impl std::hash::Hash + std::fmt::Debug + Copy,
+    rl: &mut RateLimit,
+    mark: &mut impl FnMut(bool, &'static str),
+) {
+    let keys = [("per client", LimitKey::Client), ("per user", LimitKey::User), ("global", LimitKey::Global)];
+    mark(choice_ui(ui, "    key", ("rl-key", id), &mut rl.key, &keys, |a, b| a == b), "key");
+    let limiters = [
+        (
+            "NGINX limit_req",
+            Limiter::NginxLimitReq { rate: "100r/s".into(), burst: 20, nodelay: true, delay: None, status: 503 },
+        ),
+        (
+            "HAProxy http_req_rate",
+            Limiter::HaproxyHttpReqRate { period_ms: 10_000, limit: 100, expire_ms: 30_000, deny_status: 429 },
+        ),
+        (
+            "Envoy local rate limit",
+            Limiter::EnvoyLocalRateLimit {
+                max_tokens: 100,
+                tokens_per_fill: 100,
+                fill_interval_ms: 1000,
+                descriptors: Vec::new(),
+                descriptor_source: Default::default(),
+                always_consume_default_token_bucket: true,
+                filter_enabled_percent: 100,
+                filter_enforced_percent: 100,
+            },
+        ),
+        ("AWS API Gateway", Limiter::AwsThrottle { rate_rps: 100, burst: 200 }),
+        ("GCRA (governor)", Limiter::Gcra { per_second: 100, burst: 100 }),
+        ("Traefik", Limiter::Traefik { average: 100, period_ms: 1000, burst: 50 }),
+        ("Kong", Limiter::Kong { second: Some(100), minute: None, hour: None, day: None, policy: KongPolicy::Local }),
+        (
+            "Envoy rate-limit service",
+            Limiter::EnvoyRateLimitService { requests_per_unit: 100, unit: WindowUnit::Second },
+        ),
+        ("Tyk", Limiter::Tyk { rate: 100, per_s: 1, limiter: TykLimiter::Drl, gateways: 1, drl_threshold: 0.0 }),
+    ];
+    mark(choice_ui(ui, "    algorithm", ("rl-algo", id), &mut rl.algorithm, &limiters, same_variant), "limiter");
+    limiter_params_ui(ui, egui::Id::unique(("rate-limit", id)), &mut rl.algorithm, mark);
+    if let Some(problem) = rl.algorithm.problem() {
+        ui.label("");
+        ui.add(egui::Label::new(egui::RichText::new(problem).color(super::theme::BAD)).wrap());
+        ui.end_row();
+    }
+}
+
+/// A gateway's shared limits: each one's name (renaming it renames it in the routes naming it)
+/// and parameters, a button to remove it, and one to declare another.
+pub fn shared_limits_ui(ui: &mut Ui, g: &mut Gateway, mark: &mut impl FnMut(bool, &'static str)) {
+    let mut remove = None;
+    for (k, l) in g.limits.iter_mut().enumerate() {
+        let before = l.name.clone();
+        // Renamed when the name is committed (Enter or focus loss), never half typed.
+        let mut renamed = false;
+        row_ui(ui, "  name", |ui| {
+            let id = egui::Id::unique(("shared-limit-name", k));
+            let (r, commit) = commit_text_ui(ui, id, &before, "api", 120.0);
+            if let Some(name) = commit.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
+                l.name = name;
+                renamed = true;
+            }
+            if ui.small_button("remove").clicked() {
+                remove = Some(k);
+            }
+            r
+        });
+        if renamed {
+            for r in g.routes.iter_mut().filter(|r| r.shared_limit.as_deref() == Some(before.as_str())) {
+                r.shared_limit = Some(l.name.clone());
+            }
+            mark(true, "limit_name");
+        }
+        rate_limit_ui(ui, ("shared", k), &mut l.limit, mark);
+    }
+    if let Some(k) = remove {
+        g.limits.remove(k);
+        mark(true, "limits");
+    }
+    ui.label("");
+    if ui.button("+ shared limit").on_hover_text("A limit several routes count against together").clicked() {
+        let name = (1..).map(|n| format!("limit{n}")).find(|n| !g.limits.iter().any(|l| &l.name == n));
+        g.limits.push(NamedLimit { name: name.unwrap_or_default(), limit: default_limit() });
+        mark(true, "limits");
+    }
+    ui.end_row();
+}
+
+/// A limiter's parameters; `id` is its limit's, for its text fields.
 fn limiter_params_ui(ui: &mut Ui, id: egui::Id, l: &mut Limiter, mark: &mut impl FnMut(bool, &'static str)) {
     match l {
         Limiter::NginxLimitReq { rate, burst, nodelay, delay, status } => {
@@ -234,7 +328,7 @@ fn limiter_params_ui(ui: &mut Ui, id: egui::Id, l: &mut Limiter, mark: &mut impl
             mark(number_ui(ui, "    expire", expire_ms, 1..=86_400_000, " ms", 100.0), "expire");
             mark(number_ui(ui, "    deny_status", deny_status, 200..=599, "", 0.1), "deny_status");
         }
-        Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => {
+        Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms, .. } => {
             mark(number_ui(ui, "    max_tokens", max_tokens, 1..=10_000_000, "", 1.0), "max_tokens");
             mark(number_ui(ui, "    tokens_per_fill", tokens_per_fill, 1..=10_000_000, "", 1.0), "tokens_per_fill");
             mark(number_ui(ui, "    fill_interval", fill_interval_ms, 50..=86_400_000, " ms", 10.0), "fill_interval");
@@ -262,6 +356,17 @@ fn limiter_params_ui(ui: &mut Ui, id: egui::Id, l: &mut Limiter, mark: &mut impl
             }
             let policies = [("local", KongPolicy::Local), ("redis", KongPolicy::Redis)];
             mark(choice_ui(ui, "    policy", "kong-policy", policy, &policies, |a, b| a == b), "policy");
+        }
+        Limiter::Tyk { rate, per_s, limiter, gateways, .. } => {
+            mark(number_ui(ui, "    rate", rate, 1..=1_000_000, "", 1.0), "tyk_rate");
+            mark(number_ui(ui, "    per", per_s, 1..=86_400, " s", 1.0), "tyk_per");
+            let limiters = [
+                ("DRL", TykLimiter::Drl),
+                ("Redis rolling window", TykLimiter::RedisRolling),
+                ("sentinel", TykLimiter::Sentinel),
+            ];
+            mark(choice_ui(ui, "    limiter", "tyk-limiter", limiter, &limiters, |a, b| a == b), "tyk_limiter");
+            mark(number_ui(ui, "    gateways", gateways, 1..=1000, "", 0.1), "tyk_gateways");
         }
         Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
             mark(

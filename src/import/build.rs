@@ -304,6 +304,7 @@ pub(super) fn build(mut ir: Ir, path: &Path, notes: &mut Vec<Note>) -> Result<Sc
                 upstream: pool_names[r.pool].clone(),
                 timeout_ms: r.timeout_ms,
                 rate_limit: r.limit.as_ref().map(|l| l.0.clone()),
+                shared_limit: None,
                 retry_policy: None,
             })
             .collect();

@@ -125,6 +125,7 @@ fn scenario(lbs: &[GenLb], routes: &[GenRoute]) -> Scenario {
                 upstream: format!("lb{}", r.lb % lbs.len()),
                 timeout_ms: r.timeout_ms.map(f64::from),
                 rate_limit: r.limit.clone(),
+                shared_limit: None,
                 retry_policy: None,
             })
             .collect();

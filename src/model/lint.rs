@@ -69,6 +69,14 @@ impl Limiter {
             Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
                 *requests_per_unit as f64 / unit.seconds() as f64
             }
+            // The DRL gives each of n gateways max(1, rate / n) per window; the Redis limiters
+            // allow `rate` per `per` (the lint looks at one gateway).
+            Limiter::Tyk { rate, per_s, gateways, .. } => {
+                let drl = matches!(self.build(0), Ok(crate::policy::ratelimit::AnyLimiter::Tyk(t))
+                    if t.mode() == crate::policy::ratelimit::TykMode::Drl);
+                let per_gateway = if drl { (*rate / u64::from((*gateways).max(1))).max(1) } else { *rate };
+                per_gateway as f64 / (*per_s).max(1) as f64
+            }
         }
     }
 }
@@ -114,7 +122,7 @@ pub fn key_rates(s: &Scenario) -> Vec<KeyRateFinding> {
     let mut index = None;
     for node in &topo.nodes {
         let Node::Gateway(g) = node else { continue };
-        if !g.routes.iter().any(|r| r.rate_limit.as_ref().is_some_and(|rl| rl.key != LimitKey::Global)) {
+        if !g.routes.iter().any(|r| g.route_limit(r).is_some_and(|rl| rl.key != LimitKey::Global)) {
             continue;
         }
         let index = index.get_or_insert_with(|| topo.index());
@@ -132,8 +140,22 @@ pub fn key_rates(s: &Scenario) -> Vec<KeyRateFinding> {
             })
             .collect();
         let mut busiest: HashMap<(usize, u32), f64> = HashMap::new();
-        for route in &g.routes {
-            let Some(rl) = route.rate_limit.as_ref().filter(|rl| rl.key != LimitKey::Global) else { continue };
+        for (i, route) in g.routes.iter().enumerate() {
+            let Some(rl) = g.route_limit(route).filter(|rl| rl.key != LimitKey::Global) else { continue };
+            // A shared limit counts the requests of every route naming it, reported once.
+            let shares_with = |x: &super::Route| {
+                x.path_prefix == route.path_prefix
+                    || (route.shared_limit.is_some() && x.shared_limit == route.shared_limit)
+            };
+            if g.routes[..i].iter().any(|x| route.shared_limit.is_some() && x.shared_limit == route.shared_limit) {
+                continue;
+            }
+            let what = match &route.shared_limit {
+                Some(name) => {
+                    format!("shared limit \"{name}\" (route {} and every route naming it)", route.path_prefix)
+                }
+                None => format!("route {} rate limit", route.path_prefix),
+            };
             let limit = rl.algorithm.sustained_rps();
             for (k, &(p, link_share)) in pops.iter().enumerate() {
                 // The share of the population's requests this route takes.
@@ -148,7 +170,7 @@ pub fn key_rates(s: &Scenario) -> Vec<KeyRateFinding> {
                             .iter()
                             .filter(|x| r.path.starts_with(&x.path_prefix))
                             .max_by_key(|x| x.path_prefix.len());
-                        best.is_some_and(|b| b.path_prefix == route.path_prefix)
+                        best.is_some_and(shares_with)
                     })
                     .map(|r| r.weight)
                     .sum::<f64>()
@@ -178,8 +200,7 @@ pub fn key_rates(s: &Scenario) -> Vec<KeyRateFinding> {
                         peak_rps: peak,
                         limit_text: rl.algorithm.describe(),
                         message: format!(
-                            "route {} rate limit ({}) allows {limit:.1} r/s per {key}, but {} at its peak of {peak:.0} r/s: {who}, so about {:.0}% of that {key}'s legitimate requests would be rejected",
-                            route.path_prefix,
+                            "{what} ({}) allows {limit:.1} r/s per {key}, but {} at its peak of {peak:.0} r/s: {who}, so about {:.0}% of that {key}'s legitimate requests would be rejected",
                             rl.algorithm.describe(),
                             p.name,
                             100.0 * (1.0 - limit / key_rps)

@@ -17,6 +17,7 @@ pub mod comments;
 pub mod cost;
 pub mod deploy;
 mod dist;
+mod envoy_limit;
 pub mod global;
 pub mod limits;
 pub mod lint;
@@ -30,9 +31,11 @@ pub mod time;
 mod timeline;
 mod topology;
 mod topology_index;
+mod tyk_limit;
 pub mod validate;
 mod validate_cost;
 mod validate_global;
+mod validate_limits;
 mod validate_timeline;
 
 pub use balance::{Balance, Product};
@@ -41,6 +44,7 @@ pub use cost::{Business, PriceTable, Prices, Sla, SlaCredit};
 pub use deploy::{Container, Deployment, Hosting, Probe, Serverless};
 pub use dist::Dist;
 pub(crate) use dist::Z_P99;
+pub use envoy_limit::{EnvoyDescriptor, EnvoyDescriptorSource};
 pub use global::{
     Backups, DataStore, Dns, DnsRecord, DnsRouting, HealthCheck53, Promotion, RecordRole, Replica, Replication,
 };
@@ -56,8 +60,10 @@ pub use timeline::{
     Trigger, Variant,
 };
 pub use topology::{
-    Autoscaling, Gateway, LbRule, Link, LoadBalancer, Node, NodeKind, Region, RegionRtt, Route, Service, Topology,
+    Autoscaling, Gateway, LbRule, Link, LoadBalancer, NamedLimit, Node, NodeKind, Region, RegionRtt, Route, Service,
+    Topology,
 };
+pub use tyk_limit::TykLimiter;
 
 use serde::{Deserialize, Serialize};
 

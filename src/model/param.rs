@@ -287,6 +287,7 @@ mod tests {
                         status: 503,
                     },
                 }),
+                shared_limit: None,
                 retry_policy: None,
             });
         }

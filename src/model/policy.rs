@@ -3,9 +3,11 @@
 //! person who knows the product reads the file as they would its config; `src/policy/` implements
 //! each with the product's semantics, and `src/export/` writes them back as the product's config.
 
+use super::envoy_limit::{EnvoyDescriptor, EnvoyDescriptorSource, is_hundred, is_true};
+use super::tyk_limit::TykLimiter;
 use crate::policy::ratelimit::{
-    AnyLimiter, AwsThrottle, EnvoyRatelimit, EnvoyRefill, EnvoyTokenBucket, Gcra, HttpReqRate, Kong, KongCounting,
-    LimitReq, LimitReqDelay, LimitReqRate, Traefik,
+    AnyLimiter, AwsThrottle, EnvoyRatelimit, Gcra, HttpReqRate, Kong, KongCounting, LimitReq, LimitReqDelay,
+    LimitReqRate, Traefik,
 };
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +75,11 @@ pub enum Limiter {
         deny_status: u16,
     },
     /// Envoy local rate limit (`envoy.filters.http.local_ratelimit`, Envoy 1.31+): a continuously
-    /// refilled token bucket that starts full; 429 when empty.
+    /// refilled token bucket that starts full; 429 when empty. With `descriptors` (the rate limit's
+    /// `key` must then be `Global`: this bucket is the route's default bucket), a request whose
+    /// descriptor (built from `descriptor_source`) equals one's `value` takes a token from that
+    /// descriptor's bucket first, then from the default bucket unless
+    /// `always_consume_default_token_bucket` is off (see [`crate::policy::ratelimit::envoy_local`]).
     EnvoyLocalRateLimit {
         /// `token_bucket.max_tokens`.
         max_tokens: u32,
@@ -82,6 +88,23 @@ pub enum Limiter {
         tokens_per_fill: u32,
         /// `token_bucket.fill_interval`, ms (>= 50).
         fill_interval_ms: u64,
+        /// `descriptors`: exact-value descriptors with buckets of their own.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        descriptors: Vec<EnvoyDescriptor>,
+        /// The `rate_limits` action that builds a request's descriptor (default: the remote
+        /// address).
+        #[serde(default, skip_serializing_if = "EnvoyDescriptorSource::is_default")]
+        descriptor_source: EnvoyDescriptorSource,
+        /// `always_consume_default_token_bucket` (Envoy's default: true).
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        always_consume_default_token_bucket: bool,
+        /// `filter_enabled`, percent of requests looked at (the model's default is 100; Envoy's
+        /// proto default, 0, limits nothing, and the export writes the value).
+        #[serde(default = "hundred", skip_serializing_if = "is_hundred")]
+        filter_enabled_percent: u32,
+        /// `filter_enforced`, percent of refused requests actually answered 429 (default 100).
+        #[serde(default = "hundred", skip_serializing_if = "is_hundred")]
+        filter_enforced_percent: u32,
     },
     /// AWS API Gateway throttling: a token bucket of `burst` tokens refilled at `rate_rps`; 429.
     AwsThrottle {
@@ -135,6 +158,23 @@ pub enum Limiter {
         requests_per_unit: u64,
         /// `unit`.
         unit: WindowUnit,
+    },
+    /// Tyk (a key's or policy's `rate` per `per` seconds): the distributed rate limiter, the Redis
+    /// rolling window or the sentinel (see [`crate::policy::ratelimit::tyk`]); 429.
+    Tyk {
+        /// `rate`: requests per window.
+        rate: u64,
+        /// `per`, seconds.
+        per_s: u64,
+        /// Which limiter `tyk.conf` enables.
+        #[serde(default)]
+        limiter: TykLimiter,
+        /// Gateways sharing the limit (the DRL divides it among them; default 1).
+        #[serde(default = "one")]
+        gateways: u32,
+        /// `drl_threshold` (0: Tyk's default, 5).
+        #[serde(default)]
+        drl_threshold: f64,
     },
 }
 
@@ -229,13 +269,22 @@ impl Limiter {
             Limiter::HaproxyHttpReqRate { period_ms, limit, expire_ms, deny_status } => {
                 HttpReqRate::new(*period_ms, *limit, *expire_ms, *deny_status).map(AnyLimiter::HaproxyHttpReqRate)
             }
-            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => EnvoyTokenBucket::new(
-                *max_tokens,
-                *tokens_per_fill,
-                fill_interval_ms.saturating_mul(1_000_000),
-                EnvoyRefill::Continuous,
-            )
-            .map(AnyLimiter::Envoy),
+            Limiter::EnvoyLocalRateLimit {
+                max_tokens,
+                tokens_per_fill,
+                fill_interval_ms,
+                descriptors,
+                descriptor_source,
+                always_consume_default_token_bucket,
+                filter_enabled_percent,
+                filter_enforced_percent,
+            } => super::envoy_limit::build(
+                (*max_tokens, *tokens_per_fill, *fill_interval_ms),
+                descriptors,
+                *descriptor_source,
+                *always_consume_default_token_bucket,
+                (*filter_enabled_percent, *filter_enforced_percent),
+            ),
             Limiter::AwsThrottle { rate_rps, burst } => {
                 AwsThrottle::new(u64::from(*rate_rps), u64::from(*burst)).map(AnyLimiter::Aws)
             }
@@ -252,6 +301,9 @@ impl Limiter {
             }
             Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
                 EnvoyRatelimit::new(*requests_per_unit, unit.seconds(), start_unix_ms).map(AnyLimiter::EnvoyRatelimit)
+            }
+            Limiter::Tyk { rate, per_s, limiter, gateways, drl_threshold } => {
+                super::tyk_limit::build(*rate, *per_s, *limiter, *gateways, *drl_threshold)
             }
         };
         built.map_err(|e| e.to_string())
@@ -274,8 +326,10 @@ impl Limiter {
                 format!("limit_req {rate} burst {burst}{mode}")
             }
             Limiter::HaproxyHttpReqRate { period_ms, limit, .. } => format!("http_req_rate({period_ms}ms) gt {limit}"),
-            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms } => {
-                format!("token bucket {max_tokens}, +{tokens_per_fill}/{fill_interval_ms} ms")
+            Limiter::EnvoyLocalRateLimit { max_tokens, tokens_per_fill, fill_interval_ms, descriptors, .. } => {
+                let d =
+                    if descriptors.is_empty() { String::new() } else { format!(", {} descriptors", descriptors.len()) };
+                format!("token bucket {max_tokens}, +{tokens_per_fill}/{fill_interval_ms} ms{d}")
             }
             Limiter::AwsThrottle { rate_rps, burst } => format!("throttle {rate_rps} r/s burst {burst}"),
             Limiter::Gcra { per_second, burst } => format!("GCRA {per_second}/s burst {burst}"),
@@ -290,6 +344,7 @@ impl Limiter {
             Limiter::EnvoyRateLimitService { requests_per_unit, unit } => {
                 format!("ratelimit {requests_per_unit}/{unit:?}")
             }
+            Limiter::Tyk { rate, per_s, limiter, .. } => format!("tyk {rate} per {per_s} s ({limiter:?})"),
         }
     }
 }

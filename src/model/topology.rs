@@ -169,6 +169,7 @@ impl Node {
                 pos: None,
                 processing: Dist::Constant { ms: 1.0 },
                 routes: Vec::new(),
+                limits: Vec::new(),
                 hosting: Hosting::default(),
             }),
             NodeKind::LoadBalancer => Node::LoadBalancer(LoadBalancer {
@@ -333,6 +334,12 @@ pub struct Gateway {
     /// linked upstream.
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// Rate limits declared once on the gateway, each shared by the routes that name it in their
+    /// `shared_limit`: one state per key across all of them (one NGINX `limit_req_zone` used by
+    /// several `location`s, one HAProxy stick table tracked in the frontend, one Envoy local rate
+    /// limit on the virtual host). See [`NamedLimit`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<NamedLimit>,
     /// Managed (priced per million requests) or self-run on instances.
     #[serde(default, skip_serializing_if = "Hosting::is_default")]
     pub hosting: Hosting,
@@ -349,12 +356,45 @@ pub struct Route {
     /// Upstream timeout: a response that has not reached the gateway by then is answered 504.
     #[serde(default)]
     pub timeout_ms: Option<f64>,
-    /// Rate limit applied before the request goes upstream.
+    /// Rate limit applied before the request goes upstream, this route's own.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+    /// The name of one of the gateway's [`Gateway::limits`] this route counts against, shared with
+    /// every other route naming it (instead of a `rate_limit` of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_limit: Option<String>,
     /// Envoy router retries (off when absent).
     #[serde(default)]
     pub retry_policy: Option<RetryPolicy>,
+}
+
+/// A rate limit declared once on a gateway and shared by several routes: a key's requests on all
+/// of them count against one state (one bucket, window or rate per key). A route whose
+/// `shared_limit` names none of the gateway's limits is a validation error; a limit no route names
+/// is a warning.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedLimit {
+    /// The name routes refer to it by (it also names the exported zone or table).
+    pub name: String,
+    /// The limit.
+    pub limit: RateLimit,
+}
+
+impl Gateway {
+    /// The rate limit `route` applies: its own, or the shared one it names (`None` when it has
+    /// neither, or names a limit the gateway does not declare, which validation reports).
+    pub fn route_limit<'a>(&'a self, route: &'a Route) -> Option<&'a RateLimit> {
+        match &route.shared_limit {
+            Some(name) => self.shared_limit(name),
+            None => route.rate_limit.as_ref(),
+        }
+    }
+
+    /// The gateway's shared limit named `name`.
+    pub fn shared_limit(&self, name: &str) -> Option<&RateLimit> {
+        self.limits.iter().find(|l| l.name == name).map(|l| &l.limit)
+    }
 }
 
 /// A load balancer.

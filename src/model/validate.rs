@@ -485,11 +485,6 @@ fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, recei
                 if !r.path_prefix.starts_with('/') {
                     c.error(Some(name), format!("route path_prefix \"{}\" must start with /", r.path_prefix));
                 }
-                if let Some(rl) = &r.rate_limit
-                    && let Some(msg) = rl.algorithm.problem()
-                {
-                    c.error(Some(name), format!("route {} rate limit: {msg}", r.path_prefix));
-                }
                 if let Some(rp) = &r.retry_policy {
                     if let Err(e) = crate::policy::retry::EnvoyBackoff::new(rp.base_interval_ms, rp.max_interval_ms) {
                         c.error(Some(name), format!("route {} retry_policy: {e}", r.path_prefix));
@@ -510,6 +505,7 @@ fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, recei
                     c.error(Some(name), format!("route {}: timeout_ms must be > 0, got {t}", r.path_prefix));
                 }
             }
+            super::validate_limits::check(c, name, g);
             check_unrouted_paths(c, index, name, g);
         }
         Node::LoadBalancer(lb) => {

@@ -45,6 +45,8 @@ pub enum Purpose {
     ColdStart = 10,
     /// Kubernetes probes' results under a fault that fails a share of requests.
     Probe = 11,
+    /// A gateway's rate-limit draws (Envoy's `filter_enabled` / `filter_enforced` fractions).
+    Limit = 12,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer.

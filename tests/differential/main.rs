@@ -33,6 +33,7 @@ mod oracle_envoy;
 mod process;
 mod replayer;
 mod trace_gen;
+mod trace_limits;
 mod validate_gateways;
 mod validate_scenario;
 
@@ -462,6 +463,11 @@ fn haproxy_stick_table_http_req_rate() {
 }
 
 #[test]
+fn haproxy_shared_stick_table_across_three_backends() {
+    differential(Kind::HaproxySharedTable);
+}
+
+#[test]
 fn haproxy_checks_and_redispatch() {
     differential(Kind::HaproxyChecks);
 }
@@ -474,6 +480,11 @@ fn envoy_weighted_round_robin_4_2_1() {
 #[test]
 fn envoy_local_rate_limit_per_client_address() {
     differential(Kind::EnvoyLocalRateLimit);
+}
+
+#[test]
+fn envoy_descriptor_bucket_next_to_the_default_bucket() {
+    differential(Kind::EnvoyDescriptor);
 }
 
 #[test]

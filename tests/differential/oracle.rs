@@ -22,6 +22,9 @@ enum Balancer {
 
 /// (status, backend) per request, in trace order.
 pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
+    if let Some(p) = crate::trace_limits::predict(trace) {
+        return p;
+    }
     let spec = trace.kind.spec();
     let names = crate::trace_gen::INSTANCES;
     let n = trace.requests.len();
@@ -39,7 +42,7 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
         let mut delay = 0;
         if !r.client_key.is_empty() {
             match &spec.limit {
-                Limit::None | Limit::Envoy(_) => {}
+                Limit::None | Limit::Envoy(_) | Limit::EnvoyDescriptor => {}
                 Limit::Nginx(l) => match l.check(ng.entry(&r.client_key).or_default(), t * MS) {
                     LimitReqDecision::Pass { delay_ms } => delay = delay_ms,
                     LimitReqDecision::Reject { status } => {

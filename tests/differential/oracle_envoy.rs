@@ -74,6 +74,12 @@ pub fn predict(trace: &Trace, seed: u64) -> Vec<(u16, String)> {
             out.push((status, String::new()));
             continue;
         }
+        if let Limit::EnvoyDescriptor = &spec.limit
+            && !crate::trace_limits::descriptor_commit(&mut buckets, "", &r.client_key, &r.client_key, t * MS)
+        {
+            out.push((429, String::new()));
+            continue;
+        }
         // Active checks: the trace sends nothing while a check may be flipping a host, so a host
         // is down for the balancer exactly while it is down.
         let checked_down = |k: usize| spec.health.is_some() && down_at(k, t);

@@ -70,6 +70,10 @@ pub enum Kind {
     /// Envoy active TCP health checks (`interval`, `unhealthy_threshold`, `healthy_threshold`),
     /// 2 hosts, one down mid-trace.
     EnvoyHealthChecks,
+    /// A frontend-wide HAProxy stick table across three backends (`trace_limits.rs`).
+    HaproxySharedTable,
+    /// An Envoy descriptor bucket next to the default bucket (`trace_limits.rs`).
+    EnvoyDescriptor,
 }
 
 /// One request of a trace.
@@ -139,6 +143,8 @@ pub enum Limit {
     Haproxy(HttpReqRate, u64, u64),
     /// Envoy local rate limit token bucket.
     Envoy(EnvoyTokenBucket),
+    /// Envoy's default bucket with a descriptor bucket (`trace_limits.rs`).
+    EnvoyDescriptor,
 }
 
 /// What a trace kind is made of.
@@ -174,11 +180,13 @@ pub struct Spec {
     pub lb_extra: &'static str,
     /// More fields of the route (RON, each with a leading comma).
     pub route_extra: &'static str,
+    /// The path prefixes requests go to (`/api/items` when empty).
+    pub paths: &'static [&'static str],
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 19] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -196,6 +204,8 @@ impl Kind {
         Kind::EnvoyBreaker,
         Kind::EnvoyRetries,
         Kind::EnvoyHealthChecks,
+        Kind::HaproxySharedTable,
+        Kind::EnvoyDescriptor,
     ];
 
     /// The product.
@@ -230,7 +240,11 @@ impl Kind {
             warmup: 0,
             lb_extra: "",
             route_extra: "",
+            paths: &[],
         };
+        if let Some(spec) = crate::trace_limits::spec(self, base()) {
+            return spec;
+        }
         let envoy = || Spec { product: Product::Envoy, balance: "EnvoyRoundRobin", warmup: 3, ..base() };
         let ok = |r: Result<LimitReq, _>| r.unwrap();
         match self {
@@ -358,6 +372,7 @@ impl Kind {
             Kind::EnvoyHealthChecks => {
                 Spec { services: 2, warmup: 4, health: Some((200, 2, 2)), outages: &[(4000, 7000, "s1")], ..envoy() }
             }
+            Kind::HaproxySharedTable | Kind::EnvoyDescriptor => base(),
         }
     }
 }
@@ -400,6 +415,8 @@ fn robust_verdict(
     let ns = |ms: u64| ms * 1_000_000;
     match limit {
         Limit::None => Some(Verdict::Pass(0)),
+        // Two buckets: `generate` asks `trace_limits::descriptor_verdict`.
+        Limit::EnvoyDescriptor => None,
         Limit::Envoy(b) => {
             let at = |ms: u64| match b.check(&mut tb.clone(), ns(ms)) {
                 BucketDecision::Allow => Verdict::Pass(0),
@@ -503,7 +520,11 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
             _ => keys[rng.range(0, 3) as usize].to_string(),
         };
         let routed = !rng.chance(0.03);
-        let path = if routed { format!("/api/items/{}", rng.range(1, 999)) } else { "/static/logo.png".into() };
+        let prefix = match spec.paths.len() {
+            0 => "/api/items",
+            n => spec.paths[rng.range(0, n as u64 - 1) as usize],
+        };
+        let path = if routed { format!("{prefix}/{}", rng.range(1, 999)) } else { "/static/logo.png".into() };
         let service = rng.range(spec.service.0, spec.service.1);
         // Move the candidate later until every margin holds (bounded).
         let mut accepted = None;
@@ -514,7 +535,15 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
                 let n = ng.get(&key).copied().unwrap_or_default();
                 let h = hp.get(&key).copied().unwrap_or_default();
                 let b = tb.get(&key).copied().unwrap_or_default();
-                match robust_verdict(&spec.limit, &n, &h, &b, t) {
+                let verdict = match spec.limit {
+                    Limit::EnvoyDescriptor => {
+                        let d = tb.get("").copied().unwrap_or_default();
+                        let v = crate::trace_limits::descriptor_verdict(&d, &b, &key, t);
+                        v.map(|ok| if ok { Verdict::Pass(0) } else { Verdict::Reject })
+                    }
+                    _ => robust_verdict(&spec.limit, &n, &h, &b, t),
+                };
+                match verdict {
                     Some(v) => v,
                     None => {
                         t += 3;
@@ -566,6 +595,9 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
                 Limit::Envoy(b) => {
                     b.check(tb.entry(key.clone()).or_default(), ns);
                 }
+                Limit::EnvoyDescriptor => {
+                    crate::trace_limits::descriptor_commit(&mut tb, String::new(), key.clone(), &key, ns);
+                }
             }
         }
         if let Some(d) = dispatch {
@@ -591,6 +623,9 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
 }
 
 fn scenario(kind: Kind, seed: u64, spec: &Spec) -> String {
+    if let Some(s) = crate::trace_limits::scenario(kind, seed, spec) {
+        return s;
+    }
     let health = match spec.health {
         Some((inter, rise, fall)) => format!("Some((inter_ms: {inter}, rise: {rise}, fall: {fall}))"),
         None => "None".into(),

@@ -52,8 +52,10 @@ fn gateway(timeout_ms: Option<f64>) -> Node {
             upstream: "s".into(),
             timeout_ms,
             rate_limit: None,
+            shared_limit: None,
             retry_policy: None,
         }],
+        limits: vec![],
         hosting: Default::default(),
     })
 }

@@ -21,6 +21,7 @@ mod outputs;
 mod queueing;
 mod regions;
 mod replay;
+mod shared_limits;
 mod timeline;
 
 use std::path::{Path, PathBuf};

@@ -69,6 +69,7 @@ fn a_gateway_card_names_its_limiter_and_how_many_routes_have_one() {
             upstream: "svc".into(),
             timeout_ms: None,
             rate_limit: None,
+            shared_limit: None,
             retry_policy: None,
         };
         2
@@ -89,8 +90,15 @@ fn a_gateway_card_names_its_limiter_and_how_many_routes_have_one() {
     let words = limit.algorithm.describe();
     assert_eq!(node_summary(&gw), format!("{words} · 1 of 2 routes"));
     let Node::Gateway(g) = &mut gw else { unreachable!() };
-    g.routes[1].rate_limit = Some(limit);
+    g.routes[1].rate_limit = Some(limit.clone());
     assert_eq!(node_summary(&gw), format!("{words} · all 2 routes"));
+    // A limit shared by the routes is named.
+    let Node::Gateway(g) = &mut gw else { unreachable!() };
+    g.limits = vec![crate::model::NamedLimit { name: "api".into(), limit }];
+    for r in &mut g.routes {
+        (r.rate_limit, r.shared_limit) = (None, Some("api".into()));
+    }
+    assert_eq!(node_summary(&gw), format!("shared api: {words} · all 2 routes"));
 }
 
 #[test]

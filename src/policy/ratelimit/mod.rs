@@ -4,19 +4,23 @@
 //! `Copy + Default` struct the engine stores in its own dense vector) and `now_ns`. A `Default` state is
 //! the state of a key never seen before.
 
+pub mod envoy_local;
 pub mod fixed_window;
 pub mod freq_ctr;
 pub mod gcra;
 pub mod limit_req;
 pub mod token_bucket;
 pub mod traefik;
+pub mod tyk;
 
+pub use envoy_local::{DescriptorSource, EnvoyDescriptorBucket, EnvoyLocal, LocalDecision};
 pub use fixed_window::{EnvoyRatelimit, FixedWindowState, Kong, KongCounting, KongPeriod, KongState, WindowDecision};
 pub use freq_ctr::{FreqCtr, HttpReqRate, HttpReqRateState, TrackDecision};
 pub use gcra::{Gcra, GcraDecision, GcraState};
 pub use limit_req::{LimitReq, LimitReqDecision, LimitReqDelay, LimitReqRate, LimitReqState};
 pub use token_bucket::{AwsThrottle, BucketDecision, EnvoyRefill, EnvoyTokenBucket, TokenBucketState};
 pub use traefik::{Traefik, TraefikDecision, TraefikState};
+pub use tyk::{Tyk, TykConfig, TykDecision, TykMode, TykState};
 
 /// Any of the limiters the simulator applies on a gateway route.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +31,11 @@ pub enum AnyLimiter {
     HaproxyHttpReqRate(HttpReqRate),
     /// Envoy local rate limit.
     Envoy(EnvoyTokenBucket),
+    /// Envoy local rate limit with descriptors or `filter_enabled`/`filter_enforced` fractions
+    /// below 100 % (the engine applies it with the request's descriptor and a random stream).
+    EnvoyLocal(EnvoyLocal),
+    /// Tyk (DRL, Redis rolling window, sentinel).
+    Tyk(Tyk),
     /// AWS API Gateway throttling.
     Aws(AwsThrottle),
     /// GCRA (governor).
@@ -57,6 +66,19 @@ pub enum LimiterStates {
     Kong(Vec<KongState>),
     /// For [`AnyLimiter::EnvoyRatelimit`].
     Window(Vec<FixedWindowState>),
+    /// For [`AnyLimiter::Tyk`].
+    Tyk(Vec<TykState>),
+    /// For [`AnyLimiter::EnvoyLocal`]: the default bucket per key, each descriptor's bucket, and
+    /// per descriptor-source key the descriptor it matches (0: not looked up yet, 1: none, `2 +
+    /// i`: descriptor `i`).
+    EnvoyLocal {
+        /// Default buckets, by limit key.
+        default: Vec<TokenBucketState>,
+        /// Descriptor buckets, by descriptor.
+        descriptors: Vec<TokenBucketState>,
+        /// Matched descriptor, by descriptor-source key.
+        matched: Vec<u32>,
+    },
 }
 
 /// What any limiter decided.
@@ -124,11 +146,18 @@ impl AnyLimiter {
             AnyLimiter::Traefik(_) => LimiterStates::Traefik(Vec::new()),
             AnyLimiter::Kong(_) => LimiterStates::Kong(Vec::new()),
             AnyLimiter::EnvoyRatelimit(_) => LimiterStates::Window(Vec::new()),
+            AnyLimiter::Tyk(_) => LimiterStates::Tyk(Vec::new()),
+            AnyLimiter::EnvoyLocal(l) => LimiterStates::EnvoyLocal {
+                default: Vec::new(),
+                descriptors: vec![TokenBucketState::default(); l.descriptors().len()],
+                matched: Vec::new(),
+            },
         }
     }
 
     /// Applies the limiter to one request of `key`. `states` must come from [`AnyLimiter::states`]
-    /// of this limiter (a mismatched pair lets the request pass).
+    /// of this limiter (a mismatched pair lets the request pass). [`AnyLimiter::EnvoyLocal`] needs
+    /// the request's descriptor and randomness: see [`AnyLimiter::check_envoy_local`].
     #[inline]
     pub fn check(&self, states: &mut LimiterStates, key: usize, now_ns: u64) -> LimitDecision {
         match (self, states) {
@@ -153,7 +182,33 @@ impl AnyLimiter {
             },
             (AnyLimiter::Kong(l), LimiterStates::Kong(v)) => window(l.check(slot(v, key), now_ns)),
             (AnyLimiter::EnvoyRatelimit(l), LimiterStates::Window(v)) => window(l.check(slot(v, key), now_ns)),
+            (AnyLimiter::Tyk(l), LimiterStates::Tyk(v)) => match l.check(slot(v, key), now_ns) {
+                TykDecision::Allow => PASS,
+                TykDecision::Deny { status } => LimitDecision::Reject { status },
+            },
             _ => PASS,
+        }
+    }
+}
+
+impl AnyLimiter {
+    /// Applies an [`AnyLimiter::EnvoyLocal`] to one request of `key` whose descriptor matched
+    /// `matched` (see [`EnvoyLocal::match_value`]); other limiters let it pass.
+    pub fn check_envoy_local(
+        &self,
+        states: &mut LimiterStates,
+        key: usize,
+        matched: Option<usize>,
+        rng: &mut impl super::Entropy,
+        now_ns: u64,
+    ) -> LimitDecision {
+        let (AnyLimiter::EnvoyLocal(l), LimiterStates::EnvoyLocal { default, descriptors, .. }) = (self, states) else {
+            return PASS;
+        };
+        let matched = matched.and_then(|i| descriptors.get_mut(i).map(|s| (i, s)));
+        match l.check(rng, slot(default, key), matched, now_ns) {
+            LocalDecision::Deny { status } => LimitDecision::Reject { status },
+            LocalDecision::Allow | LocalDecision::NotEnabled | LocalDecision::NotEnforced => PASS,
         }
     }
 }

@@ -377,6 +377,8 @@ pub struct Simulation<'p> {
     /// Per population: its client retry backoff draws.
     pop_retry: Vec<Stream>,
     gw_rng: Vec<Stream>,
+    /// Per gateway (file order): its rate limiters' draws.
+    limit_rng: Vec<Stream>,
     link_rng: Vec<Stream>,
     svc_rng: Vec<Stream>,
     svc_err_rng: Vec<Stream>,
@@ -456,6 +458,12 @@ impl<'p> Simulation<'p> {
             pop_arrivals: plan.pops.iter().map(|p| pop_stream(p, Purpose::Arrivals)).collect(),
             pop_choice: plan.pops.iter().map(|p| pop_stream(p, Purpose::Choice)).collect(),
             pop_retry: plan.pops.iter().map(|p| pop_stream(p, Purpose::Retry)).collect(),
+            limit_rng: plan
+                .gateways
+                .iter()
+                .take(plan.base_gateways as usize)
+                .map(|g| stream(g.node, Purpose::Limit))
+                .collect(),
             gw_rng: plan
                 .gateways
                 .iter()

@@ -11,7 +11,7 @@ use crate::policy::breaker::BreakerState;
 use crate::policy::health::{CheckResult, HaproxyCheckState, Transition};
 use crate::policy::outlier::OutlierDetector;
 use crate::policy::panic::PriorityHosts;
-use crate::policy::ratelimit::LimitDecision;
+use crate::policy::ratelimit::{AnyLimiter, DescriptorSource, EnvoyLocal, LimitDecision, LimiterStates};
 use crate::sim::plan::{LbPlan, Plan};
 use crate::sim::rng::{Purpose, Stream};
 use crate::sim::time::NS_PER_S;
@@ -137,9 +137,64 @@ impl Simulation<'_> {
 
     /// Applies limiter `l` of the plan to request `r`.
     pub(super) fn apply_limit(&mut self, l: u16, r: u32) -> LimitDecision {
-        let lp = &self.plan.limiters[l as usize];
+        let plan = self.plan;
+        let lp = &plan.limiters[l as usize];
         let Some(key) = self.limit_key(r, lp.key) else { return LimitDecision::Pass { delay_ns: 0 } };
+        if let AnyLimiter::EnvoyLocal(local) = &lp.limiter {
+            return self.apply_envoy_local(l, local, key, r);
+        }
         lp.limiter.check(&mut self.limit_states[l as usize], key, self.now)
+    }
+
+    /// Applies Envoy local rate limit `local` (limiter `l`) to request `r` of limit key `key`:
+    /// the request's descriptor is its client address or API key, matched against the
+    /// descriptors' values once per key (then remembered).
+    fn apply_envoy_local(&mut self, l: u16, local: &EnvoyLocal, key: usize, r: u32) -> LimitDecision {
+        let matched = if local.descriptors().is_empty() { None } else { self.descriptor_of(l, local, r) };
+        let base = self.plan.gateways[self.reqs[r as usize].gw as usize].base as usize;
+        let lp = &self.plan.limiters[l as usize];
+        lp.limiter.check_envoy_local(
+            &mut self.limit_states[l as usize],
+            key,
+            matched,
+            &mut self.limit_rng[base],
+            self.now,
+        )
+    }
+
+    /// The descriptor of `local` (limiter `l`) request `r` matches, if any.
+    fn descriptor_of(&mut self, l: u16, local: &EnvoyLocal, r: u32) -> Option<usize> {
+        let source = match local.source() {
+            DescriptorSource::RemoteAddress => crate::model::LimitKey::Client,
+            DescriptorSource::ApiKey => crate::model::LimitKey::User,
+        };
+        let k = self.limit_key(r, source)?;
+        if let LimiterStates::EnvoyLocal { matched, .. } = &self.limit_states[l as usize]
+            && let Some(&m) = matched.get(k)
+            && m != 0
+        {
+            return (m >= 2).then(|| (m - 2) as usize);
+        }
+        let mut buf = std::mem::take(&mut self.key_buf);
+        buf.clear();
+        let req = &self.reqs[r as usize];
+        match (source, self.plan.pops.get(req.pop as usize)) {
+            (crate::model::LimitKey::User, Some(p)) => {
+                write!(buf, "{}-{}", p.name, req.user).ok();
+            }
+            _ => {
+                self.client_key(r, &mut buf);
+            }
+        }
+        let found = local.match_value(&buf);
+        self.key_buf = buf;
+        if let LimiterStates::EnvoyLocal { matched, .. } = &mut self.limit_states[l as usize] {
+            if k >= matched.len() {
+                matched.resize(k + 1, 0);
+            }
+            matched[k] = found.map_or(1, |i| i as u32 + 2);
+        }
+        found
     }
 
     /// Writes request `r`'s client key into `buf` (a population user's address as `10.x.y.z`, a

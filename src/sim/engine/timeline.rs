@@ -386,8 +386,14 @@ impl Simulation<'_> {
             v
         };
         let before = routes(og);
+        // A shared limit is named by several routes: its state is carried once, from the first.
+        let mut done: Vec<u16> = Vec::new();
         for (prefix, limiter) in routes(ng) {
             let Some(nl) = limiter else { continue };
+            if done.contains(&nl) {
+                continue;
+            }
+            done.push(nl);
             let old_l = before.iter().find(|(p, _)| *p == prefix).and_then(|(_, l)| *l);
             let (np, nlp) = (nl as usize, &plan.limiters[nl as usize]);
             let kept = old_l.filter(|&ol| {

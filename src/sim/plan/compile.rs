@@ -329,13 +329,22 @@ impl<'s> Compiler<'s> {
 
     fn gateway(&mut self, ni: u32, g: &model::Gateway, topo: &Topology) -> GwPlan {
         let start_ms = self.s.run.start.0.saturating_mul(1000);
+        let build = |c: &mut Self, l: &model::RateLimit| -> Option<u16> {
+            let built = l.algorithm.build(start_ms).ok()?;
+            c.plan.limiters.push(LimiterPlan { key: l.key, limiter: built });
+            Some((c.plan.limiters.len() - 1) as u16)
+        };
+        // A shared limit is built once: every route naming it indexes the same state.
+        let shared: Vec<Option<u16>> = g.limits.iter().map(|l| build(self, &l.limit)).collect();
         let resolve = |c: &mut Self, upstream: &str, route: Option<&model::Route>| -> Option<GwRoute> {
             let timer = route.and_then(|r| r.timeout_ms).map(|ms| c.timer(ms_to_ns(ms)));
-            let limiter = route.and_then(|r| r.rate_limit.as_ref()).and_then(|l| {
-                let built = l.algorithm.build(start_ms).ok()?;
-                c.plan.limiters.push(LimiterPlan { key: l.key, limiter: built });
-                Some((c.plan.limiters.len() - 1) as u16)
-            });
+            let limiter = match route {
+                Some(model::Route { shared_limit: Some(name), .. }) => {
+                    g.limits.iter().position(|l| l.name == *name).and_then(|i| shared.get(i).copied().flatten())
+                }
+                Some(model::Route { rate_limit: Some(l), .. }) => build(c, l),
+                _ => None,
+            };
             let retry = route.and_then(|r| r.retry_policy.as_ref()).and_then(|p| {
                 let backoff = EnvoyBackoff::new(p.base_interval_ms, p.max_interval_ms).ok()?;
                 c.plan.retries.push(RetryPlan { policy: p.clone(), backoff });

@@ -50,8 +50,11 @@ fn edit_connect_undo_redo_save_and_reload() {
     h.run_steps(2);
     assert_eq!(concurrency_of(h.state(), "service"), 24);
 
-    // Save (Ctrl+S, atomic, to the file it came from) and reload: the same scenario.
+    // Save (Ctrl+S, atomic, to the file it came from; its comments cannot be kept, which the
+    // app asks about first) and reload: the same scenario.
     h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+    h.get_by_label("Save without the comments").click();
     h.run_steps(2);
     assert!(!h.state().document().is_dirty());
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));

@@ -9,6 +9,7 @@ mod export;
 mod files;
 mod regions;
 mod runs;
+mod shared_limit;
 mod timeline;
 
 use egui::{Key, Modifiers, Pos2};
