@@ -87,13 +87,13 @@ pub fn balancer_ui(ui: &mut Ui, lb: &mut LoadBalancer, mark: &mut impl FnMut(boo
     }
     let failovers = [
         ("next instance", Failover::NextInstance),
-        ("NGINX proxy_next_upstream error", Failover::NginxNextUpstream { tries: 0 }),
+        ("NGINX proxy_next_upstream error timeout", Failover::nginx_next_upstream(0)),
         ("HAProxy retries", Failover::HaproxyRetries { retries: 3, redispatch: false, connect_timeout_ms: 5000 }),
         ("none", Failover::Off),
     ];
     mark(choice_ui(ui, "on refused", "lb-failover", &mut lb.failover, &failovers, same_variant), "failover");
     match &mut lb.failover {
-        Failover::NginxNextUpstream { tries } => {
+        Failover::NginxNextUpstream { tries, .. } => {
             mark(number_ui(ui, "  next_upstream_tries", tries, 0..=100, "", 0.1), "tries");
         }
         Failover::HaproxyRetries { retries, redispatch, connect_timeout_ms } => {

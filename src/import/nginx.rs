@@ -7,7 +7,7 @@
 
 use super::nginx_syntax::{Directive, Includer, parse};
 use super::{ImportError, Ir, IrPool, IrRoute, IrServer, Loc, Note, NoteKind, at};
-use crate::model::{Balance, Failover, LimitKey, Limiter, RateLimit};
+use crate::model::{Balance, Failover, LimitKey, Limiter, NextUpstreamOn, RateLimit};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -549,7 +549,7 @@ impl Reader<'_> {
                 name: u.name.clone(),
                 at: u.at.clone(),
                 algorithm: u.algorithm,
-                failover: Failover::NginxNextUpstream { tries: 0 },
+                failover: Failover::nginx_next_upstream(0),
                 check: None,
                 servers: u.servers.clone(),
             },
@@ -557,7 +557,7 @@ impl Reader<'_> {
                 name: host.to_owned(),
                 at: pass.at.clone(),
                 algorithm: Balance::NginxRoundRobin { max_fails: 1, fail_timeout_s: 10 },
-                failover: Failover::NginxNextUpstream { tries: 0 },
+                failover: Failover::nginx_next_upstream(0),
                 check: None,
                 servers: vec![IrServer { name: None, weight: 1, at: pass.at.clone() }],
             },
@@ -569,21 +569,30 @@ impl Reader<'_> {
     /// The pool's failover from the location's `proxy_next_upstream[_tries]`; the first location to
     /// use a pool decides, a different setting elsewhere is listed.
     fn failover(&mut self, pools: &mut [IrPool], pool: usize, inh: &Inherited, pass: &Directive) {
-        let mut failover = Failover::NginxNextUpstream { tries: inh.tries.unwrap_or(0) };
+        let mut failover = Failover::nginx_next_upstream(inh.tries.unwrap_or(0));
         if let Some(d) = &inh.next_upstream {
             if d.args.iter().any(|a| a == "off") {
                 failover = Failover::Off;
             } else {
-                let other: Vec<&str> = d.args.iter().map(String::as_str).filter(|a| *a != "error").collect();
+                let words = NextUpstreamOn::ALL.map(|c| (c.word(), c));
+                let mut on = Vec::new();
+                let mut other = Vec::new();
+                for a in &d.args {
+                    match words.iter().find(|(w, _)| w == a) {
+                        Some(&(_, c)) if !on.contains(&c) => on.push(c),
+                        Some(_) => {}
+                        None => other.push(a.as_str()),
+                    }
+                }
                 if !other.is_empty() {
                     self.note(
                         d,
                         NoteKind::NotMapped,
-                        format!(
-                            "{}: the simulation passes a request to the next server on connection errors only",
-                            other.join(" ")
-                        ),
+                        format!("{}: not a condition the simulation knows (it has no cache)", other.join(" ")),
                     );
+                }
+                if let Failover::NginxNextUpstream { on: o, .. } = &mut failover {
+                    *o = on;
                 }
             }
         }

@@ -56,7 +56,7 @@ fn nginx_lb() -> impl Strategy<Value = GenLb> {
         2 => Balance::NginxIpHash { max_fails, fail_timeout_s },
         k => Balance::NginxHash { consistent: k == 3, max_fails, fail_timeout_s },
     });
-    let failover = prop_oneof![(0u32..4).prop_map(|tries| Failover::NginxNextUpstream { tries }), Just(Failover::Off)];
+    let failover = prop_oneof![(0u32..4).prop_map(|tries| Failover::nginx_next_upstream(tries)), Just(Failover::Off)];
     (algorithm, failover, prop::collection::vec((1u32..4, 1u32..6), 1..4))
         .prop_map(|(algorithm, failover, services)| GenLb { algorithm, failover, check: None, services })
 }

@@ -44,7 +44,8 @@ pub use global::{
 };
 pub use param::{ParamValue, Setting};
 pub use policy::{
-    ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection,
+    ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, NextUpstreamOn,
+    OutlierDetection,
     RateLimit, RetryOn, RetryPolicy, WindowUnit,
 };
 pub use time::{At, Span, UtcTime};
@@ -54,7 +55,7 @@ pub use timeline::{
     Trigger, Variant,
 };
 pub use topology::{
-    Autoscaling, Gateway, LbRule, Link, LoadBalancer, Node, NodeKind, Region, RegionRtt, Route, Service, Topology,
+    Answer, Autoscaling, Gateway, LbRule, Link, LoadBalancer, Node, NodeKind, Region, RegionRtt, Route, Service, Topology,
 };
 
 use serde::{Deserialize, Serialize};

@@ -78,9 +78,11 @@ impl<'p> Simulation<'p> {
         let Some(route) = self.gw_route(g, r) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
+        self.reqs[r as usize].up_start = self.now + extra;
         if let Some(q) = route.timer {
             let deadline = self.now + self.plan.timeouts_ns[q as usize];
             let req = &mut self.reqs[r as usize];
+
             let generation = req.generation;
             req.deadline = deadline;
             let key = self.next_key(deadline);

@@ -94,9 +94,21 @@ impl Simulation<'_> {
         self.touch_station(k);
         let cfg = &self.plan.svc_cfgs[self.station_cfg[k as usize] as usize];
         let svc = self.plan.stations[k as usize].service as usize;
-        let mut status = 200;
-        if cfg.error_rate > 0.0 && self.svc_err_rng[svc].chance(cfg.error_rate) {
-            status = 500;
+        let mut status = self.trace_answer(r, k);
+        if status == 0 {
+            status = 200;
+            if !cfg.answers.is_empty() {
+                let instance = k - self.plan.services[svc].first_station;
+                let rng = &mut self.svc_err_rng[svc];
+                if let Some(a) = cfg.answers.iter().find(|a| {
+                    a.instance.is_none_or(|i| i == instance) && (a.share >= 1.0 || rng.chance(a.share))
+                }) {
+                    status = a.status;
+                }
+            }
+            if status == 200 && cfg.error_rate > 0.0 && self.svc_err_rng[svc].chance(cfg.error_rate) {
+                status = 500;
+            }
         }
         if self.tl.is_some() {
             if let Some(fault_status) = self.station_error(k) {
@@ -118,16 +130,21 @@ impl Simulation<'_> {
                 self.function_freed(svc as u32, k);
             }
         }
-        self.log_backend(r, k);
+        if status != 200 && self.next_upstream_on_status(r, status) {
+            return;
+        }
         self.member_finished(r, true);
         self.record_outlier(r, status);
         if status != 200 {
             if self.router_retry(r, status) {
                 return;
             }
+            // The backend's own answer reaches the client: it is attributed to it.
+            self.log_backend(r, k);
             self.reqs[r as usize].status = status;
             return self.end_journey(r, Outcome::ServerError);
         }
+        self.log_backend(r, k);
         self.end_journey(r, Outcome::Success);
     }
 }
