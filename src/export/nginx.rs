@@ -19,9 +19,9 @@
 //!   without it each worker would balance on its own.
 //! - `proxy_next_upstream` lists the failover's conditions (`NginxNextUpstream::on`; NGINX's
 //!   default `error timeout` is left implicit), with `proxy_next_upstream_tries` and
-//!   `proxy_next_upstream_timeout` when set. A route with a timeout is simulated as a deadline
-//!   that answers 504 without trying another server, so its location leaves `timeout` out of the
-//!   conditions and says so in a comment.
+//!   `proxy_next_upstream_timeout` when set. The route's `timeout_ms` is `proxy_read_timeout`,
+//!   which the simulator applies per attempt as NGINX does: with `timeout` listed, an attempt that
+//!   has not answered by then goes to another server while a try is left (504 otherwise).
 //!
 //! Names are written as bare words only after [`word`] has checked them; `location` prefixes are
 //! written as double-quoted strings ([`quoted`]), after [`path`] has checked them.
@@ -121,17 +121,10 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                 ));
             }
         };
-        // A route's upstream timeout is simulated as a deadline that answers 504 without trying
-        // another server: `timeout` is left out of the conditions there, and a comment says so.
-        let narrowed = route.timeout_ms.is_some() && on.contains(&NextUpstreamOn::Timeout);
-        let written: Vec<&str> =
-            on.iter().filter(|c| !(narrowed && **c == NextUpstreamOn::Timeout)).map(|c| c.word()).collect();
-        if narrowed {
-            emit!(s, "        # The upstream timeout ends the request with 504 (as simulated): no other server is tried.");
-        }
+        let written: Vec<&str> = on.iter().map(|c| c.word()).collect();
         if written.is_empty() {
             emit!(s, "        proxy_next_upstream off;");
-        } else if on != default || narrowed {
+        } else if on != default {
             // NGINX's default, `error timeout`, is not written out.
             emit!(s, "        proxy_next_upstream {};", written.join(" "));
         }

@@ -33,6 +33,7 @@ mod oracle_envoy;
 mod process;
 mod replayer;
 mod trace_gen;
+mod trace_status;
 mod validate_gateways;
 mod validate_scenario;
 
@@ -494,6 +495,16 @@ fn envoy_retries_on_connect_failure() {
 #[test]
 fn envoy_active_health_checks() {
     differential(Kind::EnvoyHealthChecks);
+}
+
+#[test]
+fn nginx_next_upstream_error_timeout_http_503() {
+    differential(Kind::NginxNextUpstream503);
+}
+
+#[test]
+fn envoy_retries_and_outlier_ejection_on_backend_503() {
+    differential(Kind::EnvoyRetry503);
 }
 
 /// `gatesim export` without the products: configs are written, unexpressible policies and unknown

@@ -70,6 +70,12 @@ pub enum Kind {
     /// Envoy active TCP health checks (`interval`, `unhealthy_threshold`, `healthy_threshold`),
     /// 2 hosts, one down mid-trace.
     EnvoyHealthChecks,
+    /// Backends answering 503 per request, `proxy_next_upstream error timeout http_503`
+    /// (`trace_status.rs`).
+    NginxNextUpstream503,
+    /// Backends answering 503 per request, Envoy `retry_on: 5xx` and outlier ejection
+    /// (`trace_status.rs`).
+    EnvoyRetry503,
 }
 
 /// One request of a trace.
@@ -85,6 +91,8 @@ pub struct Request {
     pub path: String,
     /// Backend service time, ms.
     pub service_ms: u64,
+    /// What the backends answer (the `status` column; empty: 200).
+    pub status: String,
 }
 
 /// A generated trace.
@@ -174,11 +182,13 @@ pub struct Spec {
     pub lb_extra: &'static str,
     /// More fields of the route (RON, each with a leading comma).
     pub route_extra: &'static str,
+    /// The route's `timeout_ms` (RON).
+    pub route_timeout: &'static str,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 19] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -196,6 +206,8 @@ impl Kind {
         Kind::EnvoyBreaker,
         Kind::EnvoyRetries,
         Kind::EnvoyHealthChecks,
+        Kind::NginxNextUpstream503,
+        Kind::EnvoyRetry503,
     ];
 
     /// The product.
@@ -230,6 +242,7 @@ impl Kind {
             warmup: 0,
             lb_extra: "",
             route_extra: "",
+            route_timeout: "Some(10000.0)",
         };
         let envoy = || Spec { product: Product::Envoy, balance: "EnvoyRoundRobin", warmup: 3, ..base() };
         let ok = |r: Result<LimitReq, _>| r.unwrap();
@@ -358,6 +371,7 @@ impl Kind {
             Kind::EnvoyHealthChecks => {
                 Spec { services: 2, warmup: 4, health: Some((200, 2, 2)), outages: &[(4000, 7000, "s1")], ..envoy() }
             }
+            k @ (Kind::NginxNextUpstream503 | Kind::EnvoyRetry503) => crate::trace_status::spec(k, base(), envoy()),
         }
     }
 }
@@ -478,6 +492,7 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
             client_key: WARMUP_KEY.to_string(),
             path: format!("/api/warmup/{i}"),
             service_ms: service,
+            status: String::new(),
         });
         last_send = send;
         t += 60;
@@ -579,6 +594,7 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
             client_key: key,
             path,
             service_ms: service,
+            status: String::new(),
         });
     }
     let mut outages: Vec<(f64, String, bool)> = spec
@@ -587,6 +603,9 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
         .flat_map(|&(down, up, inst)| [(down as f64, inst.to_string(), false), (up as f64, inst.to_string(), true)])
         .collect();
     outages.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if crate::trace_status::has_statuses(kind) {
+        crate::trace_status::assign(kind, &mut requests, || (rng.next() >> 11) as f64 / (1u64 << 53) as f64);
+    }
     Trace { kind, seed, scenario: scenario(kind, seed, &spec), requests, outages }
 }
 
@@ -614,7 +633,7 @@ Scenario(
     topology: (
         nodes: [
             Clients((name: "trace", traffic: Constant(rate_rps: 1.0), routes: [(path: "/api/items", weight: 1.0)])),
-            Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "lb", timeout_ms: Some(10000.0), rate_limit: {rl}{route_extra})])),
+            Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "lb", timeout_ms: {route_timeout}, rate_limit: {rl}{route_extra})])),
             LoadBalancer((name: "lb", algorithm: {balance}, health_check: {health}, failover: {failover}{lb_extra})),
 {services}        ],
         links: [
@@ -628,15 +647,16 @@ Scenario(
         balance = spec.balance,
         failover = spec.failover,
         route_extra = spec.route_extra,
+        route_timeout = spec.route_timeout,
         lb_extra = spec.lb_extra,
     )
 }
 
 /// Writes `REQUESTS.csv`.
 pub fn requests_csv(t: &Trace) -> String {
-    let mut s = String::from("id,send_ms,client_key,path,service_ms\n");
+    let mut s = String::from("id,send_ms,client_key,path,service_ms,status\n");
     for r in &t.requests {
-        s.push_str(&format!("{},{},{},{},{}\n", r.id, r.send_ms, r.client_key, r.path, r.service_ms));
+        s.push_str(&format!("{},{},{},{},{},{}\n", r.id, r.send_ms, r.client_key, r.path, r.service_ms, r.status));
     }
     s
 }

@@ -210,6 +210,10 @@ struct Req {
     answer: u16,
     /// When the gateway sent it upstream (NGINX `u->peer.start_time`; `NONE`: no gateway).
     up_start: u64,
+    /// The station its current attempt is at (`NONE32`: none), and how many attempts NGINX gave
+    /// up on (`proxy_read_timeout`) are still at their stations: the slot is freed after them.
+    at_station: u32,
+    stale: u8,
     /// The balancer that chose its instance (`u32::MAX`: none).
     lb: u32,
     /// The position the balancer chose in its pool.
@@ -258,6 +262,8 @@ impl Req {
             service_ns: NONE,
             answer: 0,
             up_start: NONE,
+            at_station: NONE32,
+            stale: 0,
             lb: u32::MAX,
             pool_pos: 0,
             last_hop: 0,
@@ -651,6 +657,11 @@ impl<'p> Simulation<'p> {
 
     fn release(&mut self, r: u32) {
         let req = &mut self.reqs[r as usize];
+        if req.stale > 0 {
+            // An abandoned attempt still holds the slot: the last one frees it (`stale_done`).
+            req.flags |= DONE;
+            return;
+        }
         req.generation = req.generation.wrapping_add(1);
         self.free.push(r);
     }

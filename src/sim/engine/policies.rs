@@ -347,6 +347,38 @@ impl Simulation<'_> {
         Some(next.decide(trigger, u32::from(req.attempts), peers, elapsed_ms, false))
     }
 
+    /// Request `r`'s upstream timeout (NGINX `proxy_read_timeout`) elapsed while its attempt was
+    /// at a station: NGINX frees the peer as failed (`ngx_http_upstream_next`,
+    /// `NGX_HTTP_UPSTREAM_FT_TIMEOUT`) and, with `timeout` listed and a try left, sends the request
+    /// to another server (returns true). Otherwise the caller answers 504. The abandoned attempt
+    /// goes on at its station for nobody. Not an NGINX balancer, or no attempt at a station:
+    /// false, nothing changed.
+    pub(super) fn timeout_next_upstream(&mut self, r: u32) -> bool {
+        let req = &self.reqs[r as usize];
+        if req.lb == NONE32 || req.at_station == NONE32 {
+            return false;
+        }
+        let Some(decision) = self.next_upstream_decision(r, Trigger::Timeout) else { return false };
+        self.member_finished(r, false);
+        let b = self.reqs[r as usize].lb;
+        let req = &mut self.reqs[r as usize];
+        req.stale = req.stale.saturating_add(1);
+        req.at_station = NONE32;
+        if !matches!(decision, NextDecision::Next { .. }) {
+            return false;
+        }
+        // NGINX, gateway and balancer in one, chooses again at once.
+        let back = req.last_hop;
+        if req.flags & VIA_GW != 0 {
+            req.back_gw = req.back_gw.saturating_sub(back);
+        }
+        if req.pool_pos < 64 {
+            req.tried |= 1 << req.pool_pos;
+        }
+        self.retry_pick(b, r);
+        true
+    }
+
     /// Station `k`'s answer to request `r` was `status`: with NGINX `proxy_next_upstream`
     /// listing it and a try left, the peer is freed (failed unless 403/404) and the request goes
     /// back to the balancer to choose another server. Returns whether it did.
@@ -380,6 +412,9 @@ impl Simulation<'_> {
 
     /// Request `r` is back at balancer `b` after a refusal: choose again in the same pool.
     pub(super) fn retry_pick(&mut self, b: u32, r: u32) {
+        if self.lbp(b).next_upstream.is_some() {
+            self.rearm_route_timer(r);
+        }
         let p = self.reqs[r as usize].pool;
         self.connect_or_queue(b, p, r);
     }
