@@ -66,6 +66,8 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
         0
     } else if spec.balance.contains("max_fails: 2") {
         2
+    } else if spec.balance.contains("max_fails: 3") {
+        3
     } else {
         1
     };

@@ -3,8 +3,10 @@
 //! reactions to real upstream 5xx, not only to refused connections.
 //!
 //! - `NginxNextUpstream503`: `proxy_next_upstream error timeout http_503` over three servers with
-//!   `max_fails=2`, one server down for 3 s; some requests get 503 from `s1`, a few from every
-//!   server, a few a 500 (not listed: passed through) from `s2`.
+//!   `max_fails=3` (`fail_timeout` 60 s: a server that reaches it is out for the rest of the
+//!   trace), `s2` down for 2 s; a tenth of the requests get 503 from `s1`, one in a hundred from
+//!   every server (the last try's 503 goes to the client), one in twenty a 500 from `s2` (not
+//!   listed: passed through).
 //! - `EnvoyRetry503`: two hosts, `retry_on: 5xx` with one retry and outlier detection (3
 //!   consecutive 5xx, `max_ejection_percent` 50): first `s1` answers 503 to a share of requests
 //!   (it is ejected), then `s0` (its ejection is refused: both hosts would be out).
@@ -18,10 +20,10 @@ use crate::trace_gen::{Kind, Request, Spec, WARMUP_KEY};
 pub fn spec(kind: Kind, base: Spec, envoy: Spec) -> Spec {
     match kind {
         Kind::NginxNextUpstream503 => Spec {
-            balance: "NginxRoundRobin(max_fails: 2, fail_timeout_s: 60)",
+            balance: "NginxRoundRobin(max_fails: 3, fail_timeout_s: 60)",
             failover: "NginxNextUpstream(tries: 0, on: [Error, Timeout, Http503])",
             weights: [2, 1, 1],
-            outages: &[(5000, 8000, "s2")],
+            outages: &[(7000, 9000, "s2")],
             // NGINX's `proxy_read_timeout` default (60 s), the route's own upstream timeout: no
             // request comes near it.
             route_timeout: "None",
@@ -55,9 +57,9 @@ pub fn assign(kind: Kind, requests: &mut [Request], mut draw: impl FnMut() -> f6
         let share = i as f64 / n as f64;
         let status = match kind {
             Kind::NginxNextUpstream503 => match x {
-                x if x < 0.12 => "s1=503",
-                x if x < 0.15 => "503",
-                x if x < 0.19 => "s2=500",
+                x if x < 0.10 => "s1=503",
+                x if x < 0.11 => "503",
+                x if x < 0.16 => "s2=500",
                 _ => "",
             },
             Kind::EnvoyRetry503 if share < 0.4 => match x {

@@ -22,6 +22,7 @@ mod queueing;
 mod regions;
 mod replay;
 mod timeline;
+mod upstream_status;
 
 use std::path::{Path, PathBuf};
 
