@@ -569,7 +569,8 @@ fn nginx_next_upstream_default_is_implicit_and_an_empty_list_is_off() {
     let text = export(&scenario(lb, "None", [1.0; 3]), Some("gw"), Target::Nginx, &options()).unwrap();
     assert!(!text.contains("proxy_next_upstream"), "{text}");
     assert!(text.contains("proxy_read_timeout 2000ms;"), "{text}");
-    let lb = "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10), failover: NginxNextUpstream(tries: 2, on: [])";
+    let lb =
+        "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10), failover: NginxNextUpstream(tries: 2, on: [])";
     let text = export(&scenario(lb, "None", [1.0; 3]), Some("gw"), Target::Nginx, &options()).unwrap();
     assert!(text.contains("proxy_next_upstream off;") && !text.contains("proxy_next_upstream_tries"), "{text}");
 }

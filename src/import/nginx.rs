@@ -59,6 +59,7 @@ struct Inherited {
     read_timeout_ms: Option<f64>,
     next_upstream: Option<Directive>,
     tries: Option<u32>,
+    next_timeout_ms: Option<u64>,
 }
 
 struct Zone {
@@ -225,6 +226,15 @@ impl Reader<'_> {
                 };
                 inh.tries = Some(number(d, "tries", t)?);
             }
+            "proxy_next_upstream_timeout" => {
+                let [t] = d.args.as_slice() else {
+                    return Err(at(&d.at, "proxy_next_upstream_timeout takes one time"));
+                };
+                let ms = time_ms(t).ok_or_else(|| {
+                    at(&d.at, format!("proxy_next_upstream_timeout: {t:?} is not a time (like 5s or 500ms)"))
+                })?;
+                inh.next_timeout_ms = Some(ms);
+            }
             "limit_req_dry_run" if d.args.first().is_some_and(|a| a == "on") => {
                 self.note(
                     d,
@@ -304,9 +314,6 @@ impl Reader<'_> {
             }
             n if n.starts_with("proxy_cache") => {
                 self.note(d, NoteKind::NotMapped, "caching is not simulated (every request reaches an upstream)")
-            }
-            "proxy_next_upstream_timeout" => {
-                self.note(d, NoteKind::NotMapped, "a time bound on retries is not simulated")
             }
             "try_files" | "root" | "alias" | "index" => {
                 self.note(d, NoteKind::NotMapped, "serving files is not simulated")
@@ -566,7 +573,7 @@ impl Reader<'_> {
         Ok(pools.len() - 1)
     }
 
-    /// The pool's failover from the location's `proxy_next_upstream[_tries]`; the first location to
+    /// The pool's failover from the location's `proxy_next_upstream[_tries|_timeout]`; the first location to
     /// use a pool decides, a different setting elsewhere is listed.
     fn failover(&mut self, pools: &mut [IrPool], pool: usize, inh: &Inherited, pass: &Directive) {
         let mut failover = Failover::nginx_next_upstream(inh.tries.unwrap_or(0));
@@ -595,6 +602,9 @@ impl Reader<'_> {
                     *o = on;
                 }
             }
+        }
+        if let Failover::NginxNextUpstream { timeout_ms, .. } = &mut failover {
+            *timeout_ms = inh.next_timeout_ms.unwrap_or(0);
         }
         let Some(p) = pools.get_mut(pool) else { return };
         let first = !self.failover_seen(&p.name);

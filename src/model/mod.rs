@@ -21,6 +21,7 @@ pub mod limits;
 pub mod lint;
 pub mod load;
 pub mod names;
+mod next_upstream;
 pub mod param;
 mod policy;
 pub mod regions;
@@ -42,10 +43,10 @@ pub(crate) use dist::Z_P99;
 pub use global::{
     Backups, DataStore, Dns, DnsRecord, DnsRouting, HealthCheck53, Promotion, RecordRole, Replica, Replication,
 };
+pub use next_upstream::{NextUpstreamOn, error_timeout};
 pub use param::{ParamValue, Setting};
 pub use policy::{
-    ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, NextUpstreamOn,
-    OutlierDetection,
+    ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection,
     RateLimit, RetryOn, RetryPolicy, WindowUnit,
 };
 pub use time::{At, Span, UtcTime};
@@ -55,7 +56,8 @@ pub use timeline::{
     Trigger, Variant,
 };
 pub use topology::{
-    Answer, Autoscaling, Gateway, LbRule, Link, LoadBalancer, Node, NodeKind, Region, RegionRtt, Route, Service, Topology,
+    Answer, Autoscaling, Gateway, LbRule, Link, LoadBalancer, Node, NodeKind, Region, RegionRtt, Route, Service,
+    Topology,
 };
 
 use serde::{Deserialize, Serialize};

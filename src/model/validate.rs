@@ -602,7 +602,10 @@ fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, recei
                 if let Some(k) = a.instance.filter(|&k| k >= svc.instances) {
                     c.error(
                         Some(name),
-                        format!("answers[{i}]: instance {k} does not exist (expected below instances, {})", svc.instances),
+                        format!(
+                            "answers[{i}]: instance {k} does not exist (expected below instances, {})",
+                            svc.instances
+                        ),
                     );
                 }
             }

@@ -180,7 +180,9 @@ impl RequestReader {
                 return Err(TraceError::new(
                     path,
                     Some(line),
-                    format!("status: unknown instance {name:?} (instances are named <service>-<i>, or the service's name when it has one)"),
+                    format!(
+                        "status: unknown instance {name:?} (instances are named <service>-<i>, or the service's name when it has one)"
+                    ),
                 ));
             }
             if let Some(&first) = seen.get(&hasher.hash_one(&req.id)) {

@@ -17,9 +17,7 @@ const CAUSE: usize = 5;
 const LATENCY: usize = 6;
 
 fn svc(i: usize, ms: f64, extra: &str) -> String {
-    format!(
-        "Service((name: \"b{i}\", instances: 1, concurrency: 100, service_time: Constant(ms: {ms:?}){extra})),"
-    )
+    format!("Service((name: \"b{i}\", instances: 1, concurrency: 100, service_time: Constant(ms: {ms:?}){extra})),")
 }
 
 fn fast3() -> Vec<String> {
@@ -74,7 +72,10 @@ fn next_upstream_tries_and_timeout_bound_the_retries() {
     // proxy_next_upstream_tries 2: the second try is the last; its 503 goes to the client.
     let lb = "algorithm: NginxRoundRobin(max_fails: 0), failover: NginxNextUpstream(tries: 2, on: [Error, Http503])";
     let rows = c.run_with("", lb, &[1, 1, 1], &fast3(), "r0,0,,/,,503\n", "");
-    assert_eq!((rows[0][STATUS].as_str(), rows[0][ATTEMPTS].as_str(), rows[0][BACKEND].as_str()), ("503", "b0 b1", "b1"));
+    assert_eq!(
+        (rows[0][STATUS].as_str(), rows[0][ATTEMPTS].as_str(), rows[0][BACKEND].as_str()),
+        ("503", "b0 b1", "b1")
+    );
     // proxy_next_upstream_timeout 50ms: b0's 503 comes after 100 ms, too late to try another.
     let lb = "algorithm: NginxRoundRobin(max_fails: 0), \
               failover: NginxNextUpstream(on: [Error, Http503], timeout_ms: 50)";

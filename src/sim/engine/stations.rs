@@ -106,9 +106,11 @@ impl Simulation<'_> {
             if !cfg.answers.is_empty() {
                 let instance = k - self.plan.services[svc].first_station;
                 let rng = &mut self.svc_err_rng[svc];
-                if let Some(a) = cfg.answers.iter().find(|a| {
-                    a.instance.is_none_or(|i| i == instance) && (a.share >= 1.0 || rng.chance(a.share))
-                }) {
+                if let Some(a) = cfg
+                    .answers
+                    .iter()
+                    .find(|a| a.instance.is_none_or(|i| i == instance) && (a.share >= 1.0 || rng.chance(a.share)))
+                {
                     status = a.status;
                 }
             }

@@ -186,11 +186,8 @@ impl<'p> Simulation<'p> {
     pub(super) fn trace_answer(&self, r: u32, k: u32) -> u16 {
         let req = &self.reqs[r as usize];
         if req.flags & NAMED_ANSWERS != 0
-            && let Some(&(_, status)) = self
-                .trace
-                .as_ref()
-                .and_then(|t| t.answers.get(&req.seq))
-                .and_then(|a| a.iter().find(|(s, _)| *s == k))
+            && let Some(&(_, status)) =
+                self.trace.as_ref().and_then(|t| t.answers.get(&req.seq)).and_then(|a| a.iter().find(|(s, _)| *s == k))
         {
             return status;
         }
