@@ -197,3 +197,31 @@ fn bad_status_cells_are_errors_at_their_line() {
     replay(&s, ReplayFiles { requests: &req, outages: None, decisions: None }).unwrap();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_report_counts_each_backends_own_5xx_apart_from_the_gateways() {
+    // r0: b0 answers 503, retried on b1 (200). r1: both answer 503; the second try's 503 reaches
+    // the client. r2: both refuse: NGINX's own 502, no backend answered.
+    let text = r#"Scenario(format_version: 1, name: "x", run: (seed: 1, duration_s: 1.0),
+        topology: (nodes: [
+            Clients((name: "c", traffic: Constant(rate_rps: 0.0))),
+            Gateway((name: "gw", routes: [(path_prefix: "/", upstream: "lb")])),
+            LoadBalancer((name: "lb", algorithm: NginxRoundRobin(max_fails: 0),
+                failover: NginxNextUpstream(on: [Error, Http503]))),
+            Service((name: "b0", instances: 1, service_time: Constant(ms: 10.0))),
+            Service((name: "b1", instances: 1, service_time: Constant(ms: 10.0))),
+        ], links: [(from: "c", to: "gw"), (from: "gw", to: "lb"), (from: "lb", to: "b0"), (from: "lb", to: "b1")]))"#;
+    let s = load::from_str(text, Path::new("ok.ron")).unwrap_or_else(|e| panic!("{e}"));
+    let dir = std::env::temp_dir().join(format!("gatesim-status-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (req, out) = (dir.join("requests.csv"), dir.join("outages.csv"));
+    std::fs::write(&req, "id,send_ms,client_key,path,status\nr0,0,,/,b0=503\nr1,100,,/,503\nr2,200,,/,\n").unwrap();
+    std::fs::write(&out, "time_ms,backend,action\n150,b0,down\n150,b1,down\n").unwrap();
+    let replayed = replay(&s, ReplayFiles { requests: &req, outages: Some(&out), decisions: None }).unwrap();
+    let node = |name: &str| replayed.report.nodes.iter().find(|n| n.name == name).unwrap().clone();
+    // b0 answered 503 twice (r0, r1's first try), b1 once (r1's last try, passed through).
+    assert_eq!((node("b0").answered_5xx, node("b1").answered_5xx), (2.0, 1.0));
+    // r2 is NGINX's own 502: no backend answered it.
+    assert_eq!((node("lb").answered_5xx, node("lb").rejected), (0.0, 1.0));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -306,6 +306,13 @@ impl Simulation<'_> {
             Failover::NextInstance => {}
             Failover::NginxNextUpstream { .. } => {
                 if !matches!(decision, Some(NextDecision::Next { .. })) {
+                    // No try left (`ngx_http_upstream_next`): the refusal reaches NGINX, which
+                    // answers 502.
+                    if req.flags & VIA_GW != 0 {
+                        req.back_gw += back;
+                    } else {
+                        req.back_client += back;
+                    }
                     return self.no_upstream(b, r);
                 }
             }

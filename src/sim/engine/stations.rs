@@ -138,6 +138,9 @@ impl Simulation<'_> {
                 self.function_freed(svc as u32, k);
             }
         }
+        if status >= 500 {
+            self.rec.node_answered_5xx(self.plan.services[svc].node, self.now);
+        }
         if status != 200 && self.next_upstream_on_status(r, status) {
             return;
         }
