@@ -37,6 +37,7 @@ fn service(name: &str, instances: u32, concurrency: u32, queue_capacity: Option<
         queue_capacity,
         service_time: Dist::Exponential { mean_ms },
         error_rate: 0.0,
+        answers: Vec::new(),
         autoscaling: None,
         deployment: Default::default(),
     })

@@ -17,16 +17,17 @@
 //! - Every `upstream` has a `zone`, so the balancer's state (positions, failures, connection
 //!   counts) is shared by all worker processes, as the simulator keeps one state per balancer;
 //!   without it each worker would balance on its own.
-//! - `proxy_next_upstream` is NGINX's default, `error timeout`, when the route has no upstream
-//!   timeout. A route with a timeout is simulated as a deadline that answers 504 without trying
-//!   another server, so its location narrows the trigger to `error` (connection failures) and
-//!   says so in a comment.
+//! - `proxy_next_upstream` lists the failover's conditions (`NginxNextUpstream::on`; NGINX's
+//!   default `error timeout` is left implicit), with `proxy_next_upstream_tries` and
+//!   `proxy_next_upstream_timeout` when set. The route's `timeout_ms` is `proxy_read_timeout`,
+//!   which the simulator applies per attempt as NGINX does: with `timeout` listed, an attempt that
+//!   has not answered by then goes to another server while a try is left (504 otherwise).
 //!
 //! Names are written as bare words only after [`word`] has checked them; `location` prefixes are
 //! written as double-quoted strings ([`quoted`]), after [`path`] has checked them.
 
 use super::{ExportError, ExportOptions, Pool, Resolved, Target, ms, path, word};
-use crate::model::{Balance, Failover, LimitKey, Limiter};
+use crate::model::{Balance, Failover, LimitKey, Limiter, NextUpstreamOn};
 
 const T: Target = Target::Nginx;
 
@@ -106,10 +107,11 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
             emit!(s, "        limit_req_status {status};");
         }
         emit!(s, "        proxy_pass http://{};", word(&pool.name, &pool.id)?);
-        let tries = match pool.failover() {
-            Failover::NextInstance => Some(0),
-            Failover::NginxNextUpstream { tries } => Some(tries),
-            Failover::Off => None,
+        let default = [NextUpstreamOn::Error, NextUpstreamOn::Timeout];
+        let (on, tries, next_timeout_ms) = match pool.failover() {
+            Failover::NextInstance => (default.to_vec(), 0, 0),
+            Failover::NginxNextUpstream { tries, on, timeout_ms } => (on, tries, timeout_ms),
+            Failover::Off => (Vec::new(), 0, 0),
             f @ Failover::HaproxyRetries { .. } => {
                 return Err(ExportError::unsupported(
                     &pool.name,
@@ -119,20 +121,18 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
                 ));
             }
         };
-        match (tries, route.timeout_ms) {
-            (None, _) => emit!(s, "        proxy_next_upstream off;"),
-            (Some(_), Some(_)) => {
-                emit!(
-                    s,
-                    "        # The upstream timeout ends the request with 504 (as simulated): no other server is tried."
-                );
-                emit!(s, "        proxy_next_upstream error;");
-            }
-            // NGINX's default, `error timeout`, is what the model simulates here.
-            (Some(_), None) => {}
+        let written: Vec<&str> = on.iter().map(|c| c.word()).collect();
+        if written.is_empty() {
+            emit!(s, "        proxy_next_upstream off;");
+        } else if on != default {
+            // NGINX's default, `error timeout`, is not written out.
+            emit!(s, "        proxy_next_upstream {};", written.join(" "));
         }
-        if let Some(t @ 1..) = tries {
-            emit!(s, "        proxy_next_upstream_tries {t};");
+        if !written.is_empty() && tries > 0 {
+            emit!(s, "        proxy_next_upstream_tries {tries};");
+        }
+        if !written.is_empty() && next_timeout_ms > 0 {
+            emit!(s, "        proxy_next_upstream_timeout {next_timeout_ms}ms;");
         }
         if let Some(t) = route.timeout_ms {
             emit!(s, "        proxy_read_timeout {};", ms(t));

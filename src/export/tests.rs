@@ -67,7 +67,8 @@ const CASES: &[Case] = &[
     Case {
         name: "nginx limit_req nodelay, smooth wrr",
         target: Target::Nginx,
-        lb: "algorithm: NginxRoundRobin(max_fails: 2, fail_timeout_s: 60), failover: NginxNextUpstream(tries: 2)",
+        lb: "algorithm: NginxRoundRobin(max_fails: 2, fail_timeout_s: 60), \
+             failover: NginxNextUpstream(tries: 2, on: [Error, Timeout, Http503], timeout_ms: 1500)",
         rl: r#"Some((key: Client, algorithm: NginxLimitReq(rate: "10r/s", burst: 5, nodelay: true, status: 429)))"#,
         weights: [5.0, 1.0, 1.0],
         expect: &[
@@ -82,9 +83,9 @@ const CASES: &[Case] = &[
             "limit_req zone=gw.r0 burst=5 nodelay;",
             "limit_req_status 429;",
             "proxy_pass http://lb;",
-            "# The upstream timeout ends the request with 504 (as simulated): no other server is tried.",
-            "proxy_next_upstream error;",
+            "proxy_next_upstream error timeout http_503;",
             "proxy_next_upstream_tries 2;",
+            "proxy_next_upstream_timeout 1500ms;",
             "proxy_read_timeout 2000ms;",
             "return 404;",
         ],
@@ -560,8 +561,22 @@ fn paths_are_quoted_in_each_products_syntax() {
     assert!(haproxy.contains("{ path_beg '/api' }"), "{haproxy}");
 }
 
-/// Without an upstream timeout NGINX keeps its default `proxy_next_upstream error timeout` (the
-/// model retries another server on an error and has no deadline to time out on).
+/// NGINX's default `proxy_next_upstream error timeout` is simulated as it is (the route's timeout
+/// is `proxy_read_timeout`, per attempt), so it is left implicit with a route timeout too;
+/// an empty list is `off`.
+#[test]
+fn nginx_next_upstream_default_is_implicit_and_an_empty_list_is_off() {
+    let lb = "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10), failover: NginxNextUpstream()";
+    let text = export(&scenario(lb, "None", [1.0; 3]), Some("gw"), Target::Nginx, &options()).unwrap();
+    assert!(!text.contains("proxy_next_upstream"), "{text}");
+    assert!(text.contains("proxy_read_timeout 2000ms;"), "{text}");
+    let lb =
+        "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10), failover: NginxNextUpstream(tries: 2, on: [])";
+    let text = export(&scenario(lb, "None", [1.0; 3]), Some("gw"), Target::Nginx, &options()).unwrap();
+    assert!(text.contains("proxy_next_upstream off;") && !text.contains("proxy_next_upstream_tries"), "{text}");
+}
+
+/// Without an upstream timeout NGINX keeps its default `proxy_next_upstream error timeout`.
 #[test]
 fn nginx_keeps_its_next_upstream_default_without_a_route_timeout() {
     let lb = "algorithm: NginxRoundRobin(max_fails: 1, fail_timeout_s: 10), failover: NginxNextUpstream(tries: 3)";

@@ -88,14 +88,29 @@ pub fn balancer_ui(ui: &mut Ui, lb: &mut LoadBalancer, mark: &mut impl FnMut(boo
     }
     let failovers = [
         ("next instance", Failover::NextInstance),
-        ("NGINX proxy_next_upstream error", Failover::NginxNextUpstream { tries: 0 }),
+        ("NGINX proxy_next_upstream error timeout", Failover::nginx_next_upstream(0)),
         ("HAProxy retries", Failover::HaproxyRetries { retries: 3, redispatch: false, connect_timeout_ms: 5000 }),
         ("none", Failover::Off),
     ];
     mark(choice_ui(ui, "on refused", "lb-failover", &mut lb.failover, &failovers, same_variant), "failover");
     match &mut lb.failover {
-        Failover::NginxNextUpstream { tries } => {
+        Failover::NginxNextUpstream { tries, on, timeout_ms } => {
+            for c in crate::model::NextUpstreamOn::ALL {
+                let mut listed = on.contains(&c);
+                if row_ui(ui, &format!("  next upstream on {}", c.word()), |ui| ui.checkbox(&mut listed, "")).changed()
+                {
+                    if listed {
+                        on.push(c);
+                        // NGINX's order, so the file and the exported directive read the same.
+                        on.sort_by_key(|x| crate::model::NextUpstreamOn::ALL.iter().position(|y| y == x));
+                    } else {
+                        on.retain(|x| *x != c);
+                    }
+                    mark(true, "next_upstream_on");
+                }
+            }
             mark(number_ui(ui, "  next_upstream_tries", tries, 0..=100, "", 0.1), "tries");
+            mark(number_ui(ui, "  next_upstream_timeout", timeout_ms, 0..=600_000, " ms", 10.0), "next_timeout");
         }
         Failover::HaproxyRetries { retries, redispatch, connect_timeout_ms } => {
             mark(number_ui(ui, "  retries", retries, 0..=100, "", 0.1), "retries");

@@ -7,7 +7,7 @@
 
 use super::nginx_syntax::{Directive, Includer, parse};
 use super::{ImportError, Ir, IrPool, IrRoute, IrServer, Loc, Note, NoteKind, at};
-use crate::model::{Balance, Failover, LimitKey, Limiter, RateLimit};
+use crate::model::{Balance, Failover, LimitKey, Limiter, NextUpstreamOn, RateLimit};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -59,6 +59,7 @@ struct Inherited {
     read_timeout_ms: Option<f64>,
     next_upstream: Option<Directive>,
     tries: Option<u32>,
+    next_timeout_ms: Option<u64>,
 }
 
 struct Zone {
@@ -225,6 +226,15 @@ impl Reader<'_> {
                 };
                 inh.tries = Some(number(d, "tries", t)?);
             }
+            "proxy_next_upstream_timeout" => {
+                let [t] = d.args.as_slice() else {
+                    return Err(at(&d.at, "proxy_next_upstream_timeout takes one time"));
+                };
+                let ms = time_ms(t).ok_or_else(|| {
+                    at(&d.at, format!("proxy_next_upstream_timeout: {t:?} is not a time (like 5s or 500ms)"))
+                })?;
+                inh.next_timeout_ms = Some(ms);
+            }
             "limit_req_dry_run" if d.args.first().is_some_and(|a| a == "on") => {
                 self.note(
                     d,
@@ -304,9 +314,6 @@ impl Reader<'_> {
             }
             n if n.starts_with("proxy_cache") => {
                 self.note(d, NoteKind::NotMapped, "caching is not simulated (every request reaches an upstream)")
-            }
-            "proxy_next_upstream_timeout" => {
-                self.note(d, NoteKind::NotMapped, "a time bound on retries is not simulated")
             }
             "try_files" | "root" | "alias" | "index" => {
                 self.note(d, NoteKind::NotMapped, "serving files is not simulated")
@@ -549,7 +556,7 @@ impl Reader<'_> {
                 name: u.name.clone(),
                 at: u.at.clone(),
                 algorithm: u.algorithm,
-                failover: Failover::NginxNextUpstream { tries: 0 },
+                failover: Failover::nginx_next_upstream(0),
                 check: None,
                 servers: u.servers.clone(),
             },
@@ -557,7 +564,7 @@ impl Reader<'_> {
                 name: host.to_owned(),
                 at: pass.at.clone(),
                 algorithm: Balance::NginxRoundRobin { max_fails: 1, fail_timeout_s: 10 },
-                failover: Failover::NginxNextUpstream { tries: 0 },
+                failover: Failover::nginx_next_upstream(0),
                 check: None,
                 servers: vec![IrServer { name: None, weight: 1, at: pass.at.clone() }],
             },
@@ -566,26 +573,38 @@ impl Reader<'_> {
         Ok(pools.len() - 1)
     }
 
-    /// The pool's failover from the location's `proxy_next_upstream[_tries]`; the first location to
+    /// The pool's failover from the location's `proxy_next_upstream[_tries|_timeout]`; the first location to
     /// use a pool decides, a different setting elsewhere is listed.
     fn failover(&mut self, pools: &mut [IrPool], pool: usize, inh: &Inherited, pass: &Directive) {
-        let mut failover = Failover::NginxNextUpstream { tries: inh.tries.unwrap_or(0) };
+        let mut failover = Failover::nginx_next_upstream(inh.tries.unwrap_or(0));
         if let Some(d) = &inh.next_upstream {
             if d.args.iter().any(|a| a == "off") {
                 failover = Failover::Off;
             } else {
-                let other: Vec<&str> = d.args.iter().map(String::as_str).filter(|a| *a != "error").collect();
+                let words = NextUpstreamOn::ALL.map(|c| (c.word(), c));
+                let mut on = Vec::new();
+                let mut other = Vec::new();
+                for a in &d.args {
+                    match words.iter().find(|(w, _)| w == a) {
+                        Some(&(_, c)) if !on.contains(&c) => on.push(c),
+                        Some(_) => {}
+                        None => other.push(a.as_str()),
+                    }
+                }
                 if !other.is_empty() {
                     self.note(
                         d,
                         NoteKind::NotMapped,
-                        format!(
-                            "{}: the simulation passes a request to the next server on connection errors only",
-                            other.join(" ")
-                        ),
+                        format!("{}: not a condition the simulation knows (it has no cache)", other.join(" ")),
                     );
                 }
+                if let Failover::NginxNextUpstream { on: o, .. } = &mut failover {
+                    *o = on;
+                }
             }
+        }
+        if let Failover::NginxNextUpstream { timeout_ms, .. } = &mut failover {
+            *timeout_ms = inh.next_timeout_ms.unwrap_or(0);
         }
         let Some(p) = pools.get_mut(pool) else { return };
         let first = !self.failover_seen(&p.name);

@@ -56,7 +56,10 @@ fn nginx_lb() -> impl Strategy<Value = GenLb> {
         2 => Balance::NginxIpHash { max_fails, fail_timeout_s },
         k => Balance::NginxHash { consistent: k == 3, max_fails, fail_timeout_s },
     });
-    let failover = prop_oneof![(0u32..4).prop_map(|tries| Failover::NginxNextUpstream { tries }), Just(Failover::Off)];
+    let conditions = prop::sample::subsequence(crate::model::NextUpstreamOn::ALL.to_vec(), 1..=4);
+    let next = (0u32..4, conditions, prop_oneof![Just(0u64), 1u64..5000])
+        .prop_map(|(tries, on, timeout_ms)| Failover::NginxNextUpstream { tries, on, timeout_ms });
+    let failover = prop_oneof![next, (0u32..4).prop_map(Failover::nginx_next_upstream), Just(Failover::Off)];
     (algorithm, failover, prop::collection::vec((1u32..4, 1u32..6), 1..4))
         .prop_map(|(algorithm, failover, services)| GenLb { algorithm, failover, check: None, services })
 }

@@ -17,7 +17,9 @@ pub enum Outcome {
     NoUpstream,
     /// No gateway route matches the request's path: 404.
     NoRoute,
-    /// The service answered with an error (its `error_rate`): 500.
+    /// The service answered with an error, attributed to the instance that gave it: 500 by
+    /// default (its `error_rate`), or the status of its `answers` or of the trace's `status`
+    /// column (decisions carry the actual status).
     ServerError,
     /// A gateway rate limit rejected it (the status is the limiter's: 503 for NGINX `limit_req`
     /// by default, 429 for Envoy, AWS and GCRA, HAProxy's `deny_status`).

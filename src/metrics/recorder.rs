@@ -93,6 +93,9 @@ pub struct Recorder {
     /// Per model node: requests it answered itself with a failure (a gateway's rate limit, a
     /// balancer's overflow or "no upstream") in the summary window.
     pub node_rejected: Vec<u64>,
+    /// Per model node (services): answers with a 5xx status its instances gave in the summary
+    /// window, whether the gateway then tried another server or passed them on.
+    pub node_answered_5xx: Vec<u64>,
     /// Per link and bucket: crossings (`[link * n_buckets + bucket]`).
     pub link_series: Vec<u32>,
     /// Per link and bucket: requests that crossed it and then failed at its callee
@@ -168,6 +171,7 @@ impl Recorder {
             store_writes: vec![0; plan.stores.len()],
             node_arrivals: vec![0; plan.nodes.len()],
             node_rejected: vec![0; plan.nodes.len()],
+            node_answered_5xx: vec![0; plan.nodes.len()],
             link_series: vec![0; plan.links.len() * nb],
             link_failed_series: vec![0; plan.links.len() * nb],
             node_arrival_series: vec![0; plan.nodes.len() * nb],
@@ -371,6 +375,16 @@ impl Recorder {
             if let Some(n) = tl.node_arrivals.get_mut(node as usize * self.n_buckets + b) {
                 *n = n.saturating_add(1);
             }
+        }
+    }
+
+    /// An instance of service node `node` answered a request with a 5xx status at `t`.
+    #[inline]
+    pub fn node_answered_5xx(&mut self, node: u32, t: u64) {
+        if self.in_window(t)
+            && let Some(n) = self.node_answered_5xx.get_mut(node as usize)
+        {
+            *n += 1;
         }
     }
 
@@ -615,6 +629,7 @@ impl Recorder {
         add_all(&mut self.store_writes, &o.store_writes);
         add_all(&mut self.node_arrivals, &o.node_arrivals);
         add_all(&mut self.node_rejected, &o.node_rejected);
+        add_all(&mut self.node_answered_5xx, &o.node_answered_5xx);
         for (mine, theirs) in [
             (&mut self.link_series, &o.link_series),
             (&mut self.link_failed_series, &o.link_failed_series),

@@ -23,6 +23,7 @@ pub mod limits;
 pub mod lint;
 pub mod load;
 pub mod names;
+mod next_upstream;
 pub mod param;
 mod policy;
 pub mod ready;
@@ -48,6 +49,7 @@ pub use envoy_limit::{EnvoyDescriptor, EnvoyDescriptorSource};
 pub use global::{
     Backups, DataStore, Dns, DnsRecord, DnsRouting, HealthCheck53, Promotion, RecordRole, Replica, Replication,
 };
+pub use next_upstream::{NextUpstreamOn, error_timeout};
 pub use param::{ParamValue, Setting};
 pub use policy::{
     ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection,
@@ -60,8 +62,8 @@ pub use timeline::{
     Trigger, Variant,
 };
 pub use topology::{
-    Autoscaling, Gateway, LbRule, Link, LoadBalancer, NamedLimit, Node, NodeKind, Region, RegionRtt, Route, Service,
-    Topology,
+    Answer, Autoscaling, Gateway, LbRule, Link, LoadBalancer, NamedLimit, Node, NodeKind, Region, RegionRtt, Route,
+    Service, Topology,
 };
 pub use tyk_limit::TykLimiter;
 

@@ -386,13 +386,23 @@ pub enum Failover {
     /// Try every other instance once (the generic default), then answer 502.
     #[default]
     NextInstance,
-    /// NGINX `proxy_next_upstream error` (its default) with `proxy_next_upstream_tries` (0 = as
-    /// many tries as peers); each failure counts towards the peer's `max_fails`; 502 when none is
-    /// left.
+    /// NGINX `proxy_next_upstream` (default `error timeout`), `proxy_next_upstream_tries` and
+    /// `proxy_next_upstream_timeout` (nginx 1.22 semantics, `crate::policy::next_upstream`): a
+    /// refused connection (`error`) or a listed status answered by the backend (`http_503`, ...)
+    /// moves the request to another server while a try is left; `error`, `timeout` and listed
+    /// statuses but 403/404 count towards the peer's `max_fails`; after `error` with no try left,
+    /// 502; a listed status on the last try goes to the client as the backend answered it.
     NginxNextUpstream {
         /// `proxy_next_upstream_tries` (0 = unlimited).
         #[serde(default)]
         tries: u32,
+        /// The `proxy_next_upstream` conditions (default `[Error, Timeout]`; empty = `off`).
+        #[serde(default = "super::next_upstream::error_timeout")]
+        on: Vec<super::NextUpstreamOn>,
+        /// `proxy_next_upstream_timeout`, ms (0 = none): no other server is tried once this long
+        /// has passed since the request went upstream.
+        #[serde(default)]
+        timeout_ms: u64,
     },
     /// HAProxy `retries N` (N + 1 connection attempts in 2.6.12), `option redispatch` (the last
     /// retry, or with roundrobin every retry, goes to another server) and `timeout connect`; 503

@@ -197,6 +197,7 @@ impl Node {
                 queue_capacity: Some(64),
                 service_time: Dist::Exponential { mean_ms: 20.0 },
                 error_rate: 0.0,
+                answers: Vec::new(),
                 autoscaling: None,
                 deployment: Deployment::default(),
             }),
@@ -489,6 +490,10 @@ pub struct Service {
     /// Fraction of served requests that end in a 500 (0 to 1).
     #[serde(default)]
     pub error_rate: f64,
+    /// Statuses the service answers for a share of its requests, on every instance or on one
+    /// (first that applies wins; a trace's `status` column, per request, comes before them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Answer>,
     /// Kubernetes HPA on the service's utilisation (off when absent). `instances` is then the
     /// starting replica count.
     #[serde(default)]
@@ -497,6 +502,27 @@ pub struct Service {
     /// function (see `model::deploy`).
     #[serde(default, skip_serializing_if = "Deployment::is_default")]
     pub deployment: Deployment,
+}
+
+/// A status a service answers for a share of the requests it serves: the backend's own answer
+/// (after its service time), attributed to the instance that gave it, which balancers and
+/// gateways then act on as the product would (NGINX `proxy_next_upstream http_503`, Envoy
+/// `retry_on: 5xx` and outlier detection's consecutive 5xx).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// The status, 500 to 599.
+    pub status: u16,
+    /// Share of the requests served that get it, above 0 up to 1 (default 1: all of them).
+    #[serde(default = "one_f64")]
+    pub share: f64,
+    /// Only this instance (0-based, below `instances`) answers it; `None`: every instance.
+    #[serde(default)]
+    pub instance: Option<u32>,
+}
+
+fn one_f64() -> f64 {
+    1.0
 }
 
 /// A Kubernetes HorizontalPodAutoscaler on CPU utilisation (autoscaling/v2 without `behavior`: the

@@ -592,6 +592,23 @@ fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, recei
             if !(0.0..=1.0).contains(&svc.error_rate) {
                 c.error(Some(name), format!("error_rate must be between 0 and 1, got {}", svc.error_rate));
             }
+            for (i, a) in svc.answers.iter().enumerate() {
+                if !(500..=599).contains(&a.status) {
+                    c.error(Some(name), format!("answers[{i}]: status must be a 5xx (500 to 599), got {}", a.status));
+                }
+                if !(a.share.is_finite() && a.share > 0.0 && a.share <= 1.0) {
+                    c.error(Some(name), format!("answers[{i}]: share must be above 0 and at most 1, got {}", a.share));
+                }
+                if let Some(k) = a.instance.filter(|&k| k >= svc.instances) {
+                    c.error(
+                        Some(name),
+                        format!(
+                            "answers[{i}]: instance {k} does not exist (expected below instances, {})",
+                            svc.instances
+                        ),
+                    );
+                }
+            }
         }
         // Checked with the regions (`validate_global`).
         Node::Dns(_) | Node::DataStore(_) => return,

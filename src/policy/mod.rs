@@ -15,6 +15,7 @@ pub mod autoscale;
 pub mod balance;
 pub mod breaker;
 pub mod health;
+pub mod next_upstream;
 pub mod outlier;
 pub mod panic;
 pub mod ratelimit;

@@ -198,6 +198,12 @@ pub struct NodeSummary {
     /// Requests it answered itself with a failure (a gateway's rate limit, a balancer's overflow or
     /// "no upstream"), per replicate.
     pub rejected: f64,
+    /// Services: answers with a 5xx status its instances gave (its `error_rate`, its `answers`, a
+    /// trace's `status` column, a fault), per replicate, counted at the backend whether the
+    /// gateway then tried another server or passed them on; a gateway's own 502/503/504 is not
+    /// one of them.
+    #[serde(default)]
+    pub answered_5xx: f64,
     /// Services: station figures.
     pub service: Option<ServiceSummary>,
 }
@@ -490,6 +496,7 @@ pub fn build(plan: &Plan, merged: &Recorder, per_replicate: Vec<ReplicateSummary
             kind: *kind,
             arrivals: merged.node_arrivals[i] as f64 / runs,
             rejected: merged.node_rejected[i] as f64 / runs,
+            answered_5xx: merged.node_answered_5xx.get(i).copied().unwrap_or(0) as f64 / runs,
             service: svc_of_node.get(&(i as u32)).map(|&s| service_figures(plan, merged, s, runs)),
         })
         .collect();

@@ -93,6 +93,8 @@ pub fn summary_table(r: &Report) -> String {
                 }
                 _ => String::new(),
             };
+            // Its instances' own 5xx answers (not the gateway's 502/503/504).
+            let note = if n.answered_5xx > 0.0 { format!("{note}  answered 5xx: {:.0}", n.answered_5xx) } else { note };
             writeln!(
                 out,
                 "  {:<20} {:>10.0} {:>10.1} {:>11.1}% {:>14} {:>10.2} {:>9.2}%{note}",

@@ -82,12 +82,16 @@ pub fn open_requests<'a>(
 
 /// Reads a trace file once: the number of requests, the last send time, and for an access log
 /// the lines it skipped.
-pub fn scan_requests(path: &Path, log: &AccessLogOptions) -> Result<(u64, u64, Option<BadLines>), TraceError> {
+pub fn scan_requests(
+    path: &Path,
+    log: &AccessLogOptions,
+    plan: &plan::Plan,
+) -> Result<(u64, u64, Option<BadLines>), TraceError> {
     if looks_like_access_log(path) {
         let s = AccessLogReader::scan(path, log)?;
         Ok((s.requests, s.last_send_ns, Some(s.bad)))
     } else {
-        let (n, last) = RequestReader::scan(path)?;
+        let (n, last) = RequestReader::scan(path, &|name| plan.station_by_name(name).is_some())?;
         Ok((n, last, None))
     }
 }
@@ -168,7 +172,7 @@ fn replay_file(
     }
     let mut plan = plan::compile(scenario);
     plan.replicates = 1;
-    let (_, last_send, bad) = scan_requests(files.requests, log)?;
+    let (_, last_send, bad) = scan_requests(files.requests, log, &plan)?;
     plan.retime(last_send + 1, scenario.run.bucket_s.map(secs_to_ns));
     let outages = match files.outages {
         Some(p) => read_outages(p, &plan)?,

@@ -2,7 +2,12 @@
 //!
 //! `REQUESTS.csv` columns (header row; extra columns ignored): `id`, `send_ms` (from the trace
 //! start, decimals allowed, non-decreasing), `client_key` (the rate-limit key; empty = none),
-//! `path`, and optionally `service_ms` (the backend's service time for this request).
+//! `path`, and optionally `service_ms` (the backend's service time for this request) and
+//! `status` (what the backend answers this request, after its service time, instead of what the
+//! model says: `503` for every instance, `s1-0=503` for one, or several separated by spaces,
+//! `s1-0=503 s2=500 200`, a bare status applying to the instances not named; each status is 200
+//! or 500 to 599; empty: as the service's model says). A backend's 5xx is attributed to it in the
+//! decisions (`backend`, cause `server_error`) unless the gateway tries another server.
 //!
 //! `OUTAGES.csv`: `time_ms`, `backend` (an instance name: `<service>-<i>`, or the service's name when it has one instance),
 //! `action` (`down`: new connections are refused, in-flight requests finish; `up`: accepted again).
@@ -53,6 +58,34 @@ pub struct TraceRequest {
     pub path: String,
     /// The backend's service time for it, if the trace says.
     pub service_ns: Option<u64>,
+    /// What the backends answer it (the `status` column): (instance, status), an empty instance
+    /// for every instance not named. Empty: as the model says.
+    pub status: Vec<(String, u16)>,
+}
+
+/// Parses a `status` cell (see the module docs).
+fn parse_status(path: &Path, line: u64, text: &str) -> Result<Vec<(String, u16)>, TraceError> {
+    let mut out: Vec<(String, u16)> = Vec::new();
+    for token in text.split_whitespace() {
+        let (instance, code) = token.split_once('=').unwrap_or(("", token));
+        let bad = || {
+            TraceError::new(
+                path,
+                Some(line),
+                format!("status: expected 200 or a 5xx (500 to 599), optionally after `INSTANCE=`, got {token:?}"),
+            )
+        };
+        let code: u16 = code.parse().map_err(|_| bad())?;
+        if code != 200 && !(500..=599).contains(&code) {
+            return Err(bad());
+        }
+        if out.iter().any(|(i, _)| i == instance) {
+            let what = if instance.is_empty() { "the default".to_string() } else { format!("instance {instance:?}") };
+            return Err(TraceError::new(path, Some(line), format!("status: {what} is given twice in {text:?}")));
+        }
+        out.push((instance.to_owned(), code));
+    }
+    Ok(out)
 }
 
 fn parse_ms(path: &Path, line: u64, column: &str, text: &str) -> Result<u64, TraceError> {
@@ -106,6 +139,7 @@ pub struct RequestReader {
     inner: csv::Reader<File>,
     cols: [usize; 4],
     service_col: Option<usize>,
+    status_col: Option<usize>,
     last_send: u64,
     record: csv::StringRecord,
 }
@@ -115,13 +149,14 @@ impl RequestReader {
     pub fn open(path: &Path) -> Result<RequestReader, TraceError> {
         let mut inner = reader(path)?;
         let headers = inner.headers().map_err(|e| TraceError::new(path, Some(1), e.to_string()))?.clone();
-        let c = columns(path, &headers, &["id", "send_ms", "client_key", "path"], &["service_ms"])?;
+        let c = columns(path, &headers, &["id", "send_ms", "client_key", "path"], &["service_ms", "status"])?;
         let col = |i: usize| c[i].unwrap_or(0);
         Ok(RequestReader {
             path: path.to_owned(),
             inner,
             cols: [col(0), col(1), col(2), col(3)],
             service_col: c[4],
+            status_col: c[5],
             last_send: 0,
             record: csv::StringRecord::new(),
         })
@@ -130,7 +165,8 @@ impl RequestReader {
     /// Reads the whole file once to check every line and find the last send time (so a bad line
     /// is reported before any output is written). A request id seen twice is an error naming both
     /// lines; to find one, the scan keeps 16 bytes per request (a hash of its id and its line).
-    pub fn scan(path: &Path) -> Result<(u64, u64), TraceError> {
+    /// An instance the `status` column names must be `known`.
+    pub fn scan(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<(u64, u64), TraceError> {
         use std::hash::BuildHasher;
         let mut r = RequestReader::open(path)?;
         let hasher = std::collections::hash_map::RandomState::new();
@@ -140,6 +176,15 @@ impl RequestReader {
         while let Some(req) = r.next() {
             let req = req?;
             let line = r.record.position().map_or(0, |p| p.line());
+            if let Some((name, _)) = req.status.iter().find(|(i, _)| !i.is_empty() && !known(i)) {
+                return Err(TraceError::new(
+                    path,
+                    Some(line),
+                    format!(
+                        "status: unknown instance {name:?} (instances are named <service>-<i>, or the service's name when it has one)"
+                    ),
+                ));
+            }
             if let Some(&first) = seen.get(&hasher.hash_one(&req.id)) {
                 if Self::id_at(path, first)?.as_deref() == Some(req.id.as_str()) {
                     return Err(TraceError::new(
@@ -207,7 +252,12 @@ impl Iterator for RequestReader {
                 Some(t) if !t.is_empty() => Some(parse_ms(&path, line, "service_ms", t)?),
                 _ => None,
             };
+            let status = match self.status_col.and_then(get).map(str::trim) {
+                Some(t) if !t.is_empty() => parse_status(&path, line, t)?,
+                _ => Vec::new(),
+            };
             Ok(TraceRequest {
+                status,
                 id: field(id_c, "id")?.to_owned(),
                 send_ns,
                 client_key: (!key.is_empty()).then(|| key.to_owned()),

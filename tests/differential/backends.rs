@@ -1,4 +1,5 @@
-//! In-process loopback HTTP/1.1 backends: each answers `200` with its instance name in the
+//! In-process loopback HTTP/1.1 backends: each answers `200` (or the status the request's
+//! `X-Gatesim-Status` gives it, the trace's `status` column) with its instance name in the
 //! `X-Backend` header and the body, after sleeping the request's `X-Service-Ms`. Each logs the
 //! id of every request it receives (in arrival order, shared by all backends: a retry or failover
 //! path is observable) and echoes it back as an `X-Gatesim-Id` response header. The id is the
@@ -176,8 +177,18 @@ fn handle(name: &str, mut stream: TcpStream, log: &Received) {
     if !wait.is_zero() {
         std::thread::sleep(wait);
     }
+    // The status the trace gives this instance for this request (`X-Gatesim-Status`), else 200.
+    let code = header("x-gatesim-status").map_or(200, |cell| crate::trace_status::answer(&cell, name));
+    let reason = match code {
+        200 => "OK",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Error",
+    };
     let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Backend: {name}\r\n{echo}Content-Length: {}\r\nConnection: close\r\n\r\n{name}",
+        "HTTP/1.1 {code} {reason}\r\nContent-Type: text/plain\r\nX-Backend: {name}\r\n{echo}Content-Length: {}\r\nConnection: close\r\n\r\n{name}",
         name.len()
     );
     stream.write_all(response.as_bytes()).ok();

@@ -32,8 +32,10 @@ mod oracle;
 mod oracle_envoy;
 mod process;
 mod replayer;
+mod trace_csv;
 mod trace_gen;
 mod trace_limits;
+mod trace_status;
 mod validate_gateways;
 mod validate_scenario;
 
@@ -319,8 +321,8 @@ fn differential_seed(kind: Kind, seed: u64, repeats: usize) {
     );
     let dir = process::temp_dir(&format!("{kind:?}"));
     std::fs::write(dir.join("scenario.ron"), &trace.scenario).unwrap();
-    std::fs::write(dir.join("requests.csv"), trace_gen::requests_csv(&trace)).unwrap();
-    std::fs::write(dir.join("outages.csv"), trace_gen::outages_csv(&trace)).unwrap();
+    std::fs::write(dir.join("requests.csv"), trace_csv::requests_csv(&trace)).unwrap();
+    std::fs::write(dir.join("outages.csv"), trace_csv::outages_csv(&trace)).unwrap();
     // Envoy's predictions depend on the seed each run's Envoy drew: they are made after its replay.
     let fixed = match kind.product() {
         Product::Envoy => None,
@@ -505,6 +507,16 @@ fn envoy_retries_on_connect_failure() {
 #[test]
 fn envoy_active_health_checks() {
     differential(Kind::EnvoyHealthChecks);
+}
+
+#[test]
+fn nginx_next_upstream_error_timeout_http_503() {
+    differential(Kind::NginxNextUpstream503);
+}
+
+#[test]
+fn envoy_retries_and_outlier_ejection_on_backend_503() {
+    differential(Kind::EnvoyRetry503);
 }
 
 /// `gatesim export` without the products: configs are written, unexpressible policies and unknown

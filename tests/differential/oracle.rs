@@ -69,6 +69,8 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
         0
     } else if spec.balance.contains("max_fails: 2") {
         2
+    } else if spec.balance.contains("max_fails: 3") {
+        3
     } else {
         1
     };
@@ -135,8 +137,21 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
                 Balancer::Fwrr(_) => {}
             }
             if !down_at(p, t) {
+                // The backend's answer (the trace's `status` column). NGINX `proxy_next_upstream
+                // http_503` sends a listed status to another server while `u->peer.tries > 1`
+                // (tries start at the number of servers), the peer failed; else it passes through
+                // and the peer counts a success (ngx_http_upstream.c `ngx_http_upstream_test_next`).
+                let answer = crate::trace_status::answer(&trace.requests[i].status, names[p]);
+                let listed = spec.failover.contains(&format!("Http{answer}"));
+                if answer != 200 && spec.product == Product::Nginx && listed && attempts < 3 {
+                    status[p].tried = true;
+                    if let Balancer::Nginx(u, _) = &mut bal {
+                        u.on_finish(p, PeerOutcome::Failure, t * MS);
+                    }
+                    continue;
+                }
                 ends.push((t + trace.requests[i].service_ms + 1, p));
-                break (200, names[p].to_string());
+                break (answer, names[p].to_string());
             }
             // Refused.
             status[p].tried = true;

@@ -7,7 +7,8 @@
 //! round robin with the pinned seed over the hosts outlier detection has not ejected
 //! (`EnvoyRoundRobin`, `OutlierDetector`) and active checks see up; a refused connection is a 503 for outlier detection
 //! and, with a retry left, a fresh pick (the traces space sends so that a retry's pick comes
-//! before the next request's); a refused last attempt is Envoy's own 503.
+//! before the next request's); a refused last attempt is Envoy's own 503. A backend's own status
+//! (the trace's `status` column) is what outlier detection records, retried with `retry_on: 5xx`.
 
 use crate::trace_gen::{INSTANCES, Limit, Trace};
 use gatesim::policy::Entropy;
@@ -49,6 +50,7 @@ pub fn predict(trace: &Trace, seed: u64) -> Vec<(u16, String)> {
     let mut breaker_state = BreakerState::default();
     let mut detector = outlier(trace).map(|c| OutlierDetector::new(c, n).unwrap());
     let retries = if spec.route_extra.contains("num_retries: 1") { 1 } else { 0 };
+    let retries_5xx = spec.route_extra.contains("FiveXx");
     let mut buckets: BTreeMap<&str, TokenBucketState> = BTreeMap::new();
     let down_at = |k: usize, t: u64| -> bool {
         let mut down = false;
@@ -107,12 +109,16 @@ pub fn predict(trace: &Trace, seed: u64) -> Vec<(u16, String)> {
             let status = healthy(&detector);
             let Some(p) = lb.pick(t * MS, &status) else { break (503, String::new()) };
             let refused = down_at(p, t);
+            // The backend's answer (the trace's `status` column).
+            let answer = crate::trace_status::answer(&r.status, INSTANCES[p]);
             if let Some(d) = detector.as_mut() {
                 // A refused connection counts as a 503 (no split of local-origin errors).
-                d.record(p, if refused { 503 } else { 200 }, t * MS, &mut NoEntropy);
+                d.record(p, if refused { 503 } else { answer }, t * MS, &mut NoEntropy);
             }
-            if !refused {
-                break (200, INSTANCES[p].to_string());
+            // `retry_on: 5xx` retries a backend's 5xx too (a fresh pick); its last one, or one not
+            // retried, goes to the client from that backend.
+            if !refused && (answer < 500 || !retries_5xx || left == 0) {
+                break (answer, INSTANCES[p].to_string());
             }
             if left == 0 {
                 break (503, String::new());

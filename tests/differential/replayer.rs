@@ -86,6 +86,10 @@ fn send_at(addr: SocketAddr, r: &Request, at: Instant) -> Seen {
     let mut seen = Seen { late_ms, id: r.id.clone(), ..Seen::default() };
     let mut head =
         format!("GET {} HTTP/1.1\r\nHost: gatesim\r\nX-Request-Id: {id}\r\nX-Gatesim-Id: {id}\r\n", r.path, id = r.id);
+    if !r.status.is_empty() {
+        // What the backends answer (the trace's `status` column): read by `backends.rs` only.
+        head.push_str(&format!("X-Gatesim-Status: {}\r\n", r.status));
+    }
     head.push_str(&format!("X-Service-Ms: {}\r\nConnection: close\r\n\r\n", r.service_ms));
     let result = (|| -> std::io::Result<Vec<u8>> {
         let mut s = connect_from(&r.client_key, addr)?;

@@ -74,6 +74,12 @@ pub enum Kind {
     HaproxySharedTable,
     /// An Envoy descriptor bucket next to the default bucket (`trace_limits.rs`).
     EnvoyDescriptor,
+    /// Backends answering 503 per request, `proxy_next_upstream error timeout http_503`
+    /// (`trace_status.rs`).
+    NginxNextUpstream503,
+    /// Backends answering 503 per request, Envoy `retry_on: 5xx` and outlier ejection
+    /// (`trace_status.rs`).
+    EnvoyRetry503,
 }
 
 /// One request of a trace.
@@ -89,6 +95,8 @@ pub struct Request {
     pub path: String,
     /// Backend service time, ms.
     pub service_ms: u64,
+    /// What the backends answer (the `status` column; empty: 200).
+    pub status: String,
 }
 
 /// A generated trace.
@@ -182,11 +190,13 @@ pub struct Spec {
     pub route_extra: &'static str,
     /// The path prefixes requests go to (`/api/items` when empty).
     pub paths: &'static [&'static str],
+    /// The route's `timeout_ms` (RON).
+    pub route_timeout: &'static str,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 21] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -206,6 +216,8 @@ impl Kind {
         Kind::EnvoyHealthChecks,
         Kind::HaproxySharedTable,
         Kind::EnvoyDescriptor,
+        Kind::NginxNextUpstream503,
+        Kind::EnvoyRetry503,
     ];
 
     /// The product.
@@ -241,6 +253,7 @@ impl Kind {
             lb_extra: "",
             route_extra: "",
             paths: &[],
+            route_timeout: "Some(10000.0)",
         };
         if let Some(spec) = crate::trace_limits::spec(self, base()) {
             return spec;
@@ -373,6 +386,7 @@ impl Kind {
                 Spec { services: 2, warmup: 4, health: Some((200, 2, 2)), outages: &[(4000, 7000, "s1")], ..envoy() }
             }
             Kind::HaproxySharedTable | Kind::EnvoyDescriptor => base(),
+            k @ (Kind::NginxNextUpstream503 | Kind::EnvoyRetry503) => crate::trace_status::spec(k, base(), envoy()),
         }
     }
 }
@@ -495,6 +509,7 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
             client_key: WARMUP_KEY.to_string(),
             path: format!("/api/warmup/{i}"),
             service_ms: service,
+            status: String::new(),
         });
         last_send = send;
         t += 60;
@@ -611,6 +626,7 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
             client_key: key,
             path,
             service_ms: service,
+            status: String::new(),
         });
     }
     let mut outages: Vec<(f64, String, bool)> = spec
@@ -619,6 +635,9 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
         .flat_map(|&(down, up, inst)| [(down as f64, inst.to_string(), false), (up as f64, inst.to_string(), true)])
         .collect();
     outages.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if crate::trace_status::has_statuses(kind) {
+        crate::trace_status::assign(kind, &mut requests, || (rng.next() >> 11) as f64 / (1u64 << 53) as f64);
+    }
     Trace { kind, seed, scenario: scenario(kind, seed, &spec), requests, outages }
 }
 
@@ -649,7 +668,7 @@ Scenario(
     topology: (
         nodes: [
             Clients((name: "trace", traffic: Constant(rate_rps: 1.0), routes: [(path: "/api/items", weight: 1.0)])),
-            Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "lb", timeout_ms: Some(10000.0), rate_limit: {rl}{route_extra})])),
+            Gateway((name: "gw", routes: [(path_prefix: "/api", upstream: "lb", timeout_ms: {route_timeout}, rate_limit: {rl}{route_extra})])),
             LoadBalancer((name: "lb", algorithm: {balance}, health_check: {health}, failover: {failover}{lb_extra})),
 {services}        ],
         links: [
@@ -663,24 +682,7 @@ Scenario(
         balance = spec.balance,
         failover = spec.failover,
         route_extra = spec.route_extra,
+        route_timeout = spec.route_timeout,
         lb_extra = spec.lb_extra,
     )
-}
-
-/// Writes `REQUESTS.csv`.
-pub fn requests_csv(t: &Trace) -> String {
-    let mut s = String::from("id,send_ms,client_key,path,service_ms\n");
-    for r in &t.requests {
-        s.push_str(&format!("{},{},{},{},{}\n", r.id, r.send_ms, r.client_key, r.path, r.service_ms));
-    }
-    s
-}
-
-/// Writes `OUTAGES.csv`.
-pub fn outages_csv(t: &Trace) -> String {
-    let mut s = String::from("time_ms,backend,action\n");
-    for (ms, b, up) in &t.outages {
-        s.push_str(&format!("{ms},{b},{}\n", if *up { "up" } else { "down" }));
-    }
-    s
 }

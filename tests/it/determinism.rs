@@ -67,6 +67,7 @@ fn adding_an_unrelated_node_leaves_other_streams_alone() {
         queue_capacity: None,
         service_time: gatesim::model::Dist::Constant { ms: 1.0 },
         error_rate: 0.0,
+        answers: Vec::new(),
         autoscaling: None,
         deployment: Default::default(),
     }));

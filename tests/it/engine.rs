@@ -35,6 +35,7 @@ fn service(concurrency: u32, queue: Option<u32>, ms: f64, error_rate: f64) -> No
         queue_capacity: queue,
         service_time: Dist::Constant { ms },
         error_rate,
+        answers: Vec::new(),
         autoscaling: None,
         deployment: Default::default(),
     })

@@ -23,6 +23,7 @@ mod regions;
 mod replay;
 mod shared_limits;
 mod timeline;
+mod upstream_status;
 
 use std::path::{Path, PathBuf};
 

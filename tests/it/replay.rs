@@ -5,12 +5,12 @@ use gatesim::model::load;
 use gatesim::sim::replay::{ReplayFiles, replay};
 use std::path::{Path, PathBuf};
 
-struct Case {
+pub(crate) struct Case {
     dir: PathBuf,
 }
 
 impl Case {
-    fn new(name: &str) -> Case {
+    pub(crate) fn new(name: &str) -> Case {
         let dir = std::env::temp_dir().join(format!("gatesim-replay-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         Case { dir }
@@ -18,8 +18,9 @@ impl Case {
 
     /// Replays `requests` (CSV body lines) and `outages` through a gateway with `route_policy` in
     /// front of a balancer with `lb_fields`, over single-instance backends `b0..` with `weights`.
-    /// Returns the decision rows as (id, status, backend, delay_ms, attempts, latency_ms).
-    fn run(
+    /// Returns the decision rows as (id, status, backend, delay_ms, attempts, cause, latency_ms).
+    /// Request lines may have a sixth field, the `status` column.
+    pub(crate) fn run(
         &self,
         route_policy: &str,
         lb_fields: &str,
@@ -36,7 +37,7 @@ impl Case {
     }
 
     /// As [`Case::run`], with the backends' node text given (`b0`, `b1`, ... in order).
-    fn run_with(
+    pub(crate) fn run_with(
         &self,
         route_policy: &str,
         lb_fields: &str,
@@ -62,7 +63,7 @@ impl Case {
         let req = self.dir.join("requests.csv");
         let out = self.dir.join("outages.csv");
         let dec = self.dir.join("decisions.csv");
-        std::fs::write(&req, format!("id,send_ms,client_key,path,service_ms\n{requests}")).unwrap();
+        std::fs::write(&req, format!("id,send_ms,client_key,path,service_ms,status\n{requests}")).unwrap();
         std::fs::write(&out, format!("time_ms,backend,action\n{outages}")).unwrap();
         replay(&s, ReplayFiles { requests: &req, outages: Some(&out), decisions: Some(&dec) })
             .unwrap_or_else(|e| panic!("{e}"));
@@ -77,7 +78,7 @@ impl Drop for Case {
     }
 }
 
-fn col(rows: &[Vec<String>], i: usize) -> Vec<&str> {
+pub(crate) fn col(rows: &[Vec<String>], i: usize) -> Vec<&str> {
     rows.iter().map(|r| r[i].as_str()).collect()
 }
 

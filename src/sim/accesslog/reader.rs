@@ -176,6 +176,7 @@ impl<R: BufRead> AccessLogReader<R> {
                     client_key: p.key,
                     path: p.path,
                     service_ns: None,
+                    status: Vec::new(),
                 });
             }
         }

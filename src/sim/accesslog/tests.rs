@@ -57,6 +57,7 @@ fn combined_line() {
             client_key: Some("127.0.0.1".into()),
             path: "/apache_pb.gif?a=1&b=2".into(),
             service_ns: None,
+            status: Vec::new(),
         }]
     );
 }

@@ -80,16 +80,35 @@ impl<'p> Simulation<'p> {
         let Some(route) = self.gw_route(g, r) else {
             return self.end_journey(r, Outcome::NoRoute);
         };
+        self.reqs[r as usize].up_start = self.now + extra;
         if let Some(q) = route.timer {
-            let deadline = self.now + self.plan.timeouts_ns[q as usize];
-            let req = &mut self.reqs[r as usize];
-            let generation = req.generation;
-            req.deadline = deadline;
-            let key = self.next_key(deadline);
-            self.timers[q as usize].push_back(Timer { key, req: r, generation, client: false });
+            self.arm_route_timer(r, q);
         }
         let (kind, a) = hop_event(route.hop);
         self.cross(r, route.link, extra, kind, a);
+    }
+
+    /// Arms request `r`'s upstream timeout (route timer queue `q`) from now; a timer armed
+    /// earlier for it no longer counts (its time is not the request's deadline).
+    pub(super) fn arm_route_timer(&mut self, r: u32, q: u16) {
+        let deadline = self.now + self.plan.timeouts_ns[q as usize];
+        let req = &mut self.reqs[r as usize];
+        let generation = req.generation;
+        req.deadline = deadline;
+        let key = self.next_key(deadline);
+        self.timers[q as usize].push_back(Timer { key, req: r, generation, client: false });
+    }
+
+    /// NGINX's `proxy_read_timeout` is per attempt: a request NGINX sends to another server gets
+    /// its route's timeout afresh.
+    pub(super) fn rearm_route_timer(&mut self, r: u32) {
+        let g = self.reqs[r as usize].gw;
+        if g == NONE32 {
+            return;
+        }
+        if let Some(q) = self.gw_route(g, r).and_then(|route| route.timer) {
+            self.arm_route_timer(r, q);
+        }
     }
 
     /// The balancer configuration a stint runs.
@@ -211,7 +230,11 @@ impl<'p> Simulation<'p> {
     /// matter records the outcome.
     pub(super) fn on_timeout(&mut self, r: u32, generation: u32, client: bool) {
         let req = self.reqs[r as usize];
-        if req.generation != generation || req.flags & DONE != 0 {
+        if req.generation != generation || req.flags & DONE != 0 || (!client && req.deadline != self.now) {
+            // Over, or a gateway timer a later attempt's replaced.
+            return;
+        }
+        if !client && self.timeout_next_upstream(r) {
             return;
         }
         let (outcome, answered) = if client {

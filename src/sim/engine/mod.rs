@@ -177,6 +177,8 @@ const CRASHED: u8 = 8;
 /// Its data-store call failed (a write while no primary takes writes, or no copy to read from):
 /// when its service ends, it fails with 503.
 const STORE_FAILED: u8 = 16;
+/// A trace request whose `status` column names instances (looked up in `TraceState::answers`).
+const NAMED_ANSWERS: u8 = 32;
 
 /// Per-request state, in a reused slab.
 #[derive(Clone, Copy, Debug)]
@@ -204,6 +206,14 @@ struct Req {
     client_deadline: u64,
     /// Trace requests: the service time the trace gives, or `NONE` to draw one.
     service_ns: u64,
+    /// Trace requests: the status every instance not named answers (0: as the model says).
+    answer: u16,
+    /// When the gateway sent it upstream (NGINX `u->peer.start_time`; `NONE`: no gateway).
+    up_start: u64,
+    /// The station its current attempt is at (`NONE32`: none), and how many attempts NGINX gave
+    /// up on (`proxy_read_timeout`) are still at their stations: the slot is freed after them.
+    at_station: u32,
+    stale: u8,
     /// The balancer that chose its instance (`u32::MAX`: none).
     lb: u32,
     /// The position the balancer chose in its pool.
@@ -252,6 +262,10 @@ impl Req {
             slept_ns: 0,
             client_deadline: NONE,
             service_ns: NONE,
+            answer: 0,
+            up_start: NONE,
+            at_station: NONE32,
+            stale: 0,
             lb: u32::MAX,
             pool_pos: 0,
             last_hop: 0,
@@ -654,6 +668,11 @@ impl<'p> Simulation<'p> {
 
     fn release(&mut self, r: u32) {
         let req = &mut self.reqs[r as usize];
+        if req.stale > 0 {
+            // An abandoned attempt still holds the slot: the last one frees it (`stale_done`).
+            req.flags |= DONE;
+            return;
+        }
         req.generation = req.generation.wrapping_add(1);
         self.free.push(r);
     }

@@ -3,12 +3,13 @@
 //! connection, each with the semantics of the product the balancer's algorithm names.
 
 use super::balancers::{ClientKey, PoolBalancer};
-use super::{Kind, Simulation, VIA_GW};
+use super::{Kind, NONE, NONE32, Simulation, VIA_GW};
 use crate::metrics::{NO_USER, Outcome};
 use crate::model::{Failover, Product};
 use crate::policy::balance::PeerStatus;
 use crate::policy::breaker::BreakerState;
 use crate::policy::health::{CheckResult, HaproxyCheckState, Transition};
+use crate::policy::next_upstream::{NextDecision, Trigger};
 use crate::policy::outlier::OutlierDetector;
 use crate::policy::panic::PriorityHosts;
 use crate::policy::ratelimit::{AnyLimiter, DescriptorSource, EnvoyLocal, LimitDecision, LimiterStates};
@@ -344,7 +345,8 @@ impl Simulation<'_> {
             // Envoy has no balancer-level failover: without a router retry the client gets 503.
             return self.no_upstream(b, r);
         }
-        let failover = self.lbp(b).failover.clone();
+        let failover = &self.lbp(b).failover;
+        let decision = self.next_upstream_decision(r, Trigger::Error);
         let req = &mut self.reqs[r as usize];
         // The refusal travels back over the link it came by.
         let back = req.last_hop;
@@ -358,12 +360,19 @@ impl Simulation<'_> {
         match failover {
             Failover::Off => return self.no_upstream(b, r),
             Failover::NextInstance => {}
-            Failover::NginxNextUpstream { tries } => {
-                if tries != 0 && attempts >= tries {
+            Failover::NginxNextUpstream { .. } => {
+                if !matches!(decision, Some(NextDecision::Next { .. })) {
+                    // No try left (`ngx_http_upstream_next`): the refusal reaches NGINX, which
+                    // answers 502.
+                    if req.flags & VIA_GW != 0 {
+                        req.back_gw += back;
+                    } else {
+                        req.back_client += back;
+                    }
                     return self.no_upstream(b, r);
                 }
             }
-            Failover::HaproxyRetries { retries, redispatch, connect_timeout_ms } => {
+            &Failover::HaproxyRetries { retries, redispatch, connect_timeout_ms } => {
                 // HAProxy 2.6.12: `retries N` allows N + 1 connection attempts.
                 if attempts > retries {
                     return self.no_upstream(b, r);
@@ -387,8 +396,88 @@ impl Simulation<'_> {
         }
     }
 
+    /// NGINX `proxy_next_upstream` (`crate::policy::next_upstream`) after request `r`'s attempt
+    /// ended with `trigger`, if its balancer is an NGINX one with `NginxNextUpstream`.
+    fn next_upstream_decision(&self, r: u32, trigger: Trigger) -> Option<NextDecision> {
+        let req = &self.reqs[r as usize];
+        let lb = self.lbp(req.lb);
+        let next = lb.next_upstream.as_ref()?;
+        let peers = lb.pools.get(req.pool as usize).map_or(0, |p| p.len() as u32);
+        // NGINX sees the outcome at the gateway, `back_gw` from here.
+        let start = if req.up_start == NONE { req.created } else { req.up_start };
+        let elapsed_ms = (self.now + req.back_gw).saturating_sub(start) / 1_000_000;
+        // Simulated requests are GETs: idempotent.
+        Some(next.decide(trigger, u32::from(req.attempts), peers, elapsed_ms, false))
+    }
+
+    /// Request `r`'s upstream timeout (NGINX `proxy_read_timeout`) elapsed while its attempt was
+    /// at a station: NGINX frees the peer as failed (`ngx_http_upstream_next`,
+    /// `NGX_HTTP_UPSTREAM_FT_TIMEOUT`) and, with `timeout` listed and a try left, sends the request
+    /// to another server (returns true). Otherwise the caller answers 504. The abandoned attempt
+    /// goes on at its station for nobody. Not an NGINX balancer, or no attempt at a station:
+    /// false, nothing changed.
+    pub(super) fn timeout_next_upstream(&mut self, r: u32) -> bool {
+        let req = &self.reqs[r as usize];
+        if req.lb == NONE32 || req.at_station == NONE32 {
+            return false;
+        }
+        let Some(decision) = self.next_upstream_decision(r, Trigger::Timeout) else { return false };
+        self.member_finished(r, false);
+        let b = self.reqs[r as usize].lb;
+        let req = &mut self.reqs[r as usize];
+        req.stale = req.stale.saturating_add(1);
+        req.at_station = NONE32;
+        if !matches!(decision, NextDecision::Next { .. }) {
+            return false;
+        }
+        // NGINX, gateway and balancer in one, chooses again at once.
+        let back = req.last_hop;
+        if req.flags & VIA_GW != 0 {
+            req.back_gw = req.back_gw.saturating_sub(back);
+        }
+        if req.pool_pos < 64 {
+            req.tried |= 1 << req.pool_pos;
+        }
+        self.retry_pick(b, r);
+        true
+    }
+
+    /// Station `k`'s answer to request `r` was `status`: with NGINX `proxy_next_upstream`
+    /// listing it and a try left, the peer is freed (failed unless 403/404) and the request goes
+    /// back to the balancer to choose another server. Returns whether it did.
+    pub(super) fn next_upstream_on_status(&mut self, r: u32, status: u16) -> bool {
+        if self.reqs[r as usize].lb == NONE32 {
+            return false;
+        }
+        let Some(NextDecision::Next { failed }) = self.next_upstream_decision(r, Trigger::Status(status)) else {
+            return false;
+        };
+        self.member_finished(r, !failed);
+        let b = self.reqs[r as usize].lb;
+        let req = &mut self.reqs[r as usize];
+        // The answer travels back over the link it came by.
+        let back = req.last_hop;
+        if req.flags & VIA_GW != 0 {
+            req.back_gw -= back;
+        } else {
+            req.back_client -= back;
+        }
+        if req.pool_pos < 64 {
+            req.tried |= 1 << req.pool_pos;
+        }
+        if back == 0 {
+            self.retry_pick(b, r);
+        } else {
+            self.schedule(self.now + back, Kind::Repick, b, r);
+        }
+        true
+    }
+
     /// Request `r` is back at balancer `b` after a refusal: choose again in the same pool.
     pub(super) fn retry_pick(&mut self, b: u32, r: u32) {
+        if self.lbp(b).next_upstream.is_some() {
+            self.rearm_route_timer(r);
+        }
         let p = self.reqs[r as usize].pool;
         self.connect_or_queue(b, p, r);
     }

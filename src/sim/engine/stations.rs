@@ -2,7 +2,7 @@
 //! times, and the accounting of busy and queue time. Faults on an instance (errors, added latency,
 //! a slowdown, resource exhaustion) act here.
 
-use super::{CRASHED, Kind, NONE, STORE_FAILED, Simulation};
+use super::{CRASHED, DONE, Kind, NONE, NONE32, STORE_FAILED, Simulation};
 use crate::metrics::Outcome;
 
 impl Simulation<'_> {
@@ -18,6 +18,7 @@ impl Simulation<'_> {
             return self.refused(k, r);
         }
         self.log_attempt(r, k, false);
+        self.reqs[r as usize].at_station = k;
         let cfg = &self.plan.svc_cfgs[self.station_cfg[k as usize] as usize];
         let st = &self.stations[k as usize];
         let (busy, queued) = (st.busy, st.queue.len() as u32);
@@ -84,6 +85,11 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_done(&mut self, k: u32, r: u32) {
+        let req = &self.reqs[r as usize];
+        if req.stale > 0 && req.at_station != k {
+            return self.stale_done(k, r);
+        }
+        self.reqs[r as usize].at_station = NONE32;
         if self.reqs[r as usize].flags & CRASHED != 0 {
             // Its instance crashed while serving it (the station's counts were reset then).
             let s = self.plan.stations[k as usize].service;
@@ -95,9 +101,23 @@ impl Simulation<'_> {
         self.touch_station(k);
         let cfg = &self.plan.svc_cfgs[self.station_cfg[k as usize] as usize];
         let svc = self.plan.stations[k as usize].service as usize;
-        let mut status = 200;
-        if cfg.error_rate > 0.0 && self.svc_err_rng[svc].chance(cfg.error_rate) {
-            status = 500;
+        let mut status = self.trace_answer(r, k);
+        if status == 0 {
+            status = 200;
+            if !cfg.answers.is_empty() {
+                let instance = k - self.plan.services[svc].first_station;
+                let rng = &mut self.svc_err_rng[svc];
+                if let Some(a) = cfg
+                    .answers
+                    .iter()
+                    .find(|a| a.instance.is_none_or(|i| i == instance) && (a.share >= 1.0 || rng.chance(a.share)))
+                {
+                    status = a.status;
+                }
+            }
+            if status == 200 && cfg.error_rate > 0.0 && self.svc_err_rng[svc].chance(cfg.error_rate) {
+                status = 500;
+            }
         }
         if self.tl.is_some() {
             if let Some(fault_status) = self.station_error(k) {
@@ -119,7 +139,12 @@ impl Simulation<'_> {
                 self.function_freed(svc as u32, k);
             }
         }
-        self.log_backend(r, k);
+        if status >= 500 {
+            self.rec.node_answered_5xx(self.plan.services[svc].node, self.now);
+        }
+        if status != 200 && self.next_upstream_on_status(r, status) {
+            return;
+        }
         self.member_finished(r, true);
         self.record_outlier(r, status);
         if status != 200 {
@@ -128,9 +153,45 @@ impl Simulation<'_> {
             if self.router_retry(r, status) {
                 return;
             }
+            // The backend's own answer reaches the client: it is attributed to it.
+            self.log_backend(r, k);
             self.reqs[r as usize].status = status;
             return self.end_journey(r, Outcome::ServerError);
         }
+        self.log_backend(r, k);
         self.end_journey(r, Outcome::Success);
+    }
+
+    /// An attempt NGINX gave up on (`proxy_read_timeout`) ends at station `k`: the instance is
+    /// free again, nobody hears the answer; the last such attempt of a finished request frees
+    /// its slot.
+    fn stale_done(&mut self, k: u32, r: u32) {
+        if self.reqs[r as usize].flags & CRASHED != 0 {
+            // Its instance crashed meanwhile (the station's counts were reset then).
+            self.reqs[r as usize].flags &= !CRASHED;
+        } else {
+            self.touch_station(k);
+            if self.tl.is_some() {
+                self.serving_ended(k, r);
+            }
+            if let Some(next) = self.stations[k as usize].queue.pop_front() {
+                if self.tl.is_some() && self.stations[k as usize].queue.is_empty() {
+                    self.queue_drained(k);
+                }
+                self.start_service(k, next);
+            } else {
+                let st = &mut self.stations[k as usize];
+                st.busy = st.busy.saturating_sub(1);
+                let svc = self.plan.stations[k as usize].service;
+                if self.is_function(svc) {
+                    self.function_freed(svc, k);
+                }
+            }
+        }
+        let req = &mut self.reqs[r as usize];
+        req.stale = req.stale.saturating_sub(1);
+        if req.stale == 0 && req.flags & DONE != 0 {
+            self.release(r);
+        }
     }
 }

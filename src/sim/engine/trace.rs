@@ -2,7 +2,7 @@
 //! on schedule, and every request's decision is kept until all earlier ones are known, so they
 //! leave in input order with memory bounded by the requests in flight.
 
-use super::{Kind, NONE, Req, Simulation, hop_event};
+use super::{Kind, NAMED_ANSWERS, NONE, Req, Simulation, hop_event};
 use crate::metrics::{NO_USER, Outcome};
 use crate::sim::plan::{Hop, Routing};
 use crate::sim::trace::{Decision, Outage, TraceError, TraceRequest};
@@ -32,6 +32,8 @@ pub(super) struct TraceState<'p> {
     log: VecDeque<Decision>,
     base: u64,
     error: Option<TraceError>,
+    /// Per request (by position) whose `status` column names instances: (station, status).
+    answers: HashMap<u64, Vec<(u32, u16)>>,
 }
 
 impl fmt::Debug for TraceState<'_> {
@@ -66,6 +68,7 @@ impl<'p> Simulation<'p> {
             log: VecDeque::new(),
             base: 0,
             error: None,
+            answers: HashMap::new(),
         });
         for o in outages {
             sim.schedule(o.time_ns, Kind::Outage, o.station, u32::from(o.up));
@@ -122,7 +125,23 @@ impl<'p> Simulation<'p> {
         t.next_seq += 1;
         t.log.push_back(Decision { id: tr.id, ..Decision::default() });
         let entry = t.entry;
+        let mut answer = 0;
+        let mut named = Vec::new();
+        for (instance, status) in &tr.status {
+            if instance.is_empty() {
+                answer = *status;
+            } else if let Some(k) = plan.station_by_name(instance) {
+                // Names were checked against the plan when the trace was scanned.
+                named.push((k, *status));
+            }
+        }
+        let flags = if named.is_empty() { 0 } else { NAMED_ANSWERS };
+        if !named.is_empty() {
+            t.answers.insert(seq, named);
+        }
         let r = self.alloc(Req {
+            answer,
+            flags,
             pop: plan.pops.len() as u32,
             user,
             routing,
@@ -162,9 +181,27 @@ impl<'p> Simulation<'p> {
         }
     }
 
+    /// Trace mode: what station `k` answers request `r` by the trace's `status` column (0: the
+    /// column says nothing for it).
+    pub(super) fn trace_answer(&self, r: u32, k: u32) -> u16 {
+        let req = &self.reqs[r as usize];
+        if req.flags & NAMED_ANSWERS != 0
+            && let Some(&(_, status)) =
+                self.trace.as_ref().and_then(|t| t.answers.get(&req.seq)).and_then(|a| a.iter().find(|(s, _)| *s == k))
+        {
+            return status;
+        }
+        req.answer
+    }
+
     /// Trace mode: request `r`'s answer reached the client at `answered`.
     pub(super) fn log_outcome(&mut self, r: u32, outcome: Outcome, answered: u64) {
         let req = self.reqs[r as usize];
+        if req.flags & NAMED_ANSWERS != 0
+            && let Some(t) = self.trace.as_mut()
+        {
+            t.answers.remove(&req.seq);
+        }
         if let Some(d) = self.log_entry(r) {
             d.outcome = Some(outcome);
             d.status = if req.status != 0 { req.status } else { outcome.status() };

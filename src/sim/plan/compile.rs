@@ -394,6 +394,7 @@ impl<'s> Compiler<'s> {
             rules,
             algorithm: lb.algorithm,
             failover: lb.failover.clone(),
+            next_upstream: lb.failover.next_upstream(),
             check,
             outlier: lb.outlier_detection.as_ref().map(|o| o.config()),
             breaker: lb.circuit_breaker.as_ref().and_then(|c| {
@@ -493,6 +494,7 @@ fn service_cfg(si: u32, svc: &model::Service, slots: u32) -> SvcCfg {
                 hpa: None,
                 service_time: Sampler::new(&svc.service_time),
                 error_rate: svc.error_rate,
+                answers: svc.answers.clone(),
                 deploy: DeployPlan::Serverless {
                     cold_start: Sampler::new(&f.cold_start),
                     keep_warm_ns: secs_to_ns(f.keep_warm.0),
@@ -509,6 +511,7 @@ fn service_cfg(si: u32, svc: &model::Service, slots: u32) -> SvcCfg {
         hpa,
         service_time: Sampler::new(&svc.service_time),
         error_rate: svc.error_rate,
+        answers: svc.answers.clone(),
         deploy,
     }
 }

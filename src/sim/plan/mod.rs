@@ -226,6 +226,8 @@ pub struct LbPlan {
     pub algorithm: Balance,
     /// What happens when an attempt is refused.
     pub failover: Failover,
+    /// NGINX `proxy_next_upstream` of an `NginxNextUpstream` failover.
+    pub next_upstream: Option<crate::policy::next_upstream::NextUpstream>,
     /// HAProxy-style active checks, if any.
     pub check: Option<HaproxyCheck>,
     /// Envoy outlier detection, if any.
@@ -343,6 +345,8 @@ pub struct SvcCfg {
     pub service_time: Sampler,
     /// Probability that a served request ends in a 500.
     pub error_rate: f64,
+    /// Statuses answered for a share of requests (`Service::answers`).
+    pub answers: Vec<crate::model::Answer>,
     /// How the instances run.
     pub deploy: DeployPlan,
 }
