@@ -103,6 +103,18 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "nginx random two least_conn",
+        target: Target::Nginx,
+        lb: "algorithm: NginxRandomTwo(max_fails: 2, fail_timeout_s: 30)",
+        rl: "None",
+        weights: [1.0, 2.0, 3.0],
+        expect: &[
+            "zone lb 64k;",
+            "random two least_conn;",
+            "server 127.0.0.1:9003 weight=2 max_fails=2 fail_timeout=30s; # b",
+        ],
+    },
+    Case {
         name: "haproxy roundrobin, stick table, checks, retries",
         target: Target::Haproxy,
         lb: "algorithm: HaproxyRoundRobin, health_check: Some((inter_ms: 200, rise: 2, fall: 3)), \

@@ -17,6 +17,7 @@ pub mod haproxy_map;
 pub mod maglev;
 pub mod nginx;
 pub mod nginx_hash;
+pub mod nginx_random;
 pub mod ring_hash;
 pub mod simple;
 pub mod xxhash;

@@ -26,6 +26,7 @@ pub(super) enum NginxMode {
     IpHash,
     Hash,
     Chash(NginxChash),
+    RandomTwo,
 }
 
 /// A pool's balancing state.
@@ -97,6 +98,10 @@ impl PoolBalancer {
             }
             Balance::NginxIpHash { max_fails, fail_timeout_s } => nginx(max_fails, fail_timeout_s, NginxMode::IpHash)
                 .map(|(upstream, mode)| PoolBalancer::Nginx { upstream, mode }),
+            Balance::NginxRandomTwo { max_fails, fail_timeout_s } => {
+                nginx(max_fails, fail_timeout_s, NginxMode::RandomTwo)
+                    .map(|(upstream, mode)| PoolBalancer::Nginx { upstream, mode })
+            }
             Balance::NginxHash { consistent, max_fails, fail_timeout_s } => upstream(max_fails, fail_timeout_s)
                 .and_then(|upstream| {
                     let mode = if consistent {
@@ -142,7 +147,8 @@ impl PoolBalancer {
         )
     }
 
-    /// One pick. `hash` carries an NGINX hash balancer's state across a request's tries.
+    /// One pick. `hash` carries an NGINX hash or `random two` balancer's state across a request's
+    /// tries.
     pub(super) fn pick(
         &mut self,
         now: u64,
@@ -169,6 +175,7 @@ impl PoolBalancer {
                 }
                 NginxMode::Hash => upstream.pick_hash(hash, key.text, now, status),
                 NginxMode::Chash(ring) => ring.pick(upstream, hash, key.text, now, status),
+                NginxMode::RandomTwo => upstream.pick_random_two(hash, now, status, rng),
             },
             PoolBalancer::HaproxyRr(b) => b.pick(now, status),
             PoolBalancer::HaproxyLc(b) => b.pick(now, status),
