@@ -278,15 +278,7 @@ fn cluster(pool: &Pool<'_>) -> Result<Value, ExportError> {
             ));
         }
     }
-    if lb.is_some_and(|b| b.lb_seed.is_some()) {
-        return Err(ExportError::unsupported(
-            &pool.name,
-            "lb_seed",
-            T,
-            "Envoy draws its balancers' seed at random when it starts and has no setting for it; the seed only \
-             aligns a simulation with an Envoy already running",
-        ));
-    }
+    pool.refuse_pinned_start(T)?;
     let mut c = Map::new();
     c.insert("name".into(), json!(name));
     c.insert("type".into(), json!("STATIC"));

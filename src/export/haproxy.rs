@@ -130,6 +130,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
 
 /// One `backend` block.
 fn backend(s: &mut String, pool: &Pool<'_>, rules: &[String]) -> Result<(), ExportError> {
+    pool.refuse_pinned_start(T)?;
     let (balance, weighted) = match pool.algorithm() {
         Balance::RoundRobin => ("roundrobin", false),
         Balance::HaproxyRoundRobin => ("roundrobin", true),

@@ -149,6 +149,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
 
 /// One `upstream` block.
 fn upstream(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
+    pool.refuse_pinned_start(T)?;
     if let Some(lb) = pool.balancer
         && lb.health_check.is_some()
     {

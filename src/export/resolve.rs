@@ -43,6 +43,21 @@ impl Pool<'_> {
         self.balancer.map_or(Balance::RoundRobin, |b| b.algorithm)
     }
 
+    /// Refuses a pinned start of the rotation (`LoadBalancer::start`): no product has a setting
+    /// for it, and a fresh instance starts where its product starts it.
+    pub fn refuse_pinned_start(&self, target: super::Target) -> Result<(), ExportError> {
+        match self.balancer {
+            Some(lb) if lb.start.is_some() => Err(ExportError::unsupported(
+                &lb.name,
+                "start",
+                target,
+                "a pinned start of the rotation only aligns a simulation with an instance already running; \
+                 the product has no setting for it (remove `start` to export)",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The failover policy (generic next-instance for a service routed to directly).
     pub fn failover(&self) -> Failover {
         self.balancer.map_or(Failover::NextInstance, |b| b.failover.clone())

@@ -249,6 +249,8 @@ fn policies_a_target_cannot_express_are_errors_naming_node_and_policy() {
         ),
         (Target::Haproxy, "algorithm: NginxLeastConn()", "None", "\"lb\"", "NginxLeastConn"),
         (Target::Haproxy, "failover: NginxNextUpstream()", "None", "\"lb\"", "NginxNextUpstream"),
+        (Target::Nginx, "algorithm: NginxRoundRobin(), start: Some(2)", "None", "\"lb\"", "start"),
+        (Target::Haproxy, "algorithm: HaproxyRoundRobin, start: Some(2)", "None", "\"lb\"", "start"),
     ];
     for (target, lb, rl, node, policy) in cases {
         let sc = scenario(lb, rl, [1.0; 3]);

@@ -29,6 +29,7 @@ mod timeline;
 mod topology;
 mod topology_index;
 pub mod validate;
+mod validate_balance;
 mod validate_cost;
 mod validate_global;
 mod validate_timeline;

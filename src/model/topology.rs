@@ -180,7 +180,7 @@ impl Node {
                 outlier_detection: None,
                 circuit_breaker: None,
                 healthy_panic_threshold: None,
-                lb_seed: None,
+                start: None,
                 hosting: Hosting::default(),
             }),
             NodeKind::Service => Node::Service(Service {
@@ -368,14 +368,23 @@ pub struct LoadBalancer {
     /// 50; 0 disables it; other balancers ignore it.
     #[serde(default)]
     pub healthy_panic_threshold: Option<f64>,
-    /// The seed of an Envoy round-robin or least-request balancer (Envoy's per-balancer `seed_`,
-    /// `random.random()` at start-up): where `ROUND_ROBIN` starts (the index of equal weights, the
-    /// picks the EDF scheduler is built as having made for unequal ones, again at every host-set
-    /// change). Absent (the default): drawn from the run's seed, as Envoy draws it at random. Envoy
-    /// has no setting for it, so it is never exported: set it only to align a simulation with an
-    /// Envoy already running (the differential tests read it off the first picks).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lb_seed: Option<u64>,
+    /// Where the balancer's rotation starts; absent (the default), where the product starts it.
+    /// - Envoy `ROUND_ROBIN` and `LEAST_REQUEST`: Envoy's per-balancer `seed_` (drawn with
+    ///   `random.random()` at start-up): equal weights start at host `seed % hosts`, unequal ones
+    ///   build the EDF schedule as if `seed` picks had been made, again at every host-set change.
+    ///   Absent: drawn from the run's seed, as Envoy draws it at random.
+    /// - `NginxRoundRobin` (smooth WRR) and `HaproxyRoundRobin` (fwrr): the rotation as if `start`
+    ///   requests had been balanced with every server up (taken modulo the sum of the weights,
+    ///   after which both rotations repeat). Absent: 0, where a fresh NGINX or HAProxy starts.
+    ///
+    /// It places the balancer as the run finds it: a reload (a timeline change of the balancer)
+    /// starts where the product starts a fresh one. Other algorithms refuse it. No product has a
+    /// setting for it, so it is never exported: set
+    /// it only to align a replay with an instance already running (the differential tests read
+    /// Envoy's off its first picks and send NGINX and HAProxy `start` requests before a trace).
+    /// Files of earlier versions name it `lb_seed`.
+    #[serde(default, alias = "lb_seed", skip_serializing_if = "Option::is_none")]
+    pub start: Option<u64>,
     /// Managed (priced per hour and capacity unit) or self-run on instances.
     #[serde(default, skip_serializing_if = "Hosting::is_default")]
     pub hosting: Hosting,

@@ -546,6 +546,7 @@ fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, recei
                 ),
                 _ => {}
             }
+            super::validate_balance::check(c, name, lb);
             for r in &lb.rules {
                 if !links_to.contains(r.service.as_str()) {
                     c.error(

@@ -32,6 +32,7 @@ mod oracle;
 mod oracle_envoy;
 mod process;
 mod replayer;
+mod start;
 mod trace_gen;
 mod validate_gateways;
 mod validate_scenario;
@@ -170,7 +171,7 @@ type Predictions = (BTreeMap<String, Expected>, Vec<(u16, String)>);
 /// The predictions for an Envoy run: with the balancer seed its warm-up shows (see `envoy.rs`).
 fn envoy_predictions(trace: &Trace, dir: &Path, workdir: &Path, seen: &[replayer::Seen]) -> Predictions {
     let seed = envoy::pin(trace, seen);
-    println!("  Envoy's round-robin seed, read off the warm-up's backends: {seed} (lb_seed of the prediction)");
+    println!("  Envoy's round-robin seed, read off the warm-up's backends: {seed} (start of the prediction)");
     let scenario = workdir.join("scenario-pinned.ron");
     std::fs::write(&scenario, envoy::pinned_scenario(trace, seed)).unwrap();
     (predict(dir, &scenario, workdir), oracle_envoy::predict(trace, seed))
@@ -199,12 +200,17 @@ fn run_once(
         Product::Envoy => envoy::start_envoy(bin, &config, &workdir, listen),
     }
     .unwrap_or_else(|e| panic!("{e}"));
+    let pre = start::pretrace(trace);
+    if !pre.is_empty() {
+        start::check_pretrace(trace, &replayer::replay(listen, &pre, Instant::now() + Duration::from_millis(20)));
+    }
     let t0 = Instant::now() + Duration::from_millis(300);
     b.arm(t0, &trace.outages);
     let seen = replayer::replay(listen, &trace.requests, t0);
     let log = running.log_tail();
     drop(running);
-    let received = b.received();
+    let mut received = b.received();
+    received.retain(|id, _| !pre.iter().any(|p| &p.id == id));
     drop(b);
     let (expected, reference) = match fixed {
         Some(p) => p.clone(),
@@ -323,6 +329,12 @@ fn differential_seed(kind: Kind, seed: u64, repeats: usize) {
     // Envoy's predictions depend on the seed each run's Envoy drew: they are made after its replay.
     let fixed = match kind.product() {
         Product::Envoy => None,
+        // With a start, the prediction is made from the scenario pinned at it (the export is not).
+        Product::Nginx | Product::Haproxy if start::picks(&trace) > 0 => {
+            let pinned = dir.join("scenario-start.ron");
+            std::fs::write(&pinned, start::pinned_scenario(&trace)).unwrap();
+            Some((predict(&dir, &pinned, &dir), oracle::predict(&trace)))
+        }
         Product::Nginx | Product::Haproxy => {
             Some((predict(&dir, &dir.join("scenario.ron"), &dir), oracle::predict(&trace)))
         }
@@ -494,6 +506,16 @@ fn envoy_retries_on_connect_failure() {
 #[test]
 fn envoy_active_health_checks() {
     differential(Kind::EnvoyHealthChecks);
+}
+
+#[test]
+fn nginx_smooth_wrr_met_at_a_pinned_start() {
+    differential(Kind::NginxWrrStart);
+}
+
+#[test]
+fn haproxy_fwrr_met_at_a_pinned_start() {
+    differential(Kind::HaproxyFwrrStart);
 }
 
 /// `gatesim export` without the products: configs are written, unexpressible policies and unknown

@@ -69,6 +69,8 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
     } else {
         1
     };
+    // Picks the product made before the trace (`start.rs`).
+    let start = crate::start::picks(trace);
     let mut bal = match (spec.product, spec.least_conn) {
         (Product::Nginx, lc) => {
             let servers: Vec<NginxServer> = (0..3)
@@ -79,9 +81,13 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
                     ..NginxServer::new(1)
                 })
                 .collect();
-            Balancer::Nginx(NginxUpstream::new(&servers, 0).unwrap(), lc)
+            let mut u = NginxUpstream::new(&servers, 0).unwrap();
+            u.advance_round_robin(start);
+            Balancer::Nginx(u, lc)
         }
-        (Product::Haproxy, false) => Balancer::Fwrr(HaproxyRoundRobin::new(&if generic { [1; 3] } else { w }).unwrap()),
+        (Product::Haproxy, false) => {
+            Balancer::Fwrr(HaproxyRoundRobin::with_start(&if generic { [1; 3] } else { w }, start).unwrap())
+        }
         (Product::Haproxy, true) => Balancer::Fwlc(HaproxyLeastConn::new(&w).unwrap()),
         (Product::Envoy, _) => panic!("Envoy traces are predicted by oracle_envoy.rs"),
     };

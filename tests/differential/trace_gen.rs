@@ -70,6 +70,10 @@ pub enum Kind {
     /// Envoy active TCP health checks (`interval`, `unhealthy_threshold`, `healthy_threshold`),
     /// 2 hosts, one down mid-trace.
     EnvoyHealthChecks,
+    /// Smooth WRR 4,2,1 met `start` picks into its rotation (`start.rs`), one backend down.
+    NginxWrrStart,
+    /// fwrr 3,1,2 met `start` picks into its rotation (`start.rs`), one server down, redispatch.
+    HaproxyFwrrStart,
 }
 
 /// One request of a trace.
@@ -178,7 +182,7 @@ pub struct Spec {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 19] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -196,6 +200,8 @@ impl Kind {
         Kind::EnvoyBreaker,
         Kind::EnvoyRetries,
         Kind::EnvoyHealthChecks,
+        Kind::NginxWrrStart,
+        Kind::HaproxyFwrrStart,
     ];
 
     /// The product.
@@ -358,6 +364,17 @@ impl Kind {
             Kind::EnvoyHealthChecks => {
                 Spec { services: 2, warmup: 4, health: Some((200, 2, 2)), outages: &[(4000, 7000, "s1")], ..envoy() }
             }
+            Kind::NginxWrrStart => {
+                Spec { balance: nginx_rr, failover: next, weights: [4, 2, 1], outages: &[(5000, 8000, "s2")], ..base() }
+            }
+            Kind::HaproxyFwrrStart => Spec {
+                product: Product::Haproxy,
+                balance: "HaproxyRoundRobin",
+                failover: hretries,
+                weights: [3, 1, 2],
+                outages: &[(5000, 8000, "s0")],
+                ..base()
+            },
         }
     }
 }

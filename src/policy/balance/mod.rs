@@ -20,6 +20,7 @@ pub mod nginx_hash;
 pub mod nginx_random;
 pub mod ring_hash;
 pub mod simple;
+pub mod start;
 pub mod xxhash;
 
 pub use haproxy_fwrr::HaproxyRoundRobin;

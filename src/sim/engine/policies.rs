@@ -75,6 +75,9 @@ pub(super) fn stint_pools(
     sweep_slots: &mut Vec<(u32, u16)>,
 ) -> Vec<PoolState> {
     let lb = &plan.balancers[variant as usize];
+    // A pinned start is where the run finds the balancer; a reload starts where the product
+    // starts a fresh one (NGINX and HAProxy at 0, Envoy at a new random seed).
+    let start = if stint < plan.base_balancers { lb.start } else { None };
     lb.pools
         .iter()
         .enumerate()
@@ -89,7 +92,7 @@ pub(super) fn stint_pools(
             }
             let names: Vec<&str> = members.iter().map(|m| plan.stations[m.station as usize].name.as_str()).collect();
             PoolState {
-                balancer: PoolBalancer::new(lb.algorithm, lb.lb_seed, members, &names, rng),
+                balancer: PoolBalancer::new(lb.algorithm, start, members, &names, rng),
                 down: vec![false; members.len()],
                 checks: vec![initial; members.len()],
                 ejected: vec![false; members.len()],

@@ -399,7 +399,7 @@ impl<'s> Compiler<'s> {
             panic: (lb.algorithm.product() == model::Product::Envoy)
                 .then(|| PanicThreshold::new(lb.healthy_panic_threshold.unwrap_or(50.0), 140).ok())
                 .flatten(),
-            lb_seed: lb.lb_seed,
+            start: lb.start,
         };
         if expand {
             expand_pools(&mut plan, &self.plan.services);

@@ -234,8 +234,9 @@ pub struct LbPlan {
     pub breaker: Option<EnvoyBreaker>,
     /// Envoy's panic threshold (Envoy balancers only).
     pub panic: Option<PanicThreshold>,
-    /// A pinned Envoy balancer seed (`LoadBalancer::lb_seed`); drawn from the run's seed when absent.
-    pub lb_seed: Option<u64>,
+    /// A pinned start of the rotation (`LoadBalancer::start`): Envoy's seed, drawn from the run's
+    /// seed when absent; NGINX smooth WRR and HAProxy fwrr picks already made, 0 when absent.
+    pub start: Option<u64>,
     /// Path rules: prefix and pool index. Empty: every path uses pool 0.
     pub rules: Vec<(String, u16)>,
 }
