@@ -5,6 +5,7 @@ use crate::model::load;
 use std::path::Path;
 
 mod gateways;
+mod pooled;
 
 /// A gateway `gw` with one route to balancer `lb` over services `a` (2 instances), `b`, `c`.
 /// `{lb}` is the balancer's algorithm/health/failover fields, `{rl}` the route's rate limit.
@@ -388,7 +389,7 @@ fn hostile_path_prefixes_built_in_code_are_refused_naming_the_node() {
         // The same in a balancer's rule.
         let mut sc = scenario("", "None", [1.0; 3]);
         let Some(Node::LoadBalancer(lb)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "lb") else { panic!() };
-        lb.rules.push(crate::model::LbRule { path_prefix: prefix.into(), service: "b".into() });
+        lb.rules.push(crate::model::LbRule::new(prefix, "b"));
         for target in TARGETS {
             let e = export(&sc, Some("gw"), target, &options());
             assert!(matches!(&e, Err(ExportError::Refused { node, .. }) if node == "lb"), "{target} {prefix:?}: {e:?}");
@@ -470,7 +471,7 @@ fn duplicate_prefixes_are_refused_naming_the_node() {
     let mut sc = scenario("", "None", [1.0; 3]);
     let Some(Node::LoadBalancer(lb)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "lb") else { panic!() };
     for service in ["a", "b"] {
-        lb.rules.push(crate::model::LbRule { path_prefix: "/api/v1".into(), service: service.into() });
+        lb.rules.push(crate::model::LbRule::new("/api/v1", service));
     }
     for target in TARGETS {
         let e = export(&sc, Some("gw"), target, &options()).err().map(|e| e.to_string()).unwrap_or_default();

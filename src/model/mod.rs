@@ -55,7 +55,8 @@ pub use timeline::{
     Trigger, Variant,
 };
 pub use topology::{
-    Autoscaling, Gateway, LbRule, Link, LoadBalancer, Node, NodeKind, Region, RegionRtt, Route, Service, Topology,
+    Autoscaling, Gateway, LbRule, Link, LoadBalancer, Node, NodeKind, Pooled, Region, RegionRtt, Route, Service,
+    Topology,
 };
 
 use serde::{Deserialize, Serialize};

@@ -2,9 +2,61 @@
 
 use super::validate::Checker;
 use super::{Balance, LoadBalancer};
+use std::collections::HashSet;
 
-/// Every problem of `lb`'s `start` (named `name` in messages).
-pub(super) fn check(c: &mut Checker<'_>, name: &str, lb: &LoadBalancer) {
+/// Most a pooled service's weight can be (the engine's weights are whole numbers; the exporters
+/// check their product's own range, 1..=256 for NGINX and HAProxy).
+pub const MAX_POOL_WEIGHT: u32 = 1000;
+
+/// Every problem of `lb`'s `start` and path rules (named `name` in messages); `links_to` holds
+/// the names the balancer links to.
+pub(super) fn check(c: &mut Checker<'_>, name: &str, lb: &LoadBalancer, links_to: &HashSet<&str>) {
+    for r in &lb.rules {
+        if !r.path_prefix.starts_with('/') {
+            c.error(Some(name), format!("rule path_prefix \"{}\" must start with /", r.path_prefix));
+        }
+        match (r.service.is_empty(), r.pool.is_empty()) {
+            (true, true) => c.error(
+                Some(name),
+                format!(
+                    "rule {}: expected a service (service: \"NAME\") or a pool (pool: [(service: \"NAME\")])",
+                    r.path_prefix
+                ),
+            ),
+            (false, false) => c.error(
+                Some(name),
+                format!(
+                    "rule {}: give service or pool, not both (service {:?}, a pool of {})",
+                    r.path_prefix,
+                    r.service,
+                    r.pool.len()
+                ),
+            ),
+            _ => {}
+        }
+        for (k, (service, weight)) in r.services().enumerate() {
+            if !service.is_empty() && !links_to.contains(service) {
+                c.error(
+                    Some(name),
+                    format!("rule {} -> {service}: the load balancer has no link to \"{service}\"", r.path_prefix),
+                );
+            }
+            if r.services().take(k).any(|(s, _)| s == service) {
+                c.error(Some(name), format!("rule {}: the pool names {service:?} twice", r.path_prefix));
+            }
+            if let Some(w) = weight
+                && !(1..=MAX_POOL_WEIGHT).contains(&w)
+            {
+                c.error(
+                    Some(name),
+                    format!(
+                        "rule {} pool {service}: weight {w} must be a whole number from 1 to {MAX_POOL_WEIGHT}",
+                        r.path_prefix
+                    ),
+                );
+            }
+        }
+    }
     if lb.start.is_some()
         && !matches!(
             lb.algorithm,
@@ -51,6 +103,32 @@ mod tests {
             .filter(|p| p.severity == Severity::Error)
             .map(|p| format!("[{}] {}", p.node.unwrap_or_default(), p.message))
             .collect()
+    }
+
+    #[test]
+    fn a_pooled_rule_needs_linked_services_once_each_with_weights_in_range() {
+        assert!(
+            errors(r#"rules: [(path_prefix: "/x", pool: [(service: "a", weight: 3), (service: "b")])]"#).is_empty()
+        );
+        assert!(errors(r#"rules: [(path_prefix: "/x", service: "a")]"#).is_empty());
+        let cases = [
+            (r#"(path_prefix: "/x")"#, "rule /x: expected a service"),
+            (r#"(path_prefix: "/x", service: "a", pool: [(service: "b")])"#, "rule /x: give service or pool, not both"),
+            (
+                r#"(path_prefix: "/x", pool: [(service: "a"), (service: "zz")])"#,
+                "rule /x -> zz: the load balancer has no link",
+            ),
+            (r#"(path_prefix: "/x", pool: [(service: "a"), (service: "a")])"#, "rule /x: the pool names \"a\" twice"),
+            (r#"(path_prefix: "/x", pool: [(service: "a", weight: 0)])"#, "rule /x pool a: weight 0 must be"),
+            (
+                r#"(path_prefix: "/x", pool: [(service: "b", weight: 1001)])"#,
+                "weight 1001 must be a whole number from 1 to 1000",
+            ),
+        ];
+        for (rule, want) in cases {
+            let e = errors(&format!("rules: [{rule}]"));
+            assert!(e.len() == 1 && e[0].starts_with("[lb] ") && e[0].contains(want), "{rule}: {e:?}");
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod haproxy;
 mod nginx;
 mod oracle;
 mod oracle_envoy;
+mod pooled;
 mod process;
 mod replayer;
 mod start;
@@ -516,6 +517,16 @@ fn nginx_smooth_wrr_met_at_a_pinned_start() {
 #[test]
 fn haproxy_fwrr_met_at_a_pinned_start() {
     differential(Kind::HaproxyFwrrStart);
+}
+
+#[test]
+fn nginx_rule_pooling_two_services() {
+    differential(Kind::NginxPooled);
+}
+
+#[test]
+fn haproxy_rule_pooling_two_services() {
+    differential(Kind::HaproxyPooled);
 }
 
 /// `gatesim export` without the products: configs are written, unexpressible policies and unknown

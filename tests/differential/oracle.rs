@@ -60,7 +60,9 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
     }
     dispatch.sort();
     // 2. Balancer.
-    let w = spec.weights;
+    // The servers behind the balancer, with the weights it balances with.
+    let n_srv = spec.services;
+    let w: Vec<u32> = crate::pooled::weights(trace.kind).unwrap_or_else(|| spec.weights[..n_srv].to_vec());
     let generic = spec.balance == "RoundRobin";
     let max_fails = if generic {
         0
@@ -73,7 +75,7 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
     let start = crate::start::picks(trace);
     let mut bal = match (spec.product, spec.least_conn) {
         (Product::Nginx, lc) => {
-            let servers: Vec<NginxServer> = (0..3)
+            let servers: Vec<NginxServer> = (0..n_srv)
                 .map(|k| NginxServer {
                     weight: if generic { 1 } else { w[k] },
                     max_fails,
@@ -86,7 +88,7 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
             Balancer::Nginx(u, lc)
         }
         (Product::Haproxy, false) => {
-            Balancer::Fwrr(HaproxyRoundRobin::with_start(&if generic { [1; 3] } else { w }, start).unwrap())
+            Balancer::Fwrr(HaproxyRoundRobin::with_start(&if generic { vec![1; n_srv] } else { w }, start).unwrap())
         }
         (Product::Haproxy, true) => Balancer::Fwlc(HaproxyLeastConn::new(&w).unwrap()),
         (Product::Envoy, _) => panic!("Envoy traces are predicted by oracle_envoy.rs"),
@@ -119,7 +121,7 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
         // HAProxy knows a server is down only through its checks (quiet periods make that exact).
         let checked_down = |k: usize| spec.health.is_some() && down_at(k, t);
         let mut status: Vec<PeerStatus> =
-            (0..3).map(|k| PeerStatus { down: checked_down(k), ..PeerStatus::USABLE }).collect();
+            (0..n_srv).map(|k| PeerStatus { down: checked_down(k), ..PeerStatus::USABLE }).collect();
         let mut attempts = 0;
         let result = loop {
             let pick = match &mut bal {

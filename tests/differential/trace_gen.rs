@@ -74,6 +74,10 @@ pub enum Kind {
     NginxWrrStart,
     /// fwrr 3,1,2 met `start` picks into its rotation (`start.rs`), one server down, redispatch.
     HaproxyFwrrStart,
+    /// Smooth WRR over a rule pooling two services (`pooled.rs`), one backend down.
+    NginxPooled,
+    /// fwrr over a rule pooling two services (`pooled.rs`), one server down, redispatch.
+    HaproxyPooled,
 }
 
 /// One request of a trace.
@@ -182,7 +186,7 @@ pub struct Spec {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 21] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -202,6 +206,8 @@ impl Kind {
         Kind::EnvoyHealthChecks,
         Kind::NginxWrrStart,
         Kind::HaproxyFwrrStart,
+        Kind::NginxPooled,
+        Kind::HaproxyPooled,
     ];
 
     /// The product.
@@ -372,6 +378,25 @@ impl Kind {
                 balance: "HaproxyRoundRobin",
                 failover: hretries,
                 weights: [3, 1, 2],
+                outages: &[(5000, 8000, "s0")],
+                ..base()
+            },
+            Kind::NginxPooled => Spec {
+                balance: nginx_rr,
+                failover: next,
+                weights: crate::pooled::LINK_WEIGHTS,
+                services: 2,
+                lb_extra: crate::pooled::RULES,
+                outages: &[(5000, 8000, "s1")],
+                ..base()
+            },
+            Kind::HaproxyPooled => Spec {
+                product: Product::Haproxy,
+                balance: "HaproxyRoundRobin",
+                failover: hretries,
+                weights: crate::pooled::LINK_WEIGHTS,
+                services: 2,
+                lb_extra: crate::pooled::RULES,
                 outages: &[(5000, 8000, "s0")],
                 ..base()
             },

@@ -370,8 +370,22 @@ impl<'s> Compiler<'s> {
         let (pools, rules) = if lb.rules.is_empty() {
             (vec![linked.iter().map(|m| m.0).collect()], Vec::new())
         } else {
-            let pools =
-                lb.rules.iter().map(|r| linked.iter().filter(|m| *m.1 == r.service).map(|m| m.0).collect()).collect();
+            // A rule's pool: its services in pool order, each instance with the pool's weight for
+            // its service, else the link's.
+            let pools = lb
+                .rules
+                .iter()
+                .map(|r| {
+                    r.services()
+                        .flat_map(|(svc, w)| {
+                            linked
+                                .iter()
+                                .filter(move |m| *m.1 == svc)
+                                .map(move |m| Member { weight: w.map_or(m.0.weight, |w| w.clamp(1, 1_000_000)), ..m.0 })
+                        })
+                        .collect()
+                })
+                .collect();
             let rules = lb.rules.iter().enumerate().map(|(i, r)| (r.path_prefix.clone(), i as u16)).collect();
             (pools, rules)
         };
