@@ -37,6 +37,7 @@ fn service(name: &str, instances: u32, concurrency: u32, queue_capacity: Option<
         error_rate: 0.0,
         autoscaling: None,
         deployment: Default::default(),
+        health_status: 200,
     })
 }
 

@@ -368,6 +368,15 @@ fn cluster(pool: &Pool<'_>) -> Result<Value, ExportError> {
 
 /// `health_checks` entry for the model's `check inter rise fall`.
 fn health_check(node: &str, hc: &ActiveCheck) -> Result<Value, ExportError> {
+    if hc.http.is_some() {
+        return Err(ExportError::unsupported(
+            node,
+            "http health check",
+            T,
+            "the simulated HTTP check is HAProxy's option httpchk (a bad status counts towards fall); \
+             Envoy marks a host unhealthy at the first unexpected status",
+        ));
+    }
     if hc.inter_ms == 0 || hc.rise == 0 || hc.fall == 0 {
         return Err(ExportError::unsupported(node, "health check", T, "Envoy needs interval > 0 and thresholds >= 1"));
     }

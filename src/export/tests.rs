@@ -143,6 +143,18 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "haproxy option httpchk",
+        target: Target::Haproxy,
+        lb: "algorithm: HaproxyRoundRobin, health_check: Some((inter_ms: 300, http: Some((path: \"/healthz\", expect_status: 204))))",
+        rl: "None",
+        weights: [1.0, 1.0, 1.0],
+        expect: &[
+            "option httpchk GET '/healthz'",
+            "http-check expect status 204",
+            "server b 127.0.0.1:9003 weight 1 check inter 300ms rise 2 fall 3",
+        ],
+    },
+    Case {
         name: "haproxy leastconn, no limit",
         target: Target::Haproxy,
         lb: "algorithm: HaproxyLeastConn, failover: Off",

@@ -76,6 +76,7 @@ fn haproxy_lb() -> impl Strategy<Value = GenLb> {
         inter_ms,
         rise,
         fall,
+        http: None,
     }));
     (algorithm, failover, check, prop::collection::vec((1u32..4, 1u32..6), 1..4))
         .prop_map(|(algorithm, failover, check, services)| GenLb { algorithm, failover, check, services })

@@ -45,8 +45,8 @@ pub use global::{
 };
 pub use param::{ParamValue, Setting};
 pub use policy::{
-    ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection,
-    RateLimit, RetryOn, RetryPolicy, WindowUnit,
+    ActiveCheck, CircuitBreaker, ClientRetry, Failover, HttpCheck, Jitter, KongPolicy, LimitKey, Limiter,
+    OutlierDetection, RateLimit, RetryOn, RetryPolicy, WindowUnit,
 };
 pub use time::{At, Span, UtcTime};
 pub use timeline::{

@@ -194,6 +194,7 @@ impl Node {
                 error_rate: 0.0,
                 autoscaling: None,
                 deployment: Deployment::default(),
+                health_status: 200,
             }),
             NodeKind::Dns => Node::Dns(Dns {
                 name,
@@ -478,6 +479,19 @@ pub struct Service {
     /// function (see `model::deploy`).
     #[serde(default, skip_serializing_if = "Deployment::is_default")]
     pub deployment: Deployment,
+    /// The status a running instance answers a balancer's HTTP health check with (default 200);
+    /// a status the check does not expect marks the instance down while it still serves traffic
+    /// (`ActiveCheck::http`).
+    #[serde(default = "status_200", skip_serializing_if = "is_200")]
+    pub health_status: u16,
+}
+
+fn status_200() -> u16 {
+    200
+}
+
+fn is_200(s: &u16) -> bool {
+    *s == 200
 }
 
 /// A Kubernetes HorizontalPodAutoscaler on CPU utilisation (autoscaling/v2 without `behavior`: the

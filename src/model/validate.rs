@@ -550,6 +550,7 @@ fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, recei
         }
         Node::Service(svc) => {
             c.dist(name, "service_time", &svc.service_time);
+            super::validate_balance::check_service(c, name, svc);
             if svc.instances == 0 && receives {
                 c.error(Some(name), "the service receives traffic but has no instances".into());
             }

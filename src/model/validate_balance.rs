@@ -1,7 +1,7 @@
 //! Validation of a load balancer's start position and path rules (called from `validate.rs`).
 
 use super::validate::Checker;
-use super::{Balance, LoadBalancer};
+use super::{Balance, LoadBalancer, Service};
 use std::collections::HashSet;
 
 /// Most a pooled service's weight can be (the engine's weights are whole numbers; the exporters
@@ -11,6 +11,24 @@ pub const MAX_POOL_WEIGHT: u32 = 1000;
 /// Every problem of `lb`'s `start` and path rules (named `name` in messages); `links_to` holds
 /// the names the balancer links to.
 pub(super) fn check(c: &mut Checker<'_>, name: &str, lb: &LoadBalancer, links_to: &HashSet<&str>) {
+    if let Some(h) = lb.health_check.as_ref().and_then(|c| c.http.as_ref()) {
+        if lb.algorithm.product() == super::Product::Envoy {
+            c.error(
+                Some(name),
+                "health_check http is HAProxy's option httpchk; Envoy's HTTP checks (a host unhealthy at the first \
+                 unexpected status) are not modelled: use a layer 4 check (no http) on an Envoy balancer"
+                    .into(),
+            );
+        }
+        if let Err(why) = super::names::check_path(&h.path) {
+            c.error(Some(name), format!("health_check http path {:?}: {why}", h.path));
+        }
+        if let Some(s) = h.expect_status
+            && !(100..=599).contains(&s)
+        {
+            c.error(Some(name), format!("health_check http expect_status {s} must be an HTTP status, 100..=599"));
+        }
+    }
     for r in &lb.rules {
         if !r.path_prefix.starts_with('/') {
             c.error(Some(name), format!("rule path_prefix \"{}\" must start with /", r.path_prefix));
@@ -77,6 +95,13 @@ pub(super) fn check(c: &mut Checker<'_>, name: &str, lb: &LoadBalancer, links_to
     }
 }
 
+/// A service's `health_status` is an HTTP status.
+pub(super) fn check_service(c: &mut Checker<'_>, name: &str, svc: &Service) {
+    if !(100..=599).contains(&svc.health_status) {
+        c.error(Some(name), format!("health_status {} must be an HTTP status, 100..=599", svc.health_status));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::load::parse;
@@ -129,6 +154,15 @@ mod tests {
             let e = errors(&format!("rules: [{rule}]"));
             assert!(e.len() == 1 && e[0].starts_with("[lb] ") && e[0].contains(want), "{rule}: {e:?}");
         }
+    }
+
+    #[test]
+    fn an_http_check_needs_a_path_and_a_real_status() {
+        assert!(errors(r#"health_check: Some((http: Some((path: "/healthz", expect_status: 200))))"#).is_empty());
+        let e = errors(r#"health_check: Some((http: Some((path: "healthz"))))"#);
+        assert!(e.len() == 1 && e[0].starts_with("[lb] health_check http path \"healthz\""), "{e:?}");
+        let e = errors(r#"health_check: Some((http: Some((path: "/h", expect_status: 999))))"#);
+        assert!(e.len() == 1 && e[0].contains("expect_status 999 must be an HTTP status"), "{e:?}");
     }
 
     #[test]

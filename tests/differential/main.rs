@@ -27,6 +27,7 @@ mod backends;
 mod compare;
 mod envoy;
 mod haproxy;
+mod httpchk;
 mod nginx;
 mod oracle;
 mod oracle_envoy;
@@ -192,6 +193,9 @@ fn run_once(
     std::fs::create_dir_all(&workdir).unwrap();
     let names: Vec<String> = trace_gen::INSTANCES.iter().map(|s| s.to_string()).collect();
     let b = backends::Backends::start(&names);
+    if let Some((path, status)) = httpchk::answers(trace.kind) {
+        b.set_health(path, status);
+    }
     let listen = process::free_addr();
     let spec = trace.kind.spec();
     let config = export(bin, product, dir, &workdir, listen, &b, &trace_gen::INSTANCES[..spec.services]);
@@ -527,6 +531,11 @@ fn nginx_rule_pooling_two_services() {
 #[test]
 fn haproxy_rule_pooling_two_services() {
     differential(Kind::HaproxyPooled);
+}
+
+#[test]
+fn haproxy_httpchk_with_a_check_path_answering_503() {
+    differential(Kind::HaproxyHttpCheck);
 }
 
 /// `gatesim export` without the products: configs are written, unexpressible policies and unknown

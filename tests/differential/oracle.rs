@@ -119,7 +119,8 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
             }
         }
         // HAProxy knows a server is down only through its checks (quiet periods make that exact).
-        let checked_down = |k: usize| spec.health.is_some() && down_at(k, t);
+        let checked_down =
+            |k: usize| spec.health.is_some() && (down_at(k, t) || crate::httpchk::unhealthy(trace.kind, k));
         let mut status: Vec<PeerStatus> =
             (0..n_srv).map(|k| PeerStatus { down: checked_down(k), ..PeerStatus::USABLE }).collect();
         let mut attempts = 0;

@@ -76,6 +76,8 @@ pub enum Kind {
     HaproxyFwrrStart,
     /// Smooth WRR over a rule pooling two services (`pooled.rs`), one backend down.
     NginxPooled,
+    /// `option httpchk` with s1's check path answering 503 (`httpchk.rs`), s2 down mid-trace.
+    HaproxyHttpCheck,
     /// fwrr over a rule pooling two services (`pooled.rs`), one server down, redispatch.
     HaproxyPooled,
 }
@@ -182,11 +184,17 @@ pub struct Spec {
     pub lb_extra: &'static str,
     /// More fields of the route (RON, each with a leading comma).
     pub route_extra: &'static str,
+    /// More fields of the active check (RON, leading comma): its layer 7 part (`httpchk.rs`).
+    pub check_extra: &'static str,
+    /// More fields of s0, s1, s2 (RON, leading comma).
+    pub service_extra: [&'static str; 3],
+    /// No request before this time, ms (checks settle first).
+    pub quiet_start_ms: u64,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 22] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -208,6 +216,7 @@ impl Kind {
         Kind::HaproxyFwrrStart,
         Kind::NginxPooled,
         Kind::HaproxyPooled,
+        Kind::HaproxyHttpCheck,
     ];
 
     /// The product.
@@ -242,6 +251,9 @@ impl Kind {
             warmup: 0,
             lb_extra: "",
             route_extra: "",
+            check_extra: "",
+            service_extra: [""; 3],
+            quiet_start_ms: 0,
         };
         let envoy = || Spec { product: Product::Envoy, balance: "EnvoyRoundRobin", warmup: 3, ..base() };
         let ok = |r: Result<LimitReq, _>| r.unwrap();
@@ -390,6 +402,14 @@ impl Kind {
                 outages: &[(5000, 8000, "s1")],
                 ..base()
             },
+            Kind::HaproxyHttpCheck => crate::httpchk::spec(Spec {
+                product: Product::Haproxy,
+                balance: "HaproxyRoundRobin",
+                failover: hretries,
+                health: Some((200, 2, 2)),
+                outages: &[(4000, 7000, "s2")],
+                ..base()
+            }),
             Kind::HaproxyPooled => Spec {
                 product: Product::Haproxy,
                 balance: "HaproxyRoundRobin",
@@ -500,7 +520,7 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
     let mut requests = Vec::new();
     let mut dispatches: Vec<u64> = Vec::new();
     let mut ends: Vec<u64> = Vec::new();
-    let mut t: u64 = 50;
+    let mut t: u64 = spec.quiet_start_ms.max(50);
     // Phase: (remaining, spacing lo, spacing hi, burst key)
     let mut phase: (u32, u64, u64, Option<&str>) = (0, 0, 0, None);
     let mut last_send = 0u64;
@@ -634,13 +654,16 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
 
 fn scenario(kind: Kind, seed: u64, spec: &Spec) -> String {
     let health = match spec.health {
-        Some((inter, rise, fall)) => format!("Some((inter_ms: {inter}, rise: {rise}, fall: {fall}))"),
+        Some((inter, rise, fall)) => {
+            format!("Some((inter_ms: {inter}, rise: {rise}, fall: {fall}{}))", spec.check_extra)
+        }
         None => "None".into(),
     };
     let services: String = (0..spec.services)
         .map(|i| {
             format!(
-                "            Service((name: \"s{i}\", instances: 1, concurrency: 10000, queue_capacity: Some(0), service_time: Constant(ms: 10.0))),\n"
+                "            Service((name: \"s{i}\", instances: 1, concurrency: 10000, queue_capacity: Some(0), service_time: Constant(ms: 10.0){})),\n",
+                spec.service_extra[i]
             )
         })
         .collect();

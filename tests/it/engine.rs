@@ -35,6 +35,7 @@ fn service(concurrency: u32, queue: Option<u32>, ms: f64, error_rate: f64) -> No
         error_rate,
         autoscaling: None,
         deployment: Default::default(),
+        health_status: 200,
     })
 }
 

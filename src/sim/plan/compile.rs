@@ -400,6 +400,7 @@ impl<'s> Compiler<'s> {
             algorithm: lb.algorithm,
             failover: lb.failover.clone(),
             check,
+            http_check: lb.health_check.as_ref().and_then(|c| c.http.clone()),
             outlier: lb.outlier_detection.as_ref().map(|o| o.config()),
             breaker: lb.circuit_breaker.as_ref().and_then(|c| {
                 let budget = match &c.retry_budget {
@@ -498,6 +499,7 @@ fn service_cfg(si: u32, svc: &model::Service, slots: u32) -> SvcCfg {
                 hpa: None,
                 service_time: Sampler::new(&svc.service_time),
                 error_rate: svc.error_rate,
+                health_status: svc.health_status,
                 deploy: DeployPlan::Serverless {
                     cold_start: Sampler::new(&f.cold_start),
                     keep_warm_ns: secs_to_ns(f.keep_warm.0),
@@ -514,6 +516,7 @@ fn service_cfg(si: u32, svc: &model::Service, slots: u32) -> SvcCfg {
         hpa,
         service_time: Sampler::new(&svc.service_time),
         error_rate: svc.error_rate,
+        health_status: svc.health_status,
         deploy,
     }
 }

@@ -228,6 +228,8 @@ pub struct LbPlan {
     pub failover: Failover,
     /// HAProxy-style active checks, if any.
     pub check: Option<HaproxyCheck>,
+    /// The layer 7 part of the active checks (`option httpchk`), if any.
+    pub http_check: Option<model::HttpCheck>,
     /// Envoy outlier detection, if any.
     pub outlier: Option<OutlierConfig>,
     /// Envoy circuit breakers, if any.
@@ -344,6 +346,8 @@ pub struct SvcCfg {
     pub service_time: Sampler,
     /// Probability that a served request ends in a 500.
     pub error_rate: f64,
+    /// The status a running instance answers an HTTP health check with.
+    pub health_status: u16,
     /// How the instances run.
     pub deploy: DeployPlan,
 }
