@@ -163,6 +163,8 @@ mod tests {
         assert!(e.len() == 1 && e[0].starts_with("[lb] health_check http path \"healthz\""), "{e:?}");
         let e = errors(r#"health_check: Some((http: Some((path: "/h", expect_status: 999))))"#);
         assert!(e.len() == 1 && e[0].contains("expect_status 999 must be an HTTP status"), "{e:?}");
+        let e = errors(r#"algorithm: EnvoyRoundRobin, health_check: Some((http: Some((path: "/h"))))"#);
+        assert!(e.len() == 1 && e[0].contains("Envoy's HTTP checks"), "{e:?}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! request for the whole trace, while s2 goes down and up mid-trace (refused, detected by the
 //! checks as in `HaproxyChecks`).
 
-use crate::trace_gen::{Kind, Spec};
+use crate::trace_gen::{Kind, Product, Spec};
 use std::collections::BTreeMap;
 
 /// The check path.
@@ -15,9 +15,15 @@ pub const PATH: &str = "/healthz";
 /// The status s1's check path answers.
 const S1_STATUS: u16 = 503;
 
-/// The kind's spec with its layer 7 check and s1's health status.
+/// The kind's parameters over `base`: fwrr, retries and redispatch, `check inter 200ms rise 2
+/// fall 2` with its layer 7 part, s1's health status 503, s2 down for 3 s.
 pub fn spec(base: Spec) -> Spec {
     Spec {
+        product: Product::Haproxy,
+        balance: "HaproxyRoundRobin",
+        failover: "HaproxyRetries(retries: 1, redispatch: true, connect_timeout_ms: 300)",
+        health: Some((200, 2, 2)),
+        outages: &[(4000, 7000, "s2")],
         check_extra: r#", http: Some((path: "/healthz"))"#,
         service_extra: ["", ", health_status: 503", ""],
         // HAProxy spreads its first checks over `inter` (200 ms) from its start, 300 ms or more

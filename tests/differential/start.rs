@@ -10,8 +10,30 @@
 //! `gatesim::policy` ([`check_pretrace`]), and left out of the comparison.
 
 use crate::replayer::Seen;
-use crate::trace_gen::{INSTANCES, Kind, Request, Trace};
+use crate::trace_gen::{INSTANCES, Kind, Product, Request, Spec, Trace};
 use gatesim::policy::balance::{HaproxyRoundRobin, NginxServer, NginxUpstream, PeerStatus};
+
+/// The start kinds' parameters over `base`: smooth WRR 4/2/1 with s2 down for 3 s; fwrr 3/1/2
+/// with s0 down for 3 s, retries and redispatch.
+pub fn spec(kind: Kind, base: Spec) -> Spec {
+    match kind {
+        Kind::NginxWrrStart => Spec {
+            balance: "NginxRoundRobin(max_fails: 1, fail_timeout_s: 60)",
+            failover: "NginxNextUpstream(tries: 0)",
+            weights: [4, 2, 1],
+            outages: &[(5000, 8000, "s2")],
+            ..base
+        },
+        _ => Spec {
+            product: Product::Haproxy,
+            balance: "HaproxyRoundRobin",
+            failover: "HaproxyRetries(retries: 1, redispatch: true, connect_timeout_ms: 300)",
+            weights: [3, 1, 2],
+            outages: &[(5000, 8000, "s0")],
+            ..base
+        },
+    }
+}
 
 /// The address pre-trace requests come from (no trace request does).
 const PRETRACE_KEY: &str = "127.0.0.21";

@@ -382,44 +382,9 @@ impl Kind {
             Kind::EnvoyHealthChecks => {
                 Spec { services: 2, warmup: 4, health: Some((200, 2, 2)), outages: &[(4000, 7000, "s1")], ..envoy() }
             }
-            Kind::NginxWrrStart => {
-                Spec { balance: nginx_rr, failover: next, weights: [4, 2, 1], outages: &[(5000, 8000, "s2")], ..base() }
-            }
-            Kind::HaproxyFwrrStart => Spec {
-                product: Product::Haproxy,
-                balance: "HaproxyRoundRobin",
-                failover: hretries,
-                weights: [3, 1, 2],
-                outages: &[(5000, 8000, "s0")],
-                ..base()
-            },
-            Kind::NginxPooled => Spec {
-                balance: nginx_rr,
-                failover: next,
-                weights: crate::pooled::LINK_WEIGHTS,
-                services: 2,
-                lb_extra: crate::pooled::RULES,
-                outages: &[(5000, 8000, "s1")],
-                ..base()
-            },
-            Kind::HaproxyHttpCheck => crate::httpchk::spec(Spec {
-                product: Product::Haproxy,
-                balance: "HaproxyRoundRobin",
-                failover: hretries,
-                health: Some((200, 2, 2)),
-                outages: &[(4000, 7000, "s2")],
-                ..base()
-            }),
-            Kind::HaproxyPooled => Spec {
-                product: Product::Haproxy,
-                balance: "HaproxyRoundRobin",
-                failover: hretries,
-                weights: crate::pooled::LINK_WEIGHTS,
-                services: 2,
-                lb_extra: crate::pooled::RULES,
-                outages: &[(5000, 8000, "s0")],
-                ..base()
-            },
+            Kind::NginxWrrStart | Kind::HaproxyFwrrStart => crate::start::spec(self, base()),
+            Kind::NginxPooled | Kind::HaproxyPooled => crate::pooled::spec(self, base()),
+            Kind::HaproxyHttpCheck => crate::httpchk::spec(base()),
         }
     }
 }
