@@ -25,6 +25,7 @@
 //!             name: "api".into(), region: None, pos: None, instances: 2, concurrency: 4,
 //!             queue_capacity: Some(100), service_time: Dist::Exponential { mean_ms: 20.0 },
 //!             error_rate: 0.0, answers: vec![], autoscaling: None, deployment: Default::default(),
+//!             health_status: 200,
 //!         }),
 //!     ],
 //!     links: vec![Link { from: "users".into(), to: "api".into(),

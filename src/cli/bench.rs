@@ -40,6 +40,7 @@ fn service(name: &str, instances: u32, concurrency: u32, queue_capacity: Option<
         answers: Vec::new(),
         autoscaling: None,
         deployment: Default::default(),
+        health_status: 200,
     })
 }
 

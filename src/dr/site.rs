@@ -150,7 +150,14 @@ pub(super) fn site(topo: &Topology, entries: &[Entry], p: &str) -> Result<Site, 
 pub(super) fn keep_routes(node: &mut Node, kept: &BTreeSet<&str>) {
     match node {
         Node::Gateway(g) => g.routes.retain(|r| kept.contains(r.upstream.as_str())),
-        Node::LoadBalancer(lb) => lb.rules.retain(|r| kept.contains(r.service.as_str())),
+        Node::LoadBalancer(lb) => {
+            // A pooled rule keeps the services kept, and goes when none is.
+            for r in &mut lb.rules {
+                r.pool.retain(|p| kept.contains(p.service.as_str()));
+            }
+            lb.rules
+                .retain(|r| if r.service.is_empty() { !r.pool.is_empty() } else { kept.contains(r.service.as_str()) })
+        }
         _ => {}
     }
 }
@@ -169,6 +176,11 @@ pub(super) fn rename_routes(node: &mut Node, copy: &BTreeMap<String, String>) {
             for r in &mut lb.rules {
                 if let Some(c) = copy.get(&r.service) {
                     r.service = c.clone();
+                }
+                for p in &mut r.pool {
+                    if let Some(c) = copy.get(&p.service) {
+                        p.service = c.clone();
+                    }
                 }
             }
         }

@@ -212,15 +212,7 @@ fn cluster(pool: &Pool<'_>) -> Result<Value, ExportError> {
             ));
         }
     }
-    if lb.is_some_and(|b| b.lb_seed.is_some()) {
-        return Err(ExportError::unsupported(
-            &pool.name,
-            "lb_seed",
-            T,
-            "Envoy draws its balancers' seed at random when it starts and has no setting for it; the seed only \
-             aligns a simulation with an Envoy already running",
-        ));
-    }
+    pool.refuse_pinned_start(T)?;
     let mut c = Map::new();
     c.insert("name".into(), json!(name));
     c.insert("type".into(), json!("STATIC"));
@@ -310,6 +302,15 @@ fn cluster(pool: &Pool<'_>) -> Result<Value, ExportError> {
 
 /// `health_checks` entry for the model's `check inter rise fall`.
 fn health_check(node: &str, hc: &ActiveCheck) -> Result<Value, ExportError> {
+    if hc.http.is_some() {
+        return Err(ExportError::unsupported(
+            node,
+            "http health check",
+            T,
+            "the simulated HTTP check is HAProxy's option httpchk (a bad status counts towards fall); \
+             Envoy marks a host unhealthy at the first unexpected status",
+        ));
+    }
     if hc.inter_ms == 0 || hc.rise == 0 || hc.fall == 0 {
         return Err(ExportError::unsupported(node, "health check", T, "Envoy needs interval > 0 and thresholds >= 1"));
     }

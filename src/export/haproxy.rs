@@ -148,6 +148,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
 
 /// One `backend` block.
 fn backend(s: &mut String, pool: &Pool<'_>, rules: &[String]) -> Result<(), ExportError> {
+    pool.refuse_pinned_start(T)?;
     let (balance, weighted) = match pool.algorithm() {
         Balance::RoundRobin => ("roundrobin", false),
         Balance::HaproxyRoundRobin => ("roundrobin", true),
@@ -193,6 +194,14 @@ fn backend(s: &mut String, pool: &Pool<'_>, rules: &[String]) -> Result<(), Expo
     }
     for rule in rules {
         emit!(s, "    {rule}");
+    }
+    // A layer 7 check: the request, and the status that passes (without `http-check expect`,
+    // HAProxy passes 200-399, as the model does).
+    if let Some(h) = pool.balancer.and_then(|b| b.health_check.as_ref()).and_then(|c| c.http.as_ref()) {
+        emit!(s, "    option httpchk GET {}", quoted(&pool.name, path(&pool.name, &h.path)?)?);
+        if let Some(status) = h.expect_status {
+            emit!(s, "    http-check expect status {status}");
+        }
     }
     let check = pool.balancer.and_then(|b| b.health_check.as_ref()).map_or(String::new(), |c| {
         format!(" check inter {}ms rise {} fall {}", c.inter_ms.max(1), c.rise.max(1), c.fall.max(1))

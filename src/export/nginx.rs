@@ -149,6 +149,7 @@ pub fn write(r: &Resolved<'_>, o: &ExportOptions) -> Result<String, ExportError>
 
 /// One `upstream` block.
 fn upstream(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
+    pool.refuse_pinned_start(T)?;
     if let Some(lb) = pool.balancer
         && lb.health_check.is_some()
     {
@@ -165,6 +166,9 @@ fn upstream(s: &mut String, pool: &Pool<'_>) -> Result<(), ExportError> {
         Balance::RoundRobin => (None, false, 0, 10),
         Balance::NginxRoundRobin { max_fails, fail_timeout_s } => (None, true, max_fails, fail_timeout_s),
         Balance::NginxLeastConn { max_fails, fail_timeout_s } => (Some("least_conn;"), true, max_fails, fail_timeout_s),
+        Balance::NginxRandomTwo { max_fails, fail_timeout_s } => {
+            (Some("random two least_conn;"), true, max_fails, fail_timeout_s)
+        }
         // ip_hash hashes the client address ($remote_addr): the simulator's client key must be it.
         Balance::NginxIpHash { max_fails, fail_timeout_s } => (Some("ip_hash;"), true, max_fails, fail_timeout_s),
         Balance::NginxHash { consistent: true, max_fails, fail_timeout_s } => {

@@ -4,7 +4,7 @@
 
 use super::{ExportError, ExportOptions, ScenarioOptions, ident, path};
 use crate::model::names::{check_name, collision_key};
-use crate::model::{Balance, Failover, LimitKey, LoadBalancer, Node, RateLimit, RetryPolicy, Scenario};
+use crate::model::{Balance, Failover, LbRule, LimitKey, LoadBalancer, Node, RateLimit, RetryPolicy, Scenario};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -17,7 +17,7 @@ pub struct Server {
     pub service: String,
     /// Where it listens.
     pub addr: SocketAddr,
-    /// Whole-number weight from the balancer's link.
+    /// Whole-number weight: the pooled rule's for its service, else the balancer's link's.
     pub weight: u32,
 }
 
@@ -26,10 +26,11 @@ pub struct Server {
 pub struct Pool<'a> {
     /// The upstream node's name (a balancer, or a service routed to directly).
     pub name: String,
-    /// The service of the balancer's path rule this pool is for, if any.
+    /// The service of the balancer's path rule this pool is for (`a+b` for a pooled rule), if any.
     pub service: Option<String>,
     /// The pool's identifier in the config (NGINX `upstream`, HAProxy `backend`): [`ident`] of the
-    /// node's name, or `<balancer>.<service>` for a rule's pool.
+    /// node's name, or `<balancer>.<service>` for a rule's pool (`<balancer>.<a>.<b>` for a rule
+    /// pooling services `a` and `b`).
     pub id: String,
     /// The balancer, when the upstream is one.
     pub balancer: Option<&'a LoadBalancer>,
@@ -41,6 +42,21 @@ impl Pool<'_> {
     /// The balancing algorithm (a service routed to directly balances as generic round robin).
     pub fn algorithm(&self) -> Balance {
         self.balancer.map_or(Balance::RoundRobin, |b| b.algorithm)
+    }
+
+    /// Refuses a pinned start of the rotation (`LoadBalancer::start`): no product has a setting
+    /// for it, and a fresh instance starts where its product starts it.
+    pub fn refuse_pinned_start(&self, target: super::Target) -> Result<(), ExportError> {
+        match self.balancer {
+            Some(lb) if lb.start.is_some() => Err(ExportError::unsupported(
+                &lb.name,
+                "start",
+                target,
+                "a pinned start of the rotation only aligns a simulation with an instance already running; \
+                 the product has no setting for it (remove `start` to export)",
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The failover policy (generic next-instance for a service routed to directly).
@@ -143,8 +159,8 @@ pub fn resolve<'a>(
 struct Want<'r> {
     prefix: String,
     upstream: String,
-    /// The one service of the balancer's rule, if the prefix comes from one.
-    only: Option<String>,
+    /// The balancer's rule, if the prefix comes from one.
+    only: Option<&'r LbRule>,
     timeout_ms: Option<f64>,
     rate_limit: Option<&'r RateLimit>,
     retry_policy: Option<&'r RetryPolicy>,
@@ -234,7 +250,7 @@ fn resolve_inner<'a>(
                     wanted.push(Want {
                         prefix,
                         upstream: lb.name.clone(),
-                        only: Some(rule.service.clone()),
+                        only: Some(rule),
                         timeout_ms,
                         rate_limit,
                         retry_policy,
@@ -269,10 +285,11 @@ fn resolve_inner<'a>(
     let mut pools: Vec<Pool<'a>> = Vec::new();
     let mut routes = Vec::new();
     for w in chosen {
-        let pool = match pools.iter().position(|p| p.name == w.upstream && p.service == w.only) {
+        let label = w.only.map(LbRule::label);
+        let pool = match pools.iter().position(|p| p.name == w.upstream && p.service == label) {
             Some(i) => i,
             None => {
-                pools.push(pool_of(scenario, &gw.name, &w.upstream, w.only.as_deref(), options, need_addrs)?);
+                pools.push(pool_of(scenario, &gw.name, &w.upstream, w.only, options, need_addrs)?);
                 pools.len() - 1
             }
         };
@@ -344,13 +361,14 @@ fn check_unique(pools: &[Pool<'_>]) -> Result<(), ExportError> {
     Ok(())
 }
 
-/// The servers behind `upstream`: a balancer's services' instances (only those of service `only`
-/// when given: one pool of a balancer's path rules), or a service's own.
+/// The servers behind `upstream`: a balancer's services' instances (only those of rule `only`'s
+/// services when given, in the rule's order: one pool of a balancer's path rules), or a service's
+/// own.
 fn pool_of<'a>(
     scenario: &'a Scenario,
     gateway: &str,
     upstream: &str,
-    only: Option<&str>,
+    only: Option<&LbRule>,
     options: &ExportOptions,
     need_addrs: bool,
 ) -> Result<Pool<'a>, ExportError> {
@@ -365,7 +383,10 @@ fn pool_of<'a>(
         Ok(Server { instance, service: svc.name.clone(), addr, weight })
     };
     let id = match only {
-        Some(svc) => format!("{}.{}", ident(upstream), ident(svc)),
+        Some(rule) => {
+            let services: Vec<String> = rule.services().map(|(s, _)| ident(s)).collect();
+            format!("{}.{}", ident(upstream), services.join("."))
+        }
         None => ident(upstream),
     };
     match topo.node(upstream) {
@@ -377,7 +398,16 @@ fn pool_of<'a>(
         Some(Node::LoadBalancer(lb)) => {
             checked_name(&lb.name)?;
             let mut servers = Vec::new();
-            for (_, link) in topo.links_from(&lb.name).filter(|(_, l)| only.is_none_or(|s| l.to == s)) {
+            // Without a rule: every linked service in link order. With one: the rule's services
+            // in its order, each with the pool's weight for it when given.
+            let links: Vec<(&crate::model::Link, Option<u32>)> = match only {
+                None => topo.links_from(&lb.name).map(|(_, l)| (l, None)).collect(),
+                Some(rule) => rule
+                    .services()
+                    .filter_map(|(svc, w)| topo.links_from(&lb.name).find(|(_, l)| l.to == svc).map(|(_, l)| (l, w)))
+                    .collect(),
+            };
+            for (link, pooled) in links {
                 let Some(Node::Service(s)) = topo.node(&link.to) else {
                     return Err(ExportError::Broken {
                         node: lb.name.clone(),
@@ -385,14 +415,12 @@ fn pool_of<'a>(
                     });
                 };
                 checked_name(&s.name)?;
-                let w = link.weight;
+                let w = pooled.map_or(link.weight, f64::from);
                 if !((1.0..=256.0).contains(&w) && w.fract() == 0.0) {
+                    let of = if pooled.is_some() { "pooled service" } else { "link to" };
                     return Err(ExportError::Broken {
                         node: lb.name.clone(),
-                        message: format!(
-                            "link to {:?} has weight {w}; exported weights must be whole, 1..=256",
-                            s.name
-                        ),
+                        message: format!("{of} {:?} has weight {w}; exported weights must be whole, 1..=256", s.name),
                     });
                 }
                 for i in 0..s.instance_slots() {
@@ -405,7 +433,7 @@ fn pool_of<'a>(
                     message: "has no instances behind it".into(),
                 });
             }
-            Ok(Pool { name: upstream.into(), service: only.map(str::to_owned), id, balancer: Some(lb), servers })
+            Ok(Pool { name: upstream.into(), service: only.map(LbRule::label), id, balancer: Some(lb), servers })
         }
         Some(other) => Err(ExportError::Broken {
             node: gateway.into(),

@@ -5,6 +5,7 @@ use crate::model::load;
 use std::path::Path;
 
 mod gateways;
+mod pooled;
 mod shared_limits;
 
 /// A gateway `gw` with one route to balancer `lb` over services `a` (2 instances), `b`, `c`.
@@ -105,6 +106,18 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "nginx random two least_conn",
+        target: Target::Nginx,
+        lb: "algorithm: NginxRandomTwo(max_fails: 2, fail_timeout_s: 30)",
+        rl: "None",
+        weights: [1.0, 2.0, 3.0],
+        expect: &[
+            "zone lb 64k;",
+            "random two least_conn;",
+            "server 127.0.0.1:9003 weight=2 max_fails=2 fail_timeout=30s; # b",
+        ],
+    },
+    Case {
         name: "haproxy roundrobin, stick table, checks, retries",
         target: Target::Haproxy,
         lb: "algorithm: HaproxyRoundRobin, health_check: Some((inter_ms: 200, rise: 2, fall: 3)), \
@@ -129,6 +142,18 @@ const CASES: &[Case] = &[
             "server a-0 127.0.0.1:9001 weight 3 check inter 200ms rise 2 fall 3",
             "server b 127.0.0.1:9003 weight 2 check inter 200ms rise 2 fall 3",
             "server c 127.0.0.1:9004 weight 1 check inter 200ms rise 2 fall 3",
+        ],
+    },
+    Case {
+        name: "haproxy option httpchk",
+        target: Target::Haproxy,
+        lb: "algorithm: HaproxyRoundRobin, health_check: Some((inter_ms: 300, http: Some((path: \"/healthz\", expect_status: 204))))",
+        rl: "None",
+        weights: [1.0, 1.0, 1.0],
+        expect: &[
+            "option httpchk GET '/healthz'",
+            "http-check expect status 204",
+            "server b 127.0.0.1:9003 weight 1 check inter 300ms rise 2 fall 3",
         ],
     },
     Case {
@@ -239,6 +264,8 @@ fn policies_a_target_cannot_express_are_errors_naming_node_and_policy() {
         ),
         (Target::Haproxy, "algorithm: NginxLeastConn()", "None", "\"lb\"", "NginxLeastConn"),
         (Target::Haproxy, "failover: NginxNextUpstream()", "None", "\"lb\"", "NginxNextUpstream"),
+        (Target::Nginx, "algorithm: NginxRoundRobin(), start: Some(2)", "None", "\"lb\"", "start"),
+        (Target::Haproxy, "algorithm: HaproxyRoundRobin, start: Some(2)", "None", "\"lb\"", "start"),
     ];
     for (target, lb, rl, node, policy) in cases {
         let sc = scenario(lb, rl, [1.0; 3]);
@@ -376,7 +403,7 @@ fn hostile_path_prefixes_built_in_code_are_refused_naming_the_node() {
         // The same in a balancer's rule.
         let mut sc = scenario("", "None", [1.0; 3]);
         let Some(Node::LoadBalancer(lb)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "lb") else { panic!() };
-        lb.rules.push(crate::model::LbRule { path_prefix: prefix.into(), service: "b".into() });
+        lb.rules.push(crate::model::LbRule::new(prefix, "b"));
         for target in TARGETS {
             let e = export(&sc, Some("gw"), target, &options());
             assert!(matches!(&e, Err(ExportError::Refused { node, .. }) if node == "lb"), "{target} {prefix:?}: {e:?}");
@@ -458,7 +485,7 @@ fn duplicate_prefixes_are_refused_naming_the_node() {
     let mut sc = scenario("", "None", [1.0; 3]);
     let Some(Node::LoadBalancer(lb)) = sc.topology.nodes.iter_mut().find(|n| n.name() == "lb") else { panic!() };
     for service in ["a", "b"] {
-        lb.rules.push(crate::model::LbRule { path_prefix: "/api/v1".into(), service: service.into() });
+        lb.rules.push(crate::model::LbRule::new("/api/v1", service));
     }
     for target in TARGETS {
         let e = export(&sc, Some("gw"), target, &options()).err().map(|e| e.to_string()).unwrap_or_default();

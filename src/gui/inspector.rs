@@ -412,7 +412,7 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
                     ui.label("->");
                     changed | pick(ui, ("rule", i), &mut r.service)
                 },
-                || LbRule { path_prefix: "/".into(), service: first.clone() },
+                || LbRule::new("/", first.clone()),
             );
             mark(changed, "rules");
         }

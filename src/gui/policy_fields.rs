@@ -62,6 +62,7 @@ pub fn balancer_ui(ui: &mut Ui, lb: &mut LoadBalancer, mark: &mut impl FnMut(boo
         ("NGINX least_conn", Balance::NginxLeastConn { max_fails: 1, fail_timeout_s: 10 }),
         ("NGINX ip_hash", Balance::NginxIpHash { max_fails: 1, fail_timeout_s: 10 }),
         ("NGINX hash $key consistent", Balance::NginxHash { consistent: true, max_fails: 1, fail_timeout_s: 10 }),
+        ("NGINX random two least_conn", Balance::NginxRandomTwo { max_fails: 1, fail_timeout_s: 10 }),
         ("HAProxy roundrobin", Balance::HaproxyRoundRobin),
         ("HAProxy leastconn", Balance::HaproxyLeastConn),
         ("HAProxy first", Balance::HaproxyFirst),
@@ -76,7 +77,8 @@ pub fn balancer_ui(ui: &mut Ui, lb: &mut LoadBalancer, mark: &mut impl FnMut(boo
         Balance::NginxRoundRobin { max_fails, fail_timeout_s }
         | Balance::NginxLeastConn { max_fails, fail_timeout_s }
         | Balance::NginxIpHash { max_fails, fail_timeout_s }
-        | Balance::NginxHash { max_fails, fail_timeout_s, .. } => {
+        | Balance::NginxHash { max_fails, fail_timeout_s, .. }
+        | Balance::NginxRandomTwo { max_fails, fail_timeout_s } => {
             mark(number_ui(ui, "  max_fails", max_fails, 0..=100, "", 0.1), "max_fails");
             mark(number_ui(ui, "  fail_timeout", fail_timeout_s, 1..=3600, " s", 0.1), "fail_timeout");
         }

@@ -50,8 +50,9 @@ fn key() -> impl Strategy<Value = LimitKey> {
 
 fn nginx_lb() -> impl Strategy<Value = GenLb> {
     let health = (0u32..4, 1u32..120);
-    let algorithm = (0u8..5, health).prop_map(|(k, (max_fails, fail_timeout_s))| match k {
+    let algorithm = (0u8..6, health).prop_map(|(k, (max_fails, fail_timeout_s))| match k {
         0 => Balance::NginxRoundRobin { max_fails, fail_timeout_s },
+        5 => Balance::NginxRandomTwo { max_fails, fail_timeout_s },
         1 => Balance::NginxLeastConn { max_fails, fail_timeout_s },
         2 => Balance::NginxIpHash { max_fails, fail_timeout_s },
         k => Balance::NginxHash { consistent: k == 3, max_fails, fail_timeout_s },
@@ -78,6 +79,7 @@ fn haproxy_lb() -> impl Strategy<Value = GenLb> {
         inter_ms,
         rise,
         fall,
+        http: None,
     }));
     (algorithm, failover, check, prop::collection::vec((1u32..4, 1u32..6), 1..4))
         .prop_map(|(algorithm, failover, check, services)| GenLb { algorithm, failover, check, services })

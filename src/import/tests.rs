@@ -145,7 +145,7 @@ fn haproxy_maps_acls_tables_checks_and_retries() {
     assert_eq!(lb.algorithm, Balance::HaproxyLeastConn);
     assert_eq!(lb.failover, Failover::HaproxyRetries { retries: 5, redispatch: true, connect_timeout_ms: 1000 });
     // default-server lines apply to the servers after them.
-    assert_eq!(lb.health_check, Some(ActiveCheck { inter_ms: 2000, rise: 2, fall: 3 }));
+    assert_eq!(lb.health_check, Some(ActiveCheck { inter_ms: 2000, rise: 2, fall: 3, http: None }));
     // app-0, app-1: one service of two instances, named apart from the balancer.
     let Some(Node::Service(s)) = i.scenario.topology.node("app-svc") else { panic!("{:?}", i.scenario.topology.nodes) };
     assert_eq!(s.instances, 2);
@@ -459,7 +459,7 @@ fn server_flags_and_valued_parameters_are_told_apart() {
     let text = "frontend f\n  default_backend b\nbackend b\n  server s 1.1.1.1:443 ssl verify none no-check-ssl sni str(x) check inter 700 ws auto\n";
     let i = ok(haproxy(text));
     let Some(Node::LoadBalancer(lb)) = i.scenario.topology.node("b") else { panic!("no balancer") };
-    assert_eq!(lb.health_check, Some(ActiveCheck { inter_ms: 700, rise: 2, fall: 3 }));
+    assert_eq!(lb.health_check, Some(ActiveCheck { inter_ms: 700, rise: 2, fall: 3, http: None }));
 }
 
 #[test]

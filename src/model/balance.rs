@@ -56,6 +56,18 @@ pub enum Balance {
         #[serde(default = "ten")]
         fail_timeout_s: u32,
     },
+    /// NGINX `random two least_conn`: two distinct usable peers drawn in proportion to weight, the
+    /// one with fewer connections per weight wins (ties: the second draw); passive health as
+    /// `NginxRoundRobin`. NGINX's draws come from libc `random()` seeded at its start, so only the
+    /// distribution, not the draws, can match a real instance.
+    NginxRandomTwo {
+        /// `max_fails` (default 1).
+        #[serde(default = "one_u32")]
+        max_fails: u32,
+        /// `fail_timeout`, whole seconds (default 10).
+        #[serde(default = "ten")]
+        fail_timeout_s: u32,
+    },
     /// HAProxy `balance roundrobin` (fwrr: weighted, not smooth).
     HaproxyRoundRobin,
     /// HAProxy `balance leastconn`.
@@ -118,6 +130,7 @@ impl Balance {
             Balance::NginxIpHash { .. } => "NGINX ip_hash",
             Balance::NginxHash { consistent: true, .. } => "NGINX consistent hash",
             Balance::NginxHash { .. } => "NGINX hash",
+            Balance::NginxRandomTwo { .. } => "NGINX random two least_conn",
             Balance::HaproxyRoundRobin => "HAProxy roundrobin",
             Balance::HaproxyLeastConn => "HAProxy leastconn",
             Balance::HaproxyFirst => "HAProxy first",
@@ -136,7 +149,8 @@ impl Balance {
             Balance::NginxRoundRobin { .. }
             | Balance::NginxLeastConn { .. }
             | Balance::NginxIpHash { .. }
-            | Balance::NginxHash { .. } => Product::Nginx,
+            | Balance::NginxHash { .. }
+            | Balance::NginxRandomTwo { .. } => Product::Nginx,
             Balance::HaproxyRoundRobin | Balance::HaproxyLeastConn | Balance::HaproxyFirst | Balance::HaproxySource => {
                 Product::Haproxy
             }

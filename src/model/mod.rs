@@ -34,6 +34,7 @@ mod topology;
 mod topology_index;
 mod tyk_limit;
 pub mod validate;
+mod validate_balance;
 mod validate_cost;
 mod validate_global;
 mod validate_limits;
@@ -52,8 +53,8 @@ pub use global::{
 pub use next_upstream::{NextUpstreamOn, error_timeout};
 pub use param::{ParamValue, Setting};
 pub use policy::{
-    ActiveCheck, CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection,
-    RateLimit, RetryOn, RetryPolicy, WindowUnit,
+    ActiveCheck, CircuitBreaker, ClientRetry, Failover, HttpCheck, Jitter, KongPolicy, LimitKey, Limiter,
+    OutlierDetection, RateLimit, RetryOn, RetryPolicy, WindowUnit,
 };
 pub use time::{At, Span, UtcTime};
 pub use timeline::{
@@ -62,8 +63,8 @@ pub use timeline::{
     Trigger, Variant,
 };
 pub use topology::{
-    Answer, Autoscaling, Gateway, LbRule, Link, LoadBalancer, NamedLimit, Node, NodeKind, Region, RegionRtt, Route,
-    Service, Topology,
+    Answer, Autoscaling, Gateway, LbRule, Link, LoadBalancer, NamedLimit, Node, NodeKind, Pooled, Region, RegionRtt,
+    Route, Service, Topology,
 };
 pub use tyk_limit::TykLimiter;
 

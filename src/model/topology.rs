@@ -184,7 +184,7 @@ impl Node {
                 outlier_detection: None,
                 circuit_breaker: None,
                 healthy_panic_threshold: None,
-                lb_seed: None,
+                start: None,
                 hosting: Hosting::default(),
             }),
             NodeKind::Service => Node::Service(Service {
@@ -200,6 +200,7 @@ impl Node {
                 answers: Vec::new(),
                 autoscaling: None,
                 deployment: Deployment::default(),
+                health_status: 200,
             }),
             NodeKind::Dns => Node::Dns(Dns {
                 description: String::new(),
@@ -438,27 +439,80 @@ pub struct LoadBalancer {
     /// 50; 0 disables it; other balancers ignore it.
     #[serde(default)]
     pub healthy_panic_threshold: Option<f64>,
-    /// The seed of an Envoy round-robin or least-request balancer (Envoy's per-balancer `seed_`,
-    /// `random.random()` at start-up): where `ROUND_ROBIN` starts (the index of equal weights, the
-    /// picks the EDF scheduler is built as having made for unequal ones, again at every host-set
-    /// change). Absent (the default): drawn from the run's seed, as Envoy draws it at random. Envoy
-    /// has no setting for it, so it is never exported: set it only to align a simulation with an
-    /// Envoy already running (the differential tests read it off the first picks).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lb_seed: Option<u64>,
+    /// Where the balancer's rotation starts; absent (the default), where the product starts it.
+    /// - Envoy `ROUND_ROBIN` and `LEAST_REQUEST`: Envoy's per-balancer `seed_` (drawn with
+    ///   `random.random()` at start-up): equal weights start at host `seed % hosts`, unequal ones
+    ///   build the EDF schedule as if `seed` picks had been made, again at every host-set change.
+    ///   Absent: drawn from the run's seed, as Envoy draws it at random.
+    /// - `NginxRoundRobin` (smooth WRR) and `HaproxyRoundRobin` (fwrr): the rotation as if `start`
+    ///   requests had been balanced with every server up (taken modulo the sum of the weights,
+    ///   after which both rotations repeat). Absent: 0, where a fresh NGINX or HAProxy starts.
+    ///
+    /// It places the balancer as the run finds it: a reload (a timeline change of the balancer)
+    /// starts where the product starts a fresh one. Other algorithms refuse it. No product has a
+    /// setting for it, so it is never exported: set
+    /// it only to align a replay with an instance already running (the differential tests read
+    /// Envoy's off its first picks and send NGINX and HAProxy `start` requests before a trace).
+    /// Files of earlier versions name it `lb_seed`.
+    #[serde(default, alias = "lb_seed", skip_serializing_if = "Option::is_none")]
+    pub start: Option<u64>,
     /// Managed (priced per hour and capacity unit) or self-run on instances.
     #[serde(default, skip_serializing_if = "Hosting::is_default")]
     pub hosting: Hosting,
 }
 
-/// A load balancer's path rule.
+/// A load balancer's path rule: its pool is one service's instances (`service`), or several
+/// services' pooled with weights (`pool`), as one NGINX `upstream` or HAProxy `backend` holds
+/// servers of different services. Exactly one of the two is given.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LbRule {
     /// Matches request paths that start with it.
     pub path_prefix: String,
-    /// The service whose instances form the pool; the balancer must link to it.
+    /// The service whose instances form the pool; the balancer must link to it. Empty when
+    /// `pool` is given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub service: String,
+    /// Services pooled into one group of servers, in this order (every instance of the first,
+    /// then of the next...); the balancer must link to each. The algorithm balances over all of
+    /// them as one pool; each instance keeps its service's behaviour (service time, errors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pool: Vec<Pooled>,
+}
+
+/// One service of a pooled rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pooled {
+    /// The service.
+    pub service: String,
+    /// The weight of each of its instances in this pool (a whole number, 1..=1000); absent: the
+    /// weight of the balancer's link to the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+}
+
+impl LbRule {
+    /// A rule sending `path_prefix` to one service's instances.
+    pub fn new(path_prefix: impl Into<String>, service: impl Into<String>) -> Self {
+        LbRule { path_prefix: path_prefix.into(), service: service.into(), pool: Vec::new() }
+    }
+
+    /// The rule's services in pool order, each with its weight in this pool (`None`: the link's).
+    pub fn services(&self) -> impl Iterator<Item = (&str, Option<u32>)> {
+        let single = self.pool.is_empty().then_some((self.service.as_str(), None));
+        single.into_iter().chain(self.pool.iter().map(|p| (p.service.as_str(), p.weight)))
+    }
+
+    /// Whether the rule's pool holds `service`.
+    pub fn holds(&self, service: &str) -> bool {
+        self.services().any(|(s, _)| s == service)
+    }
+
+    /// The rule's services as one label: `a`, or `a+b` for a pool.
+    pub fn label(&self) -> String {
+        self.services().map(|(s, _)| s).collect::<Vec<_>>().join("+")
+    }
 }
 
 /// A service: `instances` identical stations, each with `concurrency` slots and a FIFO queue.
@@ -502,6 +556,19 @@ pub struct Service {
     /// function (see `model::deploy`).
     #[serde(default, skip_serializing_if = "Deployment::is_default")]
     pub deployment: Deployment,
+    /// The status a running instance answers a balancer's HTTP health check with (default 200);
+    /// a status the check does not expect marks the instance down while it still serves traffic
+    /// (`ActiveCheck::http`).
+    #[serde(default = "status_200", skip_serializing_if = "is_200")]
+    pub health_status: u16,
+}
+
+fn status_200() -> u16 {
+    200
+}
+
+fn is_200(s: &u16) -> bool {
+    *s == 200
 }
 
 /// A status a service answers for a share of the requests it serves: the backend's own answer
@@ -647,6 +714,11 @@ impl Topology {
                     }
                 }
                 Node::LoadBalancer(lb) => {
+                    for p in lb.rules.iter_mut().flat_map(|r| r.pool.iter_mut()) {
+                        if p.service == old {
+                            p.service = new.to_owned();
+                        }
+                    }
                     for r in &mut lb.rules {
                         if r.service == old {
                             r.service = new.to_owned();

@@ -546,23 +546,11 @@ fn check_node(c: &mut Checker<'_>, index: &TopologyIndex<'_>, node: &Node, recei
                 ),
                 _ => {}
             }
-            for r in &lb.rules {
-                if !links_to.contains(r.service.as_str()) {
-                    c.error(
-                        Some(name),
-                        format!(
-                            "rule {} -> {}: the load balancer has no link to \"{}\"",
-                            r.path_prefix, r.service, r.service
-                        ),
-                    );
-                }
-                if !r.path_prefix.starts_with('/') {
-                    c.error(Some(name), format!("rule path_prefix \"{}\" must start with /", r.path_prefix));
-                }
-            }
+            super::validate_balance::check(c, name, lb, &links_to);
         }
         Node::Service(svc) => {
             c.dist(name, "service_time", &svc.service_time);
+            super::validate_balance::check_service(c, name, svc);
             if svc.instances == 0 && receives {
                 c.error(Some(name), "the service receives traffic but has no instances".into());
             }

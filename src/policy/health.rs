@@ -22,6 +22,19 @@ pub enum CheckResult {
     UnexpectedStatus,
 }
 
+/// HAProxy `option httpchk`: whether an answer with `status` passes. `expect` is the status of
+/// `http-check expect status S`; without it HAProxy 2.6 appends the implicit rule
+/// `http-check expect status 200-399` (`src/tcpcheck.c`, the implicit expect rule added when the
+/// ruleset ends with a send; doc/configuration.txt "option httpchk": "responses 2xx and 3xx are
+/// considered valid"). A failed HTTP check counts towards `fall` like a refused connection
+/// (`src/check.c` fn `check_notify_failure`).
+pub fn http_check_passes(expect: Option<u16>, status: u16) -> bool {
+    match expect {
+        Some(s) => status == s,
+        None => (200..=399).contains(&status),
+    }
+}
+
 /// A change of the server's/host's state caused by a check result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transition {
@@ -295,6 +308,20 @@ impl K8sProbe {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn haproxy_httpchk_passes_2xx_and_3xx_unless_a_status_is_expected() {
+        // tcpcheck.c's implicit `http-check expect status 200-399`.
+        for (status, ok) in
+            [(200, true), (204, true), (302, true), (399, true), (404, false), (503, false), (199, false)]
+        {
+            assert_eq!(http_check_passes(None, status), ok, "{status}");
+        }
+        // `http-check expect status 200`: exactly that status.
+        assert!(http_check_passes(Some(200), 200));
+        assert!(!http_check_passes(Some(200), 204));
+        assert!(http_check_passes(Some(503), 503));
+    }
+
     use super::*;
     use crate::policy::testutil::SplitMix64;
 

@@ -29,11 +29,15 @@ type Schedule = Arc<Mutex<Option<(Instant, Vec<(f64, bool)>)>>>;
 /// Requests received, in arrival order: (request id, instance).
 type Received = Arc<Mutex<Vec<(String, String)>>>;
 
+/// A health-check path and the status each instance answers on it (others: 200).
+type Health = Arc<Mutex<Option<(String, BTreeMap<String, u16>)>>>;
+
 /// A set of running backends.
 pub struct Backends {
     /// Address of each instance.
     pub addrs: BTreeMap<String, SocketAddr>,
     received: Received,
+    health: Health,
     schedules: BTreeMap<String, Schedule>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -47,6 +51,7 @@ impl Backends {
         let mut schedules = BTreeMap::new();
         let mut threads = Vec::new();
         let received: Received = Arc::new(Mutex::new(Vec::new()));
+        let health: Health = Arc::new(Mutex::new(None));
         for name in names {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             listener.set_nonblocking(true).unwrap();
@@ -54,7 +59,7 @@ impl Backends {
             let schedule: Schedule = Arc::new(Mutex::new(None));
             addrs.insert(name.clone(), addr);
             schedules.insert(name.clone(), schedule.clone());
-            let (name, stop, log) = (name.clone(), stop.clone(), received.clone());
+            let (name, stop, log) = (name.clone(), stop.clone(), (received.clone(), health.clone()));
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("backend-{name}"))
@@ -62,7 +67,12 @@ impl Backends {
                     .unwrap(),
             );
         }
-        Backends { addrs, received, schedules, stop, threads }
+        Backends { addrs, received, health, schedules, stop, threads }
+    }
+
+    /// Answers requests for `path` (HTTP health checks) with `status[instance]`, 200 for others.
+    pub fn set_health(&self, path: &str, status: BTreeMap<String, u16>) {
+        *self.health.lock().unwrap() = Some((path.to_string(), status));
     }
 
     /// The instances each request id reached, in order (requests without an id, such as HTTP
@@ -107,7 +117,7 @@ fn serve(
     listener: TcpListener,
     schedule: Schedule,
     stop: Arc<AtomicBool>,
-    log: Received,
+    log: (Received, Health),
 ) {
     let mut listener = Some(listener);
     while !stop.load(Ordering::SeqCst) {
@@ -130,7 +140,7 @@ fn serve(
                         let (name, log) = (name.clone(), log.clone());
                         std::thread::Builder::new()
                             .stack_size(128 * 1024)
-                            .spawn(move || handle(&name, stream, &log))
+                            .spawn(move || handle(&name, stream, &log.0, &log.1))
                             .ok();
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => break,
@@ -144,7 +154,7 @@ fn serve(
 
 /// Serves one connection: one request, then close. Connections closed without a request (TCP
 /// health checks) are fine.
-fn handle(name: &str, mut stream: TcpStream, log: &Received) {
+fn handle(name: &str, mut stream: TcpStream, log: &Received, health: &Health) {
     stream.set_nonblocking(false).ok();
     stream.set_nodelay(true).ok();
     stream.set_read_timeout(Some(HANDLER_LIMIT)).ok();
@@ -177,8 +187,13 @@ fn handle(name: &str, mut stream: TcpStream, log: &Received) {
     if !wait.is_zero() {
         std::thread::sleep(wait);
     }
-    // The status the trace gives this instance for this request (`X-Gatesim-Status`), else 200.
-    let code = header("x-gatesim-status").map_or(200, |cell| crate::trace_status::answer(&cell, name));
+    // The health-check path answers with the instance's health status; a request, with the
+    // status the trace gives this instance (`X-Gatesim-Status`), else 200.
+    let path = head.split_whitespace().nth(1).unwrap_or("");
+    let code = match health.lock().unwrap().as_ref() {
+        Some((p, by)) if p == path => by.get(name).copied().unwrap_or(200),
+        _ => header("x-gatesim-status").map_or(200, |cell| crate::trace_status::answer(&cell, name)),
+    };
     let reason = match code {
         200 => "OK",
         500 => "Internal Server Error",

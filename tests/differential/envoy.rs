@@ -13,7 +13,7 @@
 //! rebuild it from the same seed at every host-set change. Each trace opens with warm-up requests
 //! sent one at a time ([`crate::trace_gen::WARMUP_KEY`]); [`pin`] finds the one seed below the
 //! weights' sum whose first picks are the backends Envoy chose for them, and the simulator and the
-//! reference are run with it (`lb_seed`). The warm-up requests are compared like the others (they
+//! reference are run with it (`start`). The warm-up requests are compared like the others (they
 //! agree by construction); every later request is a prediction.
 
 use crate::process::{Running, run_checked, start};
@@ -81,5 +81,5 @@ pub fn pin(trace: &Trace, seen: &[Seen]) -> u64 {
 pub fn pinned_scenario(trace: &Trace, seed: u64) -> String {
     let at = "LoadBalancer((name: \"lb\", ";
     assert!(trace.scenario.contains(at), "the trace's balancer is written as {at:?}");
-    trace.scenario.replace(at, &format!("{at}lb_seed: Some({seed}), "))
+    trace.scenario.replace(at, &format!("{at}start: Some({seed}), "))
 }

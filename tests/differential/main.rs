@@ -27,14 +27,18 @@ mod backends;
 mod compare;
 mod envoy;
 mod haproxy;
+mod httpchk;
 mod nginx;
 mod oracle;
 mod oracle_envoy;
+mod pooled;
 mod process;
 mod replayer;
+mod start;
 mod trace_csv;
 mod trace_gen;
 mod trace_limits;
+mod trace_margins;
 mod trace_status;
 mod validate_gateways;
 mod validate_scenario;
@@ -173,7 +177,7 @@ type Predictions = (BTreeMap<String, Expected>, Vec<(u16, String)>);
 /// The predictions for an Envoy run: with the balancer seed its warm-up shows (see `envoy.rs`).
 fn envoy_predictions(trace: &Trace, dir: &Path, workdir: &Path, seen: &[replayer::Seen]) -> Predictions {
     let seed = envoy::pin(trace, seen);
-    println!("  Envoy's round-robin seed, read off the warm-up's backends: {seed} (lb_seed of the prediction)");
+    println!("  Envoy's round-robin seed, read off the warm-up's backends: {seed} (start of the prediction)");
     let scenario = workdir.join("scenario-pinned.ron");
     std::fs::write(&scenario, envoy::pinned_scenario(trace, seed)).unwrap();
     (predict(dir, &scenario, workdir), oracle_envoy::predict(trace, seed))
@@ -193,6 +197,9 @@ fn run_once(
     std::fs::create_dir_all(&workdir).unwrap();
     let names: Vec<String> = trace_gen::INSTANCES.iter().map(|s| s.to_string()).collect();
     let b = backends::Backends::start(&names);
+    if let Some((path, status)) = httpchk::answers(trace.kind) {
+        b.set_health(path, status);
+    }
     let listen = process::free_addr();
     let spec = trace.kind.spec();
     let config = export(bin, product, dir, &workdir, listen, &b, &trace_gen::INSTANCES[..spec.services]);
@@ -202,12 +209,17 @@ fn run_once(
         Product::Envoy => envoy::start_envoy(bin, &config, &workdir, listen),
     }
     .unwrap_or_else(|e| panic!("{e}"));
+    let pre = start::pretrace(trace);
+    if !pre.is_empty() {
+        start::check_pretrace(trace, &replayer::replay(listen, &pre, Instant::now() + Duration::from_millis(20)));
+    }
     let t0 = Instant::now() + Duration::from_millis(300);
     b.arm(t0, &trace.outages);
     let seen = replayer::replay(listen, &trace.requests, t0);
     let log = running.log_tail();
     drop(running);
-    let received = b.received();
+    let mut received = b.received();
+    received.retain(|id, _| !pre.iter().any(|p| &p.id == id));
     drop(b);
     let (expected, reference) = match fixed {
         Some(p) => p.clone(),
@@ -326,6 +338,12 @@ fn differential_seed(kind: Kind, seed: u64, repeats: usize) {
     // Envoy's predictions depend on the seed each run's Envoy drew: they are made after its replay.
     let fixed = match kind.product() {
         Product::Envoy => None,
+        // With a start, the prediction is made from the scenario pinned at it (the export is not).
+        Product::Nginx | Product::Haproxy if start::picks(&trace) > 0 => {
+            let pinned = dir.join("scenario-start.ron");
+            std::fs::write(&pinned, start::pinned_scenario(&trace)).unwrap();
+            Some((predict(&dir, &pinned, &dir), oracle::predict(&trace)))
+        }
         Product::Nginx | Product::Haproxy => {
             Some((predict(&dir, &dir.join("scenario.ron"), &dir), oracle::predict(&trace)))
         }
@@ -517,6 +535,31 @@ fn nginx_next_upstream_error_timeout_http_503() {
 #[test]
 fn envoy_retries_and_outlier_ejection_on_backend_503() {
     differential(Kind::EnvoyRetry503);
+}
+
+#[test]
+fn nginx_smooth_wrr_met_at_a_pinned_start() {
+    differential(Kind::NginxWrrStart);
+}
+
+#[test]
+fn haproxy_fwrr_met_at_a_pinned_start() {
+    differential(Kind::HaproxyFwrrStart);
+}
+
+#[test]
+fn nginx_rule_pooling_two_services() {
+    differential(Kind::NginxPooled);
+}
+
+#[test]
+fn haproxy_rule_pooling_two_services() {
+    differential(Kind::HaproxyPooled);
+}
+
+#[test]
+fn haproxy_httpchk_with_a_check_path_answering_503() {
+    differential(Kind::HaproxyHttpCheck);
 }
 
 /// `gatesim export` without the products: configs are written, unexpressible policies and unknown

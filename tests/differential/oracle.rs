@@ -63,7 +63,9 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
     }
     dispatch.sort();
     // 2. Balancer.
-    let w = spec.weights;
+    // The servers behind the balancer, with the weights it balances with.
+    let n_srv = spec.services;
+    let w: Vec<u32> = crate::pooled::weights(trace.kind).unwrap_or_else(|| spec.weights[..n_srv].to_vec());
     let generic = spec.balance == "RoundRobin";
     let max_fails = if generic {
         0
@@ -74,9 +76,11 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
     } else {
         1
     };
+    // Picks the product made before the trace (`start.rs`).
+    let start = crate::start::picks(trace);
     let mut bal = match (spec.product, spec.least_conn) {
         (Product::Nginx, lc) => {
-            let servers: Vec<NginxServer> = (0..3)
+            let servers: Vec<NginxServer> = (0..n_srv)
                 .map(|k| NginxServer {
                     weight: if generic { 1 } else { w[k] },
                     max_fails,
@@ -84,9 +88,13 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
                     ..NginxServer::new(1)
                 })
                 .collect();
-            Balancer::Nginx(NginxUpstream::new(&servers, 0).unwrap(), lc)
+            let mut u = NginxUpstream::new(&servers, 0).unwrap();
+            u.advance_round_robin(start);
+            Balancer::Nginx(u, lc)
         }
-        (Product::Haproxy, false) => Balancer::Fwrr(HaproxyRoundRobin::new(&if generic { [1; 3] } else { w }).unwrap()),
+        (Product::Haproxy, false) => {
+            Balancer::Fwrr(HaproxyRoundRobin::with_start(&if generic { vec![1; n_srv] } else { w }, start).unwrap())
+        }
         (Product::Haproxy, true) => Balancer::Fwlc(HaproxyLeastConn::new(&w).unwrap()),
         (Product::Envoy, _) => panic!("Envoy traces are predicted by oracle_envoy.rs"),
     };
@@ -116,9 +124,10 @@ pub fn predict(trace: &Trace) -> Vec<(u16, String)> {
             }
         }
         // HAProxy knows a server is down only through its checks (quiet periods make that exact).
-        let checked_down = |k: usize| spec.health.is_some() && down_at(k, t);
+        let checked_down =
+            |k: usize| spec.health.is_some() && (down_at(k, t) || crate::httpchk::unhealthy(trace.kind, k));
         let mut status: Vec<PeerStatus> =
-            (0..3).map(|k| PeerStatus { down: checked_down(k), ..PeerStatus::USABLE }).collect();
+            (0..n_srv).map(|k| PeerStatus { down: checked_down(k), ..PeerStatus::USABLE }).collect();
         let mut attempts = 0;
         let result = loop {
             let pick = match &mut bal {

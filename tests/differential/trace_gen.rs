@@ -16,8 +16,9 @@
 //! - NGINX `fail_timeout` is 60 s, longer than any trace, so passive-failure effects never depend on
 //!   the wall-clock second.
 
-use gatesim::policy::ratelimit::freq_ctr::{HttpReqRate, HttpReqRateState, TrackDecision};
-use gatesim::policy::ratelimit::limit_req::{LimitReq, LimitReqDecision, LimitReqDelay, LimitReqRate, LimitReqState};
+use crate::trace_margins::{Verdict, forbidden, robust_verdict};
+use gatesim::policy::ratelimit::freq_ctr::{HttpReqRate, HttpReqRateState};
+use gatesim::policy::ratelimit::limit_req::{LimitReq, LimitReqDelay, LimitReqRate, LimitReqState};
 use gatesim::policy::ratelimit::token_bucket::{BucketDecision, EnvoyRefill, EnvoyTokenBucket, TokenBucketState};
 use std::collections::BTreeMap;
 
@@ -80,6 +81,16 @@ pub enum Kind {
     /// Backends answering 503 per request, Envoy `retry_on: 5xx` and outlier ejection
     /// (`trace_status.rs`).
     EnvoyRetry503,
+    /// Smooth WRR 4,2,1 met `start` picks into its rotation (`start.rs`), one backend down.
+    NginxWrrStart,
+    /// fwrr 3,1,2 met `start` picks into its rotation (`start.rs`), one server down, redispatch.
+    HaproxyFwrrStart,
+    /// Smooth WRR over a rule pooling two services (`pooled.rs`), one backend down.
+    NginxPooled,
+    /// `option httpchk` with s1's check path answering 503 (`httpchk.rs`), s2 down mid-trace.
+    HaproxyHttpCheck,
+    /// fwrr over a rule pooling two services (`pooled.rs`), one server down, redispatch.
+    HaproxyPooled,
 }
 
 /// One request of a trace.
@@ -120,7 +131,7 @@ pub const INSTANCES: [&str; 3] = ["s0", "s1", "s2"];
 const REQUESTS: usize = 220;
 const SPACING_MS: u64 = 11;
 const LC_MARGIN_MS: u64 = 20;
-const OUTAGE_MARGIN_MS: u64 = 15;
+pub(crate) const OUTAGE_MARGIN_MS: u64 = 15;
 
 /// splitmix64.
 struct Rng(u64);
@@ -192,11 +203,17 @@ pub struct Spec {
     pub paths: &'static [&'static str],
     /// The route's `timeout_ms` (RON).
     pub route_timeout: &'static str,
+    /// More fields of the active check (RON, leading comma): its layer 7 part (`httpchk.rs`).
+    pub check_extra: &'static str,
+    /// More fields of s0, s1, s2 (RON, leading comma).
+    pub service_extra: [&'static str; 3],
+    /// No request before this time, ms (checks settle first).
+    pub quiet_start_ms: u64,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 26] = [
         Kind::NginxGenericRr,
         Kind::NginxLimitReqNodelay,
         Kind::NginxLimitReqDelay,
@@ -218,6 +235,11 @@ impl Kind {
         Kind::EnvoyDescriptor,
         Kind::NginxNextUpstream503,
         Kind::EnvoyRetry503,
+        Kind::NginxWrrStart,
+        Kind::HaproxyFwrrStart,
+        Kind::NginxPooled,
+        Kind::HaproxyPooled,
+        Kind::HaproxyHttpCheck,
     ];
 
     /// The product.
@@ -254,6 +276,9 @@ impl Kind {
             route_extra: "",
             paths: &[],
             route_timeout: "Some(10000.0)",
+            check_extra: "",
+            service_extra: [""; 3],
+            quiet_start_ms: 0,
         };
         if let Some(spec) = crate::trace_limits::spec(self, base()) {
             return spec;
@@ -387,91 +412,15 @@ impl Kind {
             }
             Kind::HaproxySharedTable | Kind::EnvoyDescriptor => base(),
             k @ (Kind::NginxNextUpstream503 | Kind::EnvoyRetry503) => crate::trace_status::spec(k, base(), envoy()),
+            Kind::NginxWrrStart | Kind::HaproxyFwrrStart => crate::start::spec(self, base()),
+            Kind::NginxPooled | Kind::HaproxyPooled => crate::pooled::spec(self, base()),
+            Kind::HaproxyHttpCheck => crate::httpchk::spec(base()),
         }
     }
 }
 
 /// The address warm-up requests come from (no other request does).
 pub const WARMUP_KEY: &str = "127.0.0.20";
-
-/// Windows (ms) in which no request may reach the balancer.
-fn forbidden(spec: &Spec) -> Vec<(u64, u64)> {
-    let mut out = Vec::new();
-    for &(down, up, _) in spec.outages {
-        match spec.health {
-            Some((inter, rise, fall)) => {
-                out.push((down - OUTAGE_MARGIN_MS, down + (fall + 1) * inter + 60));
-                out.push((up - OUTAGE_MARGIN_MS, up + (rise + 1) * inter + 60));
-            }
-            None => {
-                out.push((down - OUTAGE_MARGIN_MS, down + OUTAGE_MARGIN_MS));
-                out.push((up - OUTAGE_MARGIN_MS, up + OUTAGE_MARGIN_MS));
-            }
-        }
-    }
-    out
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Verdict {
-    Pass(u64),
-    Reject,
-}
-
-/// The limiter's verdict at `t`, if it is the same at every shifted time in the margin.
-fn robust_verdict(
-    limit: &Limit,
-    ng: &LimitReqState,
-    hp: &HttpReqRateState,
-    tb: &TokenBucketState,
-    t: u64,
-) -> Option<Verdict> {
-    let ns = |ms: u64| ms * 1_000_000;
-    match limit {
-        Limit::None => Some(Verdict::Pass(0)),
-        // Two buckets: `generate` asks `trace_limits::descriptor_verdict`.
-        Limit::EnvoyDescriptor => None,
-        Limit::Envoy(b) => {
-            let at = |ms: u64| match b.check(&mut tb.clone(), ns(ms)) {
-                BucketDecision::Allow => Verdict::Pass(0),
-                BucketDecision::Deny { .. } => Verdict::Reject,
-            };
-            let v = at(t);
-            (t.saturating_sub(8)..=t + 8).all(|x| at(x) == v).then_some(v)
-        }
-        Limit::Nginx(l) => {
-            let at = |ms: u64| match l.check(&mut ng.clone(), ns(ms)) {
-                LimitReqDecision::Pass { delay_ms } => Verdict::Pass(delay_ms),
-                _ => Verdict::Reject,
-            };
-            let v = at(t);
-            let same = (t.saturating_sub(8)..=t + 8).all(|x| {
-                matches!((at(x), v), (Verdict::Reject, Verdict::Reject) | (Verdict::Pass(_), Verdict::Pass(_)))
-            });
-            same.then_some(v)
-        }
-        Limit::Haproxy(l, period, expire) => {
-            if hp.ctr.started {
-                let idle = t.saturating_sub(hp.last_touch_ms);
-                if idle.abs_diff(*expire) < 12 {
-                    return None;
-                }
-                if t >= hp.ctr.curr_tick {
-                    let rel = (t - hp.ctr.curr_tick) % period;
-                    if rel < 12 || rel > period - 12 {
-                        return None;
-                    }
-                }
-            }
-            let at = |ms: u64| match l.track(&mut hp.clone(), ns(ms)) {
-                TrackDecision::Allow { .. } => Verdict::Pass(0),
-                TrackDecision::Deny { .. } => Verdict::Reject,
-            };
-            let v = at(t);
-            (t.saturating_sub(10)..=t + 10).all(|x| at(x) == v).then_some(v)
-        }
-    }
-}
 
 /// Generates a trace of `kind` from `seed`.
 pub fn generate(kind: Kind, seed: u64) -> Trace {
@@ -489,7 +438,7 @@ pub fn generate(kind: Kind, seed: u64) -> Trace {
     let mut requests = Vec::new();
     let mut dispatches: Vec<u64> = Vec::new();
     let mut ends: Vec<u64> = Vec::new();
-    let mut t: u64 = 50;
+    let mut t: u64 = spec.quiet_start_ms.max(50);
     // Phase: (remaining, spacing lo, spacing hi, burst key)
     let mut phase: (u32, u64, u64, Option<&str>) = (0, 0, 0, None);
     let mut last_send = 0u64;
@@ -646,13 +595,16 @@ fn scenario(kind: Kind, seed: u64, spec: &Spec) -> String {
         return s;
     }
     let health = match spec.health {
-        Some((inter, rise, fall)) => format!("Some((inter_ms: {inter}, rise: {rise}, fall: {fall}))"),
+        Some((inter, rise, fall)) => {
+            format!("Some((inter_ms: {inter}, rise: {rise}, fall: {fall}{}))", spec.check_extra)
+        }
         None => "None".into(),
     };
     let services: String = (0..spec.services)
         .map(|i| {
             format!(
-                "            Service((name: \"s{i}\", instances: 1, concurrency: 10000, queue_capacity: Some(0), service_time: Constant(ms: 10.0))),\n"
+                "            Service((name: \"s{i}\", instances: 1, concurrency: 10000, queue_capacity: Some(0), service_time: Constant(ms: 10.0){})),\n",
+                spec.service_extra[i]
             )
         })
         .collect();

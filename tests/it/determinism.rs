@@ -70,6 +70,7 @@ fn adding_an_unrelated_node_leaves_other_streams_alone() {
         answers: Vec::new(),
         autoscaling: None,
         deployment: Default::default(),
+        health_status: 200,
     }));
     let opts = RunOptions { replicates: Some(1), ..Default::default() };
     let a = run(&s, &opts).unwrap_or_else(|e| panic!("{e}"));

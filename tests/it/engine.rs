@@ -38,6 +38,7 @@ fn service(concurrency: u32, queue: Option<u32>, ms: f64, error_rate: f64) -> No
         answers: Vec::new(),
         autoscaling: None,
         deployment: Default::default(),
+        health_status: 200,
     })
 }
 

@@ -208,7 +208,14 @@ fn what_envoy_cannot_express_is_unsupported() {
         ("algorithm: EnvoyMaglev()".into(), String::new(), "EnvoyMaglev"),
         ("algorithm: EnvoyRoundRobin, failover: HaproxyRetries()".into(), String::new(), "HaproxyRetries"),
         ("algorithm: EnvoyRoundRobin, failover: NginxNextUpstream()".into(), String::new(), "NginxNextUpstream"),
-        ("algorithm: EnvoyRoundRobin, lb_seed: Some(3)".into(), String::new(), "lb_seed"),
+        // `lb_seed`, the name of earlier versions, still loads as `start`.
+        ("algorithm: EnvoyRoundRobin, lb_seed: Some(3)".into(), String::new(), "start"),
+        ("algorithm: EnvoyRoundRobin, start: Some(3)".into(), String::new(), "start"),
+        (
+            "algorithm: EnvoyRoundRobin, health_check: Some((http: Some((path: \"/h\"))))".into(),
+            String::new(),
+            "http health check",
+        ),
         ("algorithm: EnvoyRoundRobin".into(), limit(r#"NginxLimitReq(rate: "5r/s")"#), "limit_req"),
         (
             "algorithm: EnvoyRoundRobin".into(),

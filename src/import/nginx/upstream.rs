@@ -1,4 +1,5 @@
 //! An `upstream` block to a pool: the method (`least_conn`, `ip_hash`, `hash KEY [consistent]`,
+//! `random two [least_conn]`,
 //! smooth weighted round robin by default) with the servers' `max_fails`/`fail_timeout`, and the
 //! servers' weights. `backup` and `down` servers take no traffic and are listed.
 
@@ -34,6 +35,8 @@ impl Reader<'_> {
                     }
                     method = Some(("hash", s.args.get(1).is_some_and(|a| a == "consistent")));
                 }
+                // `random two least_conn` (`least_conn` is the default and only method after `two`).
+                "random" if s.args.first().is_some_and(|a| a == "two") => method = Some(("random two", false)),
                 "random" | "sticky" | "ntlm" => {
                     self.note(s, NoteKind::NotMapped, "not simulated; balanced as smooth weighted round robin")
                 }
@@ -94,6 +97,7 @@ impl Reader<'_> {
             None => Balance::NginxRoundRobin { max_fails, fail_timeout_s },
             Some(("least_conn", _)) => Balance::NginxLeastConn { max_fails, fail_timeout_s },
             Some(("ip_hash", _)) => Balance::NginxIpHash { max_fails, fail_timeout_s },
+            Some(("random two", _)) => Balance::NginxRandomTwo { max_fails, fail_timeout_s },
             Some((_, consistent)) => Balance::NginxHash { consistent, max_fails, fail_timeout_s },
         };
         self.upstreams

@@ -17,8 +17,10 @@ pub mod haproxy_map;
 pub mod maglev;
 pub mod nginx;
 pub mod nginx_hash;
+pub mod nginx_random;
 pub mod ring_hash;
 pub mod simple;
+pub mod start;
 pub mod xxhash;
 
 pub use haproxy_fwrr::HaproxyRoundRobin;

@@ -15,13 +15,14 @@ use super::crc32;
 use super::nginx::NginxUpstream;
 use super::{PeerStatus, status_of};
 
-/// Per-request state of a hash balancer across its tries (`iphp->hash`, `hp->rehash`, `tries`).
+/// Per-request state of a hash or `random two` balancer across its tries (`iphp->hash`,
+/// `hp->rehash`, `tries`, `rp->tries`).
 /// Create one per request with [`NginxHashRequest::default`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NginxHashRequest {
     hash: u64,
     rehash: u32,
-    tries: u32,
+    pub(crate) tries: u32,
     started: bool,
 }
 

@@ -26,6 +26,7 @@ pub(super) enum NginxMode {
     IpHash,
     Hash,
     Chash(NginxChash),
+    RandomTwo,
 }
 
 /// A pool's balancing state.
@@ -65,11 +66,12 @@ pub(super) struct ClientKey<'a> {
 
 impl PoolBalancer {
     /// The balancer of one pool. `names` are the members' instance names (hashing rings use them);
-    /// `rng` seeds the random ones; `seed` pins an Envoy balancer's seed (`rng` is drawn from all
-    /// the same, so the streams of everything else stay as without it).
+    /// `rng` seeds the random ones; `start` pins an Envoy balancer's seed (`rng` is drawn from all
+    /// the same, so the streams of everything else stay as without it), or the picks an NGINX
+    /// smooth WRR or HAProxy fwrr rotation has made (`LoadBalancer::start`).
     pub(super) fn new(
         algorithm: Balance,
-        seed: Option<u64>,
+        start: Option<u64>,
         members: &[Member],
         names: &[&str],
         rng: &mut Stream,
@@ -88,8 +90,10 @@ impl PoolBalancer {
             Balance::RoundRobin => None,
             Balance::Random => RandomPick::new(members.len()).ok().map(PoolBalancer::Random),
             Balance::NginxRoundRobin { max_fails, fail_timeout_s } => {
-                nginx(max_fails, fail_timeout_s, NginxMode::RoundRobin)
-                    .map(|(upstream, mode)| PoolBalancer::Nginx { upstream, mode })
+                nginx(max_fails, fail_timeout_s, NginxMode::RoundRobin).map(|(mut upstream, mode)| {
+                    upstream.advance_round_robin(start.unwrap_or(0));
+                    PoolBalancer::Nginx { upstream, mode }
+                })
             }
             Balance::NginxLeastConn { max_fails, fail_timeout_s } => {
                 nginx(max_fails, fail_timeout_s, NginxMode::LeastConn)
@@ -97,6 +101,10 @@ impl PoolBalancer {
             }
             Balance::NginxIpHash { max_fails, fail_timeout_s } => nginx(max_fails, fail_timeout_s, NginxMode::IpHash)
                 .map(|(upstream, mode)| PoolBalancer::Nginx { upstream, mode }),
+            Balance::NginxRandomTwo { max_fails, fail_timeout_s } => {
+                nginx(max_fails, fail_timeout_s, NginxMode::RandomTwo)
+                    .map(|(upstream, mode)| PoolBalancer::Nginx { upstream, mode })
+            }
             Balance::NginxHash { consistent, max_fails, fail_timeout_s } => upstream(max_fails, fail_timeout_s)
                 .and_then(|upstream| {
                     let mode = if consistent {
@@ -106,17 +114,19 @@ impl PoolBalancer {
                     };
                     Some(PoolBalancer::Nginx { upstream, mode })
                 }),
-            Balance::HaproxyRoundRobin => HaproxyRoundRobin::new(&weights).ok().map(PoolBalancer::HaproxyRr),
+            Balance::HaproxyRoundRobin => {
+                HaproxyRoundRobin::with_start(&weights, start.unwrap_or(0)).ok().map(PoolBalancer::HaproxyRr)
+            }
             Balance::HaproxyLeastConn => HaproxyLeastConn::new(&weights).ok().map(PoolBalancer::HaproxyLc),
             Balance::HaproxyFirst => HaproxyFirst::new(members.len()).ok().map(PoolBalancer::HaproxyFirst),
             Balance::HaproxySource => HaproxySource::new(&weights).ok().map(PoolBalancer::HaproxySource),
             Balance::EnvoyRoundRobin => {
                 let drawn = rng.next_u64();
-                EnvoyRoundRobin::with_seed(&weights, seed.unwrap_or(drawn)).ok().map(PoolBalancer::EnvoyRr)
+                EnvoyRoundRobin::with_seed(&weights, start.unwrap_or(drawn)).ok().map(PoolBalancer::EnvoyRr)
             }
             Balance::EnvoyLeastRequest { choice_count, active_request_bias } => {
                 let drawn = rng.next_u64();
-                EnvoyLeastRequest::with_seed(&weights, choice_count, active_request_bias, seed.unwrap_or(drawn))
+                EnvoyLeastRequest::with_seed(&weights, choice_count, active_request_bias, start.unwrap_or(drawn))
                     .ok()
                     .map(PoolBalancer::EnvoyLr)
             }
@@ -142,7 +152,8 @@ impl PoolBalancer {
         )
     }
 
-    /// One pick. `hash` carries an NGINX hash balancer's state across a request's tries.
+    /// One pick. `hash` carries an NGINX hash or `random two` balancer's state across a request's
+    /// tries.
     pub(super) fn pick(
         &mut self,
         now: u64,
@@ -169,6 +180,7 @@ impl PoolBalancer {
                 }
                 NginxMode::Hash => upstream.pick_hash(hash, key.text, now, status),
                 NginxMode::Chash(ring) => ring.pick(upstream, hash, key.text, now, status),
+                NginxMode::RandomTwo => upstream.pick_random_two(hash, now, status, rng),
             },
             PoolBalancer::HaproxyRr(b) => b.pick(now, status),
             PoolBalancer::HaproxyLc(b) => b.pick(now, status),

@@ -76,6 +76,9 @@ pub(super) fn stint_pools(
     sweep_slots: &mut Vec<(u32, u16)>,
 ) -> Vec<PoolState> {
     let lb = &plan.balancers[variant as usize];
+    // A pinned start is where the run finds the balancer; a reload starts where the product
+    // starts a fresh one (NGINX and HAProxy at 0, Envoy at a new random seed).
+    let start = if stint < plan.base_balancers { lb.start } else { None };
     lb.pools
         .iter()
         .enumerate()
@@ -90,7 +93,7 @@ pub(super) fn stint_pools(
             }
             let names: Vec<&str> = members.iter().map(|m| plan.stations[m.station as usize].name.as_str()).collect();
             PoolState {
-                balancer: PoolBalancer::new(lb.algorithm, lb.lb_seed, members, &names, rng),
+                balancer: PoolBalancer::new(lb.algorithm, start, members, &names, rng),
                 down: vec![false; members.len()],
                 checks: vec![initial; members.len()],
                 ejected: vec![false; members.len()],
@@ -513,14 +516,24 @@ impl Simulation<'_> {
         }
     }
 
-    /// One active check: a down (refusing) instance fails it; a transition takes the instance out
-    /// of, or back into, the pool's rotation.
+    /// One active check: a down (refusing) instance fails it, and so does a running one whose
+    /// health status a layer 7 check does not expect; a transition takes the instance out of, or
+    /// back into, the pool's rotation.
     pub(super) fn on_check(&mut self, slot: u32) {
         let Some(&(b, p, pos)) = self.check_slots.get(slot as usize) else { return };
         let lb = self.lbp(b);
         let Some(check) = &lb.check else { return };
         let station = lb.pools[p as usize][pos as usize].station;
-        let result = if self.stations[station as usize].down { CheckResult::Failure } else { CheckResult::Success };
+        let result = if self.stations[station as usize].down {
+            CheckResult::Failure
+        } else {
+            // A layer 7 check also needs the status it expects from the running instance.
+            let status = || self.plan.svc_cfgs[self.station_cfg[station as usize] as usize].health_status;
+            match &lb.http_check {
+                Some(h) if !h.passes(status()) => CheckResult::Failure,
+                _ => CheckResult::Success,
+            }
+        };
         let pool = &mut self.lbs[b as usize][p as usize];
         let state = &mut pool.checks[pos as usize];
         match check.record(state, result) {

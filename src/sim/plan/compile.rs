@@ -379,8 +379,22 @@ impl<'s> Compiler<'s> {
         let (pools, rules) = if lb.rules.is_empty() {
             (vec![linked.iter().map(|m| m.0).collect()], Vec::new())
         } else {
-            let pools =
-                lb.rules.iter().map(|r| linked.iter().filter(|m| *m.1 == r.service).map(|m| m.0).collect()).collect();
+            // A rule's pool: its services in pool order, each instance with the pool's weight for
+            // its service, else the link's.
+            let pools = lb
+                .rules
+                .iter()
+                .map(|r| {
+                    r.services()
+                        .flat_map(|(svc, w)| {
+                            linked
+                                .iter()
+                                .filter(move |m| *m.1 == svc)
+                                .map(move |m| Member { weight: w.map_or(m.0.weight, |w| w.clamp(1, 1_000_000)), ..m.0 })
+                        })
+                        .collect()
+                })
+                .collect();
             let rules = lb.rules.iter().enumerate().map(|(i, r)| (r.path_prefix.clone(), i as u16)).collect();
             (pools, rules)
         };
@@ -396,6 +410,7 @@ impl<'s> Compiler<'s> {
             failover: lb.failover.clone(),
             next_upstream: lb.failover.next_upstream(),
             check,
+            http_check: lb.health_check.as_ref().and_then(|c| c.http.clone()),
             outlier: lb.outlier_detection.as_ref().map(|o| o.config()),
             breaker: lb.circuit_breaker.as_ref().and_then(|c| {
                 let budget = match &c.retry_budget {
@@ -409,7 +424,7 @@ impl<'s> Compiler<'s> {
             panic: (lb.algorithm.product() == model::Product::Envoy)
                 .then(|| PanicThreshold::new(lb.healthy_panic_threshold.unwrap_or(50.0), 140).ok())
                 .flatten(),
-            lb_seed: lb.lb_seed,
+            start: lb.start,
         };
         if expand {
             expand_pools(&mut plan, &self.plan.services);
@@ -495,6 +510,7 @@ fn service_cfg(si: u32, svc: &model::Service, slots: u32) -> SvcCfg {
                 service_time: Sampler::new(&svc.service_time),
                 error_rate: svc.error_rate,
                 answers: svc.answers.clone(),
+                health_status: svc.health_status,
                 deploy: DeployPlan::Serverless {
                     cold_start: Sampler::new(&f.cold_start),
                     keep_warm_ns: secs_to_ns(f.keep_warm.0),
@@ -512,6 +528,7 @@ fn service_cfg(si: u32, svc: &model::Service, slots: u32) -> SvcCfg {
         service_time: Sampler::new(&svc.service_time),
         error_rate: svc.error_rate,
         answers: svc.answers.clone(),
+        health_status: svc.health_status,
         deploy,
     }
 }

@@ -230,14 +230,17 @@ pub struct LbPlan {
     pub next_upstream: Option<crate::policy::next_upstream::NextUpstream>,
     /// HAProxy-style active checks, if any.
     pub check: Option<HaproxyCheck>,
+    /// The layer 7 part of the active checks (`option httpchk`), if any.
+    pub http_check: Option<model::HttpCheck>,
     /// Envoy outlier detection, if any.
     pub outlier: Option<OutlierConfig>,
     /// Envoy circuit breakers, if any.
     pub breaker: Option<EnvoyBreaker>,
     /// Envoy's panic threshold (Envoy balancers only).
     pub panic: Option<PanicThreshold>,
-    /// A pinned Envoy balancer seed (`LoadBalancer::lb_seed`); drawn from the run's seed when absent.
-    pub lb_seed: Option<u64>,
+    /// A pinned start of the rotation (`LoadBalancer::start`): Envoy's seed, drawn from the run's
+    /// seed when absent; NGINX smooth WRR and HAProxy fwrr picks already made, 0 when absent.
+    pub start: Option<u64>,
     /// Path rules: prefix and pool index. Empty: every path uses pool 0.
     pub rules: Vec<(String, u16)>,
 }
@@ -347,6 +350,8 @@ pub struct SvcCfg {
     pub error_rate: f64,
     /// Statuses answered for a share of requests (`Service::answers`).
     pub answers: Vec<crate::model::Answer>,
+    /// The status a running instance answers an HTTP health check with.
+    pub health_status: u16,
     /// How the instances run.
     pub deploy: DeployPlan,
 }
