@@ -16,13 +16,13 @@
 //!     regions: vec![],
 //!     nodes: vec![
 //!         Node::Clients(Clients {
-//!             name: "users".into(), region: None, pos: None, users: 100,
+//!             name: "users".into(), description: "the app's users".into(), region: None, pos: None, users: 100,
 //!             traffic: Traffic::Constant { rate_rps: 50.0 },
 //!             arrivals: Default::default(), keys: Default::default(), addresses: None, retry: None,
 //!             routes: vec![], request_kb: 1.0, response_kb: 4.0,
 //!         }),
 //!         Node::Service(Service {
-//!             name: "api".into(), region: None, pos: None, instances: 2, concurrency: 4,
+//!             name: "api".into(), description: String::new(), region: None, pos: None, instances: 2, concurrency: 4,
 //!             queue_capacity: Some(100), service_time: Dist::Exponential { mean_ms: 20.0 },
 //!             error_rate: 0.0, answers: vec![], autoscaling: None, deployment: Default::default(),
 //!             health_status: 200,

@@ -12,6 +12,25 @@ pub const TEXT_W: f32 = 190.0;
 /// them; a value set through accessibility applies at once). It shows `current` while it is not
 /// being edited. Returns the field's response and the text to apply, if any.
 pub fn commit_text_ui(ui: &mut Ui, id: Id, current: &str, hint: &str, width: f32) -> (Response, Option<String>) {
+    commit_ui(ui, id, current, hint, width, None)
+}
+
+/// A multi-line text field applied when it loses focus (Enter starts a new line; Escape drops
+/// the edit). Returns the field's response and the text to apply, if it changed.
+pub fn commit_note_ui(ui: &mut Ui, id: Id, current: &str, hint: &str, width: f32) -> (Response, Option<String>) {
+    commit_ui(ui, id, current, hint, width, Some(2))
+}
+
+/// A text field of one line (`rows` None) or several, holding its edit in a buffer of its own
+/// while it has the keyboard and returning the text once committed.
+fn commit_ui(
+    ui: &mut Ui,
+    id: Id,
+    current: &str,
+    hint: &str,
+    width: f32,
+    rows: Option<usize>,
+) -> (Response, Option<String>) {
     let buffer = id.with("buffer");
     let editing = ui.memory(|m| m.has_focus(id));
     let mut text = if editing {
@@ -19,7 +38,11 @@ pub fn commit_text_ui(ui: &mut Ui, id: Id, current: &str, hint: &str, width: f32
     } else {
         current.to_owned()
     };
-    let r = ui.add(egui::TextEdit::singleline(&mut text).id(id).hint_text(hint).desired_width(width));
+    let edit = match rows {
+        None => egui::TextEdit::singleline(&mut text),
+        Some(n) => egui::TextEdit::multiline(&mut text).desired_rows(n),
+    };
+    let r = ui.add(edit.id(id).hint_text(hint).desired_width(width));
     let cancelled = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Escape));
     let done = !cancelled && (r.lost_focus() || (r.changed() && !r.has_focus()));
     if r.has_focus() {
@@ -29,27 +52,6 @@ pub fn commit_text_ui(ui: &mut Ui, id: Id, current: &str, hint: &str, width: f32
     }
     let commit = (done && text != current).then_some(text);
     (r, commit)
-}
-
-/// A multi-line text field applied when it loses focus (Enter starts a new line; Escape drops
-/// the edit). Returns the text to apply, if it changed.
-pub fn commit_note_ui(ui: &mut Ui, id: Id, current: &str, hint: &str, width: f32) -> (Response, Option<String>) {
-    let buffer = id.with("buffer");
-    let editing = ui.memory(|m| m.has_focus(id));
-    let mut text = if editing {
-        ui.data(|d| d.get_temp::<String>(buffer)).unwrap_or_else(|| current.to_owned())
-    } else {
-        current.to_owned()
-    };
-    let r = ui.add(egui::TextEdit::multiline(&mut text).id(id).hint_text(hint).desired_rows(2).desired_width(width));
-    let cancelled = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Escape));
-    if r.has_focus() {
-        ui.data_mut(|d| d.insert_temp(buffer, text.clone()));
-    } else {
-        ui.data_mut(|d| d.remove::<String>(buffer));
-    }
-    let done = !cancelled && (r.lost_focus() || (r.changed() && !r.has_focus()));
-    (r, (done && text != current).then_some(text))
 }
 
 /// A grid row: `label`, then a text field applied on commit whose text `parse` reads. A text

@@ -11,7 +11,7 @@ use super::theme;
 use super::{deploy_fields, global_fields, policy_fields, price_fields};
 use crate::model::validate::{Problem, Severity};
 use crate::model::{
-    ArrivalProcess, KeyDistribution, LbRule, Link, Node, NodeKind, Region, Route, RouteShare, Scenario,
+    ArrivalProcess, KeyDistribution, LbRule, Link, Node, NodeKind, Pooled, Region, Route, RouteShare, Scenario,
 };
 use crate::report::Report;
 use egui::{Grid, RichText, Ui};
@@ -410,7 +410,7 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
                 |ui, i, r| {
                     let changed = prefix_ui(ui, "prefix", ("rule", i), &mut r.path_prefix, 100.0);
                     ui.label("->");
-                    changed | pick(ui, ("rule", i), &mut r.service)
+                    changed | rule_target_ui(ui, i, r, &names, &pick)
                 },
                 || LbRule::new("/", first.clone()),
             );
@@ -420,6 +420,63 @@ fn lists_ui(ui: &mut Ui, node: &mut Node, s: &Scenario, mark: &mut impl FnMut(bo
         Node::DataStore(d) => mark(global_fields::replicas_ui(ui, d, s), "replicas"),
         Node::Service(_) => {}
     }
+}
+
+/// A balancer rule's target: one service, or a pool of several with a weight each, one per line
+/// ("+" pools another linked service; removing all but one makes it a single service again).
+fn rule_target_ui(
+    ui: &mut Ui,
+    i: usize,
+    r: &mut LbRule,
+    names: &[String],
+    pick: &impl Fn(&mut Ui, (&str, usize), &mut String) -> bool,
+) -> bool {
+    let mut changed = false;
+    let unused = |r: &LbRule| names.iter().find(|n| !r.services().any(|(s, _)| s == n.as_str())).cloned();
+    if r.pool.is_empty() {
+        changed |= pick(ui, ("rule", i), &mut r.service);
+        if let Some(other) = unused(r)
+            && ui.small_button("+").on_hover_text("Pool another service with this one, with a weight each").clicked()
+        {
+            let first = std::mem::take(&mut r.service);
+            r.pool = vec![Pooled { service: first, weight: None }, Pooled { service: other, weight: None }];
+            changed = true;
+        }
+        return changed;
+    }
+    let mut remove = None;
+    let mut add = false;
+    ui.vertical(|ui| {
+        let last = r.pool.len() - 1;
+        for (k, p) in r.pool.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                changed |= pick(ui, ("pool", i * 1000 + k), &mut p.service);
+                let mut w = p.weight.unwrap_or(1);
+                let dv = egui::DragValue::new(&mut w).range(1..=1000).prefix("weight ").speed(0.1);
+                if ui.add(dv).on_hover_text("The weight of each of its instances in this pool").changed() {
+                    p.weight = Some(w);
+                    changed = true;
+                }
+                if ui.small_button("×").on_hover_text("Take this service out of the pool").clicked() {
+                    remove = Some(k);
+                }
+                add |= k == last && ui.small_button("+").on_hover_text("Pool another linked service").clicked();
+            });
+        }
+    });
+    if let Some(k) = remove {
+        r.pool.remove(k);
+        if let [only] = r.pool.as_slice() {
+            r.service = only.service.clone();
+            r.pool.clear();
+        }
+        changed = true;
+    }
+    if add && let Some(other) = unused(r) {
+        r.pool.push(Pooled { service: other, weight: None });
+        changed = true;
+    }
+    changed
 }
 
 /// Links in and out of a node, and a way to add one without the mouse.

@@ -303,3 +303,55 @@ fn a_field_typed_key_by_key_applies_once_on_enter_marks_what_it_was_and_keeps_th
     assert!(!h.state().document().edited_nodes().contains("edge-gw"), "a move marked the node as changed");
     assert_ne!(h.state().document().scenario().topology.node("edge-gw").and_then(|n| n.pos()), None);
 }
+
+/// A balancer rule pools a second linked service from the inspector ("+"), each with a weight,
+/// and becomes a single-service rule again when one is taken out; the document stays valid.
+#[test]
+fn a_balancer_rule_pools_another_service_with_weights_and_back() {
+    let (mut h, _) = harness_on("scenarios/incidents/rate-limit-tightened.ron", "pool-rule");
+    let at = node_centre(h.state(), "lb");
+    click_at(&mut h, at);
+    let rule = |h: &Harness<'static, App>| match h.state().document().scenario().topology.node("lb") {
+        Some(gatesim::model::Node::LoadBalancer(lb)) => lb.rules[0].clone(),
+        other => panic!("{other:?}"),
+    };
+    let single = rule(&h);
+    assert!(single.pool.is_empty() && !single.service.is_empty());
+    // The rules are far down the inspector: scrolled to first.
+    h.query_all_by_label("+").next().unwrap_or_else(|| panic!("no + on the rule")).scroll_to_me();
+    h.run_steps(2);
+    h.query_all_by_label("+").next().unwrap_or_else(|| panic!("no + on the rule")).click_accesskit();
+    h.run_steps(3);
+    let pooled = rule(&h);
+    let services: Vec<&str> = pooled.pool.iter().map(|p| p.service.as_str()).collect();
+    assert_eq!(services.len(), 2, "{pooled:?}");
+    assert_eq!(services[0], single.service);
+    let errors: Vec<String> = h
+        .state()
+        .document()
+        .problems()
+        .iter()
+        .filter(|p| p.severity == gatesim::model::validate::Severity::Error)
+        .map(|p| p.message.clone())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // A weight for the first service of the pool.
+    h.query_all_by_label_contains("weight").next().unwrap_or_else(|| panic!("no weight")).scroll_to_me();
+    h.run_steps(2);
+    h.query_all_by_label_contains("weight").next().unwrap_or_else(|| panic!("no weight")).set_value_accesskit(3.0);
+    h.run_steps(3);
+    assert_eq!(rule(&h).pool[0].weight, Some(3));
+    // Out goes the second: a single-service rule again.
+    let second =
+        h.query_all_by_label_contains("weight").nth(1).unwrap_or_else(|| panic!("one weight per service")).rect();
+    let row_of = |r: egui::Rect| (r.center().y - second.center().y).abs();
+    let out = h
+        .query_all_by_label("×")
+        .min_by(|a, b| row_of(a.rect()).total_cmp(&row_of(b.rect())))
+        .unwrap_or_else(|| panic!("no ×"));
+    assert!(out.rect().min.x > second.max.x, "the × of the second pooled service's row");
+    out.click();
+    h.run_steps(3);
+    let back = rule(&h);
+    assert!(back.pool.is_empty() && back.service == single.service, "{back:?}");
+}
