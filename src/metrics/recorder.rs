@@ -109,6 +109,9 @@ pub struct Recorder {
     pub node_failed_series: Vec<u32>,
     /// The model node of each station (service instance).
     station_node: Vec<u32>,
+    /// The last bucket looked up by time: `[from, to)` in ns and its index (time only moves
+    /// forward in a run, so most look-ups need no division).
+    bucket_cache: (u64, u64, usize),
     /// Events processed (for throughput figures).
     pub events: u64,
     /// Active users, counted by [`Recorder::finish`].
@@ -181,6 +184,7 @@ impl Recorder {
                 .iter()
                 .map(|st| plan.services.get(st.service as usize).map_or(0, |s| s.node))
                 .collect(),
+            bucket_cache: (0, 0, 0),
             events: 0,
             users_active_count: 0,
             users_impacted_count: 0,
@@ -211,6 +215,20 @@ impl Recorder {
             return None;
         }
         Some(((t / self.bucket_ns) as usize).min(self.n_buckets - 1))
+    }
+
+    /// [`Recorder::bucket`], remembering the bucket found.
+    #[inline]
+    fn bucket_at(&mut self, t: u64) -> Option<usize> {
+        let (from, to, b) = self.bucket_cache;
+        if t >= from && t < to {
+            return Some(b);
+        }
+        let b = self.bucket(t)?;
+        let from = b as u64 * self.bucket_ns;
+        let to = if b + 1 == self.n_buckets { self.end_ns } else { (from + self.bucket_ns).min(self.end_ns) };
+        self.bucket_cache = (from, to, b);
+        Some(b)
     }
 
     /// Whether `t` is in the summary window.
@@ -408,7 +426,7 @@ impl Recorder {
     /// Counts one arrival (`arrival`) or one failure at model node `node` in `t`'s bucket.
     #[inline]
     fn node_bucket_add(&mut self, arrival: bool, node: u32, t: u64) {
-        if let Some(b) = self.bucket(t) {
+        if let Some(b) = self.bucket_at(t) {
             let series = if arrival { &mut self.node_arrival_series } else { &mut self.node_failed_series };
             if let Some(n) = series.get_mut(node as usize * self.n_buckets + b) {
                 *n = n.saturating_add(1);
@@ -428,7 +446,7 @@ impl Recorder {
     /// none).
     #[inline]
     pub fn link_failed(&mut self, link: u32, t: u64) {
-        if let Some(b) = self.bucket(t)
+        if let Some(b) = self.bucket_at(t)
             && let Some(n) =
                 self.link_failed_series.get_mut((link as usize).saturating_mul(self.n_buckets).saturating_add(b))
         {
@@ -446,7 +464,7 @@ impl Recorder {
     /// A request crossed link `link` at `t`.
     #[inline]
     pub fn link_crossed(&mut self, link: u32, t: u64) {
-        if let Some(b) = self.bucket(t) {
+        if let Some(b) = self.bucket_at(t) {
             let i = link as usize * self.n_buckets + b;
             self.link_series[i] = self.link_series[i].saturating_add(1);
         }
