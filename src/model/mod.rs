@@ -12,6 +12,7 @@
 //! ([`validate`]) and compiled by `sim::plan`.
 
 mod balance;
+mod checks;
 mod clients;
 pub mod comments;
 pub mod cost;
@@ -19,6 +20,7 @@ pub mod deploy;
 mod dist;
 mod envoy_limit;
 pub mod global;
+mod lb_rule;
 pub mod limits;
 pub mod lint;
 pub mod load;
@@ -41,6 +43,7 @@ mod validate_limits;
 mod validate_timeline;
 
 pub use balance::{Balance, Product};
+pub use checks::{ActiveCheck, HttpCheck};
 pub use clients::{ArrivalProcess, Clients, KeyDistribution, RouteShare, Step, Traffic};
 pub use cost::{Business, PriceTable, Prices, Sla, SlaCredit};
 pub use deploy::{Container, Deployment, Hosting, Probe, Serverless};
@@ -53,8 +56,8 @@ pub use global::{
 pub use next_upstream::{NextUpstreamOn, error_timeout};
 pub use param::{ParamValue, Setting};
 pub use policy::{
-    ActiveCheck, CircuitBreaker, ClientRetry, Failover, HttpCheck, Jitter, KongPolicy, LimitKey, Limiter,
-    OutlierDetection, RateLimit, RetryOn, RetryPolicy, WindowUnit,
+    CircuitBreaker, ClientRetry, Failover, Jitter, KongPolicy, LimitKey, Limiter, OutlierDetection, RateLimit, RetryOn,
+    RetryPolicy, WindowUnit,
 };
 pub use time::{At, Span, UtcTime};
 pub use timeline::{
