@@ -3,7 +3,7 @@
 //! connection, each with the semantics of the product the balancer's algorithm names.
 
 use super::balancers::{ClientKey, PoolBalancer};
-use super::{Kind, NONE, NONE32, Simulation, VIA_GW};
+use super::{Kind, NONE, NONE32, Req, Simulation, VIA_GW};
 use crate::metrics::{NO_USER, Outcome};
 use crate::model::{Failover, Product};
 use crate::policy::balance::PeerStatus;
@@ -352,12 +352,7 @@ impl Simulation<'_> {
         let decision = self.next_upstream_decision(r, Trigger::Error);
         let req = &mut self.reqs[r as usize];
         // The refusal travels back over the link it came by.
-        let back = req.last_hop;
-        if req.flags & VIA_GW != 0 {
-            req.back_gw -= back;
-        } else {
-            req.back_client -= back;
-        }
+        let back = req.unwind_last_hop();
         let attempts = u32::from(req.attempts);
         let pos = req.pool_pos;
         match failover {
@@ -367,11 +362,7 @@ impl Simulation<'_> {
                 if !matches!(decision, Some(NextDecision::Next { .. })) {
                     // No try left (`ngx_http_upstream_next`): the refusal reaches NGINX, which
                     // answers 502.
-                    if req.flags & VIA_GW != 0 {
-                        req.back_gw += back;
-                    } else {
-                        req.back_client += back;
-                    }
+                    req.rewind_last_hop(back);
                     return self.no_upstream(b, r);
                 }
             }
@@ -389,9 +380,12 @@ impl Simulation<'_> {
                 req.avoid = pos;
             }
         }
-        if pos < 64 {
-            req.tried |= 1 << pos;
-        }
+        req.mark_tried();
+        self.repick_after(b, r, back);
+    }
+
+    /// Request `r` chooses again at balancer `b` once back there, `back` from now.
+    fn repick_after(&mut self, b: u32, r: u32, back: u64) {
         if back == 0 {
             self.retry_pick(b, r);
         } else {
@@ -438,9 +432,7 @@ impl Simulation<'_> {
         if req.flags & VIA_GW != 0 {
             req.back_gw = req.back_gw.saturating_sub(back);
         }
-        if req.pool_pos < 64 {
-            req.tried |= 1 << req.pool_pos;
-        }
+        req.mark_tried();
         self.retry_pick(b, r);
         true
     }
@@ -459,20 +451,9 @@ impl Simulation<'_> {
         let b = self.reqs[r as usize].lb;
         let req = &mut self.reqs[r as usize];
         // The answer travels back over the link it came by.
-        let back = req.last_hop;
-        if req.flags & VIA_GW != 0 {
-            req.back_gw -= back;
-        } else {
-            req.back_client -= back;
-        }
-        if req.pool_pos < 64 {
-            req.tried |= 1 << req.pool_pos;
-        }
-        if back == 0 {
-            self.retry_pick(b, r);
-        } else {
-            self.schedule(self.now + back, Kind::Repick, b, r);
-        }
+        let back = req.unwind_last_hop();
+        req.mark_tried();
+        self.repick_after(b, r, back);
         true
     }
 
@@ -550,6 +531,37 @@ impl Simulation<'_> {
         let next = self.now + check.next_delay_ns(state);
         if next < self.plan.duration_ns.saturating_add(CHECKS_AFTER_END_NS) && self.stint_in_use(b) {
             self.schedule(next, Kind::Check, slot, 0);
+        }
+    }
+}
+
+impl Req {
+    /// Takes the last hop off the request's way back and returns its delay: an answer or a
+    /// refusal travels back over the link the attempt came by, so that link is behind it.
+    fn unwind_last_hop(&mut self) -> u64 {
+        let back = self.last_hop;
+        if self.flags & VIA_GW != 0 {
+            self.back_gw -= back;
+        } else {
+            self.back_client -= back;
+        }
+        back
+    }
+
+    /// Puts back what [`Req::unwind_last_hop`] took: the answer goes all the way back after all.
+    fn rewind_last_hop(&mut self, back: u64) {
+        if self.flags & VIA_GW != 0 {
+            self.back_gw += back;
+        } else {
+            self.back_client += back;
+        }
+    }
+
+    /// Marks the instance at the request's pool position as tried (positions past 64 are not
+    /// remembered: they may be chosen again).
+    fn mark_tried(&mut self) {
+        if self.pool_pos < 64 {
+            self.tried |= 1 << self.pool_pos;
         }
     }
 }
