@@ -266,7 +266,7 @@ impl Palette {
             return None;
         }
         let mut chosen = None;
-        let modal = egui::Modal::new(egui::Id::unique("command-palette")).show(ctx, |ui| {
+        let modal = crate::gui::dialog::modal(ctx, "command-palette").show(ctx, |ui| {
             ui.set_width(420.0);
             ui.heading("Command palette");
             let edit = ui.add(

@@ -365,7 +365,7 @@ impl App {
         self.replace_prompt_ui(ctx);
         if self.close_prompt {
             let mut choice = None;
-            egui::Modal::new(egui::Id::unique("close-prompt")).show(ctx, |ui| {
+            crate::gui::dialog::modal(ctx, "close-prompt").show(ctx, |ui| {
                 ui.heading("Save changes before closing?");
                 ui.label("The scenario has changes that are not saved.");
                 ui.horizontal(|ui| {
@@ -406,7 +406,7 @@ impl App {
         let now = std::time::SystemTime::now();
         let dirty = self.doc.is_dirty();
         let (mut restore, mut discard, mut later) = (None, None, false);
-        egui::Modal::new(egui::Id::unique("recovery")).show(ctx, |ui| {
+        crate::gui::dialog::modal(ctx, "recovery").show(ctx, |ui| {
             ui.set_width(640.0);
             ui.heading("Recover unsaved work?");
             ui.label(
@@ -496,7 +496,7 @@ impl App {
             .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| crate::model::UtcTime(d.as_secs()));
         let mut choice = None;
-        egui::Modal::new(egui::Id::unique("save-restored")).show(ctx, |ui| {
+        crate::gui::dialog::modal(ctx, "save-restored").show(ctx, |ui| {
             ui.set_width(560.0);
             ui.heading("Save the restored work to its file?");
             ui.label(format!(

@@ -209,7 +209,7 @@ impl ExportDialog {
         self.poll();
         let mut keep = true;
         let gws = gateways(scenario);
-        let modal = egui::Modal::new(egui::Id::unique("export-dialog")).show(ctx, |ui| {
+        let modal = crate::gui::dialog::modal(ctx, "export-dialog").show(ctx, |ui| {
             ui.set_width(720.0);
             ui.heading("Export config");
             ui.label(

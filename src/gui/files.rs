@@ -260,7 +260,7 @@ impl Dialog {
             DialogKind::Examples => "Examples",
         };
         let mut keep_open = true;
-        let modal = egui::Modal::new(egui::Id::unique("file-dialog")).show(ctx, |ui| {
+        let modal = crate::gui::dialog::modal(ctx, "file-dialog").show(ctx, |ui| {
             ui.set_width(520.0);
             ui.heading(title);
             if let Some(note) = &self.note {

@@ -57,7 +57,7 @@ impl ImportDialog {
             choice = self.import();
         }
         let mut keep = true;
-        let modal = egui::Modal::new(egui::Id::unique("import-dialog")).show(ctx, |ui| {
+        let modal = crate::gui::dialog::modal(ctx, "import-dialog").show(ctx, |ui| {
             ui.set_width(640.0);
             ui.heading("Import a gateway config");
             if let Some(note) = &self.note {

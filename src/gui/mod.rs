@@ -30,6 +30,7 @@
 //! | `recovery.rs`, `recovery/lock.rs` | autosave, recovery of unsaved work, the lock files that own it |
 //! | `layout.rs` | automatic layered layout |
 //! | `run.rs` | the simulation workers: [`run::Runner`] (one run), [`run::Batch`] (several) |
+//! | `dialog.rs` | modal dialogs pinned by their top edge, so a change of content never moves them |
 //! | `theme.rs` | every colour |
 
 pub mod actions;
@@ -41,6 +42,7 @@ pub mod commands;
 pub mod compare;
 pub mod counterfactuals;
 mod deploy_fields;
+mod dialog;
 pub mod dr;
 pub mod empty_state;
 pub mod export_dialog;

@@ -138,7 +138,7 @@ impl App {
             Purpose::Import => "a gateway config to import",
         };
         let mut typed = false;
-        egui::Modal::new(egui::Id::unique("file-dialog-waiting")).show(ctx, |ui| {
+        crate::gui::dialog::modal(ctx, "file-dialog-waiting").show(ctx, |ui| {
             ui.set_width(420.0);
             ui.label(format!("Choose {what} in the system's file dialog."));
             typed = ui.button("Type a path instead").clicked();

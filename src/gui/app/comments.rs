@@ -34,7 +34,7 @@ impl App {
     pub(in crate::gui) fn comments_prompt_ui(&mut self, ctx: &egui::Context) {
         let Some(p) = self.comments_prompt.clone() else { return };
         let mut choice = None;
-        egui::Modal::new(egui::Id::unique("comments-prompt")).show(ctx, |ui| {
+        crate::gui::dialog::modal(ctx, "comments-prompt").show(ctx, |ui| {
             ui.set_width(480.0);
             ui.heading("Save without the file's comments?");
             let first = &p.comments[0];

@@ -55,7 +55,7 @@ impl App {
     pub(in crate::gui) fn replace_prompt_ui(&mut self, ctx: &egui::Context) {
         let Some(r) = self.replace_prompt.clone() else { return };
         let mut choice = None;
-        egui::Modal::new(egui::Id::unique("replace-prompt")).show(ctx, |ui| {
+        crate::gui::dialog::modal(ctx, "replace-prompt").show(ctx, |ui| {
             ui.set_width(460.0);
             ui.heading("Replace unsaved changes?");
             ui.label(format!("The scenario has changes that are not saved. Opening {} replaces it.", r.describe()));

@@ -103,6 +103,57 @@ fn command_palette_lists_actions_and_runs_them() {
     assert!(h.state().document().scenario().topology.node("lb-2").is_some());
 }
 
+/// A dialog whose content changes height keeps its title where it was (dialogs are pinned by
+/// their top edge): the palette narrowed from every action to one.
+#[test]
+fn the_palette_stays_in_place_while_typing_narrows_it() {
+    let (mut h, _) = harness_sized("scenarios/checkout.ron", "palette-place", [1280.0, 760.0]);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(3);
+    let title = |h: &Harness<'static, App>| {
+        h.query_all_by_label("Command palette").map(|n| n.rect()).min_by(|a, b| a.top().total_cmp(&b.top()))
+    };
+    let before = title(&h).unwrap_or_else(|| panic!("no palette"));
+    let rows = |h: &Harness<'static, App>| h.query_all_by_label_contains("Add ").count();
+    let rows_before = rows(&h);
+    h.event(egui::Event::Text("add balancer".into()));
+    h.run_steps(3);
+    assert!(rows(&h) < rows_before, "the filter did not narrow the list ({rows_before} rows)");
+    let after = title(&h).unwrap_or_else(|| panic!("no palette"));
+    assert!((after.top() - before.top()).abs() < 0.5, "the title moved from {before:?} to {after:?}");
+    assert!((after.left() - before.left()).abs() < 0.5, "the title moved from {before:?} to {after:?}");
+    // Pinned a tenth of the window's height below its top, not centred.
+    assert!(before.top() < 200.0, "{before:?}");
+}
+
+/// No label overlaps the controls it names, on the first frame after selecting and later, in a
+/// small window: a population's NAT addresses (a label, a checkbox, a number) and its retries.
+#[test]
+fn inspector_labels_never_overlap_their_controls() {
+    let (mut h, _) = harness_sized("scenarios/incidents/rate-limit-tightened.ron", "label-overlap", [1280.0, 760.0]);
+    let at = node_centre(h.state(), "mobile-users");
+    click_at(&mut h, at);
+    for frames in [1, 4] {
+        h.run_steps(frames);
+        // The label, its checkbox and (for the addresses, which are set) the number.
+        for (label, nodes) in [("NAT addresses", 3), ("client retries", 2)] {
+            // The label's own node as well as the controls it labels.
+            let by = egui_kittest::kittest::By::new().label(label).include_labels();
+            let rects: Vec<egui::Rect> = h.query_all(by).map(|n| n.rect()).collect();
+            assert_eq!(rects.len(), nodes, "{label}: a label and its controls, found {rects:?}");
+            for (i, a) in rects.iter().enumerate() {
+                for b in &rects[i + 1..] {
+                    let overlap = a.intersect(*b);
+                    assert!(
+                        overlap.width() <= 0.5 || overlap.height() <= 0.5,
+                        "{label}: {a:?} overlaps {b:?} after {frames} frame(s)"
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn inspector_lists_add_routes_and_rules() {
     let (mut h, _) = harness_on("scenarios/checkout.ron", "lists");

@@ -20,6 +20,7 @@ fn export_validates_previews_and_saves_the_config_with_its_header() {
     h.state_mut().dispatch(UiCommand::Export);
     // The modal settles in a few frames (its grid and area size themselves first).
     h.run_steps(6);
+    let title_before = h.get_by_label("Export config").rect();
     h.get_by_label("Validate and preview").click();
     h.run_steps(1);
     assert!(h.state().export_dialog().is_some_and(|d| d.busy()), "the validating run did not start");
@@ -29,6 +30,9 @@ fn export_validates_previews_and_saves_the_config_with_its_header() {
         panic!("{e}");
     }
     h.get_by_label("Verdict: PASS");
+    // The preview made the dialog taller; its title did not move (dialogs are pinned by their top).
+    let title_after = h.get_by_label("Export config").rect();
+    assert!((title_after.top() - title_before.top()).abs() < 0.5, "{title_before:?} then {title_after:?}");
     h.run_steps(3);
     h.get_by_label("Save").click();
     h.run_steps(2);
