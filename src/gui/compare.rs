@@ -6,7 +6,7 @@ use super::run::Job;
 use super::theme;
 use crate::cli::check::{baseline_of, comparable};
 use crate::model::{Event, Scenario};
-use crate::report::{Report, verdict};
+use crate::report::{Report, detect_absent, rto_absent, verdict};
 use egui::{Color32, Grid, RichText, Ui};
 
 /// Label of the panel's check button (and of the action).
@@ -51,28 +51,42 @@ pub struct Row {
     pub better: Option<bool>,
 }
 
-fn row(label: &str, b: Option<f64>, c: Option<f64>, unit: &str, digits: usize, higher_is_better: bool) -> Row {
-    let fmt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.digits$}{unit}"));
+/// A figure of a report, or why the report has none (shown in its place, in words).
+type Figure = Result<f64, &'static str>;
+
+fn row(label: &str, b: Figure, c: Figure, unit: &str, digits: usize, higher_is_better: bool) -> Row {
+    let fmt = |v: Figure| v.map_or_else(str::to_owned, |v| format!("{v:.digits$}{unit}"));
     let (delta, better) = match (b, c) {
-        (Some(b), Some(c)) => {
+        (Ok(b), Ok(c)) => {
             let d = c - b;
             let better =
                 if d.abs() < 10f64.powi(-(digits as i32)) / 2.0 { None } else { Some((d > 0.0) == higher_is_better) };
             (format!("{d:+.digits$}{unit}"), better)
         }
-        _ => ("-".to_owned(), None),
+        // No difference to take: the cells say why.
+        _ => (String::new(), None),
     };
     Row { label: label.to_owned(), baseline: fmt(b), change: fmt(c), delta, better }
 }
 
 /// Median time to detect, minutes.
-fn detect_min(r: &Report) -> Option<f64> {
-    r.timeline.as_ref().and_then(|t| t.time_to_detect_s.median).map(|s| s / 60.0)
+fn detect_min(r: &Report) -> Figure {
+    r.timeline.as_ref().and_then(|t| t.time_to_detect_s.median).map(|s| s / 60.0).ok_or_else(|| detect_absent(r))
 }
 
 /// Median measured RTO, minutes.
-fn rto_min(r: &Report) -> Option<f64> {
-    r.timeline.as_ref().filter(|t| t.recovered_in > 0).and_then(|t| t.rto_s.median).map(|s| s / 60.0)
+fn rto_min(r: &Report) -> Figure {
+    r.timeline
+        .as_ref()
+        .filter(|t| t.recovered_in > 0)
+        .and_then(|t| t.rto_s.median)
+        .map(|s| s / 60.0)
+        .ok_or_else(|| rto_absent(r))
+}
+
+/// The 99th percentile latency, or why there is none.
+fn p99(s: &crate::report::Summary) -> Figure {
+    s.latency_ms.p99.ok_or("none served")
 }
 
 /// The rows comparing two reports: headline figures, time to detect and RTO when either report
@@ -80,14 +94,14 @@ fn rto_min(r: &Report) -> Option<f64> {
 pub fn rows(base: &Report, change: &Report) -> Vec<Row> {
     let (b, c) = (&base.summary, &change.summary);
     let mut out = vec![
-        row("users impacted", Some(b.users_impacted_pct), Some(c.users_impacted_pct), " %", 2, false),
-        row("success rate", Some(100.0 * b.success_rate), Some(100.0 * c.success_rate), " %", 2, true),
-        row("p99 latency", b.latency_ms.p99, c.latency_ms.p99, " ms", 0, false),
-        row("requests", Some(b.requests), Some(c.requests), "", 0, true),
+        row("users impacted", Ok(b.users_impacted_pct), Ok(c.users_impacted_pct), " %", 2, false),
+        row("success rate", Ok(100.0 * b.success_rate), Ok(100.0 * c.success_rate), " %", 2, true),
+        row("p99 latency", p99(b), p99(c), " ms", 0, false),
+        row("requests", Ok(b.requests), Ok(c.requests), "", 0, true),
     ];
-    for (label, figure) in [("time to detect", detect_min as fn(&Report) -> Option<f64>), ("RTO", rto_min)] {
+    for (label, figure) in [("time to detect", detect_min as fn(&Report) -> Figure), ("RTO", rto_min)] {
         let (fb, fc) = (figure(base), figure(change));
-        if fb.is_some() || fc.is_some() {
+        if fb.is_ok() || fc.is_ok() {
             out.push(row(label, fb, fc, " min", 1, false));
         }
     }
@@ -96,7 +110,12 @@ pub fn rows(base: &Report, change: &Report) -> Vec<Row> {
     names.sort_unstable();
     names.dedup();
     let util = |r: &Report, name: &str| {
-        r.nodes.iter().find(|n| n.name == name).and_then(|n| n.service.as_ref()).map(|s| 100.0 * s.utilisation)
+        r.nodes
+            .iter()
+            .find(|n| n.name == name)
+            .and_then(|n| n.service.as_ref())
+            .map(|s| 100.0 * s.utilisation)
+            .ok_or("not in this run")
     };
     for name in names {
         let mut r = row(&format!("{name} utilisation"), util(base, name), util(change, name), " %", 1, false);
@@ -284,7 +303,9 @@ mod tests {
         assert!(!labels(&rows(&calm, &calm)).contains(&"RTO".to_owned()));
         let rs = rows(&calm, &broken);
         let rto = rs.iter().find(|r| r.label == "RTO").unwrap_or_else(|| panic!("{rs:?}"));
-        assert_eq!((rto.baseline.as_str(), rto.change.as_str()), ("-", "1.7 min"));
+        assert_eq!((rto.baseline.as_str(), rto.change.as_str(), rto.delta.as_str()), ("no outage", "1.7 min", ""));
+        let detect = rs.iter().find(|r| r.label == "time to detect").unwrap_or_else(|| panic!("{rs:?}"));
+        assert_eq!(detect.baseline, "no alarm");
         assert!(labels(&rs).contains(&"time to detect".to_owned()));
 
         assert_eq!(check_line(&calm), ("check: PASS".to_owned(), true));

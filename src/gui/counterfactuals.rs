@@ -46,6 +46,14 @@ pub fn short_duration(s: Option<f64>) -> String {
     }
 }
 
+/// [`short_duration`], or why there is none when the row says (`no outage`, `unrecovered`).
+fn duration_or(s: Option<f64>, absent: &str) -> String {
+    match s {
+        None if !absent.is_empty() => absent.to_owned(),
+        s => short_duration(s),
+    }
+}
+
 /// The panel's rows, one per run, in the order given (the scenario as written first).
 pub fn rows(runs: &[RunRow]) -> Vec<Row> {
     runs.iter()
@@ -56,9 +64,9 @@ pub fn rows(runs: &[RunRow]) -> Vec<Row> {
                 description: r.description.clone(),
                 users_hurt: pct_text(r.users_impacted_pct),
                 users_colour: theme::error_colour(r.users_impacted_pct / 100.0),
-                rto: short_duration(r.rto_s),
+                rto: duration_or(r.rto_s, &r.rto_absent),
                 breach: short_duration(r.breach_s),
-                detect: short_duration(r.time_to_detect_s),
+                detect: duration_or(r.time_to_detect_s, &r.detect_absent),
                 failed: count_text(r.failed),
                 top_cause: top.unwrap_or_default().to_owned(),
                 verdict: if r.verdict.pass { "PASS" } else { "FAIL" }.to_owned(),
@@ -252,6 +260,8 @@ mod tests {
             breach_s: rto_s,
             time_to_detect_s: rto_s.map(|_| 270.0),
             rto_s,
+            rto_absent: if rto_s.is_none() { "no outage".into() } else { String::new() },
+            detect_absent: if rto_s.is_none() { "no alarm".into() } else { String::new() },
             failed: rejected + 10.0,
             failed_by_cause: [(Outcome::RateLimited, rejected), (Outcome::Timeout, 10.0)].into_iter().collect(),
             rpo: None,
@@ -279,7 +289,7 @@ mod tests {
         assert_eq!((written.failed.as_str(), written.top_cause.as_str()), ("153.2 k", "rate_limited"));
         assert_eq!((written.verdict.as_str(), written.pass), ("FAIL", false));
         assert_eq!(written.verdict_detail, "check: FAIL: users impacted 80.43% > 1%");
-        assert_eq!((caught.rto.as_str(), caught.breach.as_str()), ("-", "-"));
+        assert_eq!((caught.rto.as_str(), caught.detect.as_str()), ("no outage", "no alarm"));
         // Without rejections the top cause is the one left.
         assert_eq!(caught.top_cause, "timeout");
         assert_eq!((caught.verdict.as_str(), caught.pass), ("PASS", true));

@@ -22,6 +22,12 @@ pub struct RunRow {
     pub time_to_detect_s: Option<f64>,
     /// Measured RTO, median, s: the outage's length, from its trigger to a recovery that holds.
     pub rto_s: Option<f64>,
+    /// Why `rto_s` is none, in the words the tables show ([`rto_absent`]); empty when it is some.
+    #[serde(default)]
+    pub rto_absent: String,
+    /// Why `time_to_detect_s` is none ([`detect_absent`]); empty when it is some.
+    #[serde(default)]
+    pub detect_absent: String,
     /// Requests failed, per replicate.
     pub failed: f64,
     /// Requests failed by cause, per replicate (causes with failures only).
@@ -38,13 +44,17 @@ pub fn run_row(name: &str, description: &str, r: &Report) -> RunRow {
     let failed_by_cause: BTreeMap<Outcome, f64> =
         r.summary.failures_by_cause.iter().filter(|(_, n)| **n > 0.0).map(|(o, n)| (*o, *n)).collect();
     let timeline = r.timeline.as_ref();
+    let time_to_detect_s = timeline.and_then(|t| t.time_to_detect_s.median);
+    let rto_s = timeline.and_then(|t| if t.recovered_in > 0 { t.rto_s.median } else { None });
     RunRow {
         name: name.to_owned(),
         description: description.to_owned(),
         users_impacted_pct: r.summary.users_impacted_pct,
         breach_s: r.slo.breach_s.median,
-        time_to_detect_s: timeline.and_then(|t| t.time_to_detect_s.median),
-        rto_s: timeline.and_then(|t| if t.recovered_in > 0 { t.rto_s.median } else { None }),
+        time_to_detect_s,
+        rto_s,
+        rto_absent: if rto_s.is_none() { rto_absent(r).to_owned() } else { String::new() },
+        detect_absent: if time_to_detect_s.is_none() { detect_absent(r).to_owned() } else { String::new() },
         failed: failed_by_cause.values().sum(),
         failed_by_cause,
         rpo: timeline.and_then(|t| {
@@ -57,6 +67,32 @@ pub fn run_row(name: &str, description: &str, r: &Report) -> RunRow {
             })
         }),
         verdict: verdict(r),
+    }
+}
+
+/// Why a run has no RTO, in the words every table shows in its place: `no outage` (no fault,
+/// change or traffic event started during the run) or `unrecovered` (the SLO was not met again,
+/// for its hold period, by the end of the run).
+pub fn rto_absent(r: &Report) -> &'static str {
+    match r.timeline.as_ref().and_then(|t| t.trigger.as_ref()) {
+        None => "no outage",
+        Some(_) => "unrecovered",
+    }
+}
+
+/// Why a run has no time to detect: `no alarm` (the timeline has none), `no outage` (nothing
+/// started during the run), `no breach` (the SLO held after the trigger: an RTO of 0, nothing to
+/// detect) or `undetected` (the SLO broke and no alarm fired after the trigger).
+pub fn detect_absent(r: &Report) -> &'static str {
+    let Some(t) = r.timeline.as_ref() else { return "no alarm" };
+    if !t.entries.iter().any(|e| e.kind == crate::model::EventKind::Alarm) {
+        "no alarm"
+    } else if t.trigger.is_none() {
+        "no outage"
+    } else if t.recovered_in == r.replicates && t.rto_s.high == Some(0.0) {
+        "no breach"
+    } else {
+        "undetected"
     }
 }
 
@@ -74,10 +110,11 @@ pub(crate) fn thousands(n: f64) -> String {
     out
 }
 
-/// A duration in at most 8 characters: `45 s`, `1.5 min`, `76 min`, `2.3 h`.
-fn minutes(v: Option<f64>) -> String {
+/// A duration in at most 8 characters: `45 s`, `1.5 min`, `76 min`, `2.3 h`; `absent` for none.
+fn minutes(v: Option<f64>, absent: &str) -> String {
     match v {
-        None => "-".into(),
+        None if absent.is_empty() => "-".into(),
+        None => absent.into(),
         Some(s) if s < 0.5 => "0 s".into(),
         Some(s) if s < 59.5 => format!("{s:.0} s"),
         Some(s) if s < 600.0 && (s / 60.0).fract().abs() > 0.05 => format!("{:.1} min", s / 60.0),
@@ -89,8 +126,8 @@ fn minutes(v: Option<f64>) -> String {
 /// The rows as a table that fits 80 columns, then each row's description.
 pub fn runs_table(rows: &[RunRow]) -> String {
     let mut out = String::new();
-    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  failed requests", "", "users", "outage", "in SLO", "time to").ok();
-    writeln!(out, "{:<28} {:>6} {:>8} {:>8} {:>8}  (top cause)", "run", "hurt", "(RTO)", "breach", "detect").ok();
+    writeln!(out, "{:<28} {:>6} {:>11} {:>8} {:>10}  failed requests", "", "users", "outage", "in SLO", "time to").ok();
+    writeln!(out, "{:<28} {:>6} {:>11} {:>8} {:>10}  (top cause)", "run", "hurt", "(RTO)", "breach", "detect").ok();
     for r in rows {
         let mut name: String = r.name.chars().take(28).collect();
         if r.name.chars().count() > 28 {
@@ -99,11 +136,11 @@ pub fn runs_table(rows: &[RunRow]) -> String {
         }
         let top = r.failed_by_cause.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(o, _)| o.name()).unwrap_or("");
         let line = format!(
-            "{name:<28} {:>5.1}% {:>8} {:>8} {:>8}  {} {top}",
+            "{name:<28} {:>5.1}% {:>11} {:>8} {:>10}  {} {top}",
             r.users_impacted_pct,
-            minutes(r.rto_s),
-            minutes(r.breach_s),
-            minutes(r.time_to_detect_s),
+            minutes(r.rto_s, &r.rto_absent),
+            minutes(r.breach_s, ""),
+            minutes(r.time_to_detect_s, &r.detect_absent),
             thousands(r.failed),
         );
         writeln!(out, "{}", line.trim_end()).ok();

@@ -148,6 +148,8 @@ fn incident_000_replays_80_percent_of_users_for_75_minutes_and_its_counterfactua
     // Caught before rollout: nobody is hurt (but for the rare request slower than the SLO).
     let caught = row(&rows, "caught by check");
     assert!(caught.users_impacted_pct < 1.0 && caught.breach_s == Some(0.0), "{caught:?}");
+    // Its table cells say why it has no RTO and no time to detect: nothing started.
+    assert_eq!((caught.rto_absent.as_str(), caught.detect_absent.as_str()), ("no outage", "no outage"), "{caught:?}");
     // An automatic rollback one minute after the alarm: the outage is the alarm's window plus
     // the rollback's minute (plus one SLO window of resolution).
     let auto = row(&rows, "automatic rollback");
@@ -161,6 +163,8 @@ fn incident_000_replays_80_percent_of_users_for_75_minutes_and_its_counterfactua
     let per_user = row(&rows, "limit per user, not address");
     assert!(per_user.users_impacted_pct < 1.0, "{per_user:?}");
     assert!(!per_user.failed_by_cause.contains_key(&Outcome::RateLimited), "{per_user:?}");
+    // The change started an incident that never broke the SLO: an RTO of 0, nothing to detect.
+    assert_eq!((per_user.rto_s, per_user.detect_absent.as_str()), (Some(0.0), "no breach"), "{per_user:?}");
 }
 
 #[test]
