@@ -22,11 +22,15 @@ struct Marks {
     scope: Vec<String>,
 }
 
+/// The node's lists whose elements the inspector draws under their own scope ([`set_scope`]).
+const SCOPED: [&str; 2] = ["routes", "limits"];
+
 fn key() -> Id {
     Id::unique("gatesim-field-marks")
 }
 
-/// A leaf's value in words: strings bare, whole numbers without a fraction, nothing as `none`.
+/// A leaf's value in words: strings bare, whole numbers without a fraction, nothing as `none`, a
+/// structure by its variant's name or as `set`.
 fn words(v: &Value) -> String {
     match v {
         Value::Null => "none".into(),
@@ -39,7 +43,11 @@ fn words(v: &Value) -> String {
         Value::Bool(b) => if *b { "on" } else { "off" }.into(),
         Value::Array(a) if a.is_empty() => "none".into(),
         Value::Object(o) if o.is_empty() => "none".into(),
-        other => other.to_string(),
+        // A structure where there is a leaf now (a limiter removed): named, never dumped; its own
+        // leaves are marked one by one.
+        Value::Array(a) => format!("{} items", a.len()),
+        Value::Object(o) if o.len() == 1 => o.keys().next().cloned().unwrap_or_default(),
+        Value::Object(_) => "set".into(),
     }
 }
 
@@ -63,22 +71,49 @@ fn leaves(v: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>
     }
 }
 
-/// The value at `path` in `v`, or at its deepest existing prefix (what stood there before: a
-/// limiter that was `none`).
-fn at_or_above<'v>(v: &'v Value, path: &[String]) -> &'v Value {
+/// What stood at a path in the other version of the node.
+enum Before<'v> {
+    /// A value: the leaf itself, or a `null` (or a scalar) on the way (a limiter that was `none`).
+    Value(&'v Value),
+    /// An object without the key: a field not written because it was empty (`none`).
+    Absent,
+    /// An array without the index: the whole element is new (or gone), not one of its fields.
+    NewElement,
+}
+
+/// The value at `path` in `v` (see [`Before`]).
+fn lookup<'v>(v: &'v Value, path: &[String]) -> Before<'v> {
     let mut cur = v;
-    for seg in path {
-        let next = match cur {
-            Value::Object(o) => o.get(seg),
-            Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
-            _ => None,
+    for (i, seg) in path.iter().enumerate() {
+        cur = match cur {
+            Value::Object(o) => match o.get(seg) {
+                Some(n) => n,
+                // An empty list is not written: its elements are new.
+                None if path.get(i + 1).is_some_and(|next| next.parse::<usize>().is_ok()) => {
+                    return Before::NewElement;
+                }
+                None => return Before::Absent,
+            },
+            Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
+                Some(n) => n,
+                None => return Before::NewElement,
+            },
+            _ => return Before::Value(cur),
         };
-        match next {
-            Some(n) => cur = n,
-            None => return cur,
-        }
     }
-    cur
+    Before::Value(cur)
+}
+
+/// A leaf of one version against the other: `None` when equal or when the leaf belongs to an
+/// element the other version does not have; else the other version's value in words.
+fn differs(other: &Value, path: &[String], value: &Value) -> Option<String> {
+    match lookup(other, path) {
+        Before::Value(v) if v == value => None,
+        Before::Value(v) => Some(words(v)),
+        Before::Absent if value.is_null() => None,
+        Before::Absent => Some(words(&Value::Null)),
+        Before::NewElement => None,
+    }
 }
 
 /// The node's fields as leaves, without its variant's name or its position.
@@ -106,14 +141,13 @@ pub fn changed_fields(now: &Node, saved: Option<&Node>) -> Vec<(Vec<String>, Str
     let (saved_v, saved_leaves) = flat(saved);
     let mut out: Vec<(Vec<String>, String)> = Vec::new();
     for (path, value) in &now_leaves {
-        let before = at_or_above(&saved_v, path);
-        if before != value {
-            out.push((path.clone(), words(before)));
+        if let Some(before) = differs(&saved_v, path, value) {
+            out.push((path.clone(), before));
         }
     }
     // Leaves that are gone (a limiter removed): marked with what they were.
     for (path, value) in saved_leaves {
-        if at_or_above(&now_v, &path) != &value && !out.iter().any(|(p, _)| *p == path) {
+        if differs(&now_v, &path, &value).is_some() && !out.iter().any(|(p, _)| *p == path) {
             out.push((path, words(&value)));
         }
     }
@@ -158,8 +192,8 @@ pub fn was_text(ui: &Ui, label: &str) -> Option<String> {
         .iter()
         .filter(|(path, _)| {
             let inside = path.starts_with(&marks.scope);
-            // The node's own rows never show a route's leaves.
-            let own = !marks.scope.is_empty() || path.first().is_none_or(|s| s != "routes");
+            // The node's own rows never show a route's or a shared limit's leaves.
+            let own = !marks.scope.is_empty() || path.first().is_none_or(|s| !SCOPED.contains(&s.as_str()));
             inside && own && path[marks.scope.len()..].iter().any(|s| s.to_lowercase() == name)
         })
         .map(|(path, old)| match path.last() {
@@ -201,5 +235,45 @@ mod tests {
         assert_eq!(find("error_rate"), Some("0".to_owned()));
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(changed_fields(&now, None).is_empty(), "a new node: no marks");
+    }
+
+    #[test]
+    fn a_new_list_element_marks_nothing_and_no_mark_is_a_whole_object() {
+        use crate::model::{Limiter, NamedLimit};
+        let mut saved = Node::with_defaults(NodeKind::Gateway, "gw");
+        let Node::Gateway(g) = &mut saved else { unreachable!() };
+        g.routes = vec![crate::model::Route {
+            path_prefix: "/".into(),
+            upstream: "api".into(),
+            timeout_ms: None,
+            rate_limit: None,
+            shared_limit: None,
+            retry_policy: None,
+        }];
+        let mut now = saved.clone();
+        let Node::Gateway(g) = &mut now else { unreachable!() };
+        let limit = Limiter::NginxLimitReq { rate: "10r/s".into(), burst: 0, nodelay: false, delay: None, status: 503 };
+        let rl = |algorithm| crate::model::RateLimit { key: Default::default(), algorithm };
+        g.limits.push(NamedLimit { name: "api".into(), limit: rl(limit.clone()) });
+        let mut route = g.routes[0].clone();
+        route.path_prefix = "/new".into();
+        g.routes.push(route);
+        // A shared limit where there was none, a second route: new elements, no field marks.
+        assert_eq!(changed_fields(&now, Some(&saved)), Vec::<(Vec<String>, String)>::new());
+
+        // The shared limit saved, then its rate changed: one mark, the old rate, under its scope.
+        let saved = now.clone();
+        let Node::Gateway(g) = &mut now else { unreachable!() };
+        let Limiter::NginxLimitReq { burst, nodelay, delay, status, .. } = limit else { unreachable!() };
+        g.limits[0].limit = rl(Limiter::NginxLimitReq { rate: "20r/s".into(), burst, nodelay, delay, status });
+        let got = changed_fields(&now, Some(&saved));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!((got[0].0[..2].join("."), got[0].1.as_str()), ("limits.0".to_owned(), "10r/s"));
+        // Its own field gone (a route's limit removed): what it was, never the parent object.
+        let mut with = saved.clone();
+        let Node::Gateway(g) = &mut with else { unreachable!() };
+        g.routes[0].rate_limit = Some(g.limits[0].limit.clone());
+        let got = changed_fields(&saved, Some(&with));
+        assert!(!got.is_empty() && got.iter().all(|(_, was)| !was.contains('{')), "{got:?}");
     }
 }

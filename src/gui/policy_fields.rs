@@ -276,6 +276,8 @@ fn rate_limit_ui(
 pub fn shared_limits_ui(ui: &mut Ui, g: &mut Gateway, mark: &mut impl FnMut(bool, &'static str)) {
     let mut remove = None;
     for (k, l) in g.limits.iter_mut().enumerate() {
+        // Its rows show its own changes only ("was 100r/s" beside its rate).
+        super::field_marks::set_scope(ui, &format!("limits.{k}"));
         let before = l.name.clone();
         // Renamed when the name is committed (Enter or focus loss), never half typed.
         let mut renamed = false;
@@ -299,6 +301,7 @@ pub fn shared_limits_ui(ui: &mut Ui, g: &mut Gateway, mark: &mut impl FnMut(bool
         }
         rate_limit_ui(ui, ("shared", k), &mut l.limit, mark);
     }
+    super::field_marks::set_scope(ui, "");
     if let Some(k) = remove {
         g.limits.remove(k);
         mark(true, "limits");
