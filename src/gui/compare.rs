@@ -6,7 +6,7 @@ use super::run::Job;
 use super::theme;
 use crate::cli::check::{baseline_of, comparable};
 use crate::model::{Event, Scenario};
-use crate::report::{Report, detect_absent, rto_absent, verdict};
+use crate::report::{Report, detect_absent, rto_absent, rto_s, time_to_detect_s, verdict};
 use egui::{Color32, Grid, RichText, Ui};
 
 /// Label of the panel's check button (and of the action).
@@ -71,17 +71,12 @@ fn row(label: &str, b: Figure, c: Figure, unit: &str, digits: usize, higher_is_b
 
 /// Median time to detect, minutes.
 fn detect_min(r: &Report) -> Figure {
-    r.timeline.as_ref().and_then(|t| t.time_to_detect_s.median).map(|s| s / 60.0).ok_or_else(|| detect_absent(r))
+    time_to_detect_s(r).map(|s| s / 60.0).ok_or_else(|| detect_absent(r))
 }
 
 /// Median measured RTO, minutes.
 fn rto_min(r: &Report) -> Figure {
-    r.timeline
-        .as_ref()
-        .filter(|t| t.recovered_in > 0)
-        .and_then(|t| t.rto_s.median)
-        .map(|s| s / 60.0)
-        .ok_or_else(|| rto_absent(r))
+    rto_s(r).map(|s| s / 60.0).ok_or_else(|| rto_absent(r))
 }
 
 /// The 99th percentile latency, or why there is none.

@@ -44,8 +44,7 @@ pub fn run_row(name: &str, description: &str, r: &Report) -> RunRow {
     let failed_by_cause: BTreeMap<Outcome, f64> =
         r.summary.failures_by_cause.iter().filter(|(_, n)| **n > 0.0).map(|(o, n)| (*o, *n)).collect();
     let timeline = r.timeline.as_ref();
-    let time_to_detect_s = timeline.and_then(|t| t.time_to_detect_s.median);
-    let rto_s = timeline.and_then(|t| if t.recovered_in > 0 { t.rto_s.median } else { None });
+    let (time_to_detect_s, rto_s) = (time_to_detect_s(r), rto_s(r));
     RunRow {
         name: name.to_owned(),
         description: description.to_owned(),
@@ -68,6 +67,16 @@ pub fn run_row(name: &str, description: &str, r: &Report) -> RunRow {
         }),
         verdict: verdict(r),
     }
+}
+
+/// Median time to detect, s (none: see [`detect_absent`]).
+pub fn time_to_detect_s(r: &Report) -> Option<f64> {
+    r.timeline.as_ref().and_then(|t| t.time_to_detect_s.median)
+}
+
+/// Median measured RTO over the replicates that recovered, s (none: see [`rto_absent`]).
+pub fn rto_s(r: &Report) -> Option<f64> {
+    r.timeline.as_ref().filter(|t| t.recovered_in > 0).and_then(|t| t.rto_s.median)
 }
 
 /// Why a run has no RTO, in the words every table shows in its place: `no outage` (no fault,

@@ -78,7 +78,7 @@ pub mod timeline;
 mod verdict;
 pub mod who;
 
-pub use compare::{RunRow, detect_absent, rto_absent, run_row, runs_table};
+pub use compare::{RunRow, detect_absent, rto_absent, rto_s, run_row, runs_table, time_to_detect_s};
 pub use estimate::{Estimate, t_quantile_995};
 pub use files::{CSV_FILES, csv_dir_replaceable, write_csv, write_json};
 pub use table::{at_text, duration_text, summary_table, usd_text};
